@@ -1,0 +1,245 @@
+package rasp
+
+import (
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Sinks the guards of this module report under.
+const (
+	SinkSQL  = "sql"
+	SinkExec = "exec"
+	SinkFS   = "fs"
+)
+
+// timeSampleEvery is how often a check is timed: one in 64, scaled up, so
+// the hot path reads no clock on the other 63.
+const timeSampleEvery = 64
+
+type sinkCounters struct {
+	checks     atomic.Uint64
+	noContext  atomic.Uint64
+	findings   atomic.Uint64
+	blocks     atomic.Uint64
+	faults     atomic.Uint64
+	exceptions atomic.Uint64
+	sampledNs  atomic.Int64
+}
+
+type stats struct {
+	sql, exec, fs sinkCounters
+	other         sync.Map // string -> *sinkCounters
+	sites         sync.Map // stack key -> *blindSite
+	siteCount     atomic.Int64
+	hookDrops     atomic.Uint64
+	hookPanics    atomic.Uint64
+	started       time.Time
+}
+
+type blindSite struct {
+	sink, site string
+	n          atomic.Uint64
+}
+
+// maxBlindSites bounds the call-site table.
+const maxBlindSites = 1024
+
+func (s *stats) init() { s.started = time.Now() }
+
+func (s *stats) sink(name string) *sinkCounters {
+	switch name {
+	case SinkSQL:
+		return &s.sql
+	case SinkExec:
+		return &s.exec
+	case SinkFS:
+		return &s.fs
+	}
+	if c, ok := s.other.Load(name); ok {
+		return c.(*sinkCounters)
+	}
+	c, _ := s.other.LoadOrStore(name, new(sinkCounters))
+	return c.(*sinkCounters)
+}
+
+// Span times one check; see [Agent.Begin].
+type Span struct {
+	c     *sinkCounters
+	start int64
+}
+
+// Begin counts one check at sink and returns a span whose End records the
+// time it took (one call in 64 is timed, and scaled). Guards call it after
+// finding request inputs and before checking.
+func (a *Agent) Begin(sink string) Span {
+	c := a.stats.sink(sink)
+	n := c.checks.Add(1)
+	if n%timeSampleEvery != 0 {
+		return Span{}
+	}
+	return Span{c: c, start: nanotime()}
+}
+
+// End records the span's time, if it was sampled.
+func (s Span) End() {
+	if s.c != nil {
+		s.c.sampledNs.Add((nanotime() - s.start) * timeSampleEvery)
+	}
+}
+
+var clockBase = time.Now()
+
+func nanotime() int64 { return int64(time.Since(clockBase)) }
+
+// BlindSpot counts a call at sink that carried no request context, so it
+// could not be checked, and warns once per call site (the first caller
+// outside database/sql, sqlmw and rasp's own packages). skip is the number
+// of the guard's own frames above its caller, as for [runtime.Callers].
+func (a *Agent) BlindSpot(sink, op string, skip int) {
+	c := a.stats.sink(sink)
+	c.noContext.Add(1)
+	var pcs [24]uintptr
+	n := runtime.Callers(skip+2, pcs[:])
+	key := stackKey(pcs[:n])
+	if v, ok := a.stats.sites.Load(key); ok {
+		v.(*blindSite).n.Add(1)
+		return
+	}
+	if a.stats.siteCount.Load() >= maxBlindSites {
+		return
+	}
+	site := callSite(pcs[:n])
+	bs := &blindSite{sink: sink, site: site}
+	bs.n.Store(1)
+	if v, loaded := a.stats.sites.LoadOrStore(key, bs); loaded {
+		v.(*blindSite).n.Add(1)
+		return
+	}
+	a.stats.siteCount.Add(1)
+	if a.ModeFor(sink) == ModeOff {
+		return
+	}
+	a.log.Warn().Str("kind", "blind_spot").Str("sink", sink).Str("operation", op).
+		Str("call_site", site).
+		Msg("rasp: call without a request context cannot be checked; pass the request's context")
+}
+
+type stackKeyT [24]uintptr
+
+func stackKey(pcs []uintptr) stackKeyT {
+	var k stackKeyT
+	copy(k[:], pcs)
+	return k
+}
+
+// libraryPrefixes are the packages whose frames a blind-spot call site skips.
+var libraryPrefixes = []string{
+	"database/sql.",
+	"github.com/ngrok/sqlmw.",
+	"github.com/gorasp/rasp.",
+	"github.com/gorasp/rasp/driver.",
+	"github.com/gorasp/rasp/execguard.",
+	"github.com/gorasp/rasp/fsguard.",
+	"github.com/gorasp/rasp/sqlguard.",
+	"runtime.",
+	"gorm.io/",
+}
+
+func callSite(pcs []uintptr) string {
+	frames := runtime.CallersFrames(pcs)
+	first := ""
+	for {
+		f, more := frames.Next()
+		loc := f.File + ":" + strconv.Itoa(f.Line)
+		if first == "" {
+			first = loc
+		}
+		lib := false
+		for _, p := range libraryPrefixes {
+			if strings.HasPrefix(f.Function, p) {
+				lib = true
+				break
+			}
+		}
+		if !lib && f.Function != "" {
+			return loc
+		}
+		if !more {
+			return first
+		}
+	}
+}
+
+// SinkStats are the counters of one sink.
+type SinkStats struct {
+	Checks     uint64        `json:"checks"`      // checks run with a request context
+	NoContext  uint64        `json:"no_context"`  // calls without a request context (blind spots)
+	Findings   uint64        `json:"findings"`    // findings reported
+	Blocks     uint64        `json:"blocks"`      // calls refused
+	Faults     uint64        `json:"faults"`      // internal faults (panics, limits)
+	Exceptions uint64        `json:"exceptions"`  // findings silenced by an Exception
+	Time       time.Duration `json:"time_ns"`     // time spent checking (sampled, scaled)
+	BlindShare float64       `json:"blind_share"` // NoContext / (Checks + NoContext)
+}
+
+// BlindSpotSite is one call site that ran a sink without a request context.
+type BlindSpotSite struct {
+	Sink  string `json:"sink"`
+	Site  string `json:"site"` // file:line
+	Count uint64 `json:"count"`
+}
+
+// Stats is a snapshot of an agent's counters.
+type Stats struct {
+	Mode       Mode                 `json:"mode"`
+	Since      time.Time            `json:"since"`
+	Sinks      map[string]SinkStats `json:"sinks"`
+	BlindSpots []BlindSpotSite      `json:"blind_spots"`
+	HookDrops  uint64               `json:"hook_drops"`
+	HookPanics uint64               `json:"hook_panics"`
+}
+
+// Stats returns a snapshot of the agent's counters. The counters are
+// read one by one, without a lock, so a snapshot taken under load may be off
+// by the calls in flight.
+func (a *Agent) Stats() Stats {
+	s := Stats{
+		Mode:       a.Mode(),
+		Since:      a.stats.started,
+		Sinks:      map[string]SinkStats{},
+		HookDrops:  a.stats.hookDrops.Load(),
+		HookPanics: a.stats.hookPanics.Load(),
+	}
+	add := func(name string, c *sinkCounters) {
+		ss := SinkStats{
+			Checks:     c.checks.Load(),
+			NoContext:  c.noContext.Load(),
+			Findings:   c.findings.Load(),
+			Blocks:     c.blocks.Load(),
+			Faults:     c.faults.Load(),
+			Exceptions: c.exceptions.Load(),
+			Time:       time.Duration(c.sampledNs.Load()),
+		}
+		if t := ss.Checks + ss.NoContext; t > 0 {
+			ss.BlindShare = float64(ss.NoContext) / float64(t)
+		}
+		s.Sinks[name] = ss
+	}
+	add(SinkSQL, &a.stats.sql)
+	add(SinkExec, &a.stats.exec)
+	add(SinkFS, &a.stats.fs)
+	a.stats.other.Range(func(k, v any) bool {
+		add(k.(string), v.(*sinkCounters))
+		return true
+	})
+	a.stats.sites.Range(func(_, v any) bool {
+		bs := v.(*blindSite)
+		s.BlindSpots = append(s.BlindSpots, BlindSpotSite{Sink: bs.sink, Site: bs.site, Count: bs.n.Load()})
+		return true
+	})
+	return s
+}

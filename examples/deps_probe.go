@@ -1,0 +1,6 @@
+package examples
+
+import (
+	_ "github.com/gorasp/rasp"
+	_ "github.com/mattn/go-sqlite3"
+)

@@ -26,6 +26,12 @@ type Agent struct {
 	dedup   map[string]*dedupEntry
 
 	hookQ chan hookJob
+
+	bodyBufs sync.Pool // *[]byte of cfg.bodyLimit+1 bytes, see serveHTTP
+
+	// Summaries of the sink overrides, for the middleware.
+	overrideOn      bool // some sink is not off whatever the agent's mode
+	overrideProtect bool // some sink is in protect whatever the agent's mode
 }
 
 type dedupEntry struct {
@@ -54,6 +60,10 @@ func New(opts ...Option) *Agent {
 		a.hookQ = make(chan hookJob, a.cfg.asyncQueue)
 		go a.runHooks()
 	}
+	for _, m := range a.cfg.sinkModes {
+		a.overrideOn = a.overrideOn || m != ModeOff
+		a.overrideProtect = a.overrideProtect || m == ModeProtect
+	}
 	a.stats.init()
 	return a
 }
@@ -73,23 +83,33 @@ func Default() *Agent {
 		return a
 	}
 	defaultOnce.Do(func() {
-		a, err := fromEnv(os.Getenv("RASP_MODE"))
-		if err != nil {
-			a.log.Error().Str("kind", "config_error").Str("setting", "RASP_MODE").
-				Str("fallback", ModeMonitor.String()).Err(err).Msg("rasp: invalid RASP_MODE, falling back to monitor")
-		}
+		a, _ := fromEnv(os.Getenv("RASP_MODE"))
 		defaultAgent.CompareAndSwap(nil, a)
 	})
 	return defaultAgent.Load()
 }
 
+// fromEnv builds an agent whose mode is env (a RASP_MODE value). An
+// invalid value is reported as an error event through the agent's logger,
+// and the agent runs in monitor.
 func fromEnv(env string, opts ...Option) (*Agent, error) {
 	var mode Mode
 	var err error
 	if env != "" {
 		mode, err = ParseMode(env)
 	}
-	return New(append([]Option{WithMode(mode)}, opts...)...), err
+	a := New(append([]Option{WithMode(mode)}, opts...)...)
+	if err != nil {
+		a.log.Error().Str("kind", "config_error").Str("setting", "RASP_MODE").
+			Str("value", truncateStr(env, maxValueLen)).
+			Str("fallback", ModeMonitor.String()).Err(err).Msg("rasp: invalid RASP_MODE, falling back to monitor")
+	}
+	return a, err
+}
+
+func truncateStr(s string, n int) string {
+	s, _ = truncate(s, n)
+	return s
 }
 
 // SetDefault replaces the agent [Default] returns. A nil agent is ignored.
@@ -115,6 +135,17 @@ func FromContext(ctx context.Context) *Agent {
 		}
 	}
 	return Default()
+}
+
+// ContextAgent returns the agent ctx carries, without falling back to
+// [Default]. Wrappers with an agent of their own use it to tell "the request
+// chose an agent" from "nobody did".
+func ContextAgent(ctx context.Context) (*Agent, bool) {
+	if ctx == nil {
+		return nil, false
+	}
+	a, ok := ctx.Value(agentKey{}).(*Agent)
+	return a, ok && a != nil
 }
 
 // Mode returns the agent's current mode.
@@ -223,8 +254,12 @@ func (a *Agent) decide(ctx context.Context, sink, op string, f Finding, fault st
 	}
 	if blocked {
 		a.stats.sink(sink).blocks.Add(1)
+	} else if len(a.cfg.hooks) == 0 && !a.logs(f.Kind) {
+		// Nobody sees this event: with logging disabled a monitor-mode
+		// decision costs no allocation.
+		return nil
 	}
-	a.redactEvent(&ev)
+	a.redactEvent(ctx, &ev)
 	a.emit(ctx, &ev)
 	if blocked {
 		return &BlockedError{Event: ev}
@@ -325,6 +360,16 @@ func (a *Agent) shouldLog(ev *Event) bool {
 	e.suppressed = 0
 	e.last = ev.Time
 	return true
+}
+
+// logs reports whether an event of kind could be written: an
+// over-approximation of the logger's own test that creates no event.
+func (a *Agent) logs(kind string) bool {
+	lvl := zerolog.WarnLevel
+	if kind == KindInternalFault {
+		lvl = zerolog.ErrorLevel
+	}
+	return lvl >= a.log.GetLevel() && lvl >= zerolog.GlobalLevel()
 }
 
 // maxDedupKeys bounds the de-duplication table; an attacker varying keys

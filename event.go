@@ -1,6 +1,7 @@
 package rasp
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -16,7 +17,7 @@ type Event struct {
 	Finding   Finding // Kind is "internal_fault" for a fault event
 	Mode      Mode    // the mode in force for the sink
 	Blocked   bool    // the call was refused
-	Late      bool    // blocked after the handler had sent its response headers
+	Late      bool    // blocked when the client could no longer get the 403: headers sent, handler returned, or writer not wrapped
 	Sink      string  // "sql", "exec", "fs", ...
 	Operation string  // "query", "exec", "prepare", "command", "open", ...
 	Request   Request // zero outside the middleware
@@ -64,18 +65,102 @@ func truncate(s string, n int) (string, bool) {
 	return s[:i], true
 }
 
-func (a *Agent) redactEvent(ev *Event) {
-	in := ev.Finding.Input
-	if in.Value == "" || !a.cfg.redact(in) {
-		return
-	}
-	if ev.Finding.Target != "" {
-		ev.Finding.Target = strings.ReplaceAll(ev.Finding.Target, in.Value, redacted)
-		if ev.Finding.Start >= 0 {
-			ev.Finding.End = ev.Finding.Start + len(redacted)
+// minMaskLen is the shortest value of another redacted input masked in a
+// target: masking every "1" of a statement would leave nothing to read,
+// and secrets are longer than this.
+const minMaskLen = 4
+
+// redactEvent masks redacted inputs in ev: the offending input's value and
+// its span in the target, and every other redacted input of the request
+// (a password beside the injected field) where it occurs in the target.
+// Each masked run of the target becomes "[redacted]" and the span follows.
+func (a *Agent) redactEvent(ctx context.Context, ev *Event) {
+	f := &ev.Finding
+	self := f.Input.Value != "" && a.cfg.redact(f.Input)
+	target := f.Target
+	var mask []bool
+	mark := func(i, j int) {
+		if mask == nil {
+			mask = make([]bool, len(target))
+		}
+		for k := i; k < j; k++ {
+			mask[k] = true
 		}
 	}
-	ev.Finding.Input.Value = redacted
+	spanOK := f.Start >= 0 && f.Start <= f.End && f.End <= len(target)
+	if self && target != "" {
+		if spanOK && f.End > f.Start {
+			mark(f.Start, f.End)
+		}
+		markAll(target, f.Input.Value, mark)
+	}
+	if target != "" {
+		for _, in := range taint.FromContext(ctx) {
+			if len(in.Value) >= minMaskLen && in != f.Input && a.cfg.redact(in) {
+				markAll(target, in.Value, mark)
+			}
+		}
+	}
+	if self {
+		f.Input.Value = redacted
+	}
+	if mask == nil {
+		return
+	}
+	var b strings.Builder
+	b.Grow(len(target))
+	start, end := f.Start, f.End
+	for i := 0; i < len(target); {
+		if !mask[i] {
+			if i == f.Start {
+				start = b.Len()
+			}
+			if i == f.End {
+				end = b.Len()
+			}
+			b.WriteByte(target[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(target) && mask[j] {
+			j++
+		}
+		from := b.Len()
+		b.WriteString(redacted)
+		// A span boundary inside a masked run widens to the whole run.
+		if f.Start >= i && f.Start < j {
+			start = from
+		}
+		if f.End > i && f.End <= j {
+			end = b.Len()
+		} else if f.End == i {
+			end = from
+		}
+		i = j
+	}
+	if f.End == len(target) && !(f.End > 0 && mask[f.End-1]) {
+		end = b.Len()
+	}
+	if f.Start == len(target) {
+		start = b.Len()
+	}
+	f.Target = b.String()
+	if spanOK {
+		f.Start, f.End = start, end
+	}
+}
+
+// markAll marks every occurrence of v in s.
+func markAll(s, v string, mark func(i, j int)) {
+	for off := 0; ; {
+		i := strings.Index(s[off:], v)
+		if i < 0 {
+			return
+		}
+		mark(off+i, off+i+len(v))
+		off += i + len(v)
+	}
 }
 
 // defaultRedact reports whether an input is redacted by default: the

@@ -46,7 +46,27 @@ type config struct {
 	dedup      time.Duration
 	redact     func(taint.Input) bool
 	envelope   BlockResponse
+
+	bodyLimit   int64 // bytes of a body the middleware inspects; 0: none
+	maxInputs   int   // inputs collected per request
+	maxValueLen int   // bytes of one input value
+	decodeDepth int   // URL-decoding rounds for variants
 }
+
+// Defaults of the middleware's collection limits.
+const (
+	// DefaultBodyLimit is how much of a request body the middleware reads
+	// and inspects by default: enough for the forms and JSON documents of
+	// ordinary APIs, small enough to buffer per request.
+	DefaultBodyLimit = 64 << 10
+	// DefaultMaxInputs is how many inputs the middleware collects from one
+	// request by default. Every guard compares each input with its target,
+	// so this bounds the work of every check.
+	DefaultMaxInputs = 512
+	// DefaultMaxValueLen is the default length in bytes beyond which an
+	// input value is cut.
+	DefaultMaxValueLen = 8 << 10
+)
 
 // BlockResponse selects the body of the 403 answer the middleware sends
 // once a sink was blocked.
@@ -60,7 +80,13 @@ const (
 )
 
 func newConfig(opts ...Option) config {
-	c := config{redact: defaultRedact}
+	c := config{
+		redact:      defaultRedact,
+		bodyLimit:   DefaultBodyLimit,
+		maxInputs:   DefaultMaxInputs,
+		maxValueLen: DefaultMaxValueLen,
+		decodeDepth: 2,
+	}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -156,4 +182,35 @@ func WithRedaction(redact func(taint.Input) bool) Option {
 // WithBlockResponse selects the body of the middleware's 403 answer.
 func WithBlockResponse(r BlockResponse) Option {
 	return optionFunc(func(c *config) { c.envelope = r })
+}
+
+// WithBodyLimit sets how many bytes of a request body the middleware reads
+// and inspects (default [DefaultBodyLimit]). The handler always receives
+// the whole body; inspection of a longer body is partial, and events say
+// so. Zero or less turns body inspection off.
+//
+// The middleware reads this prefix before the handler runs. A body of
+// unknown length (chunked, HTTP/2) is read ahead only when it is a form or
+// JSON, so full-duplex streams of other types never wait; a client that
+// streams a chunked JSON body and waits for a response before sending more
+// does, until the limit or the end of its body. Serve such endpoints with a
+// body limit of zero.
+func WithBodyLimit(n int64) Option {
+	return optionFunc(func(c *config) { c.bodyLimit = max(n, 0) })
+}
+
+// WithInputLimits sets how many inputs the middleware collects from one
+// request (default [DefaultMaxInputs]) and how many bytes of each value it
+// keeps (default [DefaultMaxValueLen]). A value of zero or less keeps the
+// default. Inspection of a request that reaches either cap is partial, and
+// events say so.
+func WithInputLimits(maxInputs, maxValueLen int) Option {
+	return optionFunc(func(c *config) {
+		if maxInputs > 0 {
+			c.maxInputs = maxInputs
+		}
+		if maxValueLen > 0 {
+			c.maxValueLen = maxValueLen
+		}
+	})
 }

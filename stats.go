@@ -37,6 +37,7 @@ type stats struct {
 	siteCount     atomic.Int64
 	hookDrops     atomic.Uint64
 	hookPanics    atomic.Uint64
+	partial       atomic.Uint64
 	started       time.Time
 }
 
@@ -201,6 +202,11 @@ type Stats struct {
 	BlindSpots []BlindSpotSite      `json:"blind_spots"`
 	HookDrops  uint64               `json:"hook_drops"`
 	HookPanics uint64               `json:"hook_panics"`
+	// PartialRequests counts requests the middleware inspected only in
+	// part (a body, input-count or value-length cap was reached). Inputs
+	// past a cap are not checked: a rising count can mean padding meant
+	// to push a payload out of sight.
+	PartialRequests uint64 `json:"partial_requests"`
 }
 
 // Stats returns a snapshot of the agent's counters. The counters are
@@ -213,6 +219,8 @@ func (a *Agent) Stats() Stats {
 		Sinks:      map[string]SinkStats{},
 		HookDrops:  a.stats.hookDrops.Load(),
 		HookPanics: a.stats.hookPanics.Load(),
+
+		PartialRequests: a.stats.partial.Load(),
 	}
 	add := func(name string, c *sinkCounters) {
 		ss := SinkStats{

@@ -1,11 +1,34 @@
 package sqlguard
 
 import (
+	"sort"
+	"strings"
+	"sync"
+
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
 )
 
-// Check is a placeholder until the scanner lands.
+// Work limits. An attacker chooses both the inputs and, through them, how
+// often they occur in a statement; these bound what one check costs.
+const (
+	// MaxOccurrences is the number of occurrences of one input that are
+	// judged. A statement that repeats one input more often than this is
+	// unusual (a bulk insert of the same value); past it the check is
+	// incomplete for that input.
+	MaxOccurrences = 4096
+	// MaxWork bounds the units of work of one check: one unit per token
+	// an occurrence covers and one per byte re-scanned by the balance test.
+	// 1<<24 is some tens of milliseconds of work, far beyond any statement
+	// an application sends but small enough to bound a hostile one.
+	MaxWork = 1 << 24
+)
+
+// Check reports whether any input changes the syntax of statement under the
+// lexical rules of d, and if so the first offending input and the byte span
+// of its occurrence. It is pure, safe for concurrent use and never panics.
+// A check cut short by [MaxOccurrences] or [MaxWork] reports no finding;
+// use [Analyze] to see it.
 func Check(d Dialect, statement string, inputs []taint.Input) (rasp.Finding, bool) {
 	r := Analyze(d, statement, inputs)
 	return r.Finding, r.Injection
@@ -13,17 +36,578 @@ func Check(d Dialect, statement string, inputs []taint.Input) (rasp.Finding, boo
 
 // Result is the full answer of [Analyze].
 type Result struct {
+	// Finding is the injection when Injection is set; when only
+	// Incomplete is set it names the input whose check was cut short.
 	Finding    rasp.Finding
 	Injection  bool
 	Incomplete bool // a work limit was reached with input present
 }
 
-// Analyze is a placeholder until the scanner lands.
-func Analyze(d Dialect, statement string, inputs []taint.Input) Result {
+// Analyze is [Check] with the work limits made visible: Incomplete is set
+// when [MaxOccurrences] or [MaxWork] stopped the check before every
+// occurrence of every input was judged. An injection found before or after
+// the limit is still reported.
+func Analyze(d Dialect, statement string, inputs []taint.Input) (r Result) {
+	// Fast path: the common case is a parameterized statement in which no
+	// input occurs. One substring search per input, no allocation.
+	for i := range inputs {
+		v := inputs[i].Value
+		if v == "" || len(v) > len(statement) {
+			continue
+		}
+		if strings.Contains(statement, v) {
+			return analyzeSafe(d, statement, inputs[i:])
+		}
+		if t := trimmed(v); t != "" && strings.Contains(statement, t) {
+			return analyzeSafe(d, statement, inputs[i:])
+		}
+	}
 	return Result{}
 }
 
-// Classify is a placeholder until the scanner lands.
-func Classify(d Dialect, statement string, start, end int) (kind, clause string) {
-	return "", ""
+// trimmed returns v without leading and trailing white space when that
+// differs from v, else "". Applications commonly trim input before use,
+// so the trimmed text is searched as well.
+func trimmed(v string) string {
+	if v == "" || !isSpace(v[0]) && !isSpace(v[len(v)-1]) {
+		return ""
+	}
+	return strings.TrimSpace(v)
+}
+
+func analyzeSafe(d Dialect, statement string, inputs []taint.Input) (r Result) {
+	defer func() {
+		// The scanner never panics by design; this keeps the promise if
+		// a bug says otherwise, and reports the check as cut short.
+		if p := recover(); p != nil {
+			r = Result{Incomplete: true, Finding: finding(inputs[0], statement, -1, -1, "internal error in the SQL scanner")}
+		}
+	}()
+	return analyze(d, statement, inputs)
+}
+
+func finding(in taint.Input, stmt string, s, e int, reason string) rasp.Finding {
+	return rasp.Finding{Kind: rasp.KindSQLInjection, Input: in, Target: stmt, Start: s, End: e, Reason: reason}
+}
+
+// maxModes is the number of lexing modes a check may need: SQLite, two
+// PostgreSQL modes and four MySQL combinations (for an invalid Dialect,
+// all of them).
+const maxModes = 7
+
+type work struct {
+	stmt    string
+	modes   [maxModes]lexMode
+	n       int
+	toks    [maxModes][]token
+	ok      [maxModes]bool
+	done    [maxModes]bool
+	scratch []token
+	budget  int
+}
+
+var workPool = sync.Pool{New: func() any { return new(work) }}
+
+// maxPooledTokens caps the token buffers kept in the pool, so one huge
+// statement does not pin its memory forever.
+const maxPooledTokens = 1 << 16
+
+func (w *work) release() {
+	for i := range w.toks {
+		if cap(w.toks[i]) > maxPooledTokens {
+			w.toks[i] = nil
+		}
+		w.toks[i] = w.toks[i][:0]
+		w.done[i] = false
+	}
+	if cap(w.scratch) > maxPooledTokens {
+		w.scratch = nil
+	}
+	w.stmt = ""
+	workPool.Put(w)
+}
+
+// setModes lists the lexing modes under which an occurrence must be
+// harmless. MySQL's NO_BACKSLASH_ESCAPES and ANSI_QUOTES only matter when
+// the statement has a backslash or a double quote, so the combinations
+// that cannot lex differently are skipped.
+func (w *work) setModes(d Dialect, stmt string) {
+	w.n = 0
+	add := func(m lexMode) { w.modes[w.n] = m; w.n++ }
+	mysql := func() {
+		bs := []bool{true}
+		switch {
+		case d&NoBackslashEscapes != 0:
+			bs = []bool{false}
+		case d&BackslashEscapes != 0:
+		case strings.IndexByte(stmt, '\\') >= 0:
+			bs = []bool{true, false}
+		}
+		aq := []bool{false}
+		switch {
+		case d&ANSIQuotes != 0:
+			aq = []bool{true}
+		case d&NoANSIQuotes != 0:
+		case strings.IndexByte(stmt, '"') >= 0:
+			aq = []bool{false, true}
+		}
+		for _, b := range bs {
+			for _, a := range aq {
+				add(lexMode{engine: DialectMySQL, backslash: b, ansi: a})
+			}
+		}
+	}
+	switch d.Engine() {
+	case DialectSQLite:
+		add(lexMode{engine: DialectSQLite})
+	case DialectPostgres:
+		add(lexMode{engine: DialectPostgres, backslash: d&PostgresLegacyStrings != 0})
+	case DialectMySQL:
+		mysql()
+	default:
+		// Unknown engine: harmless only if harmless everywhere.
+		add(lexMode{engine: DialectSQLite})
+		add(lexMode{engine: DialectPostgres})
+		add(lexMode{engine: DialectPostgres, backslash: true})
+		d = DialectMySQL
+		mysql()
+	}
+}
+
+func (w *work) tokens(i int) ([]token, bool) {
+	if !w.done[i] {
+		w.toks[i], w.ok[i] = tokenize(w.toks[i][:0], w.stmt, w.modes[i])
+		w.done[i] = true
+		w.budget -= len(w.toks[i])
+	}
+	return w.toks[i], w.ok[i]
+}
+
+func analyze(d Dialect, stmt string, inputs []taint.Input) Result {
+	w := workPool.Get().(*work)
+	defer w.release()
+	w.stmt = stmt
+	w.budget = MaxWork
+	w.setModes(d, stmt)
+	var res Result
+	if len(inputs) > manyInputs {
+		needles := make([]needle, 0, len(inputs))
+		for i, in := range inputs {
+			needles = append(needles, needle{i, in.Value})
+			if t := trimmed(in.Value); t != "" {
+				needles = append(needles, needle{i, t})
+			}
+		}
+		occs := newMatcher(needles, len(stmt)).occurrences(stmt, needles, MaxOccurrences)
+		for k := 0; k < len(occs); {
+			j := k
+			for j < len(occs) && occs[j].in == occs[k].in {
+				j++
+			}
+			nd := needles[occs[k].in]
+			punct := punctOnly(nd.v)
+			for x := k; x < j; x++ {
+				if stop, r := w.visit(&res, inputs[nd.in], nd.v, int(occs[x].s), x-k+1, punct); stop {
+					return r
+				}
+			}
+			k = j
+		}
+		return res
+	}
+	for _, in := range inputs {
+		for _, v := range [2]string{in.Value, trimmed(in.Value)} {
+			if v == "" || len(v) > len(stmt) {
+				continue
+			}
+			punct := punctOnly(v)
+			n := 0
+			for off := 0; off <= len(stmt)-len(v); {
+				k := strings.Index(stmt[off:], v)
+				if k < 0 {
+					break
+				}
+				off += k + 1
+				n++
+				stop, r := w.visit(&res, in, v, off-1, n, punct)
+				if stop {
+					return r
+				}
+				if n > MaxOccurrences {
+					break
+				}
+			}
+		}
+	}
+	return res
+}
+
+// visit judges the n-th occurrence of in at s under every lexing mode. It
+// returns stop with the final result when the check is over: an injection,
+// or the work budget exhausted. Past MaxOccurrences it only records the cut.
+func (w *work) visit(res *Result, in taint.Input, v string, s, n int, punct bool) (bool, Result) {
+	e := s + len(v)
+	if n > MaxOccurrences || w.budget <= 0 {
+		if !res.Incomplete {
+			res.Incomplete = true
+			res.Finding = finding(in, w.stmt, s, e, "work limit reached before every occurrence was checked")
+		}
+		return w.budget <= 0, *res
+	}
+	for m := 0; m < w.n; m++ {
+		toks, ok := w.tokens(m)
+		if reason := w.judge(toks, ok, w.modes[m], s, e, punct); reason != "" {
+			return true, Result{Finding: finding(in, w.stmt, s, e, reason), Injection: true, Incomplete: res.Incomplete}
+		}
+	}
+	return false, *res
+}
+
+// punctOnly reports whether v is made only of quote, comment, punctuation
+// and space characters: such an input is judged by the balance test (and
+// by whether it both ends a token and opens a comment or a new statement),
+// so a lone ' or -- that merely equals the template's own is no finding.
+func punctOnly(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\'', '"', '`', '[', ']', '$', '\\', '-', '/', '*', '#', ';', ',', '(', ')', '.', ' ', '\t', '\n', '\r', '\f', '\v':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func delimited(t Token) bool {
+	return t == STRING || t == BLOB || t == QIDENT || t == COMMENT || t == ILLEGAL
+}
+
+// Reasons, one short sentence each.
+const (
+	reasonDelimiter  = "input covers the delimiter of a literal, quoted identifier or comment"
+	reasonEscape     = "input ends in a backslash that escapes the closing quote of its literal"
+	reasonComment    = "input opens or closes a comment"
+	reasonSeparator  = "input contains a statement separator"
+	reasonTokens     = "input spans several tokens including a keyword, operator, function or parenthesis"
+	reasonValues     = "input spans several values that do not form a list"
+	reasonBalance    = "input leaves a literal or comment unterminated or parentheses unbalanced"
+	reasonTautology  = "input is an identifier compared with itself"
+	reasonNiladic    = "input is a session function standing for a value"
+	reasonPunctSplit = "input ends a literal, or ends a token and starts a comment or a new statement"
+)
+
+// judge decides one occurrence [s, e) under one lexing mode; it returns a
+// reason for an injection or "".
+func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) string {
+	if !ok {
+		// The balance test: the statement does not lex or balance; does
+		// it with this occurrence replaced by a plain literal?
+		w.budget -= len(w.stmt)
+		fixed := w.stmt[:s] + "1" + w.stmt[e:]
+		var good bool
+		w.scratch, good = tokenize(w.scratch[:0], fixed, m)
+		if good {
+			return reasonBalance
+		}
+	}
+	i := sort.Search(len(toks), func(i int) bool { return toks[i].end > s })
+	j := i
+	for j < len(toks) && toks[j].pos < e {
+		j++
+	}
+	cov := toks[i:j] // tokens the occurrence touches
+	w.budget -= len(cov)
+
+	var (
+		nonSpace, whole, strong int
+		first                   = -1
+		allWhole                = true
+		delimHit, commentHit    bool
+		semi                    bool
+	)
+	for k, t := range cov {
+		if t.tok == SPACE {
+			continue
+		}
+		nonSpace++
+		if first < 0 {
+			first = k
+		}
+		isWhole := t.pos >= s && t.end <= e
+		if !isWhole {
+			allWhole = false
+		}
+		switch t.tok {
+		case EXECOPEN, EXECCLOSE:
+			commentHit = true
+		case SEMI:
+			semi = true
+		}
+		if delimited(t.tok) && t.open > 0 {
+			lo, hi := max(s, t.pos), min(e, t.end)
+			if lo < t.pos+t.open || t.close > 0 && hi > t.end-t.close {
+				if t.tok == COMMENT {
+					commentHit = true
+				} else if !isWhole {
+					// a whole literal is a value; only a part of one
+					// with its delimiter is a break-out
+					delimHit = true
+				}
+			}
+		}
+		if isWhole && t.tok != COMMA { // commas are punctuation
+			whole++
+			if w.strongToken(toks, i+k, t) {
+				strong++
+			}
+		}
+	}
+
+	if punct {
+		if nonSpace >= 2 && (commentHit || semi || delimHit) {
+			return reasonPunctSplit
+		}
+		return ""
+	}
+
+	// 1. Harmless shapes.
+	if nonSpace == 1 {
+		t := cov[first]
+		if delimited(t.tok) && t.tok != ILLEGAL && s >= t.pos+t.open && e <= t.end-t.close && (t.close > 0 || t.tok == COMMENT) {
+			if t.esc && escapesQuote(w.stmt, t, e) {
+				return reasonEscape
+			}
+			if t.tok == COMMENT && (strings.Contains(w.stmt[s:e], "*/") || strings.Contains(w.stmt[s:e], "/*")) {
+				return reasonComment
+			}
+			return ""
+		}
+	}
+	if nonSpace > 0 && allWhole && w.listShape(cov) {
+		// A lone identifier is a list of one, but rule 3 still applies.
+		if whole == 1 && nonSpace == 1 {
+			return w.valueSlot(toks, i+first, cov[first])
+		}
+		return ""
+	}
+
+	// 2. Injection.
+	switch {
+	case delimHit && (nonSpace >= 2 || !ok):
+		// A lone literal touched at one delimiter, in a statement that
+		// lexes, is still one literal: the input supplied a quote the
+		// template balances (LIKE '%' + '%'' + ...), not a break-out; a
+		// real break-out touches what follows the literal too.
+		return reasonDelimiter
+	case commentHit:
+		return reasonComment
+	case semi:
+		return reasonSeparator
+	case whole >= 2 && strong > 0:
+		return reasonTokens
+	case whole >= 2:
+		// Between the rules: identifiers and literals only, and not a
+		// list. Most such texts are syntax errors or add an alias, but
+		// non-reserved keywords carry grammar in places (SET GLOBAL x,
+		// AT TIME ZONE): security wins.
+		return reasonValues
+	}
+
+	// 3. Value-slot tautologies.
+	if whole == 1 && nonSpace == 1 {
+		t := cov[first]
+		if r := w.valueSlot(toks, i+first, t); r != "" {
+			return r
+		}
+	}
+	// 4. Harmless otherwise.
+	return ""
+}
+
+// escapesQuote reports whether the body of the literal t, cut at e, ends
+// in an odd run of backslashes that escapes the literal's quote at e.
+func escapesQuote(src string, t token, e int) bool {
+	if e >= t.end-t.close {
+		// the escaped byte would be the closing quote itself: impossible
+		// in a terminated literal, but keep the check total.
+		return false
+	}
+	q := src[t.pos+t.open-1]
+	if src[e] != q {
+		return false
+	}
+	n := 0
+	for k := e - 1; k >= t.pos+t.open && src[k] == '\\'; k-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+// strongToken reports whether a wholly covered token carries grammar: a
+// keyword, operator, function name, parenthesis, comment or stray byte.
+func (w *work) strongToken(toks []token, k int, t token) bool {
+	switch t.tok {
+	case OP:
+		// a dot joins names (t.col, db..t); it adds no grammar
+		return w.stmt[t.pos:t.end] != "."
+	case LPAREN, RPAREN, SEMI, COMMENT, EXECOPEN, EXECCLOSE, ILLEGAL:
+		return true
+	case IDENT:
+		lit := w.stmt[t.pos:t.end]
+		if wordIs(lit, "NULL") || wordIs(lit, "TRUE") || wordIs(lit, "FALSE") {
+			return false // literals
+		}
+		if isKeyword(lit) {
+			return true
+		}
+		// a function name: an identifier followed by (
+		for n := k + 1; n < len(toks); n++ {
+			if toks[n].tok == SPACE || toks[n].tok == COMMENT {
+				continue
+			}
+			return toks[n].tok == LPAREN
+		}
+	}
+	return false
+}
+
+// listShape reports whether cov (all wholly covered) is a list of items
+// separated by commas, where an item is a literal (a number with an
+// optional sign, a string, NULL, TRUE, FALSE, a placeholder) or a possibly
+// qualified identifier with an optional ASC or DESC.
+func (w *work) listShape(cov []token) bool {
+	k := 0
+	skip := func() {
+		for k < len(cov) && cov[k].tok == SPACE {
+			k++
+		}
+	}
+	lit := func(t token) string { return w.stmt[t.pos:t.end] }
+	for {
+		skip()
+		if k >= len(cov) {
+			return false
+		}
+		t := cov[k]
+		switch {
+		case t.tok == OP && (lit(t) == "-" || lit(t) == "+"):
+			k++
+			skip()
+			if k >= len(cov) || cov[k].tok != NUMBER {
+				return false
+			}
+			k++
+		case t.tok == NUMBER || t.tok == STRING || t.tok == BLOB || t.tok == PARAM:
+			k++
+		case t.tok == IDENT && (wordIs(lit(t), "NULL") || wordIs(lit(t), "TRUE") || wordIs(lit(t), "FALSE")):
+			k++
+		case t.tok == IDENT && !isKeyword(lit(t)) || t.tok == QIDENT || t.tok == OP && lit(t) == "." && k+1 < len(cov) && (cov[k+1].tok == IDENT || cov[k+1].tok == QIDENT):
+			// a possibly qualified name, or a fragment of one (".user_id",
+			// "v."): dots join names, they add no grammar
+			if t.tok == OP {
+				k++
+			}
+			k++
+			for k < len(cov) && cov[k].tok == OP && lit(cov[k]) == "." {
+				k++
+				if k < len(cov) && (cov[k].tok == IDENT || cov[k].tok == QIDENT) {
+					k++
+				}
+			}
+			skip()
+			if k < len(cov) && cov[k].tok == IDENT && (wordIs(lit(cov[k]), "ASC") || wordIs(lit(cov[k]), "DESC")) {
+				k++
+			}
+		default:
+			return false
+		}
+		skip()
+		if k >= len(cov) {
+			return true
+		}
+		if cov[k].tok != COMMA {
+			return false
+		}
+		k++
+	}
+}
+
+// valueSlot applies rule 3 to a lone wholly covered token.
+func (w *work) valueSlot(toks []token, k int, t token) string {
+	if t.tok != IDENT && t.tok != QIDENT {
+		return ""
+	}
+	lit := w.stmt[t.pos:t.end]
+	prev := significant(toks, k, -1)
+	next := significant(toks, k, +1)
+	if t.tok == IDENT && niladic(lit) && prev >= 0 {
+		p := toks[prev]
+		pl := w.stmt[p.pos:p.end]
+		if p.tok == OP && pl != "." || p.tok == LPAREN || p.tok == COMMA ||
+			p.tok == IDENT && (wordIs(pl, "IS") || wordIs(pl, "LIKE") || wordIs(pl, "IN") || wordIs(pl, "VALUES") ||
+				wordIs(pl, "THEN") || wordIs(pl, "ELSE") || wordIs(pl, "WHEN") || wordIs(pl, "AND") || wordIs(pl, "OR") ||
+				wordIs(pl, "NOT") || wordIs(pl, "BETWEEN")) {
+			return reasonNiladic
+		}
+	}
+	if next >= 0 && toks[next].tok == OP && w.stmt[toks[next].pos:toks[next].end] == "." ||
+		prev >= 0 && toks[prev].tok == OP && w.stmt[toks[prev].pos:toks[prev].end] == "." {
+		return "" // part of a qualified name
+	}
+	for _, dir := range [...]int{-1, +1} {
+		op := significant(toks, k, dir)
+		if op < 0 || !w.comparison(toks[op]) {
+			continue
+		}
+		// Our operand must be whole: nothing continues it on the far side
+		// (stock = stock - 1 is arithmetic, not a comparison of stock).
+		if far := significant(toks, k, -dir); far >= 0 && (toks[far].tok == OP || toks[far].tok == LPAREN && dir < 0) {
+			continue
+		}
+		o := significant(toks, op, dir)
+		if o < 0 || toks[o].tok != t.tok || !sameIdent(w.stmt[toks[o].pos:toks[o].end], lit, t.tok == IDENT) {
+			continue
+		}
+		// the other side must not itself be qualified (t.a = a is a join
+		// condition, not a tautology)
+		// likewise the other side, and SET a = a is an assignment
+		if q := significant(toks, o, dir); q >= 0 && (toks[q].tok == OP ||
+			toks[q].tok == IDENT && wordIs(w.stmt[toks[q].pos:toks[q].end], "SET")) {
+			continue
+		}
+		return reasonTautology
+	}
+	return ""
+}
+
+func (w *work) comparison(t token) bool {
+	l := w.stmt[t.pos:t.end]
+	switch t.tok {
+	case OP:
+		switch l {
+		case "=", "==", "<>", "!=", "<=>", "<=", ">=":
+			return true
+		}
+	case IDENT:
+		return wordIs(l, "IS") || wordIs(l, "LIKE") || wordIs(l, "GLOB") || wordIs(l, "ILIKE")
+	}
+	return false
+}
+
+func sameIdent(a, b string, fold bool) bool {
+	if fold {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
+}
+
+// significant returns the index of the nearest token from k in direction
+// dir that is neither space nor comment, or -1.
+func significant(toks []token, k, dir int) int {
+	for n := k + dir; n >= 0 && n < len(toks); n += dir {
+		if toks[n].tok != SPACE && toks[n].tok != COMMENT {
+			return n
+		}
+	}
+	return -1
 }

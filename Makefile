@@ -1,0 +1,65 @@
+# rasp: `make demo` shows it working, `make test` is what CI runs.
+SHELL := /bin/bash
+MODULES := . examples integration bench
+TOOLS := $(CURDIR)/.tools/bin
+STATICCHECK_VERSION := v0.8.2
+BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
+CORPORA ?= $(CURDIR)/../shared/corpora
+FUZZTIME ?= 10s
+export PATH := $(TOOLS):$(PATH)
+
+.PHONY: all demo test lint fmt-check vet staticcheck gotest tools bench fuzz eval services-start services-stop
+
+all: test
+
+## demo: start the demo app on a free 127.0.0.1 port, replay legitimate and attack requests, print the table
+demo:
+	cd examples && go run ./demo -tour
+
+## test: gofmt, go vet, staticcheck and go test -race in every module (database servers started for the run)
+test: lint
+	./scripts/with-services.sh $(MAKE) --no-print-directory gotest
+
+gotest:
+	@set -e; for m in $(MODULES); do \
+		echo "== go test -race ($$m)"; \
+		(cd $$m && go test -race -timeout 20m ./...); \
+	done
+
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '/testdata/')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	@set -e; for m in $(MODULES); do echo "== go vet ($$m)"; (cd $$m && go vet ./...); done
+
+staticcheck: tools
+	@set -e; for m in $(MODULES); do echo "== staticcheck ($$m)"; (cd $$m && staticcheck ./...); done
+
+tools: $(TOOLS)/staticcheck $(TOOLS)/benchstat
+
+$(TOOLS)/staticcheck:
+	GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(TOOLS)/benchstat:
+	GOBIN=$(TOOLS) go install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
+
+## bench: overhead ratios (benchstat) and detection side by side with libddwaf
+bench: tools
+	cd bench && ./run.sh
+
+## fuzz: every Fuzz target for FUZZTIME (default 10s) each
+fuzz:
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+## eval: detection and false-positive rates of sqlguard on ../shared/corpora
+eval:
+	go run ./internal/eval -corpora $(CORPORA)
+
+services-start:
+	./scripts/services.sh start
+
+services-stop:
+	./scripts/services.sh stop

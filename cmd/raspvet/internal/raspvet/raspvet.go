@@ -1,0 +1,332 @@
+// Package raspvet finds the calls rasp's runtime guards cannot see: sinks
+// called without their guarded twin, SQL drivers that were never wrapped, and
+// calls that drop the request's context, so its inputs never reach a guard.
+//
+// The default is [Analyzer], run by the raspvet command standalone or as a
+// go vet tool. Each diagnostic is one line with the reason and the guarded
+// call to use; where the rewrite is mechanical it carries a suggested fix,
+// so raspvet -fix migrates a code base.
+//
+// # Rules
+//
+//   - exec: os/exec Command and CommandContext; use execguard.CommandContext.
+//   - fs: os path calls (Open, OpenFile, Create, ReadFile, WriteFile,
+//     ReadDir, Stat, Lstat, Remove, RemoveAll, Rename, Mkdir, MkdirAll, Chmod,
+//     Symlink, Readlink) and io/ioutil ReadFile and WriteFile; use the fsguard
+//     twin, which takes a context first.
+//   - sqlopen: sql.Open with a driver name that no driver.Register call (or
+//     sql.Register of a driver.Wrap result) in the package or its imports
+//     registers, and sql.OpenDB with a connector that does not come from
+//     driver.WrapConnector.
+//   - noctx: Query, Exec, QueryRow and Prepare of *sql.DB, *sql.Tx and
+//     *sql.Stmt; use the Context variant. A *sql.Stmt call outside a
+//     handler is not reported: the guard checks a statement's text where it
+//     is prepared.
+//   - background: context.Background() or context.TODO() inside an HTTP
+//     handler; pass the request's context (context.WithoutCancel of it for
+//     work that outlives the request: it keeps the inputs).
+//   - sqlbuild (a note): SQL text that contains request data, built with +,
+//     fmt.Sprintf, strings.Builder or bytes.Buffer, passed to a *sql.DB,
+//     *sql.Tx or *sql.Conn query method or to a function of the program
+//     whose parameter reaches one (in any package: the analyzer exports a
+//     fact for such functions). The SQL guard checks such text at run time;
+//     bound parameters are better.
+//   - ignore: a //raspvet:ignore comment without a reason.
+//
+// An HTTP handler is a function with an [net/http.ResponseWriter] and a
+// *[net/http.Request] parameter (which includes every ServeHTTP method), and
+// any function literal inside one. Inside a handler every sink call is
+// reported. Outside handlers a sink call is reported only when its target
+// (command, path or SQL text) is not a compile-time constant, since a
+// constant cannot carry request input; with -handlers, sink calls outside
+// handlers are not reported at all.
+//
+// The suggested fixes take the context from the innermost enclosing function
+// that has a named context.Context parameter or a named *http.Request
+// parameter (r.Context()). Where there is none, the diagnostic has no fix.
+//
+// A finding is silenced by a comment on its line or on the line above:
+//
+//	//raspvet:ignore <reason>
+//
+// The reason is required; an ignore comment without one silences nothing
+// and is itself reported.
+//
+// # Threat model
+//
+// raspvet reports calls a runtime guard would miss or see blind. It does
+// not decide whether a call is exploitable, and it does not follow values
+// between functions. Known limits:
+//
+//   - Driver names are tracked only when constant, and only from a package to
+//     the packages that import it: a name registered in main and opened by
+//     name in a package main imports is reported, and a name held in a
+//     variable is not reported.
+//   - A connector is recognised as wrapped only when it is the result of
+//     driver.WrapConnector, directly or through local variables and package
+//     variables assigned only from it, or when its type is declared by the
+//     driver package.
+//   - Request data is followed only within a package, from the
+//     *http.Request parameters, through assignments, range loops, &out
+//     arguments and writes into a strings.Builder or bytes.Buffer; numbers
+//     and booleans drop it, because they cannot carry SQL syntax. Into other
+//     functions it is followed only as SQL text (see sqlbuild); values that
+//     go through a struct field of another variable, a channel or a closure
+//     are lost. A command or a path built from request data inside a helper
+//     is reported only by the helper's own sink call.
+//   - Handlers written for other routers (gin, echo, fiber...) are not
+//     recognised as handlers; their sink calls are still reported when
+//     their target is not constant.
+//   - Test files and generated files are not checked, and the guard packages
+//     (execguard, fsguard, driver, sqlguard), which wrap the raw calls by
+//     design, are exempt.
+//
+// # Modes
+//
+// The analyzer has one flag, -handlers, described above. The raspvet command
+// adds the usual analysis flags: -fix applies the suggested fixes, -diff
+// shows them, -json prints diagnostics as JSON.
+//
+// # Concurrency
+//
+// [Analyzer] keeps no state between packages other than the facts it
+// exports, so drivers may run it on many packages in parallel. Its flags
+// must be set before it runs.
+package raspvet
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// Import paths of the guard packages.
+const (
+	pathExecguard = "github.com/gorasp/rasp/execguard"
+	pathFsguard   = "github.com/gorasp/rasp/fsguard"
+	pathDriver    = "github.com/gorasp/rasp/driver"
+	pathSqlguard  = "github.com/gorasp/rasp/sqlguard"
+)
+
+// guardPackages wrap the raw calls by design and are not checked.
+var guardPackages = []string{pathExecguard, pathFsguard, pathDriver, pathSqlguard}
+
+// Diagnostic categories, one per rule.
+const (
+	CategoryExec       = "exec"
+	CategoryFS         = "fs"
+	CategorySQLOpen    = "sqlopen"
+	CategoryNoContext  = "noctx"
+	CategoryBackground = "background"
+	CategorySQLBuild   = "sqlbuild"
+	CategoryIgnore     = "ignore"
+)
+
+// Analyzer reports calls rasp's runtime guards cannot see. See the package
+// documentation for its rules.
+var Analyzer = newAnalyzer()
+
+type config struct {
+	handlersOnly bool
+}
+
+func newAnalyzer() *analysis.Analyzer {
+	cfg := new(config)
+	a := &analysis.Analyzer{
+		Name: "raspvet",
+		Doc: `report calls the rasp runtime guards cannot see
+
+raspvet reports unguarded os/exec and os path calls, database/sql
+drivers not wrapped by rasp's driver package, SQL calls without a context,
+context.Background() inside HTTP handlers, and (as a note) SQL text built
+from request data. A //raspvet:ignore <reason> comment silences a finding
+on its line or the next.`,
+		URL:       "https://pkg.go.dev/github.com/gorasp/rasp/cmd/raspvet",
+		Requires:  []*analysis.Analyzer{inspect.Analyzer},
+		FactTypes: []analysis.Fact{new(wrappedDrivers), new(queryParams)},
+		Run:       func(pass *analysis.Pass) (any, error) { return run(pass, cfg) },
+	}
+	a.Flags.BoolVar(&cfg.handlersOnly, "handlers", false,
+		"report unguarded sinks only inside HTTP handlers")
+	return a
+}
+
+// wrappedDrivers is the package fact listing the database/sql driver names
+// a package registers through rasp's driver package.
+type wrappedDrivers struct {
+	Names []string
+}
+
+func (*wrappedDrivers) AFact() {}
+
+func (f *wrappedDrivers) String() string { return "wrappedDrivers(" + strings.Join(f.Names, ",") + ")" }
+
+type checker struct {
+	pass *analysis.Pass
+	cfg  *config
+	ins  *inspector.Inspector
+
+	skip    map[*ast.File]bool      // test and generated files
+	ignores map[string]map[int]bool // file name -> lines carrying a valid ignore
+
+	wrapped map[string]bool             // driver names registered wrapped
+	assigns map[types.Object][]ast.Expr // every value assigned to a variable
+	tainted map[types.Object]bool       // variables holding request data
+	qparams map[*types.Func][]int       // functions of this package whose parameters reach SQL text
+}
+
+func run(pass *analysis.Pass, cfg *config) (any, error) {
+	c := &checker{
+		pass:    pass,
+		cfg:     cfg,
+		ins:     pass.ResultOf[inspect.Analyzer].(*inspector.Inspector),
+		skip:    map[*ast.File]bool{},
+		ignores: map[string]map[int]bool{},
+		wrapped: map[string]bool{},
+		assigns: map[types.Object][]ast.Expr{},
+		tainted: map[types.Object]bool{},
+		qparams: map[*types.Func][]int{},
+	}
+	c.collectAssigns()
+	c.collectDrivers()
+	if isGuardPackage(pass.Pkg.Path()) {
+		return nil, nil
+	}
+	for _, f := range pass.Files {
+		name := pass.Fset.File(f.FileStart).Name()
+		if strings.HasSuffix(name, "_test.go") || ast.IsGenerated(f) {
+			c.skip[f] = true
+			continue
+		}
+		c.collectIgnores(f)
+	}
+	c.collectQueryParams()
+	c.computeTaint()
+	c.checkCalls()
+	return nil, nil
+}
+
+func isGuardPackage(path string) bool {
+	path = strings.TrimSuffix(path, "_test")
+	for _, g := range guardPackages {
+		if path == g || strings.HasPrefix(path, g+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// report reports a diagnostic unless an ignore comment silences it.
+func (c *checker) report(pos token.Pos, category, msg string, fixes ...analysis.SuggestedFix) {
+	p := c.pass.Fset.Position(pos)
+	if lines := c.ignores[p.Filename]; lines[p.Line] || lines[p.Line-1] {
+		return
+	}
+	c.pass.Report(analysis.Diagnostic{Pos: pos, Category: category, Message: msg, SuggestedFixes: fixes})
+}
+
+const ignoreDirective = "//raspvet:ignore"
+
+// collectIgnores records the lines of f's valid ignore comments and reports
+// those without a reason.
+func (c *checker) collectIgnores(f *ast.File) {
+	for _, cg := range f.Comments {
+		for _, cm := range cg.List {
+			rest, ok := strings.CutPrefix(cm.Text, ignoreDirective)
+			if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t') {
+				continue
+			}
+			if strings.TrimSpace(rest) == "" {
+				c.pass.Report(analysis.Diagnostic{Pos: cm.Pos(), Category: CategoryIgnore,
+					Message: "raspvet:ignore needs a reason: //raspvet:ignore <why this call is safe>"})
+				continue
+			}
+			p := c.pass.Fset.Position(cm.Pos())
+			if c.ignores[p.Filename] == nil {
+				c.ignores[p.Filename] = map[int]bool{}
+			}
+			c.ignores[p.Filename][p.Line] = true
+		}
+	}
+}
+
+// callee returns the function or method call calls statically, if any.
+func (c *checker) callee(call *ast.CallExpr) *types.Func {
+	fn := typeutil.StaticCallee(c.pass.TypesInfo, call)
+	if fn == nil || fn.Pkg() == nil {
+		return nil
+	}
+	return fn
+}
+
+// isFunc reports whether fn is the package-level function path.name.
+func isFunc(fn *types.Func, path string, names ...string) bool {
+	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != path {
+		return false
+	}
+	if fn.Signature().Recv() != nil {
+		return false
+	}
+	return slices.Contains(names, fn.Name())
+}
+
+// recvName returns the name of fn's receiver type when it is declared in
+// package path, else "".
+func recvName(fn *types.Func, path string) string {
+	recv := fn.Signature().Recv()
+	if recv == nil || fn.Pkg().Path() != path {
+		return ""
+	}
+	t := recv.Type()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := t.(*types.Named); ok {
+		return n.Obj().Name()
+	}
+	return ""
+}
+
+// isNamed reports whether t (or what it points to, when ptr) is the named
+// type path.name.
+func isNamed(t types.Type, ptr bool, path, name string) bool {
+	if ptr {
+		p, ok := types.Unalias(t).(*types.Pointer)
+		if !ok {
+			return false
+		}
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return false
+	}
+	return n.Obj().Pkg().Path() == path && n.Obj().Name() == name
+}
+
+func isContextType(t types.Type) bool { return isNamed(t, false, "context", "Context") }
+
+// isConst reports whether e is a compile-time constant.
+func (c *checker) isConst(e ast.Expr) bool {
+	tv, ok := c.pass.TypesInfo.Types[e]
+	return ok && tv.Value != nil
+}
+
+// objOf returns the object an identifier (possibly parenthesised) denotes.
+func (c *checker) objOf(e ast.Expr) types.Object {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	if o := c.pass.TypesInfo.Uses[id]; o != nil {
+		return o
+	}
+	return c.pass.TypesInfo.Defs[id]
+}

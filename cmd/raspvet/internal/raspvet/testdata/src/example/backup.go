@@ -1,0 +1,21 @@
+// Package example is the input of ExampleAnalyzer.
+package example
+
+import (
+	"context"
+	"os"
+	"os/exec"
+)
+
+func Backup(ctx context.Context, dir string) error {
+	return exec.Command("tar", "czf", "/var/backups/site.tgz", dir).Run() // want `exec.Command runs`
+}
+
+func Config() ([]byte, error) {
+	return os.ReadFile("/etc/site.conf") // constant path: nothing to report
+}
+
+func Load(name string) ([]byte, error) {
+	//raspvet:ignore name comes from the operator's command line
+	return os.ReadFile(name)
+}

@@ -1,0 +1,42 @@
+package sqlopen // want package:`wrappedDrivers\(local,local-by-hand,wrapped,wrapped-by-hand\)`
+
+import (
+	"database/sql"
+
+	"github.com/gorasp/rasp/driver"
+
+	"sqlopen/reg"
+)
+
+const local = "local"
+
+func init() {
+	wrapped := driver.Wrap(reg.Fake{})
+	sql.Register("local-by-hand", wrapped)
+	driver.Register(local, reg.Fake{})
+}
+
+var shared = driver.WrapConnector(reg.Connector{})
+
+func open(name string) {
+	sql.Open(reg.Wrapped, "")            // registered by the imported package
+	sql.Open("wrapped-by-hand", "")      // sql.Register of driver.Wrap in the imported package
+	sql.Open("local", "")                // registered here
+	sql.Open("local-by-hand", "")        // driver.Wrap through a variable
+	sql.Open("raw", "")                  // want `sql.Open with driver "raw", which is not registered through driver.Register`
+	sql.Open("sqlite3", "file::memory:") // want `sql.Open with driver "sqlite3"`
+	sql.Open(name, "")                   // a name known only at run time is not reported
+
+	sql.OpenDB(driver.WrapConnector(reg.Connector{}))
+	c := driver.WrapConnector(reg.Connector{})
+	sql.OpenDB(c)
+	sql.OpenDB(shared)
+	sql.OpenDB(reg.Connector{}) // want `sql.OpenDB with a connector not wrapped by driver.WrapConnector`
+	var raw reg.Connector
+	sql.OpenDB(raw) // want `sql.OpenDB with a connector not wrapped`
+	mixed := driver.WrapConnector(reg.Connector{})
+	if name == "" {
+		mixed = reg.Connector{}
+	}
+	sql.OpenDB(mixed) // want `sql.OpenDB with a connector not wrapped`
+}

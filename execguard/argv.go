@@ -1,0 +1,807 @@
+package execguard
+
+import (
+	"strings"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+)
+
+// CheckArgv reports whether a request input changes what an argument vector
+// runs: it chooses the executable, supplies an option name, a variable of
+// the env wrapper, interpreter code, or changes the syntax of a shell script
+// that argv runs (sh -c SCRIPT and its variants). The finding's Target is
+// argv joined by single spaces and its span is in that string. See the
+// package documentation for the grammar.
+func CheckArgv(argv []string, inputs []taint.Input) (rasp.Finding, bool) {
+	return defaultGuard.CheckArgv(argv, inputs)
+}
+
+// CheckArgv is [CheckArgv] with the guard's configuration.
+func (g *Guard) CheckArgv(argv []string, inputs []taint.Input) (f rasp.Finding, found bool) {
+	defer noPanic(&f, &found)
+	h, ok, _ := g.checkArgvAt(argv, inputs, work{}, false)
+	if !ok {
+		return rasp.Finding{}, false
+	}
+	return h.argvFinding(argv), true
+}
+
+func (h hit) argvFinding(argv []string) rasp.Finding {
+	target := strings.Join(argv, " ")
+	f := h.finding(target)
+	if h.elem < 0 || h.elem >= len(argv) || h.s < 0 {
+		f.Start, f.End = -1, -1
+		return f
+	}
+	off := 0
+	for i := 0; i < h.elem; i++ {
+		off += len(argv[i]) + 1
+	}
+	f.Start, f.End = off+h.s, off+h.e
+	return f
+}
+
+// progName is the name a program is known by: the last path element,
+// lower-cased, without ".exe" and without a version suffix (python3.12 is
+// python, perl5.36 is perl).
+func progName(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
+		s = s[i+1:]
+	}
+	s = strings.ToLower(s)
+	s = strings.TrimSuffix(s, ".exe")
+	return strings.TrimRight(s, "0123456789.")
+}
+
+// shells run a script given with -c, or read from the file named by their
+// first operand. Version suffixes are stripped first, so "ksh" covers ksh93.
+var shells = map[string]bool{
+	"sh": true, "bash": true, "dash": true, "ash": true, "ksh": true, "mksh": true, "rksh": true,
+	"lksh": true, "pdksh": true, "zsh": true, "yash": true, "posh": true, "rbash": true,
+}
+
+// inlineSpec describes how an interpreter takes code on its command line.
+type inlineSpec struct {
+	inline  string   // short options whose value is code (-c, -e ...)
+	withArg string   // short options that take a value (consumed, not code)
+	long    []string // long options whose value is code (--eval)
+	longArg []string // long options that take a separate value
+	// first reports that the first operand is code when no inline option
+	// was given (awk's program).
+	first bool
+	// rest reports that everything after the inline option is code
+	// (PowerShell -Command, cmd /c).
+	rest bool
+	// fold compares option names case-insensitively and also accepts a "/"
+	// prefix (PowerShell, cmd).
+	fold bool
+	// module is the short option naming a module to run in place of a
+	// script (python -m); it ends the options like a script operand.
+	module byte
+}
+
+// interpreters maps a program name to the way it takes inline code.
+var interpreters = map[string]inlineSpec{
+	"python":     {inline: "c", withArg: "WXQ", module: 'm'},
+	"pypy":       {inline: "c", withArg: "WXQ", module: 'm'},
+	"perl":       {inline: "eE", withArg: "IMmxCdD"},
+	"ruby":       {inline: "e", withArg: "IrCEFKTW"},
+	"irb":        {inline: "", withArg: "Ir"},
+	"node":       {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
+	"nodejs":     {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
+	"bun":        {inline: "ep", long: []string{"--eval", "--print"}},
+	"deno":       {long: []string{"eval"}},
+	"php":        {inline: "rBRE", withArg: "dcfz"},
+	"lua":        {inline: "e", withArg: "l"},
+	"luajit":     {inline: "e", withArg: "lj"},
+	"rscript":    {inline: "e"},
+	"osascript":  {inline: "e"},
+	"tclsh":      {},
+	"awk":        {inline: "", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
+	"gawk":       {inline: "e", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
+	"mawk":       {withArg: "Fvf", first: true},
+	"nawk":       {withArg: "Fvf", first: true},
+	"fish":       {inline: "c", long: []string{"--command"}, longArg: []string{"--init-command"}},
+	"pwsh":       {long: []string{"-command", "-c", "-commandwithargs", "-cwa", "-encodedcommand", "-e", "-ec"}, longArg: []string{"-file", "-f", "-executionpolicy", "-ex", "-configurationname"}, rest: true, fold: true},
+	"powershell": {long: []string{"-command", "-c", "-commandwithargs", "-cwa", "-encodedcommand", "-e", "-ec"}, longArg: []string{"-file", "-f", "-executionpolicy", "-ex", "-configurationname"}, rest: true, fold: true},
+	"cmd":        {long: []string{"/c", "/k", "/r"}, rest: true, fold: true},
+}
+
+// wrappers run the command that follows their own options.
+// The value lists the short options that take a separate value; a long
+// option with a value is written --opt=value, or listed in wrapperLongArg.
+var wrappers = map[string]string{
+	"env":     "uCS",
+	"nice":    "n",
+	"nohup":   "",
+	"timeout": "sk",
+	"stdbuf":  "ioe",
+	"setsid":  "",
+	"sudo":    "ugCDhprtTU",
+	"doas":    "uC",
+	"xargs":   "adEILnPsl",
+	"chrt":    "",
+	"ionice":  "cnp",
+	"taskset": "",
+	"time":    "fo",
+	"command": "",
+	"exec":    "a",
+	"builtin": "",
+	"nsenter": "tS",
+	"chroot":  "",
+	"flock":   "wE",
+	"unshare": "",
+	"strace":  "eoOpsSuE",
+	"busybox": "",
+}
+
+var wrapperLongArg = map[string]bool{
+	"--unset": true, "--chdir": true, "--split-string": true, "--adjustment": true, "--signal": true,
+	"--kill-after": true, "--input": true, "--output": true, "--error": true, "--user": true,
+	"--group": true, "--arg-file": true, "--delimiter": true, "--max-args": true, "--max-procs": true,
+	"--replace": true, "--max-chars": true, "--max-lines": true, "--eof": true,
+}
+
+// positional wrappers take operands before the command: timeout DURATION,
+// chroot NEWROOT, taskset MASK, flock FILE.
+var positional = map[string]int{"timeout": 1, "chroot": 1, "taskset": 1, "flock": 1}
+
+// checkArgvAt applies the argv grammar. The hit's elem and span are in argv
+// coordinates. inScript turns the option rule off: it applies only where no
+// shell is involved.
+func (g *Guard) checkArgvAt(argv []string, inputs []taint.Input, w work, inScript bool) (hit, bool, error) {
+	c := argvCheck{g: g, inputs: inputs, w: w, noOptions: inScript}
+	return c.run(argv)
+}
+
+// argvCheck carries one argv check's state through the grammar.
+type argvCheck struct {
+	g         *Guard
+	inputs    []taint.Input
+	w         work
+	noOptions bool
+}
+
+func (c *argvCheck) run(argv []string) (hit, bool, error) {
+	inputs := c.inputs
+	if len(argv) == 0 || len(inputs) == 0 {
+		return hit{}, false, nil
+	}
+	found, long := false, false
+	for _, a := range argv {
+		if occurs(a, inputs) || occursTrimmed(a, inputs) {
+			found = true
+			break
+		}
+		long = long || len(a) > MaxNesting
+	}
+	if !found && !long {
+		// Without an occurrence no rule can fire; only a script over the
+		// parse limits is still reported, as a fault.
+		return hit{}, false, nil
+	}
+	if c.w.left == nil {
+		c.w = newWork()
+	}
+	// Each wrapper moves i forward, so the loop ends.
+	for i := 0; i < len(argv); {
+		if h, ok := checkExecutable(argv, i, inputs); ok {
+			return h, true, nil
+		}
+		name := progName(argv[i])
+		if name == "busybox" && i+1 < len(argv) {
+			i++
+			continue
+		}
+		if _, ok := wrappers[name]; ok {
+			next, h, found := c.wrapper(argv, i, name)
+			if found {
+				return h, true, nil
+			}
+			if next <= i || next >= len(argv) {
+				return hit{}, false, nil
+			}
+			i = next
+			continue
+		}
+		if shells[name] {
+			return c.shell(argv, i, name)
+		}
+		if name == "eval" || name == "." || name == "source" || name == "trap" {
+			return c.builtin(argv, i, name)
+		}
+		if name == "ssh" {
+			return c.ssh(argv, i)
+		}
+		if name == "su" || name == "runuser" {
+			return c.su(argv, i)
+		}
+		spec, interp := interpreters[name]
+		if !interp && strings.HasPrefix(name, "python") {
+			spec, interp = interpreters["python"], true
+		}
+		if interp {
+			h, ok := c.interpreter(argv, i, spec)
+			return h, ok, nil
+		}
+		h, ok := c.checkOptions(argv, i+1, len(argv))
+		return h, ok, nil
+	}
+	return hit{}, false, nil
+}
+
+// occursTrimmed reports whether an input without its surrounding blanks
+// occurs in s, for inputs that have such blanks.
+func occursTrimmed(s string, inputs []taint.Input) bool {
+	for i := range inputs {
+		v := inputs[i].Value
+		if v == "" || !isBlank(v[0]) && !isBlank(v[len(v)-1]) {
+			continue // same as the untrimmed value
+		}
+		if v = strings.TrimSpace(v); v != "" && strings.Contains(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func isBlank(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
+}
+
+// covers returns the span of an occurrence of v (or v without surrounding
+// blanks) that covers all of s but blanks.
+func covers(s, v string) (int, int, bool) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, 0, false
+	}
+	for _, w := range [2]string{v, strings.TrimSpace(v)} {
+		if w == "" {
+			continue
+		}
+		if i := strings.Index(s, w); i >= 0 && strings.TrimSpace(s[:i]) == "" && strings.TrimSpace(s[i+len(w):]) == "" {
+			return i, i + len(w), true
+		}
+	}
+	return 0, 0, false
+}
+
+// checkExecutable applies the executable rule to argv[i].
+func checkExecutable(argv []string, i int, inputs []taint.Input) (hit, bool) {
+	name := argv[i]
+	for _, in := range inputs {
+		if !checkable(in.Value) {
+			continue
+		}
+		s, e, ok := covers(name, in.Value)
+		if !ok {
+			continue
+		}
+		if strings.ContainsRune(strings.TrimSpace(in.Value), '/') {
+			return hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: s, e: e, rule: "executable",
+				reason: "input supplies the path of the program to run"}, true
+		}
+		p := progName(name)
+		if _, ok := interpreters[p]; ok || shells[p] || strings.HasPrefix(p, "python") {
+			return hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: s, e: e, rule: "executable",
+				reason: "input names the shell or interpreter to run"}, true
+		}
+	}
+	return hit{}, false
+}
+
+// isOption reports whether a starts with "-" or "--" and a letter.
+func isOption(a string) bool {
+	if len(a) < 2 || a[0] != '-' {
+		return false
+	}
+	c := a[1]
+	if c == '-' {
+		if len(a) < 3 {
+			return false
+		}
+		c = a[2]
+	}
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// optionHit applies the option rule to one element: an input that supplies
+// the whole option name, up to "=" or the end.
+func optionHit(argv []string, j int, inputs []taint.Input) (hit, bool) {
+	a := argv[j]
+	if !isOption(a) {
+		return hit{}, false
+	}
+	nameEnd := len(a)
+	if k := strings.IndexByte(a, '='); k >= 0 {
+		nameEnd = k
+	}
+	for _, in := range inputs {
+		v := in.Value
+		if !checkable(v) || !strings.HasPrefix(a, v) && !strings.HasPrefix(a, strings.TrimSpace(v)) {
+			continue
+		}
+		w := v
+		if !strings.HasPrefix(a, v) {
+			w = strings.TrimSpace(v)
+		}
+		if len(w) >= nameEnd {
+			return hit{kind: rasp.KindCommandInjection, in: in, elem: j, s: 0, e: len(w), rule: "option",
+				reason: "input supplies an option name"}, true
+		}
+	}
+	return hit{}, false
+}
+
+// optionHit is [optionHit] unless the option rule is off.
+func (c *argvCheck) optionHit(argv []string, j int) (hit, bool) {
+	if c.noOptions {
+		return hit{}, false
+	}
+	return optionHit(argv, j, c.inputs)
+}
+
+// checkOptions applies the option rule to argv[from:to] up to "--".
+func (c *argvCheck) checkOptions(argv []string, from, to int) (hit, bool) {
+	if c.noOptions {
+		return hit{}, false
+	}
+	for j := from; j < to && j < len(argv); j++ {
+		if argv[j] == "--" {
+			return hit{}, false
+		}
+		if h, ok := optionHit(argv, j, c.inputs); ok {
+			return h, true
+		}
+	}
+	return hit{}, false
+}
+
+// wrapper skips the options (and VAR=value words, and positional operands)
+// of wrapper argv[i] and returns the index of the wrapped command.
+func (c *argvCheck) wrapper(argv []string, i int, name string) (int, hit, bool) {
+	g, inputs := c.g, c.inputs
+	withArg := wrappers[name]
+	j := i + 1
+	for j < len(argv) {
+		a := argv[j]
+		if h, ok := c.optionHit(argv, j); ok {
+			return 0, h, true
+		}
+		if a == "--" {
+			j++
+			break
+		}
+		if len(a) > 1 && a[0] == '-' {
+			if strings.HasPrefix(a, "--") {
+				if !strings.Contains(a, "=") && wrapperLongArg[a] {
+					if a == "--split-string" && j+1 < len(argv) {
+						if h, ok := inlineHit(argv, j+1, 0, inputs, "input in env -S command line"); ok {
+							return 0, h, true
+						}
+					}
+					j++
+				} else if strings.HasPrefix(a, "--split-string=") {
+					if h, ok := inlineHit(argv, j, len("--split-string="), inputs, "input in env -S command line"); ok {
+						return 0, h, true
+					}
+				}
+				j++
+				continue
+			}
+			for k := 1; k < len(a); k++ {
+				if strings.IndexByte(withArg, a[k]) >= 0 {
+					if name == "env" && a[k] == 'S' {
+						if k+1 < len(a) {
+							if h, ok := inlineHit(argv, j, k+1, inputs, "input in env -S command line"); ok {
+								return 0, h, true
+							}
+						} else if j+1 < len(argv) {
+							if h, ok := inlineHit(argv, j+1, 0, inputs, "input in env -S command line"); ok {
+								return 0, h, true
+							}
+						}
+					}
+					if k == len(a)-1 {
+						j++ // value in the next element
+					}
+					break
+				}
+			}
+			j++
+			continue
+		}
+		if (name == "env" || name == "sudo" || name == "doas") && strings.Contains(a, "=") && !strings.HasPrefix(a, "=") {
+			if h, ok := g.checkEnvWord(a, inputs); ok {
+				h.elem = j
+				return 0, h, true
+			}
+			j++
+			continue
+		}
+		break
+	}
+	j += positional[name]
+	return j, hit{}, false
+}
+
+// shellLongArg are shell options whose value is the next element.
+var shellLongArg = map[string]bool{"--rcfile": true, "--init-file": true}
+
+// shell applies the shell grammar to argv[i]: options (bundles included)
+// until the first operand or "--"; with -c the operand is the script and
+// later words are $0 $1 ...; without it the operand names the script file.
+func (c *argvCheck) shell(argv []string, i int, name string) (hit, bool, error) {
+	g, inputs, zsh := c.g, c.inputs, name == "zsh"
+	// The Korn shells' -T takes a value (mksh(1)).
+	argOpts := "oO"
+	if strings.Contains(name, "ksh") {
+		argOpts = "oOT"
+	}
+	cflag := false
+	j := i + 1
+	for j < len(argv) {
+		a := argv[j]
+		if h, ok := c.optionHit(argv, j); ok {
+			return h, true, nil
+		}
+		if a == "--" || a == "-" {
+			j++
+			break
+		}
+		if strings.HasPrefix(a, "--") {
+			if shellLongArg[a] {
+				j++
+			}
+			j++
+			continue
+		}
+		if len(a) > 1 && (a[0] == '-' || a[0] == '+') {
+			skip := 0
+			for k := 1; k < len(a); k++ {
+				if a[k] == 'c' {
+					cflag = true
+				} else if strings.IndexByte(argOpts, a[k]) >= 0 {
+					skip++
+				}
+			}
+			j += 1 + skip
+			continue
+		}
+		break
+	}
+	if j >= len(argv) {
+		return hit{}, false, nil
+	}
+	if !cflag {
+		// The operand names a script file the shell reads and runs.
+		for _, in := range inputs {
+			if !checkable(in.Value) {
+				continue
+			}
+			if s, e, ok := covers(argv[j], in.Value); ok {
+				return hit{kind: rasp.KindCommandInjection, in: in, elem: j, s: s, e: e, rule: "script-file",
+					reason: "input names the script file a shell runs"}, true, nil
+			}
+		}
+		return hit{}, false, nil
+	}
+	h, ok, err := g.checkShell(argv[j], inputs, c.w.next(), zsh)
+	if ok {
+		h.elem = j
+		return h, true, nil
+	}
+	return hit{}, false, err
+}
+
+// builtin handles the shell builtins that run their arguments: eval and
+// trap run code, source and . run a file.
+func (c *argvCheck) builtin(argv []string, i int, name string) (hit, bool, error) {
+	g, inputs := c.g, c.inputs
+	if i+1 >= len(argv) {
+		return hit{}, false, nil
+	}
+	switch name {
+	case "eval":
+		if i+2 == len(argv) {
+			h, ok, err := g.checkShell(argv[i+1], inputs, c.w.next(), false)
+			if ok {
+				h.elem = i + 1
+			}
+			return h, ok, err
+		}
+		script := strings.Join(argv[i+1:], " ")
+		h, ok, err := g.checkShell(script, inputs, c.w.next(), false)
+		if ok {
+			h.elem, h.s, h.e = i+1, -1, -1
+		}
+		return h, ok, err
+	case "trap":
+		h, ok, err := g.checkShell(argv[i+1], inputs, c.w.next(), false)
+		if ok {
+			h.elem = i + 1
+		}
+		return h, ok, err
+	default: // . and source
+		for _, in := range inputs {
+			if !checkable(in.Value) {
+				continue
+			}
+			if s, e, ok := covers(argv[i+1], in.Value); ok {
+				return hit{kind: rasp.KindCommandInjection, in: in, elem: i + 1, s: s, e: e, rule: "script-file",
+					reason: "input names the file a shell sources"}, true, nil
+			}
+		}
+	}
+	return hit{}, false, nil
+}
+
+// plainWord reports whether v is made only of letters, digits and "._-/"
+// (bytes of multi-byte UTF-8 characters count as letters).
+func plainWord(v string) bool {
+	for i := 0; i < len(v); i++ {
+		b := v[i]
+		switch {
+		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9', b >= 0x80:
+		case b == '.', b == '_', b == '-', b == '/':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// inlineHit applies the inline-code rule to argv[j][from:]: an input there
+// is command injection unless it is a plain word.
+func inlineHit(argv []string, j, from int, inputs []taint.Input, reason string) (hit, bool) {
+	code := argv[j][from:]
+	for _, in := range inputs {
+		v := in.Value
+		if !checkable(v) || plainWord(v) {
+			continue
+		}
+		if k := strings.Index(code, v); k >= 0 {
+			return hit{kind: rasp.KindCommandInjection, in: in, elem: j, s: from + k, e: from + k + len(v), rule: "inline",
+				reason: reason}, true
+		}
+	}
+	return hit{}, false
+}
+
+// interpreter applies the inline-code grammar of an interpreter.
+func (c *argvCheck) interpreter(argv []string, i int, spec inlineSpec) (hit, bool) {
+	inputs := c.inputs
+	const reason = "input in interpreter inline code"
+	j := i + 1
+	codeGiven := false
+	eq := func(a, b string) bool {
+		if spec.fold {
+			return strings.EqualFold(a, b)
+		}
+		return a == b
+	}
+	inlineRest := func(from int) (hit, bool) {
+		for k := from; k < len(argv); k++ {
+			if h, ok := inlineHit(argv, k, 0, inputs, reason); ok {
+				return h, true
+			}
+			if !spec.rest {
+				break
+			}
+		}
+		return hit{}, false
+	}
+	for j < len(argv) {
+		a := argv[j]
+		if h, ok := c.optionHit(argv, j); ok {
+			return h, true
+		}
+		if a == "--" {
+			j++
+			break
+		}
+		name, val, hasVal := strings.Cut(a, "=")
+		if spec.fold && strings.HasPrefix(name, "/") {
+			name = "-" + name[1:]
+		}
+		if spec.fold && strings.HasPrefix(name, "--") {
+			name = name[1:]
+		}
+		matched := false
+		for _, l := range spec.long {
+			if l[0] == '/' {
+				l = "-" + l[1:]
+			}
+			if eq(name, l) {
+				matched = true
+				codeGiven = true
+				if hasVal {
+					if h, ok := inlineHit(argv, j, len(a)-len(val), inputs, reason); ok {
+						return h, true
+					}
+					if spec.rest {
+						return inlineRest(j + 1)
+					}
+					j++
+				} else {
+					if h, ok := inlineRest(j + 1); ok {
+						return h, true
+					}
+					if spec.rest {
+						return hit{}, false
+					}
+					j += 2
+				}
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		for _, l := range spec.longArg {
+			if eq(name, l) {
+				matched = true
+				if !hasVal {
+					j++
+				}
+				j++
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		if len(a) > 1 && a[0] == '-' && a[1] != '-' && !spec.fold {
+			stop := false
+			for k := 1; k < len(a) && !stop; k++ {
+				switch {
+				case strings.IndexByte(spec.inline, a[k]) >= 0:
+					codeGiven = true
+					if k+1 < len(a) {
+						if h, ok := inlineHit(argv, j, k+1, inputs, reason); ok {
+							return h, true
+						}
+					} else if j+1 < len(argv) {
+						if h, ok := inlineHit(argv, j+1, 0, inputs, reason); ok {
+							return h, true
+						}
+						j++
+					}
+					stop = true
+				case spec.module != 0 && a[k] == spec.module:
+					// The module runs like a script: the rest is its data.
+					if k+1 < len(a) {
+						return c.scriptOperand(argv, j, k+1, "input names the module an interpreter runs")
+					}
+					if j+1 < len(argv) {
+						return c.scriptOperand(argv, j+1, 0, "input names the module an interpreter runs")
+					}
+					return hit{}, false
+				case strings.IndexByte(spec.withArg, a[k]) >= 0:
+					if k+1 == len(a) {
+						j++
+					}
+					stop = true
+				}
+			}
+			j++
+			continue
+		}
+		if strings.HasPrefix(a, "-") {
+			j++
+			continue
+		}
+		break
+	}
+	if codeGiven {
+		return c.checkOptions(argv, j, len(argv))
+	}
+	if j >= len(argv) {
+		return hit{}, false
+	}
+	if spec.first {
+		if h, ok := inlineHit(argv, j, 0, inputs, reason); ok {
+			return h, true
+		}
+		return c.checkOptions(argv, j+1, len(argv))
+	}
+	return c.scriptOperand(argv, j, 0, "input names the script an interpreter runs")
+}
+
+// scriptOperand applies the script-file rule to argv[j][from:], the script
+// or module an interpreter runs, and the option rule to the elements after
+// it, which are the script's own arguments.
+func (c *argvCheck) scriptOperand(argv []string, j, from int, reason string) (hit, bool) {
+	for _, in := range c.inputs {
+		if !checkable(in.Value) {
+			continue
+		}
+		if s, e, ok := covers(argv[j][from:], in.Value); ok {
+			return hit{kind: rasp.KindCommandInjection, in: in, elem: j, s: from + s, e: from + e, rule: "script-file",
+				reason: reason}, true
+		}
+	}
+	return c.checkOptions(argv, j+1, len(argv))
+}
+
+// sshArg are the ssh(1) options that take a value.
+const sshArg = "BbcDEeFIiJLlmOopQRSWw"
+
+// ssh applies the shell rules to the command ssh runs: the elements after
+// the destination, joined by spaces, are a script for the remote shell.
+func (c *argvCheck) ssh(argv []string, i int) (hit, bool, error) {
+	j := i + 1
+	for j < len(argv) {
+		a := argv[j]
+		if h, ok := c.optionHit(argv, j); ok {
+			return h, true, nil
+		}
+		if a == "--" {
+			j++
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		for k := 1; k < len(a); k++ {
+			if strings.IndexByte(sshArg, a[k]) >= 0 {
+				if k == len(a)-1 {
+					j++ // the value is the next element
+				}
+				break
+			}
+		}
+		j++
+	}
+	j++ // the destination
+	if j >= len(argv) {
+		return hit{}, false, nil
+	}
+	return c.script(argv, j, strings.Join(argv[j:], " "), false)
+}
+
+// su applies the shell rules to the script of su -c and runuser -c.
+func (c *argvCheck) su(argv []string, i int) (hit, bool, error) {
+	for j := i + 1; j < len(argv); j++ {
+		a := argv[j]
+		if a == "--" {
+			break
+		}
+		if h, ok := c.optionHit(argv, j); ok {
+			return h, true, nil
+		}
+		switch {
+		case a == "-c" || a == "--command" || a == "--session-command":
+			if j+1 < len(argv) {
+				return c.script(argv, j+1, argv[j+1], false)
+			}
+		case strings.HasPrefix(a, "--command="):
+			h, ok, err := c.g.checkShell(a[len("--command="):], c.inputs, c.w.next(), false)
+			if ok {
+				h.elem = j
+				if h.s >= 0 {
+					h.s, h.e = h.s+len("--command="), h.e+len("--command=")
+				}
+			}
+			return h, ok, err
+		}
+	}
+	return hit{}, false, nil
+}
+
+// script checks a script made of argv[j:] (joined) or of argv[j] alone;
+// the span is kept only in the second case.
+func (c *argvCheck) script(argv []string, j int, script string, zsh bool) (hit, bool, error) {
+	h, ok, err := c.g.checkShell(script, c.inputs, c.w.next(), zsh)
+	if !ok {
+		return hit{}, false, err
+	}
+	h.elem = j
+	if script != argv[j] {
+		h.s, h.e = -1, -1
+	}
+	return h, true, nil
+}

@@ -1,0 +1,166 @@
+package execguard
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+)
+
+var argvCases = []struct {
+	name  string
+	argv  []string
+	input string
+	want  bool
+	kind  string // expected kind; empty means command injection
+}{
+	// No shell: metacharacters are inert.
+	{"inert semicolon", []string{"ls", "-la", "semi;colon.txt"}, "semi;colon.txt", false, ""},
+	{"inert subst", []string{"echo", "$(id)"}, "$(id)", false, ""},
+	{"inert spaces", []string{"grep", "-r", "hello world", "."}, "hello world", false, ""},
+	// Executable.
+	{"exe path", []string{"/tmp/evil", "-x"}, "/tmp/evil", true, ""},
+	{"exe relative", []string{"../bin/x"}, "../bin/x", true, ""},
+	{"exe padded", []string{"  /usr/bin/reboot\t"}, "/usr/bin/reboot", true, ""},
+	{"exe input padded", []string{"/usr/bin/ls", "-l"}, " /usr/bin/ls \n", true, ""},
+	{"exe bare name", []string{"git", "log"}, "git", false, ""},
+	{"exe inside name", []string{"convert", "a.png", "b.png"}, "c", false, ""},
+	{"exe names shell", []string{"bash", "script.sh"}, "bash", true, ""},
+	{"exe names interpreter", []string{"python3", "app.py"}, "python3", true, ""},
+	{"exe partial path", []string{"/usr/bin/reboot"}, "/usr", false, ""},
+	// Options.
+	{"option long", []string{"git", "log", "--output=/tmp/x"}, "--output=/tmp/x", true, ""},
+	{"option name only", []string{"git", "log", "--output=/tmp/x"}, "--output", true, ""},
+	{"option value only", []string{"git", "log", "--output=/tmp/x"}, "/tmp/x", false, ""},
+	{"option tar", []string{"tar", "cf", "a.tar", "--checkpoint-action=exec=sh x.sh"}, "--checkpoint-action=exec=sh x.sh", true, ""},
+	{"option curl attached", []string{"curl", "-o/etc/x", "http://h/"}, "-o/etc/x", true, ""},
+	{"option dash placeholder", []string{"ls", "-la"}, "-", false, ""},
+	{"option negative number", []string{"seq", "-5", "5"}, "-5", false, ""},
+	{"option negative decimal", []string{"printf", "%f", "-.5"}, "-.5", false, ""},
+	{"option after double dash", []string{"git", "log", "--", "--output=/tmp/x"}, "--output=/tmp/x", false, ""},
+	{"option short", []string{"ls", "-la"}, "-la", true, ""},
+	// Shells.
+	{"sh -c", []string{"sh", "-c", "ls x; id"}, "x; id", true, rasp.KindShellInjection},
+	{"sh -c benign", []string{"sh", "-c", "ls 'my file.txt'"}, "my file.txt", false, ""},
+	{"bash -ec", []string{"/bin/bash", "-ec", "ls $(id)"}, "$(id)", true, rasp.KindShellInjection},
+	{"bash -o pipefail -c", []string{"bash", "-o", "pipefail", "-c", "ls x|id"}, "x|id", true, rasp.KindShellInjection},
+	{"bash -c --", []string{"bash", "-c", "--", "ls x&&id"}, "x&&id", true, rasp.KindShellInjection},
+	{"sh -c args are data", []string{"sh", "-c", `ls -- "$1"`, "sh", "x; id"}, "x; id", false, ""},
+	{"busybox sh", []string{"busybox", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
+	{"zsh glob qualifier", []string{"zsh", "-c", "ls x^y"}, "x^y", true, rasp.KindShellInjection},
+	{"shell script file", []string{"sh", "uploads/run.sh"}, "uploads/run.sh", true, ""},
+	// Wrappers.
+	{"env sh -c", []string{"env", "-i", "FOO=1", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
+	{"env var name", []string{"env", "LD_PRELOAD=/tmp/x.so", "ls"}, "LD_PRELOAD", true, ""},
+	{"env dangerous value", []string{"env", "LD_PRELOAD=/tmp/x.so", "ls"}, "/tmp/x.so", true, ""},
+	{"env harmless value", []string{"env", "LANG=fr_FR", "ls"}, "fr_FR", false, ""},
+	{"nice sudo timeout", []string{"nice", "-n", "5", "sudo", "-u", "app", "timeout", "10", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
+	{"timeout duration", []string{"timeout", "10", "ls", "x"}, "10", false, ""},
+	{"xargs", []string{"xargs", "-0", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
+	{"nohup exe path", []string{"nohup", "/tmp/evil"}, "/tmp/evil", true, ""},
+	{"stdbuf option", []string{"stdbuf", "-oL", "grep", "--output=x"}, "--output=x", true, ""},
+	// Interpreters.
+	{"python -c", []string{"python3", "-c", "import os; os.system('id')"}, "import os; os.system('id')", true, ""},
+	{"python -c plain word", []string{"python3", "-c", "print('hello')"}, "hello", false, ""},
+	{"perl -le", []string{"perl", "-le", "print 1; system q(id)"}, "system q(id)", true, ""},
+	{"perl -e attached", []string{"perl", "-eprint 1;`id`"}, "`id`", true, ""},
+	{"node --eval=", []string{"node", "--eval=require('x')"}, "require('x')", true, ""},
+	{"ruby -e", []string{"ruby", "-e", "puts `id`"}, "`id`", true, ""},
+	{"php -r", []string{"php", "-r", "system('id');"}, "system('id');", true, ""},
+	{"awk program", []string{"awk", "BEGIN{system(\"id\")}"}, "BEGIN{system(\"id\")}", true, ""},
+	{"python script data", []string{"python3", "app.py", "hello world"}, "hello world", false, ""},
+	{"python script chosen", []string{"python3", "uploads/x.py"}, "uploads/x.py", true, ""},
+	{"python -m data", []string{"python3", "-m", "http.server", "8000"}, "8000", false, ""},
+	{"python -m chosen", []string{"python3", "-m", "http.server", "8000"}, "http.server", true, ""},
+	{"python -mmodule chosen", []string{"python3", "-mhttp.server"}, "http.server", true, ""},
+	{"pwsh -Command", []string{"pwsh", "-Command", "Get-Item x; id"}, "x; id", true, ""},
+	// Remote and user shells.
+	{"ssh remote command", []string{"ssh", "-p", "22", "host", "ls", "x;id"}, "x;id", true, rasp.KindShellInjection},
+	{"ssh remote benign", []string{"ssh", "host", "ls", "reports"}, "reports", false, ""},
+	{"su -c", []string{"su", "-", "app", "-c", "ls x|id"}, "x|id", true, rasp.KindShellInjection},
+	{"runuser --command=", []string{"runuser", "-u", "app", "--command=ls $(id)"}, "$(id)", true, rasp.KindShellInjection},
+	// Empty and blank inputs.
+	{"empty", []string{"ls", ""}, "", false, ""},
+	{"blank", []string{"ls", " "}, " ", false, ""},
+}
+
+func TestCheckArgv(t *testing.T) {
+	for _, tc := range argvCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, got := CheckArgv(tc.argv, []taint.Input{q(tc.input)})
+			if got != tc.want {
+				t.Fatalf("CheckArgv(%q, %q) = %v (%+v), want %v", tc.argv, tc.input, got, f, tc.want)
+			}
+			if !got {
+				return
+			}
+			kind := tc.kind
+			if kind == "" {
+				kind = rasp.KindCommandInjection
+			}
+			if f.Kind != kind {
+				t.Errorf("kind %q, want %q (%s)", f.Kind, kind, f.Reason)
+			}
+			if want := strings.Join(tc.argv, " "); f.Target != want {
+				t.Errorf("target %q, want %q", f.Target, want)
+			}
+			if f.Start >= 0 {
+				span := f.Target[f.Start:f.End]
+				if strings.TrimSpace(span) != strings.TrimSpace(tc.input) {
+					t.Errorf("span [%d,%d) = %q, want the input %q", f.Start, f.End, span, tc.input)
+				}
+			}
+		})
+	}
+}
+
+func TestDangerousEnvOption(t *testing.T) {
+	argv := []string{"env", "MYAPP_HOOK_PRE=/tmp/x", "ls"}
+	in := []taint.Input{q("/tmp/x")}
+	if _, ok := CheckArgv(argv, in); ok {
+		t.Fatal("default guard flags a variable not on the list")
+	}
+	g := New(WithDangerousEnv("MYAPP_HOOK_*"), nil, WithDangerousEnv(""))
+	if _, ok := g.CheckArgv(argv, in); !ok {
+		t.Fatal("WithDangerousEnv prefix not applied")
+	}
+	if _, ok := g.CheckArgv([]string{"env", "PATH=/tmp/x", "ls"}, in); !ok {
+		t.Fatal("WithDangerousEnv dropped the default list")
+	}
+}
+
+func TestCheckEnv(t *testing.T) {
+	t.Setenv("EXECGUARD_TEST_PATHLIKE", "/opt/tools/bin")
+	g := New(WithDangerousEnv("EXECGUARD_TEST_PATHLIKE"))
+	tests := []struct {
+		name  string
+		env   []string
+		input string
+		want  bool
+	}{
+		{"inherited value skipped", []string{"EXECGUARD_TEST_PATHLIKE=/opt/tools/bin"}, "tools", false},
+		{"changed value", []string{"EXECGUARD_TEST_PATHLIKE=/tmp/evil:/opt/tools/bin"}, "/tmp/evil", true},
+		{"name from input", []string{"BASH_ENV=x"}, "BASH_ENV", true},
+		{"harmless", []string{"GREETING=hello world"}, "hello world", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, got := g.checkEnv(tc.env, []taint.Input{q(tc.input)})
+			if got != tc.want {
+				t.Fatalf("checkEnv(%q, %q) = %v, want %v", tc.env, tc.input, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestProgName(t *testing.T) {
+	for in, want := range map[string]string{
+		"/usr/bin/python3.12": "python", "PERL5.36": "perl", `C:\bin\Pwsh.exe`: "pwsh", " bash ": "bash", "ksh93": "ksh",
+	} {
+		if got := progName(in); got != want {
+			t.Errorf("progName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package execguard_test
+
+import (
+	"context"
+	"os/exec"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/execguard"
+	"github.com/gorasp/rasp/taint"
+	"github.com/rs/zerolog"
+)
+
+// benchScript is a 100-byte script built from five request values.
+const benchScript = `convert 'holiday photo.png' -resize 640x480 "out_alice_42.png" && echo done >> /var/log/convert.log`
+
+var benchInputs = []taint.Input{
+	{Source: taint.SourceQuery, Key: "file", Value: "holiday photo.png"},
+	{Source: taint.SourceQuery, Key: "size", Value: "640x480"},
+	{Source: taint.SourceQuery, Key: "user", Value: "alice"},
+	{Source: taint.SourceQuery, Key: "id", Value: "42"},
+	{Source: taint.SourceQuery, Key: "lang", Value: "fr-FR"},
+}
+
+var absentInputs = []taint.Input{
+	{Source: taint.SourceQuery, Key: "file", Value: "report.pdf"},
+	{Source: taint.SourceQuery, Key: "size", Value: "1024x768"},
+	{Source: taint.SourceQuery, Key: "user", Value: "bob"},
+	{Source: taint.SourceQuery, Key: "id", Value: "7777"},
+	{Source: taint.SourceQuery, Key: "lang", Value: "de-DE"},
+}
+
+func BenchmarkCheckShell(b *testing.B) {
+	b.Run("occurring", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			execguard.CheckShell(benchScript, benchInputs)
+		}
+	})
+	// A value in a place the shortcut leaves to the parser: both
+	// variants are parsed.
+	b.Run("parsed", func(b *testing.B) {
+		in := append(benchInputs[:4:4], taint.Input{Source: taint.SourceQuery, Key: "cmd", Value: "convert"})
+		b.ReportAllocs()
+		for b.Loop() {
+			execguard.CheckShell(benchScript, in)
+		}
+	})
+	b.Run("attack", func(b *testing.B) {
+		script := "ping -c 1 example.com; cat /etc/passwd"
+		in := []taint.Input{{Source: taint.SourceQuery, Key: "host", Value: "example.com; cat /etc/passwd"}}
+		b.ReportAllocs()
+		for b.Loop() {
+			execguard.CheckShell(script, in)
+		}
+	})
+	b.Run("absent", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			execguard.CheckShell(benchScript, absentInputs)
+		}
+	})
+}
+
+func BenchmarkCheckArgv(b *testing.B) {
+	argv := []string{"convert", "holiday photo.png", "-resize", "640x480", "out_alice_42.png"}
+	b.Run("occurring", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			execguard.CheckArgv(argv, benchInputs)
+		}
+	})
+	b.Run("absent", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			execguard.CheckArgv(argv, absentInputs)
+		}
+	})
+}
+
+// BenchmarkCommand sets the check beside what it guards: building and
+// running `true`.
+func BenchmarkCommand(b *testing.B) {
+	if _, err := exec.LookPath("true"); err != nil {
+		b.Skip("true not installed")
+	}
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	ctx := taint.NewContext(rasp.NewContext(context.Background(), a), benchInputs...)
+	b.Run("exec.Command/build", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = exec.Command("true", "holiday photo.png")
+		}
+	})
+	b.Run("execguard.CommandContext/build", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = execguard.CommandContext(ctx, "true", "holiday photo.png")
+		}
+	})
+	b.Run("exec.Command/run", func(b *testing.B) {
+		for b.Loop() {
+			if err := exec.Command("true", "holiday photo.png").Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("execguard.CommandContext/run", func(b *testing.B) {
+		for b.Loop() {
+			if err := execguard.CommandContext(ctx, "true", "holiday photo.png").Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

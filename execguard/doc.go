@@ -1,0 +1,122 @@
+// Package execguard guards os/exec: it refuses commands whose program,
+// options, environment or shell script a request input chose.
+//
+// The default path is to replace exec.CommandContext with [CommandContext]
+// and pass the request's context: the returned *exec.Cmd is a real one,
+// and when it is blocked its Err field holds the [*rasp.BlockedError], so
+// Run, Start, Output and CombinedOutput refuse before anything starts.
+// For a command whose Args, Path, Env or Dir change after construction,
+// call [Run], [Start], [Output] or [CombinedOutput] (or [Check]) with the
+// request's context right before it runs. [CheckShell] and [CheckArgv] are
+// the pure checks behind them.
+//
+// # Threat model
+//
+// An input is a value of the request (see package taint). It is a finding
+// when one of its occurrences does one of the following; occurrences of
+// empty values and values made only of blanks are ignored, because they
+// can only move hard-coded words apart.
+//
+//   - Shell syntax ([rasp.KindShellInjection]). A script is parsed with
+//     mvdan.cc/sh/v3/syntax in the POSIX and the Bash variant, and an
+//     occurrence is harmless only if it is harmless in every variant the
+//     script parses in. Harmless means it is literal text of one word in its
+//     quoting context: inside '...' it holds no "'"; inside $'...' no "'"
+//     or "\"; inside "..." (and in a here-document body) no "$", "`" or `"`
+//     that a backslash of the script does not escape, and no backslash
+//     that escapes anything (a backslash before other bytes is literal
+//     there, as in "C:\Users"), and no newline in a here-document;
+//     unquoted it holds no
+//     blank, newline, quote, "\", "$", "`", glob ("*", "?", "[", "]"),
+//     brace, operator or redirection character, no "~" where tilde
+//     expansion applies, and no "," or ".." inside a brace pattern; in a
+//     comment it holds no newline; in arithmetic it is digits only.
+//     Occurrences elsewhere (across words, in operators, in a parameter,
+//     variable or function name) are syntax. A script that parses only
+//     when the input is replaced by letters was broken by the input. For
+//     zsh the unquoted rules also refuse "#", "^" and a leading "=".
+//   - Executable ([rasp.KindCommandInjection]). The program of argv, or of a
+//     command in a script, is covered whole (up to surrounding blanks) by an
+//     input that holds a "/" (/tmp/evil, ../bin/x), or that equals the
+//     name of a shell or interpreter. A bare program name that merely
+//     equals an input ("git" beside ?vcs=git) and an input inside a name
+//     ("c" in "convert") are not findings. The script file a shell or
+//     interpreter runs (sh FILE, python FILE) and the file "." or source
+//     reads are findings when an input covers them whole, "/" or not:
+//     they are looked up in the working directory, not in PATH.
+//   - Option ([rasp.KindCommandInjection]), where no shell is involved.
+//     Before any "--", an argument that starts with "-" or "--" and a
+//     letter, whose whole option name (up to "=" or the end) an input
+//     supplies: "--output=/tmp/x", "--checkpoint-action=exec=sh",
+//     "-o/etc/x". The input "-" beside a hard-coded "-la", and numbers such
+//     as "-5" or "-.5", are not options.
+//   - Environment. An input that supplies a variable name (env's NAME=value
+//     words, cmd.Env, or NAME=value before a command in a script), or that
+//     occurs in the value of a variable in [DangerousEnv] (LD_PRELOAD, PATH,
+//     BASH_ENV, GIT_SSH_COMMAND, PAGER, NODE_OPTIONS...; extend it with
+//     [WithDangerousEnv]). cmd.Env entries equal to this process's own
+//     environment are skipped.
+//   - Interpreter code. An input in the inline code of an interpreter
+//     (python -c, perl -e, node -e/--eval/-p, ruby -e, php -r, lua -e,
+//     awk's program, fish -c, pwsh -Command, cmd /c, env -S) unless it is a
+//     plain word of letters, digits and "._-/".
+//
+// Metacharacters in an argv element when no shell is involved are inert and
+// are not flagged: ["ls", "semi;colon.txt"] is harmless.
+//
+// The argv grammar. argv[0] is the program, known by its base name,
+// lower-cased, without ".exe" and a version suffix (python3.12 is python).
+// Wrappers run the command after their own options: env (with -i, -u NAME,
+// -C DIR, -S STRING and NAME=value words), nice, nohup, timeout (and its
+// DURATION), stdbuf, setsid, sudo and doas (with NAME=value words), xargs,
+// chrt, ionice, taskset, time, command, exec, builtin, nsenter, chroot,
+// flock, unshare, strace, and busybox APPLET. Shells (sh, bash, dash, ash,
+// ksh, mksh, rksh, zsh, yash, posh, busybox sh) read options until the
+// first operand or "--": single-letter groups with "-" or "+" ("-c",
+// "-ec", "-lc", "-xc", "+x"), where each "o" or "O" takes the next element
+// ("-o pipefail", "-co errexit"), and long options ("--posix", with
+// "--rcfile" and "--init-file" taking one). With "c" anywhere in those
+// options the first operand is the script and later elements are $0, $1,
+// ...; without it the first operand names a script file. eval, trap,
+// source and "." apply the same rules to their arguments; su -c and
+// runuser -c (or --command) take a script, and ssh runs the elements after
+// its options and destination, joined by spaces, as a remote script. Interpreters
+// read their inline-code options alone or ending a group (perl -le CODE,
+// python -Ic CODE, perl -e'CODE'), or as --eval=CODE.
+//
+// Not covered:
+//   - Values the application derives from inputs (decoded, split, joined)
+//     are not recognised; an input is found only as its own text.
+//   - A program's own argument grammar beyond the rules above: an input
+//     that is the value of a hard-coded option (grep -e INPUT), a file
+//     name that a program treats as code (a tar archive, a git repository's
+//     hooks), or a command name for find -exec or sudo -s.
+//   - Windows paths: "\" and drive letters are not separators here.
+//   - [Command] has no context and is never checked; it counts a blind
+//     spot.
+//   - Data that a script turns into code at run time: "echo INPUT | sh",
+//     "xargs rm", a value stored in a variable and evaluated later.
+//   - Scripts over [MaxScriptLen] or [MaxNesting] are not parsed: with an
+//     input in them they are a finding, without one a fault. One check
+//     parses at most 32 nested scripts (sh -c, eval) and nests 4 deep;
+//     beyond that it is a fault. A 64 KiB script of pipes costs about
+//     0.1 s of CPU to parse and check.
+//
+// # Modes
+//
+// The mode is the agent's ([rasp.Agent.ModeFor] for [rasp.SinkExec]; see
+// [rasp.Mode] for the default). In [rasp.ModeOff] the guards return at
+// once. In [rasp.ModeMonitor] findings are reported and the command runs.
+// In [rasp.ModeProtect] a finding blocks the command. A check that cannot
+// finish (a script that parses in no variant even without the inputs, a
+// script over the limits without an input, a recovered panic) is reported
+// as a fault and runs the command unless the agent fails closed
+// ([rasp.WithFailClosed]).
+//
+// # Concurrency
+//
+// All functions and a [Guard]'s methods are safe for concurrent use. The
+// parsers are pooled. [CommandContext] checks once, at construction; [Run]
+// and its siblings check when called: using both reports a finding twice
+// in monitor mode.
+package execguard

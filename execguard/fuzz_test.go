@@ -1,0 +1,108 @@
+package execguard
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+)
+
+// checkSpan fails when a finding's span is not the input in its target.
+func checkSpan(t *testing.T, f rasp.Finding, input string) {
+	t.Helper()
+	if f.Kind == "" || f.Reason == "" {
+		t.Fatalf("finding without kind or reason: %+v", f)
+	}
+	if f.Start == -1 && f.End == -1 {
+		return
+	}
+	if f.Start < 0 || f.End < f.Start || f.End > len(f.Target) {
+		t.Fatalf("span [%d,%d) outside target of %d bytes", f.Start, f.End, len(f.Target))
+	}
+	if span := f.Target[f.Start:f.End]; span != input && span != strings.TrimSpace(input) {
+		t.Fatalf("span %q is not the input %q", span, input)
+	}
+}
+
+// deepSeeds are shapes that recurse in the parser; the limits stop them
+// before parsing.
+func deepSeeds() []string {
+	return []string{
+		strings.Repeat("$(", 10000) + strings.Repeat(")", 10000),
+		strings.Repeat("(", 10000),
+		strings.Repeat("{ ", 10000),
+		"[[ " + strings.Repeat("a && ", 20000) + "a ]]",
+		"echo $((" + strings.Repeat("1?", 20000) + "1" + strings.Repeat(":1", 20000) + "))",
+		strings.Repeat("a|", 1<<19),
+		"echo '" + strings.Repeat("x", 1<<20) + "'",
+	}
+}
+
+func FuzzCheckShell(f *testing.F) {
+	for _, tc := range shellCases {
+		f.Add(tc.script, tc.input)
+	}
+	for _, s := range deepSeeds() {
+		f.Add(s, "a")
+		f.Add(s, "x")
+	}
+	f.Fuzz(func(t *testing.T, script, input string) {
+		in := []taint.Input{q(input)}
+		if fd, ok := CheckShell(script, in); ok {
+			if fd.Target != script {
+				t.Fatalf("target is not the script")
+			}
+			checkSpan(t, fd, input)
+		}
+		// What the shortcut clears, the parser clears.
+		if len(script) <= maxFastLen && fastHarmless(script, in) {
+			if h, ok, _ := defaultGuard.checkShellSlow(script, in, newWork(), false); ok {
+				t.Fatalf("shortcut cleared %q in %q; parser: %s", input, script, h.reason)
+			}
+		}
+		// Single-quoted, an input without "'" never changes the syntax
+		// (where it occurs only there, not also by chance in the
+		// hard-coded text).
+		quoted := "echo '" + input + "' done"
+		once := strings.Index(quoted, input) == strings.LastIndex(quoted, input)
+		if fd, ok := CheckShell(quoted, in); ok && once && !strings.Contains(input, "'") && checkable(input) {
+			t.Fatalf("single-quoted input flagged in %q: %s", quoted, fd.Reason)
+		}
+	})
+}
+
+func FuzzCheckArgv(f *testing.F) {
+	for _, tc := range argvCases {
+		a := append(append([]string{}, tc.argv...), "", "", "", "")
+		f.Add(a[0], a[1], a[2], a[3], tc.input)
+	}
+	for _, s := range deepSeeds() {
+		f.Add("sh", "-c", s, "", "a")
+	}
+	f.Fuzz(func(t *testing.T, a0, a1, a2, a3, input string) {
+		argv := []string{a0, a1, a2, a3}
+		if fd, ok := CheckArgv(argv, []taint.Input{q(input)}); ok {
+			if fd.Target != strings.Join(argv, " ") {
+				t.Fatalf("target is not argv joined")
+			}
+			checkSpan(t, fd, input)
+		}
+	})
+}
+
+// TestDeepAndHugeScripts runs the parser-killing shapes through the checks:
+// they must return (the limits keep the stack bounded) and, with an input
+// in them, be findings.
+func TestDeepAndHugeScripts(t *testing.T) {
+	for _, s := range deepSeeds() {
+		f, ok := CheckShell(s, []taint.Input{q("a")})
+		if strings.Contains(s, "a") && !ok {
+			t.Errorf("script of %d bytes with input: no finding", len(s))
+		}
+		if ok && f.Kind != rasp.KindShellInjection {
+			t.Errorf("kind %q", f.Kind)
+		}
+		CheckArgv([]string{"bash", "-c", s}, []taint.Input{q("zzz")})
+	}
+}

@@ -1,0 +1,817 @@
+package execguard
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Limits checked with a byte scan before a script is parsed. The parser of
+// mvdan.cc/sh has no limits of its own and recurses once per nesting level
+// (and once per operand of some binary operators), so a deep or huge script
+// grows the goroutine stack until the runtime kills the process, which no
+// recover can catch. Measured with v3.14.1: 2,000 nested "(" take 8.7 MB of
+// stack and 50,000 "a && " inside [[ ]] take 34 MB, so these limits keep one
+// parse under about 10 MB of stack and a few milliseconds.
+const (
+	// MaxScriptLen is the longest script parsed, in bytes. Scripts built
+	// from request values are a few hundred bytes; 64 KiB leaves room for
+	// generated ones.
+	MaxScriptLen = 64 << 10
+	// MaxNesting is the deepest nesting of "(", "{", "$(", "${" and
+	// backquotes parsed (counted without regard to quoting, so it may
+	// over-count).
+	MaxNesting = 64
+	// maxShellDepth bounds scripts inside scripts (sh -c 'sh -c "..."'),
+	// each of which is parsed in turn.
+	maxShellDepth = 4
+	// maxScripts bounds the scripts one check parses: a script of many
+	// "eval X" or "sh -c X" commands would otherwise cost a parse each.
+	maxScripts = 32
+)
+
+// work is the budget of one check: the nesting depth of the script being
+// checked, and the scripts left to parse, shared by every nested check. The
+// zero work is allocated on first use, so that checks that parse nothing
+// allocate nothing.
+type work struct {
+	depth int
+	left  *int
+}
+
+func newWork() work {
+	n := maxScripts
+	return work{left: &n}
+}
+
+func (w work) next() work { return work{depth: w.depth + 1, left: w.left} }
+
+// spend takes one script from the budget.
+func (w work) spend() bool {
+	if *w.left <= 0 {
+		return false
+	}
+	*w.left--
+	return true
+}
+
+// errIncomplete reports a check that could not finish: the script does not
+// parse in any variant even without the request's inputs, or the parser
+// failed. It becomes a fault (fail-open or fail-closed), never a finding.
+var errIncomplete = errors.New("execguard: script cannot be parsed with or without the request's inputs")
+
+// errLimit reports a script over [MaxScriptLen] or [MaxNesting] in which no
+// input occurs.
+var errLimit = errors.New("execguard: script over the parse limits")
+
+// hit is a finding before it is placed in a target: the offending input and
+// its span in the text that was checked (a script, or one argv element).
+type hit struct {
+	kind   string
+	in     taint.Input
+	elem   int // argv element, or -1 for a script
+	s, e   int // byte span in the script or element; -1, -1 when not verbatim
+	reason string
+	rule   string
+}
+
+// context classes of a literal region of a parsed script.
+type qctx uint8
+
+const (
+	ctxUnquoted     qctx = iota // literal part of an unquoted word
+	ctxDouble                   // inside "..."
+	ctxSingle                   // inside '...'
+	ctxDollarSingle             // inside $'...' (Bash)
+	ctxComment                  // inside a # comment
+	ctxHdoc                     // here-document body with expansions
+	ctxHdocQuoted               // here-document body without expansions
+	ctxArith                    // arithmetic expression
+)
+
+// region is a span of a script in which request text can sit without
+// changing the script's syntax, provided the text obeys the rules of ctx.
+// Text anywhere else (operators, names, the quotes themselves) is syntax.
+type region struct {
+	start, end int
+	ctx        qctx
+	wordStart  int  // start of the enclosing word, -1 if none
+	braces     bool // the enclosing literal holds a '{' (Bash brace expansion)
+}
+
+// call is one simple command of a script, with the literal value of each
+// word where the word's value is its source text verbatim.
+type call struct {
+	args []string
+	offs []int // script offset of args[i]'s value, -1 when not verbatim
+	// assigns are the NAME=value prefixes of the command.
+	assigns []assign
+}
+
+type assign struct {
+	name     string
+	value    string
+	valueOff int // -1 when not verbatim
+}
+
+type parsed struct {
+	regions []region
+	calls   []call
+}
+
+// Parser variants: POSIX, Bash, and Bash recovering from missing tokens
+// (an unclosed quote or parenthesis), used only on scripts that parse in
+// no variant even without the request's inputs.
+const (
+	variantPOSIX = iota
+	variantBash
+	variantRecover
+)
+
+// maxRecovered bounds the missing tokens the recovering parser invents.
+const maxRecovered = 8
+
+var parserPools = [3]sync.Pool{
+	{New: func() any { return syntax.NewParser(syntax.Variant(syntax.LangPOSIX), syntax.KeepComments(true)) }},
+	{New: func() any { return syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true)) }},
+	{New: func() any {
+		return syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true), syntax.RecoverErrors(maxRecovered))
+	}},
+}
+
+// parse parses script in variant v. A parser panic is turned into an
+// error.
+func parse(script string, v int) (f *syntax.File, err error) {
+	script = validUTF8(script)
+	p := parserPools[v].Get().(*syntax.Parser)
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, errIncomplete
+			return // a parser that panicked is not reused
+		}
+		parserPools[v].Put(p)
+	}()
+	return p.Parse(strings.NewReader(script), "")
+}
+
+// validUTF8 replaces each byte of an invalid UTF-8 sequence with "x". The
+// parser rejects invalid UTF-8, while shells read such bytes as word
+// characters like any other non-ASCII byte; one byte for one keeps every
+// offset.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			b[i] = 'x'
+		}
+		i += n
+	}
+	return string(b)
+}
+
+// overLimits reports whether script is longer than [MaxScriptLen] or nests
+// deeper than [MaxNesting], with one pass over its bytes.
+func overLimits(script string) bool {
+	if len(script) > MaxScriptLen {
+		return true
+	}
+	// The depth is at most the number of openers: count them first (a
+	// vectorised count) and scan only when there are enough.
+	if len(script) <= MaxNesting || strings.Count(script, "(")+strings.Count(script, "{")+strings.Count(script, "`") <= MaxNesting {
+		return false
+	}
+	depth := 0
+	for i := 0; i < len(script); i++ {
+		switch script[i] {
+		case '(', '{', '`':
+			depth++
+			if depth > MaxNesting {
+				return true
+			}
+		case ')', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return false
+}
+
+// occurs reports whether any input with a checkable value occurs in s.
+func occurs(s string, inputs []taint.Input) bool {
+	for i := range inputs {
+		v := inputs[i].Value
+		if strings.Contains(s, v) && checkable(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkable reports whether v is worth looking for: empty values and values
+// made only of blanks can only move hard-coded words apart, never add text.
+func checkable(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ' ', '\t', '\n':
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// CheckShell reports whether a request input changes the syntax of a shell
+// script, as run by sh -c or bash -c: the first offending input, with its
+// span in the script, as a [rasp.Finding] of kind
+// [rasp.KindShellInjection] (or [rasp.KindCommandInjection] when the input
+// names the program a command of the script runs, or lands in a dangerous
+// variable's value or in interpreter code). The option rule does not apply
+// inside scripts. See the package documentation for the rules.
+func CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
+	return defaultGuard.CheckShell(script, inputs)
+}
+
+// CheckShell is [CheckShell] with the guard's configuration.
+func (g *Guard) CheckShell(script string, inputs []taint.Input) (f rasp.Finding, found bool) {
+	if !occurs(script, inputs) {
+		return rasp.Finding{}, false // the limits matter only for faults
+	}
+	defer noPanic(&f, &found)
+	h, ok, _ := g.checkShell(script, inputs, work{}, false)
+	if !ok {
+		return rasp.Finding{}, false
+	}
+	return h.finding(script), true
+}
+
+// noPanic keeps a panic inside the pure checks from reaching the caller:
+// the check reports no finding. The guards run the checks under
+// [rasp.Agent.Recover] instead, which reports the panic as a fault.
+func noPanic(f *rasp.Finding, found *bool) {
+	if recover() != nil {
+		*f, *found = rasp.Finding{}, false
+	}
+}
+
+func (h hit) finding(target string) rasp.Finding {
+	return rasp.Finding{Kind: h.kind, Input: h.in, Target: target, Start: h.s, End: h.e, Reason: h.reason}
+}
+
+// checkShell is the core of CheckShell. zsh adds zsh's extra unquoted
+// metacharacters. The error reports an incomplete check (no finding).
+func (g *Guard) checkShell(script string, inputs []taint.Input, w work, zsh bool) (h hit, found bool, err error) {
+	if !occurs(script, inputs) {
+		if overLimits(script) {
+			return hit{}, false, errLimit
+		}
+		return hit{}, false, nil
+	}
+	if overLimits(script) {
+		in, s, e := firstOccurrence(script, inputs)
+		return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: e, rule: "limit",
+			reason: "script with request input exceeds the parse limits (length or nesting)"}, true, nil
+	}
+	if w.left == nil {
+		w = newWork()
+	}
+	if w.depth > maxShellDepth || !w.spend() {
+		return hit{}, false, errIncomplete
+	}
+	if !zsh && fastHarmless(script, inputs) {
+		return hit{}, false, nil
+	}
+	return g.checkShellSlow(script, inputs, w, zsh)
+}
+
+// checkShellSlow parses the script in both variants and applies the rules.
+func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh bool) (h hit, found bool, err error) {
+	usable := 0
+	for v := range 2 {
+		f, perr := parse(script, v)
+		if perr != nil {
+			if in, ok := breaksParse(script, inputs, v); ok {
+				s, e := firstIndex(script, in.Value)
+				return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: e, rule: "syntax",
+					reason: "input makes the script fail to parse"}, true, nil
+			}
+			continue // the script does not parse in this variant even without input
+		}
+		usable++
+		p := collect(f, script)
+		if h, ok := checkRegions(script, p.regions, inputs, zsh); ok {
+			return h, true, nil
+		}
+		for i := range p.calls {
+			c := &p.calls[i]
+			for _, a := range c.assigns {
+				if h, ok := g.checkAssign(a.name, a.value, inputs); ok {
+					if a.valueOff >= 0 && h.s >= 0 {
+						h.s, h.e = h.s+a.valueOff, h.e+a.valueOff
+					} else {
+						h.s, h.e = -1, -1
+					}
+					h.elem = -1
+					return h, true, nil
+				}
+			}
+			if len(c.args) == 0 || c.offs[0] < 0 && c.args[0] == "" {
+				continue
+			}
+			h, ok, cerr := g.checkArgvAt(c.args, inputs, w, true)
+			if ok {
+				if h.elem >= 0 && h.elem < len(c.offs) && c.offs[h.elem] >= 0 && h.s >= 0 {
+					h.s, h.e = h.s+c.offs[h.elem], h.e+c.offs[h.elem]
+				} else {
+					h.s, h.e = -1, -1
+				}
+				h.elem = -1
+				return h, true, nil
+			}
+			if cerr != nil && err == nil {
+				err = cerr
+			}
+		}
+	}
+	if usable == 0 {
+		// Broken with or without the inputs: parse what can be parsed, and
+		// report an input that sits in syntax there; an input that looks
+		// harmless in a broken script leaves the check incomplete.
+		if f, perr := parse(script, variantRecover); perr == nil {
+			p := collect(f, script)
+			if h, ok := checkRegions(script, p.regions, inputs, zsh); ok {
+				return h, true, nil
+			}
+		}
+		return hit{}, false, errIncomplete
+	}
+	return hit{}, false, err
+}
+
+// breaksParse reports which input, once replaced by harmless letters of the
+// same length, lets the script parse in variant v.
+func breaksParse(script string, inputs []taint.Input, v int) (taint.Input, bool) {
+	tried := 0
+	for _, in := range inputs {
+		if !checkable(in.Value) || !strings.Contains(script, in.Value) {
+			continue
+		}
+		if tried++; tried > 16 {
+			break // bound the re-parses; a script with this many inputs is checked for the first 16
+		}
+		neutral := strings.ReplaceAll(script, in.Value, strings.Repeat("x", len(in.Value)))
+		if _, err := parse(neutral, v); err == nil {
+			return in, true
+		}
+	}
+	return taint.Input{}, false
+}
+
+func firstIndex(s, v string) (int, int) {
+	i := strings.Index(s, v)
+	if i < 0 {
+		return -1, -1
+	}
+	return i, i + len(v)
+}
+
+func firstOccurrence(s string, inputs []taint.Input) (taint.Input, int, int) {
+	for _, in := range inputs {
+		if checkable(in.Value) {
+			if i, e := firstIndex(s, in.Value); i >= 0 {
+				return in, i, e
+			}
+		}
+	}
+	return taint.Input{}, -1, -1
+}
+
+// checkRegions checks every occurrence of every input against the literal
+// regions of one parse.
+func checkRegions(script string, regions []region, inputs []taint.Input, zsh bool) (hit, bool) {
+	for _, in := range inputs {
+		v := in.Value
+		if !checkable(v) {
+			continue
+		}
+		cls := classify(v)
+		for off := 0; off <= len(script)-len(v); {
+			i := strings.Index(script[off:], v)
+			if i < 0 {
+				break
+			}
+			s := off + i
+			e := s + len(v)
+			if reason := regionVerdict(script, regions, s, e, v, cls, zsh); reason != "" {
+				return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: e, rule: "shell", reason: reason}, true
+			}
+			off = s + 1
+		}
+	}
+	return hit{}, false
+}
+
+// charClass bits: which metacharacters a value holds.
+type charClass uint32
+
+const (
+	hasBlank charClass = 1 << iota
+	hasNewline
+	hasSingle
+	hasDouble
+	hasBackslash
+	hasDollar
+	hasBackquote
+	hasGlob
+	hasBrace
+	hasOperator // ; & | < > ( )
+	hasTilde
+	hasComma
+	hasDotDot
+	hasHash
+	hasEqual
+	hasCaret
+	hasPercent
+	nonDigit // anything but 0-9
+)
+
+func classify(v string) charClass {
+	var c charClass
+	for i := 0; i < len(v); i++ {
+		b := v[i]
+		if b < '0' || b > '9' {
+			c |= nonDigit
+		}
+		switch b {
+		case ' ', '\t', '\r', '\f', '\v':
+			c |= hasBlank
+		case '\n':
+			c |= hasNewline
+		case '\'':
+			c |= hasSingle
+		case '"':
+			c |= hasDouble
+		case '\\':
+			c |= hasBackslash
+		case '$':
+			c |= hasDollar
+		case '`':
+			c |= hasBackquote
+		case '*', '?', '[', ']':
+			c |= hasGlob
+		case '{', '}':
+			c |= hasBrace
+		case ';', '&', '|', '<', '>', '(', ')':
+			c |= hasOperator
+		case '~':
+			c |= hasTilde
+		case ',':
+			c |= hasComma
+		case '.':
+			if i+1 < len(v) && v[i+1] == '.' {
+				c |= hasDotDot
+			}
+		case '#':
+			c |= hasHash
+		case '=':
+			c |= hasEqual
+		case '^':
+			c |= hasCaret
+		case '%':
+			c |= hasPercent
+		}
+	}
+	return c
+}
+
+// regionVerdict returns why the occurrence [s,e) of v changes the script's
+// syntax, or "" when it stays literal text of its context.
+func regionVerdict(script string, regions []region, s, e int, v string, cls charClass, zsh bool) string {
+	i, _ := slices.BinarySearchFunc(regions, s, func(r region, s int) int {
+		if r.end <= s {
+			return -1
+		}
+		if r.start > s {
+			return 1
+		}
+		return 0
+	})
+	if i >= len(regions) || regions[i].start > s || regions[i].end < e {
+		return "input spans shell syntax, not only literal text of one word"
+	}
+	r := regions[i]
+	switch r.ctx {
+	case ctxSingle:
+		if cls&hasSingle != 0 {
+			return "input closes a single-quoted string"
+		}
+	case ctxDollarSingle:
+		if cls&(hasSingle|hasBackslash) != 0 {
+			return "input escapes a $'...' string"
+		}
+	case ctxDouble:
+		if cls&(hasDollar|hasBackquote|hasDouble|hasBackslash) != 0 && escapes(script, s, e, "$`\"", "$`\"\\\n") {
+			return "input adds an expansion, escape or quote inside a double-quoted string"
+		}
+	case ctxComment:
+		if cls&(hasNewline) != 0 || strings.ContainsRune(v, '\r') {
+			return "input ends a comment"
+		}
+	case ctxHdoc:
+		if cls&hasNewline != 0 || cls&(hasDollar|hasBackquote|hasBackslash) != 0 && escapes(script, s, e, "$`", "$`\\\n") {
+			return "input adds an expansion or line to a here-document"
+		}
+	case ctxHdocQuoted:
+		if cls&hasNewline != 0 {
+			return "input adds a line to a here-document"
+		}
+	case ctxArith:
+		if cls&nonDigit != 0 {
+			return "input in an arithmetic expression is not a number"
+		}
+	case ctxUnquoted:
+		const bad = hasBlank | hasNewline | hasSingle | hasDouble | hasBackslash | hasDollar |
+			hasBackquote | hasGlob | hasBrace | hasOperator
+		if cls&bad != 0 {
+			return "input adds shell metacharacters to an unquoted word"
+		}
+		if r.braces && cls&(hasComma|hasDotDot) != 0 {
+			return "input adds to a brace expansion"
+		}
+		if cls&hasTilde != 0 {
+			for j := s; j < e; j++ {
+				if script[j] == '~' && (j == r.wordStart || j > 0 && (script[j-1] == '=' || script[j-1] == ':')) {
+					return "input adds a tilde expansion"
+				}
+			}
+		}
+		if t := s - 1; t >= r.start && script[t] == '~' && (t == r.wordStart || t > 0 && (script[t-1] == '=' || script[t-1] == ':')) {
+			return "input names the user of a tilde expansion"
+		}
+		if zsh {
+			if cls&(hasHash|hasCaret) != 0 || cls&hasEqual != 0 && v[0] == '=' && s == r.wordStart {
+				return "input adds zsh glob or expansion syntax to an unquoted word"
+			}
+		}
+	}
+	return ""
+}
+
+// escapes reports whether the occurrence [s,e) adds an expansion, escape
+// or quote to a double-quoted string or a here-document: a byte of forbid
+// that no backslash before it escapes, or a backslash that escapes a byte
+// of special (POSIX 2.2.3: inside double quotes a backslash escapes only
+// "$", "`", `"`, "\" and newline; before any other byte it is literal).
+// A backslash of the script just before the occurrence counts, so that a
+// value quoted with its own escapes is literal text.
+func escapes(script string, s, e int, forbid, special string) bool {
+	esc := false // the previous byte is an escaping backslash
+	for j := s - 1; j >= 0 && script[j] == '\\'; j-- {
+		esc = !esc
+	}
+	for j := s; j < e; j++ {
+		b := script[j]
+		switch {
+		case esc:
+			esc = false
+		case b == '\\':
+			if j+1 >= len(script) || strings.IndexByte(special, script[j+1]) >= 0 {
+				return true
+			}
+		case strings.IndexByte(forbid, b) >= 0:
+			return true
+		}
+	}
+	return false
+}
+
+// frame is one node on the walk's path, with the context it passes down,
+// computed once when it is pushed so that a deep tree costs linear time.
+type frame struct {
+	n      syntax.Node
+	arith  bool // inside an arithmetic expression
+	dquote bool // inside double quotes, in the same command
+}
+
+func push(stack []frame, n syntax.Node) []frame {
+	var f frame
+	if len(stack) > 0 {
+		f = stack[len(stack)-1]
+	}
+	parent := f.n
+	f.n = n
+	switch n.(type) {
+	case *syntax.Stmt, *syntax.CmdSubst, *syntax.ProcSubst:
+		f.arith, f.dquote = false, false
+	case *syntax.ArithmExp, *syntax.ArithmCmd, *syntax.LetClause, *syntax.CStyleLoop,
+		*syntax.BinaryArithm, *syntax.UnaryArithm, *syntax.ParenArithm:
+		f.arith = true
+	case *syntax.DblQuoted:
+		f.dquote = true
+	case *syntax.Word:
+		// ${a[i]} and ${a:i:j} are arithmetic; ${a:-word} is a word.
+		if pe, ok := parent.(*syntax.ParamExp); ok {
+			w := syntax.ArithmExpr(n.(*syntax.Word))
+			if pe.Index == w || pe.Slice != nil && (pe.Slice.Offset == w || pe.Slice.Length == w) {
+				f.arith = true
+			}
+		}
+	}
+	return append(stack, f)
+}
+
+// collect walks a parsed script and returns its literal regions, sorted,
+// and its simple commands.
+func collect(f *syntax.File, src string) parsed {
+	var p parsed
+	var stack []frame
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		switch n := n.(type) {
+		case *syntax.Lit:
+			addLit(&p, stack, n, src)
+		case *syntax.SglQuoted:
+			c := ctxSingle
+			if n.Dollar {
+				c = ctxDollarSingle
+			}
+			if len(stack) > 0 && stack[len(stack)-1].arith || n.Right.IsRecovered() || !n.Right.IsValid() {
+				break // an unclosed quote is no literal region
+			}
+			start := int(n.Left.Offset()) + 1
+			if n.Dollar {
+				start++
+			}
+			p.regions = append(p.regions, region{start: start, end: int(n.Right.Offset()), ctx: c, wordStart: -1})
+		case *syntax.Comment:
+			s := int(n.Hash.Offset()) + 1
+			p.regions = append(p.regions, region{start: s, end: s + len(n.Text), ctx: ctxComment, wordStart: -1})
+		case *syntax.CallExpr:
+			p.calls = append(p.calls, callOf(n, src))
+		case *syntax.DeclClause: // export NAME=value, declare, local...
+			c := call{}
+			for _, a := range n.Args {
+				if a.Name != nil && a.Value != nil {
+					v, off := rawValue(a.Value, src)
+					c.assigns = append(c.assigns, assign{name: a.Name.Value, value: v, valueOff: off})
+				}
+			}
+			p.calls = append(p.calls, c)
+		}
+		stack = push(stack, n)
+		return true
+	})
+	slices.SortFunc(p.regions, func(a, b region) int { return a.start - b.start })
+	return p
+}
+
+func addLit(p *parsed, stack []frame, n *syntax.Lit, src string) {
+	if len(stack) == 0 {
+		return
+	}
+	s, e := int(n.ValuePos.Offset()), int(n.ValueEnd.Offset())
+	if e <= s || e > len(src) {
+		return
+	}
+	top := stack[len(stack)-1]
+	add := func(c qctx, ws int) {
+		p.regions = append(p.regions, region{start: s, end: e, ctx: c, wordStart: ws,
+			braces: c == ctxUnquoted && strings.IndexByte(src[s:e], '{') >= 0})
+	}
+	switch parent := top.n.(type) {
+	case *syntax.DblQuoted:
+		if top.arith {
+			add(ctxArith, -1)
+			return
+		}
+		add(ctxDouble, -1)
+	case *syntax.Word:
+		if top.arith {
+			add(ctxArith, -1)
+			return
+		}
+		if len(stack) >= 2 {
+			if r, ok := stack[len(stack)-2].n.(*syntax.Redirect); ok && r.Hdoc == parent {
+				if quotedDelim(r.Word) {
+					add(ctxHdocQuoted, -1)
+				} else {
+					add(ctxHdoc, -1)
+				}
+				return
+			}
+		}
+		if top.dquote { // a word inside "${x:-word}" keeps the double quotes' rules
+			add(ctxDouble, -1)
+			return
+		}
+		add(ctxUnquoted, int(parent.Pos().Offset()))
+	case *syntax.Redirect:
+		if parent.N == n { // the fd number of 2>
+			add(ctxArith, -1)
+		}
+	case *syntax.ArithmExp, *syntax.ArithmCmd, *syntax.BinaryArithm, *syntax.UnaryArithm, *syntax.ParenArithm:
+		add(ctxArith, -1)
+	}
+	// Anything else (a parameter, variable or function name, an extended
+	// glob pattern, a declare keyword) is syntax: no region.
+}
+
+// quotedDelim reports whether a here-document delimiter is quoted, which
+// turns off expansions in the body.
+func quotedDelim(w *syntax.Word) bool {
+	if w == nil {
+		return false
+	}
+	for _, part := range w.Parts {
+		switch part := part.(type) {
+		case *syntax.SglQuoted, *syntax.DblQuoted:
+			return true
+		case *syntax.Lit:
+			if strings.ContainsRune(part.Value, '\\') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// callOf extracts the verbatim literal words of a simple command.
+func callOf(c *syntax.CallExpr, src string) call {
+	out := call{args: make([]string, len(c.Args)), offs: make([]int, len(c.Args))}
+	for i, w := range c.Args {
+		out.args[i], out.offs[i] = verbatim(w, src)
+	}
+	for _, a := range c.Assigns {
+		if a.Name == nil {
+			continue
+		}
+		as := assign{name: a.Name.Value, valueOff: -1}
+		if a.Value != nil {
+			as.value, as.valueOff = rawValue(a.Value, src)
+		}
+		out.assigns = append(out.assigns, as)
+	}
+	return out
+}
+
+// rawValue returns the source text of an assigned value and its offset:
+// an input anywhere in it, quoted or not, ends up in the variable.
+func rawValue(w *syntax.Word, src string) (string, int) {
+	s, e := int(w.Pos().Offset()), int(w.End().Offset())
+	if s < 0 || e > len(src) || s > e {
+		return "", -1
+	}
+	return src[s:e], s
+}
+
+// verbatim returns a word's value and its offset in src when the value is
+// exactly a substring of src: a plain literal without backslashes, or one
+// single- or double-quoted literal. Otherwise it returns "", -1.
+func verbatim(w *syntax.Word, src string) (string, int) {
+	if w == nil || len(w.Parts) != 1 {
+		return "", -1
+	}
+	switch p := w.Parts[0].(type) {
+	case *syntax.Lit:
+		s, e := int(p.ValuePos.Offset()), int(p.ValueEnd.Offset())
+		if e > len(src) || s > e {
+			return "", -1
+		}
+		if t := src[s:e]; !strings.ContainsRune(t, '\\') {
+			return t, s
+		}
+	case *syntax.SglQuoted:
+		if !p.Dollar {
+			return p.Value, int(p.Left.Offset()) + 1
+		}
+	case *syntax.DblQuoted:
+		if p.Dollar {
+			return "", -1
+		}
+		switch len(p.Parts) {
+		case 0:
+			return "", int(p.Left.Offset()) + 1
+		case 1:
+			if l, ok := p.Parts[0].(*syntax.Lit); ok {
+				s, e := int(l.ValuePos.Offset()), int(l.ValueEnd.Offset())
+				if e <= len(src) && s <= e && !strings.ContainsRune(src[s:e], '\\') {
+					return src[s:e], s
+				}
+			}
+		}
+	}
+	return "", -1
+}

@@ -1,0 +1,227 @@
+package execguard
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+	"github.com/rs/zerolog"
+)
+
+func q(v string) taint.Input { return taint.Input{Source: taint.SourceQuery, Key: "q", Value: v} }
+
+// shellCases are scripts built around one input, with the verdict the
+// syntax gives. kind is the expected Finding.Kind when want is true (empty
+// means shell injection).
+var shellCases = []struct {
+	name   string
+	script string
+	input  string
+	want   bool
+	kind   string
+}{
+	// Single quotes.
+	{"squote plain", "convert 'photo.png' out.png", "photo.png", false, ""},
+	{"squote spaces", "grep -r 'hello world' .", "hello world", false, ""},
+	{"squote metachar", "echo 'a; rm -rf / && $(id) `id` | x > y'", "a; rm -rf / && $(id) `id` | x > y", false, ""},
+	{"squote dquote inside", `echo 'say "hi"'`, `say "hi"`, false, ""},
+	{"squote break", "echo ''; id; echo ''", "'; id; echo '", true, ""},
+	{"squote unicode", "echo 'héllo wörld ✓'", "héllo wörld ✓", false, ""},
+	{"dollar squote", "echo $'a\\nb'", "a\\nb", true, ""},
+	{"dollar squote plain", "echo $'abc'", "abc", false, ""},
+	// Double quotes.
+	{"dquote plain", `echo "hello world"`, "hello world", false, ""},
+	{"dquote single inside", `echo "it's"`, "it's", false, ""},
+	{"dquote semicolon", `echo "a;b|c&d"`, "a;b|c&d", false, ""},
+	{"dquote cmdsubst", `echo "$(id)"`, "$(id)", true, ""},
+	{"dquote backquote", "echo \"`id`\"", "`id`", true, ""},
+	{"dquote var", `echo "${HOME}"`, "${HOME}", true, ""},
+	{"dquote close", `echo "a"; id; echo ""`, `a"; id; echo "`, true, ""},
+	{"dquote backslash", `echo "a\"b"`, `a\"b`, true, ""},
+	{"dquote bang", `echo "whatever!"`, "whatever!", false, ""},
+	// Unquoted.
+	{"unquoted word", "ls -l reports", "reports", false, ""},
+	{"unquoted semicolon", "ls x; id", "x; id", true, ""},
+	{"unquoted newline", "ls x\nid", "x\nid", true, ""},
+	{"unquoted pipe", "ls | id", "| id", true, ""},
+	{"unquoted and", "ls && id", "&& id", true, ""},
+	{"unquoted redirect", "ls > /tmp/x", "> /tmp/x", true, ""},
+	{"unquoted cmdsubst", "ls $(id)", "$(id)", true, ""},
+	{"unquoted backquote", "ls `id`", "`id`", true, ""},
+	{"unquoted var", "ls $HOME", "$HOME", true, ""},
+	{"unquoted glob star", "ls *.txt", "*.txt", true, ""},
+	{"unquoted glob q", "ls a?c", "a?c", true, ""},
+	{"unquoted glob class", "ls [ab]", "[ab]", true, ""},
+	{"unquoted brace", "echo {a,b}", "{a,b}", true, ""},
+	{"unquoted tilde", "ls ~/.ssh", "~/.ssh", true, ""},
+	{"unquoted tilde user", "ls ~root", "root", true, ""},
+	{"unquoted tilde hard-coded", "ls ~/docs", "docs", false, ""},
+	{"unquoted word split", "ls a b", "a b", true, ""},
+	{"unquoted backslash", `ls a\ b`, `a\ b`, true, ""},
+	{"unquoted comma in braces", "echo {a,b}", "a,b", true, ""},
+	{"unquoted comma", "echo a,b", "a,b", false, ""},
+	{"unquoted process subst", "diff <(ls) <(id)", "id", false, ""},
+	{"process subst injected", "diff a <(id)", "<(id)", true, ""},
+	{"unquoted dash word", "ls - x", "-", false, ""},
+	{"unquoted email", "mail john.doe@acme.com", "john.doe@acme.com", false, ""},
+	{"unquoted url", "curl https://example.com/a/b", "https://example.com/a/b", false, ""},
+	{"unquoted ip", "ping -c 1 10.0.0.1", "10.0.0.1", false, ""},
+	{"ping payload", "ping -c 1 10.0.0.1;id", "10.0.0.1;id", true, ""},
+	// Comments, here-documents, arithmetic, names.
+	{"comment", "ls # note about x", "note about x", false, ""},
+	{"comment newline", "ls # a\nid", "a\nid", true, ""},
+	{"heredoc text", "cat <<EOF\nhello world\nEOF", "hello world", false, ""},
+	{"heredoc expansion", "cat <<EOF\n$(id)\nEOF", "$(id)", true, ""},
+	{"heredoc end", "cat <<EOF\nx\nEOF\nid\nEOF", "x\nEOF\nid", true, ""},
+	{"heredoc quoted", "cat <<'EOF'\n$(id)\nEOF", "$(id)", false, ""},
+	{"arith number", "echo $((1 + 42))", "42", false, ""},
+	{"arith name", "echo $((1 + abc))", "abc", true, ""},
+	{"param name", "echo ${abc}", "abc", true, ""},
+	{"short param name", "echo $abc", "abc", true, ""},
+	{"assign name", "abc=1 ls", "abc", true, ""},
+	{"func name", "abc() { ls; }", "abc", true, ""},
+	{"param default word", "echo ${x:-hello}", "hello", false, ""},
+	{"fd number", "ls 2>/dev/null", "2", false, ""},
+	// Executable rule in scripts.
+	{"cmd word path", "/tmp/evil -x", "/tmp/evil", true, rasp.KindCommandInjection},
+	{"cmd word relative path", "../bin/ls", "../bin/ls", true, rasp.KindCommandInjection},
+	{"cmd word bare name", "git log", "git", false, ""},
+	{"cmd word inside name", "convert a b", "c", false, ""},
+	{"cmd word shell", "bash -x", "bash", true, rasp.KindCommandInjection},
+	{"quoted cmd word path", "'/tmp/evil' -x", "/tmp/evil", true, rasp.KindCommandInjection},
+	{"nested sh -c", "sh -c 'ls x; id'", "x; id", true, ""},
+	{"nested sh -c benign", "sh -c 'ls report.txt'", "report.txt", false, ""},
+	{"python inline", `python3 -c 'print(1)'`, "print(1)", true, rasp.KindCommandInjection},
+	{"eval", "eval 'ls; id'", "ls; id", true, ""},
+	{"dangerous assign", "PATH=/tmp/x ls", "/tmp/x", true, rasp.KindCommandInjection},
+	{"harmless assign", "LANG=fr ls", "fr", false, ""},
+	{"export dangerous", "export LD_PRELOAD=/tmp/x.so; ls", "/tmp/x.so", true, rasp.KindCommandInjection},
+	{"quoted dangerous value", `GIT_SSH_COMMAND="ssh -i $HOME/k -o x" git fetch`, "ssh -i", true, rasp.KindCommandInjection},
+	{"no option rule in scripts", "git log --output=/tmp/x", "--output=/tmp/x", false, ""},
+	// Parse failures.
+	{"breaks parse", "ls `", "`", true, ""},
+	{"unclosed quote from input", `echo "abc`, `"abc`, true, ""},
+	{"blank input", "ls -l", " ", false, ""},
+	{"empty input", "ls", "", false, ""},
+	{"absent input", "ls -l", "zzz", false, ""},
+}
+
+func TestCheckShell(t *testing.T) {
+	for _, tc := range shellCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, got := CheckShell(tc.script, []taint.Input{q(tc.input)})
+			if got != tc.want {
+				t.Fatalf("CheckShell(%q, %q) = %v (%+v), want %v", tc.script, tc.input, got, f, tc.want)
+			}
+			if !got {
+				return
+			}
+			kind := tc.kind
+			if kind == "" {
+				kind = rasp.KindShellInjection
+			}
+			if f.Kind != kind {
+				t.Errorf("kind %q, want %q (%s)", f.Kind, kind, f.Reason)
+			}
+			if f.Target != tc.script {
+				t.Errorf("target %q, want the script", f.Target)
+			}
+			if f.Start >= 0 && f.Target[f.Start:f.End] != tc.input && strings.TrimSpace(f.Target[f.Start:f.End]) != strings.TrimSpace(tc.input) {
+				t.Errorf("span [%d,%d) = %q, want the input", f.Start, f.End, f.Target[f.Start:f.End])
+			}
+			if f.Reason == "" || f.Input.Value != tc.input {
+				t.Errorf("finding %+v lacks reason or input", f)
+			}
+		})
+	}
+}
+
+// TestFastPathAgrees checks the shortcut against the parser on the tables:
+// whatever the shortcut clears, the parser clears too.
+func TestFastPathAgrees(t *testing.T) {
+	for _, tc := range shellCases {
+		in := []taint.Input{q(tc.input)}
+		if fastHarmless(tc.script, in) {
+			if h, ok, _ := defaultGuard.checkShellSlow(tc.script, in, newWork(), false); ok {
+				t.Errorf("%s: shortcut cleared %q in %q, parser found %+v", tc.name, tc.input, tc.script, h)
+			}
+		}
+	}
+	// The shortcut must take the common benign shapes.
+	for _, c := range []struct{ script, input string }{
+		{"convert 'in put.png' -resize 100x100 out.png", "in put.png"},
+		{`grep -c "hello world" /var/log/app.log`, "hello world"},
+		{"ls -l reports/2024 | wc -l", "reports/2024"},
+		{"ping -c 1 example.com 2>&1", "example.com"},
+	} {
+		if !fastHarmless(c.script, []taint.Input{q(c.input)}) {
+			t.Errorf("shortcut did not clear %q in %q", c.input, c.script)
+		}
+	}
+}
+
+func TestLimits(t *testing.T) {
+	deep := strings.Repeat("$(", MaxNesting+1) + "x" + strings.Repeat(")", MaxNesting+1)
+	huge := "echo '" + strings.Repeat("a", MaxScriptLen) + "'"
+	tests := []struct {
+		name    string
+		script  string
+		input   string
+		want    bool
+		wantErr error
+	}{
+		{"deep with input", deep, "x", true, nil},
+		{"deep without input", deep, "zzz", false, errLimit},
+		{"huge with input", huge, "aaaa", true, nil},
+		{"huge without input", huge, "zzz", false, errLimit},
+		{"at depth limit", strings.Repeat("(", MaxNesting) + "ls x" + strings.Repeat(")", MaxNesting), "x", false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h, got, err := defaultGuard.checkShell(tc.script, []taint.Input{q(tc.input)}, newWork(), false)
+			if got != tc.want || err != tc.wantErr {
+				t.Fatalf("got %v, %v (%+v), want %v, %v", got, err, h, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestIncomplete(t *testing.T) {
+	// Broken without the input: the check cannot finish.
+	_, got, err := defaultGuard.checkShell(`echo "abc`, []taint.Input{q("abc")}, newWork(), false)
+	if got || err != errIncomplete {
+		t.Fatalf("got %v, %v; want no finding and errIncomplete", got, err)
+	}
+}
+
+func TestNoOccurrenceAllocs(t *testing.T) {
+	script := "convert 'photo.png' -resize 100x100 -quality 85 out.png && echo done >> /var/log/convert.log"
+	inputs := []taint.Input{q("alice"), q("42"), q("report.pdf"), q("fr-FR"), q("search words")}
+	if n := testing.AllocsPerRun(100, func() { CheckShell(script, inputs) }); n != 0 {
+		t.Errorf("CheckShell with no occurrence allocates %v times", n)
+	}
+	argv := []string{"convert", "photo.png", "-resize", "100x100", "out.png"}
+	if n := testing.AllocsPerRun(100, func() { CheckArgv(argv, inputs) }); n != 0 {
+		t.Errorf("CheckArgv with no occurrence allocates %v times", n)
+	}
+}
+
+// TestGuardAllocs checks that the guard costs no allocation in ModeOff and
+// when no input occurs in the command.
+func TestGuardAllocs(t *testing.T) {
+	argv := []string{"sh", "-c", "convert 'photo.png' out.png"}
+	for _, mode := range []rasp.Mode{rasp.ModeOff, rasp.ModeProtect} {
+		a := rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.Nop()))
+		ctx := taint.NewContext(rasp.NewContext(context.Background(), a), q("alice"), q("42"))
+		if n := testing.AllocsPerRun(100, func() {
+			if err := defaultGuard.check(ctx, opCommand, argv, "", nil, ""); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("%v: the check allocates %v times", mode, n)
+		}
+	}
+}

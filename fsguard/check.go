@@ -1,0 +1,403 @@
+package fsguard
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+)
+
+// maxPathLen bounds the paths the check inspects when a request input could
+// traverse: 32767 is the longest path any supported system accepts (the
+// Windows extended-length limit; Linux stops at PATH_MAX, 4096). A longer
+// path is reported as a fault rather than scanned, so an attacker cannot
+// buy unbounded work.
+const maxPathLen = 32767
+
+// errTooLong is the fault of a path longer than maxPathLen checked against
+// an input that could traverse.
+var errTooLong = errors.New("fsguard: path too long to check")
+
+// Reasons of the findings, one per rule.
+const (
+	reasonNUL       = "NUL byte from request input in path"
+	reasonTraversal = "request input climbs above its directory and its components end the path"
+	reasonAbsolute  = "path begins with an absolute path from request input"
+)
+
+// rule names which rule made a finding; it is the "rule" detail of events.
+type rule uint8
+
+const (
+	ruleNone rule = iota
+	ruleNUL
+	ruleTraversal
+	ruleAbsolute
+	ruleEscape // os.Root refused a name that leaves the root
+)
+
+func (r rule) String() string {
+	switch r {
+	case ruleNUL:
+		return "nul"
+	case ruleTraversal:
+		return "traversal"
+	case ruleAbsolute:
+		return "absolute"
+	case ruleEscape:
+		return "root_escape"
+	}
+	return "none"
+}
+
+// sepSet is the path syntax of one platform family. The rules are written
+// once over it, so the Windows variant runs in tests on every host.
+type sepSet struct {
+	name string
+	// windows makes '\' a separator too, and drive letters ("C:") and UNC
+	// prefixes (`\\host\share`) volume names that root a path.
+	windows bool
+}
+
+var (
+	posixSeps   = sepSet{name: "posix"}
+	windowsSeps = sepSet{name: "windows", windows: true}
+)
+
+func (s sepSet) isSep(c byte) bool { return c == '/' || (s.windows && c == '\\') }
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// volumeLen returns the length of the volume name p starts with: a drive
+// letter or a UNC prefix on Windows, nothing on POSIX.
+func (s sepSet) volumeLen(p string) int {
+	if !s.windows {
+		return 0
+	}
+	if len(p) >= 2 && p[1] == ':' && isLetter(p[0]) {
+		return 2
+	}
+	if len(p) >= 3 && s.isSep(p[0]) && s.isSep(p[1]) && !s.isSep(p[2]) {
+		// `\\host\share`, as in path/filepath's volumeNameLen.
+		i := 2
+		for i < len(p) && !s.isSep(p[i]) {
+			i++
+		}
+		if i == len(p) {
+			return i
+		}
+		i++
+		for i < len(p) && !s.isSep(p[i]) {
+			i++
+		}
+		return i
+	}
+	return 0
+}
+
+// isAbs reports whether p is rooted: it starts with a separator or a
+// volume name.
+func (s sepSet) isAbs(p string) bool {
+	if p == "" {
+		return false
+	}
+	if s.isSep(p[0]) {
+		return true
+	}
+	return s.windows && len(p) >= 2 && p[1] == ':' && isLetter(p[0])
+}
+
+// CheckPath reports whether a request input chose path in a way that can
+// leave the directory the application meant, using the host's path syntax.
+// The rules (see the package documentation) are:
+//
+//   - NUL: an input carrying a NUL byte, and a NUL byte in path.
+//   - Traversal: an input that, cleaned as a relative path, climbs above its
+//     starting directory ("../x", "a/../../x", ".."), when path holds the
+//     input verbatim as whole components, or holds as whole components
+//     the non-empty rest of the cleaned input after its leading ".."
+//     elements, possibly followed by a suffix of the template
+//     (filepath.Join(base, name), Join(base, name+".pdf"),
+//     Join(base, name, "index.html")).
+//   - Absolute: an absolute input that path is, or begins with, compared
+//     component by component after cleaning. An input that names only a
+//     root ("/", `C:\`) must be the whole path.
+//
+// Names such as "a..b.txt", "..." or "sub/../notes.txt" never match. The
+// check is pure: it never touches the file system, so it cannot see
+// symbolic links, hard links or case-insensitive names; [Root] confines
+// those. A path longer than 32767 bytes checked against an input that could
+// traverse is reported as a finding, since it cannot be checked in bounded
+// time. CheckPath does not allocate when no input could traverse (no ".."
+// element, no leading separator or volume, no NUL byte).
+func CheckPath(path string, inputs []taint.Input) (rasp.Finding, bool) {
+	f, r, err := checkPath(path, inputs, hostSeps)
+	if err != nil {
+		return f, true
+	}
+	return f, r != ruleNone
+}
+
+// checkPath is [CheckPath] over the path syntax s. It returns the finding
+// and its rule, or ruleNone; err is errTooLong when path could not be
+// checked, with the finding so far.
+func checkPath(path string, inputs []taint.Input, s sepSet) (rasp.Finding, rule, error) {
+	// A NUL byte from an input needs one in the path: look once, not per
+	// input.
+	pathNUL := strings.IndexByte(path, 0) >= 0
+	for i := range inputs {
+		v := inputs[i].Value
+		if v == "" {
+			continue
+		}
+		abs := s.isAbs(v)
+		dots := strings.Contains(v, "..")
+		nul := pathNUL && strings.IndexByte(v, 0) >= 0
+		if !abs && !dots && !nul {
+			continue
+		}
+		if len(path) > maxPathLen {
+			return finding(path, inputs[i], -1, reasonTraversal), ruleNone, errTooLong
+		}
+		if nul {
+			return finding(path, inputs[i], strings.Index(path, v), reasonNUL), ruleNUL, nil
+		}
+		if dots {
+			if start, ok := s.traversal(path, v); ok {
+				return finding(path, inputs[i], start, reasonTraversal), ruleTraversal, nil
+			}
+		}
+		if abs {
+			if s.absolute(path, v) {
+				start := -1
+				if strings.HasPrefix(path, v) {
+					start = 0
+				}
+				return finding(path, inputs[i], start, reasonAbsolute), ruleAbsolute, nil
+			}
+		}
+	}
+	return rasp.Finding{}, ruleNone, nil
+}
+
+func finding(path string, in taint.Input, start int, reason string) rasp.Finding {
+	f := rasp.Finding{
+		Kind:   rasp.KindPathTraversal,
+		Input:  in,
+		Target: path,
+		Start:  -1,
+		End:    -1,
+		Reason: reason,
+	}
+	if start >= 0 {
+		f.Start, f.End = start, start+len(in.Value)
+	}
+	return f
+}
+
+// traversal applies the traversal rule to input v. It returns the start of
+// v in path when v occurs there verbatim, else -1.
+func (s sepSet) traversal(path, v string) (int, bool) {
+	// The input is cleaned as filepath.Join(base, v) sees it: a leading
+	// separator or volume name is just more components under base.
+	up, rest, dirOnly := s.cleanRel(v)
+	if up == 0 {
+		return -1, false
+	}
+	if i := s.indexComponents(path, v, dirOnly); i >= 0 {
+		return i, true
+	}
+	if rest == "" {
+		// A bare ".." that Join cleaned away leaves nothing to match; the
+		// OS-level confinement of Root catches it.
+		return -1, false
+	}
+	canon := s.canonical(path)
+	return -1, componentsMatch(canon, "/"+rest, dirOnly, false)
+}
+
+// absolute applies the absolute rule to the absolute input v.
+func (s sepSet) absolute(path, v string) bool {
+	if !s.isAbs(path) {
+		return false
+	}
+	vv, pv := s.volumeLen(v), s.volumeLen(path)
+	if !s.sameVolume(v[:vv], path[:pv]) {
+		return false
+	}
+	// A leading separator is part of the root on both sides; cleanAbs
+	// drops ".." at the root, as filepath.Clean does.
+	in, dirOnly := s.cleanAbs(v[vv:])
+	p, _ := s.cleanAbs(path[pv:])
+	if in == "" {
+		// A root alone ("/", `C:\`) would begin every absolute path the
+		// application opens during the request: it must be the whole path.
+		return p == "" && s.rooted(v[vv:]) == s.rooted(path[pv:])
+	}
+	if !componentsMatch(p, in, dirOnly, true) {
+		return false
+	}
+	// filepath.Join(base, v) ends with v's components: when they occur
+	// again further on, the path reads as an input under a base that
+	// happens to share its first components (v "/app", base "/app/data"),
+	// and stays under that base.
+	return !componentsMatch(p[1:], in, dirOnly, false)
+}
+
+func (s sepSet) rooted(p string) bool { return p != "" && s.isSep(p[0]) }
+
+func (s sepSet) sameVolume(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if s.isSep(x) && s.isSep(y) {
+			continue
+		}
+		if x != y && !(isLetter(x) && x|0x20 == y|0x20) {
+			return false
+		}
+	}
+	return true
+}
+
+// componentsMatch reports whether needle, a run of whole components each
+// preceded by '/', occurs in canon (same form). After the run canon must end,
+// go on with '/', or (unless dirOnly) end with a suffix of the last
+// component, as name+".pdf" produces. With anchored the run must start
+// canon.
+func componentsMatch(canon, needle string, dirOnly, anchored bool) bool {
+	off := 0
+	for {
+		i := strings.Index(canon[off:], needle)
+		if i < 0 || (anchored && i > 0) {
+			return false
+		}
+		i += off
+		e := i + len(needle)
+		if e == len(canon) || canon[e] == '/' ||
+			(!dirOnly && strings.IndexByte(canon[e:], '/') < 0) {
+			return true
+		}
+		if anchored {
+			return false
+		}
+		off = i + 1
+	}
+}
+
+// cleanRel cleans p as a relative path. It returns the number of leading
+// ".." elements of the result, the rest of the result in canonical form
+// ("a/b", '/' separated), and whether p ends in a separator, "." or "..".
+func (s sepSet) cleanRel(p string) (up int, rest string, dirOnly bool) {
+	var comps []string
+	s.components(p, func(c string) {
+		switch c {
+		case "..":
+			if len(comps) > 0 {
+				comps = comps[:len(comps)-1]
+			} else {
+				up++
+			}
+		default:
+			comps = append(comps, c)
+		}
+	})
+	return up, strings.Join(comps, "/"), s.endsInDir(p)
+}
+
+// cleanAbs cleans p, the part of an absolute path after its volume, as
+// filepath.Clean does: ".." at the root stays at the root. The result is
+// canonical: each component preceded by '/', "" for the root.
+func (s sepSet) cleanAbs(p string) (canon string, dirOnly bool) {
+	var comps []string
+	s.components(p, func(c string) {
+		if c == ".." {
+			if len(comps) > 0 {
+				comps = comps[:len(comps)-1]
+			}
+			return
+		}
+		comps = append(comps, c)
+	})
+	if len(comps) == 0 {
+		return "", true
+	}
+	return "/" + strings.Join(comps, "/"), s.endsInDir(p)
+}
+
+func (s sepSet) endsInDir(p string) bool {
+	if p == "" {
+		return false
+	}
+	if s.isSep(p[len(p)-1]) {
+		return true
+	}
+	i := len(p)
+	for i > 0 && !s.isSep(p[i-1]) {
+		i--
+	}
+	last := p[i:]
+	return last == "." || last == ".."
+}
+
+// canonical returns path without its volume, "" and "." components, each
+// remaining component (".." included) preceded by '/'.
+func (s sepSet) canonical(path string) string {
+	var b strings.Builder
+	b.Grow(len(path) + 1)
+	s.components(path[s.volumeLen(path):], func(c string) {
+		b.WriteByte('/')
+		b.WriteString(c)
+	})
+	return b.String()
+}
+
+// components calls fn for each component of p other than "" and ".".
+func (s sepSet) components(p string, fn func(string)) {
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i < len(p) && !s.isSep(p[i]) {
+			continue
+		}
+		if c := p[start:i]; c != "" && c != "." {
+			fn(c)
+		}
+		start = i + 1
+	}
+}
+
+// indexComponents returns the first index at which v occurs in path as
+// whole components: starting at the start of path, after a separator or
+// after the volume name, and ending at the end of path, before a separator,
+// or (unless dirOnly) before a suffix of path's last component. It returns
+// -1 if there is none.
+func (s sepSet) indexComponents(path, v string, dirOnly bool) int {
+	vol := s.volumeLen(path)
+	startsSep := s.isSep(v[0])
+	endsSep := s.isSep(v[len(v)-1])
+	off := 0
+	for {
+		j := strings.Index(path[off:], v)
+		if j < 0 {
+			return -1
+		}
+		i := off + j
+		e := i + len(v)
+		startOK := startsSep || i == 0 || i == vol || s.isSep(path[i-1])
+		endOK := endsSep || e == len(path) || s.isSep(path[e]) || (!dirOnly && !s.hasSep(path[e:]))
+		if startOK && endOK {
+			return i
+		}
+		off = i + 1
+	}
+}
+
+func (s sepSet) hasSep(p string) bool {
+	if strings.IndexByte(p, '/') >= 0 {
+		return true
+	}
+	return s.windows && strings.IndexByte(p, '\\') >= 0
+}

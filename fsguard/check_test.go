@@ -1,0 +1,231 @@
+package fsguard
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+)
+
+type checkCase struct {
+	name  string
+	path  string
+	input string
+	want  rule // ruleNone: harmless
+}
+
+// posixCases hold the POSIX syntax. The paths are what the application
+// hands to os: raw concatenation, filepath.Join results, or the input as is.
+var posixCases = []checkCase{
+	// Traversal, raw concatenation.
+	{"raw climb", "/srv/data/../../etc/passwd", "../../etc/passwd", ruleTraversal},
+	{"raw double slashes", "/srv/data/..//..//etc/passwd", "..//..//etc/passwd", ruleTraversal},
+	{"raw dot first", "/srv/data/./../x", "./../x", ruleTraversal},
+	{"raw bare dotdot", "/srv/data/..", "..", ruleTraversal},
+	{"raw dotdot slash", "../test.txt", "../", ruleTraversal},
+	{"raw inner climb", "/srv/data/a/../../x", "a/../../x", ruleTraversal},
+	{"raw with suffix", "/srv/data/../../etc/passwd.pdf", "../../etc/passwd", ruleTraversal},
+	{"raw relative", "documents/../../etc/passwd", "../../etc/passwd", ruleTraversal},
+	{"raw input alone", "../../etc/passwd", "../../etc/passwd", ruleTraversal},
+	{"raw leading slash", "/srv/data//../etc/passwd", "/../etc/passwd", ruleTraversal},
+	// Traversal, filepath.Join shapes.
+	{"join climb", filepath.Join("/srv/data", "../../etc/passwd"), "../../etc/passwd", ruleTraversal},
+	{"join double slashes", filepath.Join("/srv/data", "..//..//etc/passwd"), "..//..//etc/passwd", ruleTraversal},
+	{"join dot first", filepath.Join("/srv/data", "./../x"), "./../x", ruleTraversal},
+	{"join inner climb", filepath.Join("/srv/data", "a/../../x"), "a/../../x", ruleTraversal},
+	{"join pdf suffix", filepath.Join("/srv/data", "../../etc/passwd"+".pdf"), "../../etc/passwd", ruleTraversal},
+	{"join index suffix", filepath.Join("/srv/data", "../../etc", "index.html"), "../../etc", ruleTraversal},
+	{"join leading slash", filepath.Join("/srv/data", "/../../etc/passwd"), "/../../etc/passwd", ruleTraversal},
+	{"join deep", filepath.Join("/srv/www/data", strings.Repeat("../", 9)+"etc/shadow"), strings.Repeat("../", 9) + "etc/shadow", ruleTraversal},
+	{"join trailing slash", filepath.Join("/srv/data", "../../etc/") + "/x", "../../etc/", ruleTraversal},
+	// Harmless.
+	{"join bare dotdot cleaned", filepath.Join("/srv/data", ".."), "..", ruleNone},
+	{"join dotdot slash cleaned", filepath.Join("/srv/data", "../"), "../", ruleNone},
+	{"stays inside", filepath.Join("/srv/data", "sub/../notes.txt"), "sub/../notes.txt", ruleNone},
+	{"raw stays inside", "/srv/data/sub/../notes.txt", "sub/../notes.txt", ruleNone},
+	{"dots in name", "/srv/data/a..b.txt", "a..b.txt", ruleNone},
+	{"dotdot not component", "/srv/data/a..b.txt", "..", ruleNone},
+	{"three dots", "/srv/data/...", "...", ruleNone},
+	{"version name", "/srv/data/report.v2.pdf", "report.v2.pdf", ruleNone},
+	{"plain name", "/srv/data/pony.txt", "pony.txt", ruleNone},
+	{"input elsewhere", "/srv/data/pony.txt", "../../etc/passwd", ruleNone},
+	{"rest not whole", "/srv/data/xpasswd", "../passwd", ruleNone},
+	{"rest in middle name", "/srv/passwdx/y", "../passwd", ruleNone},
+	{"dir only needs boundary", "/srv/etcetera", "../etc/", ruleNone},
+	{"dotdot suffix no climb", "/srv/data/..foo", "..", ruleNone},
+	{"not climbing", "documents/../../../etc/passwd", "etc/passwd", ruleNone},
+	{"empty input", "/srv/data/x", "", ruleNone},
+	{"empty path", "", "../x", ruleNone},
+	{"backslash is a name", "/srv/data/..\\x", "..\\x", ruleNone},
+	{"join absolute stays", filepath.Join("/srv/data", "/etc/passwd"), "/etc/passwd", ruleNone},
+	// Absolute.
+	{"abs whole", "/etc/passwd", "/etc/passwd", ruleAbsolute},
+	{"abs prefix dir", "/etc/app/file.txt", "/etc/app", ruleAbsolute},
+	{"abs prefix dir slash", "/home/user/file.txt", "/home/user/", ruleAbsolute},
+	{"abs with suffix", "/etc/passwd.bak", "/etc/passwd", ruleAbsolute},
+	{"abs dot segments", "/./etc/passwd", "/./etc/passwd", ruleAbsolute},
+	{"abs cleaned by app", filepath.Clean("/./etc//passwd"), "/./etc//passwd", ruleAbsolute},
+	{"abs climb in input", "/etc/passwd", "/var/www/../../etc/passwd", ruleAbsolute},
+	{"abs root whole", "/", "/", ruleAbsolute},
+	{"abs root prefix only", "/srv/data/x", "/", ruleNone},
+	{"abs double root prefix only", "/srv/data/x", "//", ruleNone},
+	{"abs other dir", "/etc/app/config", "/etc/hack/config", ruleNone},
+	{"abs inside another", "/etc/app/data/etc/config", "/etc/config", ruleNone},
+	{"abs sibling", "/var/a", "/var/b", ruleNone},
+	{"abs longer input", "/var/a", "/var/a/b/test.txt", ruleNone},
+	{"abs dir only no suffix", "/etc/application/x", "/etc/app/", ruleNone},
+	{"abs not a middle prefix", "/etc/application/x", "/etc/app", ruleNone},
+	{"abs relative path", "etc/passwd", "/etc/passwd", ruleNone},
+	{"abs case differs", "/etc/passwd", "/ETC/passwd", ruleNone},
+	// NUL.
+	{"nul", "/srv/data/x.php\x00.png", "x.php\x00.png", ruleNUL},
+	{"nul joined", filepath.Join("/srv/data", "../../etc/passwd\x00.png"), "../../etc/passwd\x00.png", ruleNUL},
+	{"nul not in path", "/srv/data/x.php", "x.php\x00", ruleNone},
+}
+
+// windowsCases hold the Windows syntax: '\' and '/' separate, drive
+// letters and UNC prefixes root.
+var windowsCases = []checkCase{
+	{"raw climb", `C:\srv\data\..\..\windows\win.ini`, `..\..\windows\win.ini`, ruleTraversal},
+	{"raw mixed", `documents/..\..\..\../etc\passwd`, `..\..\..\../etc\passwd`, ruleTraversal},
+	{"joined climb", `C:\windows\win.ini`, `..\..\windows\win.ini`, ruleTraversal},
+	{"joined slash input", `C:\windows\win.ini`, `../../windows/win.ini`, ruleTraversal},
+	{"joined pdf", `C:\windows\win.ini.pdf`, `..\..\windows\win.ini`, ruleTraversal},
+	{"raw bare dotdot", `C:\srv\data\..`, `..`, ruleTraversal},
+	{"dotdot backslash", `..\test.txt`, `..\`, ruleTraversal},
+	{"drive after climb", `C:\safe\dir\..\..\secret.yml`, `..\..\secret.yml`, ruleTraversal},
+	{"leading backslash", `C:\srv\x`, `\..\..\x`, ruleTraversal},
+	{"stays inside", `C:\srv\data\notes.txt`, `sub\..\notes.txt`, ruleNone},
+	{"dots in name", `C:\srv\data\a..b.txt`, `..`, ruleNone},
+	{"not climbing", `documents\..\..\etc\passwd`, `etc\passwd`, ruleNone},
+	{"abs drive", `C:\windows\win.ini`, `C:\windows\win.ini`, ruleAbsolute},
+	{"abs drive slash", `C:/windows/win.ini`, `C:/windows/win.ini`, ruleAbsolute},
+	{"abs drive root whole", `E:\`, `E:\`, ruleAbsolute},
+	{"abs drive root prefix only", `C:\file.txt`, `C:\`, ruleNone},
+	{"abs rooted", `\etc\passwd`, `\etc\passwd`, ruleAbsolute},
+	{"abs mixed seps", `C:\windows\win.ini`, `C:/windows/win.ini`, ruleAbsolute},
+	{"abs drive case", `c:\windows\win.ini`, `C:\windows`, ruleAbsolute},
+	{"abs unc", `\\host\share\secret.txt`, `\\host\share\secret.txt`, ruleAbsolute},
+	{"abs unc prefix", `\\host\share\dir\secret.txt`, `\\host\share\dir`, ruleAbsolute},
+	{"abs other unc", `\\host\other\secret.txt`, `\\host\share\secret.txt`, ruleNone},
+	{"abs other drive", `D:\windows\win.ini`, `C:\windows\win.ini`, ruleNone},
+	{"abs other dir", `C:\XXX\YYY\documents\pony.txt`, `C:\YYY\XXX\file.txt`, ruleNone},
+	{"relative name", `C:\`, `file.json`, ruleNone},
+	{"nul", "C:\\srv\\x.asp\x00.jpg", "x.asp\x00.jpg", ruleNUL},
+}
+
+func runCases(t *testing.T, s sepSet, cases []checkCase) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, c := range cases {
+		if seen[c.name] {
+			t.Fatalf("duplicate case name %q", c.name)
+		}
+		seen[c.name] = true
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			in := taint.Input{Source: taint.SourceQuery, Key: "f", Value: c.input}
+			f, got, err := checkPath(c.path, []taint.Input{{Source: taint.SourceHeader, Key: "Accept", Value: "*/*"}, in}, s)
+			if err != nil {
+				t.Fatalf("checkPath(%q, %q): %v", c.path, c.input, err)
+			}
+			if got != c.want {
+				t.Fatalf("checkPath(%q, %q) = %v, want %v (%+v)", c.path, c.input, got, c.want, f)
+			}
+			if got == ruleNone {
+				return
+			}
+			if f.Kind != rasp.KindPathTraversal || f.Input != in || f.Target != c.path || f.Reason == "" {
+				t.Errorf("finding = %+v", f)
+			}
+			if f.Start >= 0 && c.path[f.Start:f.End] != c.input {
+				t.Errorf("span [%d,%d) of %q is not the input %q", f.Start, f.End, c.path, c.input)
+			}
+		})
+	}
+}
+
+func TestCheckPathPOSIX(t *testing.T)   { runCases(t, posixSeps, posixCases) }
+func TestCheckPathWindows(t *testing.T) { runCases(t, windowsSeps, windowsCases) }
+
+func TestCheckPathHost(t *testing.T) {
+	t.Parallel()
+	in := []taint.Input{{Source: taint.SourceQuery, Key: "f", Value: "../../etc/passwd"}}
+	_, got := CheckPath(filepath.Join("/srv/data", in[0].Value), in)
+	if !got {
+		t.Error("CheckPath missed a joined traversal")
+	}
+	_, got = CheckPath(filepath.Join("/srv/data", "notes.txt"), in)
+	if got {
+		t.Error("CheckPath flagged a path the input did not choose")
+	}
+}
+
+func TestCheckPathTooLong(t *testing.T) {
+	t.Parallel()
+	long := "/srv/" + strings.Repeat("a/", maxPathLen)
+	in := []taint.Input{{Source: taint.SourceQuery, Key: "f", Value: "../x"}}
+	f, r, err := checkPath(long, in, posixSeps)
+	if err != errTooLong || r != ruleNone || f.Input != in[0] {
+		t.Fatalf("checkPath(long) = %+v, %v, %v; want errTooLong with the input", f, r, err)
+	}
+	if _, ok := CheckPath(long, in); !ok {
+		t.Error("CheckPath(long) with a climbing input: want a finding")
+	}
+	// Harmless inputs never cost a scan, whatever the length.
+	harmless := []taint.Input{{Source: taint.SourceQuery, Key: "f", Value: "notes.txt"}}
+	if _, ok := CheckPath(long, harmless); ok {
+		t.Error("CheckPath(long) with a harmless input: want none")
+	}
+}
+
+func TestCheckPathNoInputs(t *testing.T) {
+	t.Parallel()
+	if _, ok := CheckPath("/etc/passwd", nil); ok {
+		t.Error("finding without inputs")
+	}
+}
+
+func TestCheckPathAllocs(t *testing.T) {
+	inputs := harmlessInputs()
+	path := filepath.Join("/srv/data", "reports", "2024.pdf")
+	if n := testing.AllocsPerRun(100, func() { CheckPath(path, inputs) }); n != 0 {
+		t.Errorf("CheckPath with harmless inputs: %v allocs, want 0", n)
+	}
+}
+
+func harmlessInputs() []taint.Input {
+	return []taint.Input{
+		{Source: taint.SourceQuery, Key: "file", Value: "2024.pdf"},
+		{Source: taint.SourceQuery, Key: "dir", Value: "reports"},
+		{Source: taint.SourceHeader, Key: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0"},
+		{Source: taint.SourceHeader, Key: "Accept", Value: "text/html,application/xhtml+xml,*/*;q=0.8"},
+		{Source: taint.SourceCookie, Key: "lang", Value: "en-US"},
+	}
+}
+
+func TestCheckPathAbsoluteUnderSharedBase(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		base, input string
+		want        bool
+	}{
+		{"/app/uploads", "/app", false},
+		{"/srv/app/data", "/srv/app", false},
+		{"/srv/app/data", "/srv/app/data", false},
+		{"/app/uploads", "/etc/passwd", false},
+		{"/app/uploads", "/../etc/passwd", true}, // climbs when joined
+	} {
+		p := filepath.Join(c.base, c.input)
+		in := []taint.Input{{Source: taint.SourceQuery, Key: "f", Value: c.input}}
+		if _, got, _ := checkPath(p, in, posixSeps); (got != ruleNone) != c.want {
+			t.Errorf("checkPath(Join(%q, %q) = %q) = %v, want %v", c.base, c.input, p, got, c.want)
+		}
+		// Used as is, the same input chose the path.
+		if _, got, _ := checkPath(c.input+"/x", in, posixSeps); got == ruleNone {
+			t.Errorf("checkPath(%q+\"/x\") = none, want a finding", c.input)
+		}
+	}
+}

@@ -1,0 +1,373 @@
+package fsguard_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/fsguard"
+	"github.com/gorasp/rasp/taint"
+)
+
+// shape is how the application builds the path from the input.
+type shape int
+
+const (
+	raw    shape = iota // base + "/" + input
+	joined              // filepath.Join(base, input)
+	asIs                // the input itself
+)
+
+func (s shape) String() string { return [...]string{"raw", "join", "asis"}[s] }
+
+func (s shape) path(base, in string) string {
+	switch s {
+	case raw:
+		return base + "/" + in
+	case joined:
+		return filepath.Join(base, in)
+	}
+	return in
+}
+
+type opCase struct {
+	name   string
+	op     string
+	input  string // "{OUT}" stands for the absolute path of the outside directory
+	shapes []shape
+	attack bool
+}
+
+var both = []shape{raw, joined}
+
+var opCases = []opCase{
+	// Benign: inputs that stay in base.
+	{"read", "ReadFile", "notes.txt", both, false},
+	{"read sub", "ReadFile", "sub/a.txt", both, false},
+	{"read inside climb", "ReadFile", "sub/../notes.txt", both, false},
+	{"read missing", "ReadFile", "missing.txt", both, false},
+	{"read dotted", "ReadFile", "a..b.txt", both, false},
+	{"open", "Open", "notes.txt", both, false},
+	{"create", "Create", "created.txt", both, false},
+	{"openfile", "OpenFile", "notes.txt", both, false},
+	{"write", "WriteFile", "new.txt", both, false},
+	{"readdir", "ReadDir", "sub", both, false},
+	{"stat", "Stat", "notes.txt", both, false},
+	{"lstat", "Lstat", "link", both, false},
+	{"remove", "Remove", "sub/a.txt", both, false},
+	{"removeall", "RemoveAll", "sub", both, false},
+	{"rename", "Rename", "renamed.txt", both, false},
+	{"mkdir", "Mkdir", "newdir", both, false},
+	{"mkdirall", "MkdirAll", "x/y/z", both, false},
+	{"chmod", "Chmod", "notes.txt", both, false},
+	{"symlink", "Symlink", "notes.txt", []shape{asIs}, false},
+	{"readlink", "Readlink", "link", both, false},
+	// Attacks: each leaves base, or would.
+	{"read climb", "ReadFile", "../outside/secret.txt", both, true},
+	{"read deep climb", "ReadFile", "sub/../../outside/secret.txt", both, true},
+	{"read absolute", "ReadFile", "{OUT}/secret.txt", []shape{asIs}, true},
+	{"read nul", "ReadFile", "notes.txt\x00.png", both, true},
+	{"open climb", "Open", "../outside/secret.txt", both, true},
+	{"stat climb", "Stat", "../outside/secret.txt", both, true},
+	{"lstat climb", "Lstat", "../outside/secret.txt", both, true},
+	{"readdir climb", "ReadDir", "../outside", both, true},
+	{"readdir bare dotdot", "ReadDir", "..", []shape{raw}, true},
+	{"readlink absolute", "Readlink", "{OUT}/../base/link", []shape{asIs}, true},
+	{"create climb", "Create", "../outside/new.txt", both, true},
+	{"openfile climb", "OpenFile", "../outside/target.txt", both, true},
+	{"write climb", "WriteFile", "../outside/target.txt", both, true},
+	{"write absolute", "WriteFile", "{OUT}/target.txt", []shape{asIs}, true},
+	{"remove climb", "Remove", "../outside/target.txt", both, true},
+	{"removeall climb", "RemoveAll", "../outside", both, true},
+	{"rename climb", "Rename", "../outside/target.txt", both, true},
+	{"mkdir climb", "Mkdir", "../outside/newdir", both, true},
+	{"mkdirall climb", "MkdirAll", "../outside/a/b", both, true},
+	{"chmod climb", "Chmod", "../outside/target.txt", both, true},
+	{"symlink absolute target", "Symlink", "{OUT}/secret.txt", []shape{asIs}, true},
+	{"symlink climbing target", "Symlink", "../outside/secret.txt", []shape{asIs}, true},
+}
+
+// runOp runs op on path p, through fsguard with ctx when guarded, else
+// through os. It returns a summary of what the call returned, with dir
+// replaced by "T", and the error.
+func runOp(ctx context.Context, guarded bool, op, base, p string) (string, error) {
+	var (
+		res any
+		err error
+	)
+	wr := func(f *os.File, ferr error, data string) (any, error) {
+		if f == nil {
+			return nil, ferr
+		}
+		defer f.Close()
+		if data == "" {
+			b, rerr := io.ReadAll(f)
+			if rerr != nil {
+				return nil, rerr
+			}
+			return string(b), ferr
+		}
+		_, werr := f.WriteString(data)
+		return f.Name(), werr
+	}
+	stat := func(fi fs.FileInfo, err error) (any, error) {
+		if fi == nil {
+			return nil, err
+		}
+		return fmt.Sprintf("%s %d %v", fi.Name(), fi.Size(), fi.Mode()), err
+	}
+	switch op {
+	case "ReadFile":
+		var b []byte
+		if guarded {
+			b, err = fsguard.ReadFile(ctx, p)
+		} else {
+			b, err = os.ReadFile(p)
+		}
+		res = b
+	case "Open":
+		var f *os.File
+		if guarded {
+			f, err = fsguard.Open(ctx, p)
+		} else {
+			f, err = os.Open(p)
+		}
+		res, err = wr(f, err, "")
+	case "Create":
+		var f *os.File
+		if guarded {
+			f, err = fsguard.Create(ctx, p)
+		} else {
+			f, err = os.Create(p)
+		}
+		res, err = wr(f, err, "created")
+	case "OpenFile":
+		var f *os.File
+		flag := os.O_WRONLY | os.O_TRUNC | os.O_CREATE
+		if guarded {
+			f, err = fsguard.OpenFile(ctx, p, flag, 0o644)
+		} else {
+			f, err = os.OpenFile(p, flag, 0o644)
+		}
+		res, err = wr(f, err, "overwritten")
+	case "WriteFile":
+		if guarded {
+			err = fsguard.WriteFile(ctx, p, []byte("written"), 0o644)
+		} else {
+			err = os.WriteFile(p, []byte("written"), 0o644)
+		}
+	case "ReadDir":
+		var ents []os.DirEntry
+		if guarded {
+			ents, err = fsguard.ReadDir(ctx, p)
+		} else {
+			ents, err = os.ReadDir(p)
+		}
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		res = names
+	case "Stat":
+		if guarded {
+			res, err = stat(fsguard.Stat(ctx, p))
+		} else {
+			res, err = stat(os.Stat(p))
+		}
+	case "Lstat":
+		if guarded {
+			res, err = stat(fsguard.Lstat(ctx, p))
+		} else {
+			res, err = stat(os.Lstat(p))
+		}
+	case "Remove":
+		if guarded {
+			err = fsguard.Remove(ctx, p)
+		} else {
+			err = os.Remove(p)
+		}
+	case "RemoveAll":
+		if guarded {
+			err = fsguard.RemoveAll(ctx, p)
+		} else {
+			err = os.RemoveAll(p)
+		}
+	case "Rename":
+		old := filepath.Join(base, "notes.txt")
+		if guarded {
+			err = fsguard.Rename(ctx, old, p)
+		} else {
+			err = os.Rename(old, p)
+		}
+	case "Mkdir":
+		if guarded {
+			err = fsguard.Mkdir(ctx, p, 0o755)
+		} else {
+			err = os.Mkdir(p, 0o755)
+		}
+	case "MkdirAll":
+		if guarded {
+			err = fsguard.MkdirAll(ctx, p, 0o755)
+		} else {
+			err = os.MkdirAll(p, 0o755)
+		}
+	case "Chmod":
+		if guarded {
+			err = fsguard.Chmod(ctx, p, 0o600)
+		} else {
+			err = os.Chmod(p, 0o600)
+		}
+	case "Symlink":
+		ln := filepath.Join(base, "ln")
+		if guarded {
+			err = fsguard.Symlink(ctx, p, ln)
+		} else {
+			err = os.Symlink(p, ln)
+		}
+	case "Readlink":
+		if guarded {
+			res, err = fsguard.Readlink(ctx, p)
+		} else {
+			res, err = os.Readlink(p)
+		}
+	default:
+		panic("unknown op " + op)
+	}
+	return normalize(fmt.Sprintf("%T %q", res, fmt.Sprint(res)), base), err
+}
+
+// normalize replaces the tree's root (base's parent) with "T".
+func normalize(s, base string) string {
+	return strings.ReplaceAll(s, filepath.Dir(base), "T")
+}
+
+func errString(err error, base string) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("%T %s", err, normalize(err.Error(), base))
+}
+
+func isZero(summary string) bool {
+	return summary == `<nil> "<nil>"` || summary == `[]uint8 "[]"` || summary == `[]string "[]"` || summary == `string ""`
+}
+
+// TestTwins runs every case in every mode against twin trees: one through
+// os, one through fsguard. Benign calls, and every call in ModeOff and
+// ModeMonitor, must behave exactly as os (results, errors, resulting
+// tree); attacks are reported in monitor and protect, and refused in
+// protect with nothing touched anywhere.
+func TestTwins(t *testing.T) {
+	for _, mode := range []rasp.Mode{rasp.ModeOff, rasp.ModeMonitor, rasp.ModeProtect} {
+		for _, c := range opCases {
+			for _, sh := range c.shapes {
+				t.Run(fmt.Sprintf("%v/%s/%v", mode, c.name, sh), func(t *testing.T) {
+					t.Parallel()
+					osDir, gDir := newTree(t), newTree(t)
+					osBase, gBase := filepath.Join(osDir, "base"), filepath.Join(gDir, "base")
+					osIn := strings.ReplaceAll(c.input, "{OUT}", filepath.Join(osDir, "outside"))
+					gIn := strings.ReplaceAll(c.input, "{OUT}", filepath.Join(gDir, "outside"))
+
+					ctx, logs, _ := requestCtx(mode, query(gIn), query("harmless"))
+					before := snapshot(t, gDir, true)
+					wantRes, wantErr := runOp(context.Background(), false, c.op, osBase, sh.path(osBase, osIn))
+					gotRes, gotErr := runOp(ctx, true, c.op, gBase, sh.path(gBase, gIn))
+					evs := logs.events(t)
+
+					if mode == rasp.ModeProtect && c.attack {
+						switch c.op {
+						case "Rename", "Symlink":
+							assertBlocked[*os.LinkError](t, gotErr)
+						default:
+							assertBlocked[*fs.PathError](t, gotErr)
+						}
+						if !isZero(gotRes) {
+							t.Errorf("blocked call returned %s", gotRes)
+						}
+						if d := diffSnapshots(before, snapshot(t, gDir, true)); d != "" {
+							t.Errorf("blocked call touched the tree:\n%s", d)
+						}
+						if len(evs) != 1 || evs[0]["kind"] != rasp.KindPathTraversal || evs[0]["blocked"] != true {
+							t.Errorf("events = %v, want one blocked path_traversal", evs)
+						}
+						return
+					}
+					if gotRes != wantRes || errString(gotErr, gBase) != errString(wantErr, osBase) {
+						t.Errorf("guarded = %s, %s\nos      = %s, %s", gotRes, errString(gotErr, gBase), wantRes, errString(wantErr, osBase))
+					}
+					if d := diffSnapshots(snapshot(t, osDir, false), snapshot(t, gDir, false)); d != "" {
+						t.Errorf("trees differ after the call:\n%s", d)
+					}
+					wantEvents := 0
+					if mode == rasp.ModeMonitor && c.attack {
+						wantEvents = 1
+					}
+					if len(evs) != wantEvents {
+						t.Fatalf("events = %v, want %d", evs, wantEvents)
+					}
+					if wantEvents == 1 && (evs[0]["kind"] != rasp.KindPathTraversal || evs[0]["blocked"] != false || evs[0]["input_value"] != gIn) {
+						t.Errorf("event = %v", evs[0])
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestBlindSpot: without request inputs the call runs unchecked and is
+// counted.
+func TestBlindSpot(t *testing.T) {
+	dir := newTree(t)
+	ctx, _, a := requestCtx(rasp.ModeProtect)
+	b, err := fsguard.ReadFile(ctx, filepath.Join(dir, "base", "..", "outside", "secret.txt"))
+	if err != nil || string(b) != "content of outside/secret.txt" {
+		t.Fatalf("ReadFile without inputs = %q, %v", b, err)
+	}
+	st := a.Stats()
+	if n := st.Sinks[rasp.SinkFS].NoContext; n != 1 {
+		t.Errorf("NoContext = %d, want 1", n)
+	}
+	if len(st.BlindSpots) != 1 || !strings.Contains(st.BlindSpots[0].Site, "fsguard_test.go") {
+		t.Errorf("blind spots = %+v, want this test's call site", st.BlindSpots)
+	}
+}
+
+// TestJoinBareDotDot documents the limit of the string check: Join cleans
+// a bare ".." away, so only Root stops it.
+func TestJoinBareDotDot(t *testing.T) {
+	dir := newTree(t)
+	base := filepath.Join(dir, "base")
+	ctx, _, _ := requestCtx(rasp.ModeProtect, query(".."))
+	ents, err := fsguard.ReadDir(ctx, filepath.Join(base, ".."))
+	if err != nil || len(ents) != 2 {
+		t.Fatalf("ReadDir(Join(base, \"..\")) = %v, %v; the string check cannot see it", ents, err)
+	}
+	r, err := fsguard.OpenRoot(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.ReadDir(ctx, ".."); err == nil {
+		t.Fatal("Root.ReadDir(\"..\") succeeded")
+	}
+}
+
+func TestFaultTooLong(t *testing.T) {
+	long := "/" + strings.Repeat("a/", 20000)
+	ctx, logs, _ := requestCtx(rasp.ModeProtect, taint.Input{Source: taint.SourceQuery, Key: "f", Value: "../x"})
+	_, err := fsguard.Stat(ctx, long)
+	// The agent fails open by default: the call runs (and fails in the OS).
+	if err == nil || fmt.Sprint(err) == "" {
+		t.Fatalf("Stat(long) = %v", err)
+	}
+	evs := logs.events(t)
+	if len(evs) != 1 || evs[0]["kind"] != rasp.KindInternalFault {
+		t.Fatalf("events = %v, want one internal_fault", evs)
+	}
+}

@@ -1,0 +1,70 @@
+package fsguard
+
+import (
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+)
+
+// FuzzCheckPath checks, for any input and path, under both syntaxes: no
+// panic and a well-formed finding; an input that cannot traverse is never
+// flagged; and with the input joined under a base (path.Join, POSIX), a
+// result that leaves the base with components left to match is always
+// flagged, and a result that stays under it without a climb never is.
+func FuzzCheckPath(f *testing.F) {
+	for _, c := range posixCases {
+		f.Add(c.path, c.input)
+	}
+	for _, c := range windowsCases {
+		f.Add(c.path, c.input)
+	}
+	const base = "/srv/app/data"
+	f.Fuzz(func(t *testing.T, p, v string) {
+		in := taint.Input{Source: taint.SourceQuery, Key: "f", Value: v}
+		inputs := []taint.Input{{Source: taint.SourceHeader, Key: "Accept", Value: "*/*"}, in}
+		for _, s := range []sepSet{posixSeps, windowsSeps} {
+			fd, r, err := checkPath(p, inputs, s)
+			if err != nil {
+				if len(p) <= maxPathLen {
+					t.Fatalf("%s: error %v on a short path", s.name, err)
+				}
+				continue
+			}
+			if r == ruleNone {
+				if fd != (rasp.Finding{}) {
+					t.Fatalf("%s: no rule but finding %+v", s.name, fd)
+				}
+				continue
+			}
+			if fd.Kind != rasp.KindPathTraversal || fd.Input != in || fd.Target != p || fd.Reason == "" {
+				t.Fatalf("%s: malformed finding %+v", s.name, fd)
+			}
+			if fd.Start >= 0 && (fd.End > len(p) || p[fd.Start:fd.End] != v) {
+				t.Fatalf("%s: span [%d,%d) is not the input", s.name, fd.Start, fd.End)
+			}
+			if !s.isAbs(v) && !strings.Contains(v, "..") && strings.IndexByte(v, 0) < 0 {
+				t.Fatalf("%s: harmless input %q flagged in %q", s.name, v, p)
+			}
+		}
+
+		joined := path.Join(base, v)
+		if len(joined) > maxPathLen {
+			return
+		}
+		_, r, err := checkPath(joined, inputs, posixSeps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		up, rest, _ := posixSeps.cleanRel(v)
+		leaves := joined != base && !strings.HasPrefix(joined, base+"/")
+		if leaves && rest != "" && r == ruleNone {
+			t.Fatalf("Join(%q, %q) = %q leaves the base, not flagged", base, v, joined)
+		}
+		if !leaves && up == 0 && strings.IndexByte(v, 0) < 0 && r != ruleNone {
+			t.Fatalf("Join(%q, %q) = %q stays under the base, flagged %v", base, v, joined, r)
+		}
+	})
+}

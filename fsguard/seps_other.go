@@ -1,0 +1,6 @@
+//go:build !windows
+
+package fsguard
+
+// hostSeps is the path syntax of the host.
+var hostSeps = posixSeps

@@ -1,0 +1,312 @@
+package sqlguard
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+)
+
+const (
+	lite = DialectSQLite
+	my   = DialectMySQL
+	pg   = DialectPostgres
+)
+
+type checkCase struct {
+	name    string
+	dialect Dialect
+	query   string
+	input   string
+	want    bool
+}
+
+var checkCases = []checkCase{
+	// Rule 1: harmless shapes.
+	{"string body", my, "SELECT * FROM t WHERE name = 'alice'", "alice", false},
+	{"string body with spaces", pg, "SELECT * FROM t WHERE name = 'union was a great select'", "union was a great select", false},
+	{"doubled quote escaped", lite, "SELECT * FROM t WHERE name = 'it''s'", "it", false},
+	{"mysql backslash-escaped input", my, `SELECT * FROM t WHERE name = 'O\'Reilly'`, `O\'Reilly`, true}, // NO_BACKSLASH_ESCAPES breaks it out
+	{"mysql pinned backslash", my | BackslashEscapes, `SELECT * FROM t WHERE name = 'O\'Reilly'`, `O\'Reilly`, false},
+	{"in list", my, "SELECT * FROM t WHERE id IN (1, 2, 3)", "1, 2, 3", false},
+	{"order by list", pg, "SELECT * FROM t ORDER BY title DESC, id", "title DESC, id", false},
+	{"qualified order", lite, "SELECT * FROM t ORDER BY t.title ASC", "t.title ASC", false},
+	{"negative number", my, "SELECT * FROM t WHERE id = -1", "-1", false},
+	{"float", pg, "SELECT * FROM t WHERE price > 3.14", "3.14", false},
+	{"exponent", lite, "SELECT * FROM t WHERE x = 1e3", "1e3", false},
+	{"string list", pg, "SELECT * FROM t WHERE s IN ('a', 'b')", "'a', 'b'", false},
+	{"quoted identifier body", pg, `SELECT "my col" FROM t`, "my col", false},
+	{"comment body", pg, "SELECT 1 /* note: hello */", "note: hello", false},
+	{"blob body", lite, "SELECT X'DEADBEEF'", "DEADBEEF", false},
+	{"dollar body", pg, "SELECT $$it's a string$$", "it's a string", false},
+	{"E string escaped", pg, `SELECT E'a\'b'`, `a\'b`, false},
+
+	// Rule 2: breaking out.
+	{"classic or", my, "SELECT * FROM t WHERE name = 'x' OR 'a'='a'", "x' OR 'a'='a", true},
+	{"admin comment", my, "SELECT * FROM u WHERE user = 'admin'-- ' AND pass = 'x'", "admin'-- ", true},
+	{"numeric or", lite, "SELECT * FROM t WHERE id = 1 OR 1=1", "1 OR 1=1", true},
+	{"subquery", pg, "SELECT * FROM t WHERE id = (SELECT 1)", "(SELECT 1)", true},
+	{"stacked", pg, "SELECT * FROM t WHERE id = 1; DROP TABLE t", "1; DROP TABLE t", true},
+	{"sqlite open comment", lite, "SELECT * FROM t WHERE id = 1/* AND owner = 5", "1/*", true},
+	{"identifier continuation", my, "SELECT * FROM t_x UNION SELECT password FROM users", "x UNION SELECT password FROM users", true},
+	{"function call", my, "SELECT * FROM t WHERE id = SLEEP(5)", "SLEEP(5)", true},
+	{"backtick breakout", my, "SELECT `a` FROM t WHERE 1 UNION SELECT 2", "a` FROM t WHERE 1 UNION SELECT 2", true},
+	{"mysql hash comment", my, "SELECT * FROM t WHERE id = 1 # AND owner = 5", "1 #", true},
+	{"mysql dash needs space", my, "SELECT * FROM t WHERE id = 1--1", "1--1", true},
+	{"mysql executable comment", my, "SELECT * FROM t WHERE id = 1 /*!50000 UNION SELECT 2 */", "/*!50000 UNION", true},
+	{"mariadb executable comment", my, "SELECT * FROM t WHERE id = 1 /*M!100000 OR 1 */", "M!100000 OR", true},
+	{"double quoted string breakout", my, `SELECT * FROM t WHERE x = "a" OR "b"`, `a" OR "b`, true},
+	{"dollar breakout", pg, "SELECT $$a$$ || current_setting('x') || $$b$$", "a$$ || current_setting('x') || $$b", true},
+	{"pg standard string", pg, `SELECT * FROM t WHERE a = 'x\' OR 1=1 --'`, `x\' OR 1=1 --`, true},
+	{"pg legacy strings", pg | PostgresLegacyStrings, `SELECT * FROM t WHERE a = 'x\' OR 1=1 --'`, `x\' OR 1=1 --`, false},
+	{"pg nested comment", pg, "SELECT 1 /* a /* b */ c */ , 2", "b */ c", true},
+	{"sqlite bracket breakout", lite, "SELECT [a] FROM t UNION SELECT 1", "a] FROM t UNION SELECT 1", true},
+	{"sqlite no-space dash comment", lite, "SELECT * FROM t WHERE id = 1--x", "1--x", true},
+	{"mysql trailing backslash escapes quote", my, `SELECT * FROM t WHERE a = 'x\' AND b = 'y'`, `x\`, true},
+	{"lone quote probe", my, "SELECT * FROM t WHERE name = '''", "'", true},
+	{"lone quote equals template", my, "SELECT * FROM t WHERE name = 'abc'", "'", false},
+	{"quote comment split", lite, "UPDATE t SET bio = ''--' WHERE id = 5", "'--", true},
+	{"quote semicolon", pg, "SELECT * FROM t WHERE a = ''; DELETE FROM t; --'", "';", true},
+	{"unbalanced paren", pg, "SELECT * FROM t WHERE id IN (1))", ")", true},
+	{"template comment opener", my, "SELECT 1 -- note", "--", false},
+	{"quotes around an operator", lite, "SELECT * FROM t WHERE name = ''/'' AND owner = 5", "'/'", true},
+	{"quotes around a space", my, "SELECT * FROM t WHERE name = '' '' AND owner = 5", "' '", true},
+	{"input quotes meet template quote", pg, "SELECT * FROM t WHERE name LIKE '%''%''%'", "'%'", false},
+	{"string prefix letter", pg, `SELECT E'
+' || 'E'`, "E", false},
+	{"single comment token", my, "SELECT * FROM t ORDER BY id -- x LIMIT 10", "-- x", true},
+	{"template separator", pg, "SELECT 1; SELECT 2", ";", false},
+
+	// Rule 3: value-slot tautologies.
+	{"self comparison", lite, "SELECT * FROM t WHERE id = id", "id", true},
+	{"self comparison quoted", pg, `SELECT * FROM t WHERE "id" = "id"`, `"id"`, true},
+	{"join condition", pg, "SELECT * FROM a JOIN b ON a.id = id", "id", false},
+	{"current_user", pg, "SELECT * FROM t WHERE owner = CURRENT_USER", "CURRENT_USER", true},
+	{"user in value slot", my, "SELECT * FROM t WHERE owner = user", "user", true},
+	{"user as column", my, "SELECT user FROM t", "user", false},
+
+	// Rule 4: harmless otherwise.
+	{"partial keyword", my, "SELECT * FROM t WHERE a IS NULL", "IS N", false},
+	{"number and partial ident", my, "SELECT * FROM t WHERE a = 1 LIMIT 1", "1 LI", false},
+	{"keyword", pg, "INSERT INTO t VALUES (1)", " VALUES ", false},
+	{"sqlite placeholder header", lite, "SELECT * FROM t WHERE id = ?1", "?1", false},
+	{"json key", pg, "UPDATE t SET stock = stock - $1 WHERE id = $2", "stock", false},
+	{"two plain words", my, "SELECT a b FROM t", "a b", true},
+	{"non-reserved keyword", my, "SET GLOBAL max_connections = 1000", "GLOBAL max_connections", true},
+	{"variable and words", my, "SELECT * FROM t WHERE id = @v local", "@v local", true},
+	{"dotted name", my, "SELECT * FROM master..xp_cmdshell", "master..xp_cmdshell", false},
+	{"null literal list", pg, "SELECT * FROM t WHERE a IN (NULL, 1)", "NULL, 1", false},
+	{"trailing comma", pg, "SELECT id, username, email FROM users", "username,", false},
+	{"qualifier fragment", pg, "SELECT v.user_id FROM v", ".user_id", false},
+	{"qualifier fragment before", lite, "SELECT v.user_id FROM v", "v.", false},
+	{"trimmed input", my, "INSERT INTO t VALUES ('x'); DROP TABLE t; -- ')", "x'); DROP TABLE t; --   ", true},
+	{"parenthesis with number", pg, "SELECT * FROM t WHERE id IN (1)", "1)", true},
+	{"pg16 hex integer", pg, "SELECT * FROM t WHERE id = 0x1F", "0x1F", false},
+	{"sqlite digit separator", lite, "SELECT * FROM t WHERE id = 1_000", "1_000", false},
+	{"input in no place", pg, "SELECT 1", "nothing", false},
+	{"empty input", pg, "SELECT 1", "", false},
+}
+
+func TestCheck(t *testing.T) {
+	for _, c := range checkCases {
+		t.Run(c.dialect.String()+"/"+c.name, func(t *testing.T) {
+			t.Parallel()
+			in := []taint.Input{{Source: taint.SourceQuery, Key: "q", Value: c.input}}
+			f, got := Check(c.dialect, c.query, in)
+			if got != c.want {
+				t.Fatalf("Check(%v, %q, %q) = %v (%s), want %v", c.dialect, c.query, c.input, got, f.Reason, c.want)
+			}
+			if !got {
+				return
+			}
+			if f.Kind != rasp.KindSQLInjection || f.Target != c.query || f.Input != in[0] {
+				t.Errorf("finding = %+v", f)
+			}
+			if f.Start < 0 || f.End > len(c.query) || c.query[f.Start:f.End] != c.input && c.query[f.Start:f.End] != strings.TrimSpace(c.input) || f.Reason == "" {
+				t.Errorf("span [%d,%d) does not hold the input; reason %q", f.Start, f.End, f.Reason)
+			}
+		})
+	}
+}
+
+// TestCheckMySQLModes shows that an unpinned MySQL dialect is harmless only
+// when every NO_BACKSLASH_ESCAPES x ANSI_QUOTES combination is.
+func TestCheckMySQLModes(t *testing.T) {
+	q := `SELECT * FROM t WHERE a = 'x\' OR 1=1 -- '`
+	in := []taint.Input{{Value: `x\' OR 1=1 -- `}}
+	for _, c := range []struct {
+		d    Dialect
+		want bool
+	}{
+		{my, true},
+		{my | BackslashEscapes, false},
+		{my | NoBackslashEscapes, true},
+		{my | BackslashEscapes | NoANSIQuotes, false},
+	} {
+		if _, got := Check(c.d, q, in); got != c.want {
+			t.Errorf("%v: got %v, want %v", c.d, got, c.want)
+		}
+	}
+	q = `SELECT * FROM t WHERE a = "b" OR "c"`
+	in = []taint.Input{{Value: `b" OR "c`}}
+	for _, d := range []Dialect{my, my | ANSIQuotes, my | NoANSIQuotes} {
+		if _, got := Check(d, q, in); !got {
+			t.Errorf("%v: breakout of \"..\" not flagged", d)
+		}
+	}
+	// Inside "..", harmless both as a string and as an identifier.
+	if _, got := Check(my, `SELECT "it's fine" FROM t`, []taint.Input{{Value: "it's fine"}}); got {
+		t.Error(`input inside ".." flagged`)
+	}
+}
+
+func TestCheckFirstInput(t *testing.T) {
+	q := "SELECT * FROM t WHERE a = 'x' AND id = 1 OR 1=1"
+	ins := []taint.Input{{Key: "benign", Value: "x"}, {Key: "absent", Value: "zzz"}, {Key: "bad", Value: "1 OR 1=1"}}
+	f, ok := Check(pg, q, ins)
+	if !ok || f.Input.Key != "bad" || q[f.Start:f.End] != "1 OR 1=1" {
+		t.Fatalf("got %v %+v", ok, f)
+	}
+}
+
+func TestAnalyzeLimits(t *testing.T) {
+	// An input occurring more than MaxOccurrences times is checked in part.
+	q := "SELECT " + strings.Repeat("a,", MaxOccurrences+10) + "a FROM t"
+	r := Analyze(pg, q, []taint.Input{{Value: "a"}})
+	if !r.Incomplete || r.Injection || r.Finding.Input.Value != "a" {
+		t.Fatalf("got %+v", r)
+	}
+	// An injection past a cut input is still found.
+	r = Analyze(pg, q+" WHERE 1=1", []taint.Input{{Value: "a"}, {Value: "1=1"}})
+	if !r.Incomplete || !r.Injection {
+		t.Fatalf("got %+v", r)
+	}
+}
+
+func TestAnalyzeInvalidDialect(t *testing.T) {
+	// The zero Dialect is judged under every engine's rules.
+	if _, ok := Check(0, "SELECT [a] FROM t UNION SELECT 1", []taint.Input{{Value: "a] FROM t UNION SELECT 1"}}); !ok {
+		t.Error("zero dialect missed a SQLite-only breakout")
+	}
+	if _, ok := Check(0, "SELECT 'abc'", []taint.Input{{Value: "abc"}}); ok {
+		t.Error("zero dialect flagged a plain string body")
+	}
+}
+
+func TestClassify(t *testing.T) {
+	for _, c := range []struct {
+		d            Dialect
+		q, in        string
+		kind, clause string
+	}{
+		{my, "SELECT * FROM t WHERE id = 1 OR 1=1", "1 OR 1=1", "select", "where"},
+		{pg, "SELECT * FROM t WHERE id = 1 OR 1=1", "1 OR 1=1", "select", "where"},
+		{lite, "SELECT * FROM t ORDER BY (SELECT 1)", "(SELECT 1)", "select", "order by"},
+		{my, "UPDATE t SET a = 'x', admin = 1 WHERE id = 2", "x', admin = 1", "update", "set"},
+		{pg, "INSERT INTO t (a) VALUES ('x'), ('y')", "x'), ('y", "insert", "values"},
+		{my, "DELETE FROM t WHERE id = 1 OR 1=1", "1 OR 1=1", "delete", "where"},
+		{lite, "SELECT * FROM t LIMIT 1 UNION SELECT 2", "1 UNION SELECT 2", "select", "limit"},
+		{my, "SELECT * FROM t WHERE a IN (SELECT b FROM u WHERE c = 1 OR 1)", "1 OR 1", "select", "where"},
+		{pg, "SELECT a FROM t GROUP BY a HAVING 1=1", "1=1", "select", "having"},
+	} {
+		i := strings.Index(c.q, c.in)
+		k, cl := Classify(c.d, c.q, i, i+len(c.in))
+		if k != c.kind || cl != c.clause {
+			t.Errorf("Classify(%v, %q) = %q, %q; want %q, %q", c.d, c.q, k, cl, c.kind, c.clause)
+		}
+	}
+	if k, cl := Classify(my, "", 5, 3); k != "" || cl != "" {
+		t.Errorf("empty statement: %q %q", k, cl)
+	}
+}
+
+func TestParseDialect(t *testing.T) {
+	for name, want := range map[string]Dialect{"sqlite": lite, "sqlite3": lite, "mysql": my, "mariadb": my, "postgres": pg, "postgresql": pg, "pgx": pg, " MySQL ": my} {
+		if d, err := ParseDialect(name); err != nil || d != want {
+			t.Errorf("ParseDialect(%q) = %v, %v", name, d, err)
+		}
+	}
+	if _, err := ParseDialect("oracle"); err == nil {
+		t.Error("oracle accepted")
+	}
+	if s := (my | NoBackslashEscapes | ANSIQuotes).String(); s != "mysql|NoBackslashEscapes|ANSIQuotes" {
+		t.Errorf("String = %q", s)
+	}
+}
+
+func TestNoOccurrenceAllocs(t *testing.T) {
+	q := strings.Repeat("SELECT id, name FROM users WHERE id = ? ", 5)[:200]
+	ins := fiveInputs()
+	if n := testing.AllocsPerRun(100, func() { Check(my, q, ins) }); n != 0 {
+		t.Errorf("no-occurrence path allocates %v times", n)
+	}
+}
+
+func fiveInputs() []taint.Input {
+	return []taint.Input{
+		{Source: taint.SourceQuery, Key: "q", Value: "hello world"},
+		{Source: taint.SourceQuery, Key: "page", Value: "2x"},
+		{Source: taint.SourceHeader, Key: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64)"},
+		{Source: taint.SourceCookie, Key: "sid", Value: "0123456789abcdef"},
+		{Source: taint.SourceJSON, Key: "title", Value: "A title"},
+	}
+}
+
+// TestManyInputs checks that the one-pass search used for many inputs gives
+// the verdicts and spans of the per-input search.
+func TestManyInputs(t *testing.T) {
+	for _, c := range checkCases {
+		var ins []taint.Input
+		for i := 0; i < manyInputs+4; i++ {
+			ins = append(ins, taint.Input{Key: "decoy", Value: "zz" + strings.Repeat("q", i)})
+		}
+		ins = append(ins, taint.Input{Key: "x", Value: c.input}, taint.Input{Key: "sub", Value: "SELECT"})
+		many := Analyze(c.dialect, c.query, ins)
+		var few Result
+		for i := 0; i < len(ins) && !few.Injection; i += manyInputs {
+			few = Analyze(c.dialect, c.query, ins[i:min(i+manyInputs, len(ins))])
+		}
+		if many.Injection != few.Injection || many.Finding.Start != few.Finding.Start || many.Finding.Input != few.Finding.Input {
+			t.Errorf("%s: many %+v, few %+v", c.name, many, few)
+		}
+	}
+}
+
+func TestMatcherOccurrences(t *testing.T) {
+	src := "abababa aab ba abba a"
+	var ins []needle
+	for i, v := range []string{"aba", "ba", "a", "abba", "b a", "zzz", "", "ba"} {
+		ins = append(ins, needle{i, v})
+	}
+	got := newMatcher(ins, len(src)).occurrences(src, ins, 100)
+	var want []occ
+	for i, in := range ins {
+		for s := 0; in.v != "" && s+len(in.v) <= len(src); s++ {
+			if src[s:s+len(in.v)] == in.v {
+				want = append(want, occ{int32(i), int32(s)})
+			}
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v\nwant %v", got, want)
+	}
+	limited := newMatcher(ins, len(src)).occurrences(src, ins, 1)
+	for i := range ins {
+		n, all := 0, 0
+		for _, o := range limited {
+			if int(o.in) == i {
+				n++
+			}
+		}
+		for _, o := range want {
+			if int(o.in) == i {
+				all++
+			}
+		}
+		if n != min(all, 2) {
+			t.Errorf("input %d: %d occurrences under limit 1, %d in all", i, n, all)
+		}
+	}
+}

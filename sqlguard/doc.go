@@ -1,0 +1,131 @@
+// Package sqlguard decides whether request input changed the syntax of a SQL
+// statement, with the exact lexical rules of SQLite, MySQL/MariaDB and
+// PostgreSQL.
+//
+// For most uses, call [Check] with the statement about to run, its
+// [Dialect] and the request's inputs (taint.FromContext); the driver package
+// does this for every statement. [Analyze] also reports when a work limit cut
+// the check short, and [Classify] names the statement kind and clause of a
+// flagged span for the event.
+//
+// # The rule
+//
+// An input is checked at every verbatim occurrence in the statement (of its
+// value, and of its value trimmed of white space, since applications often
+// trim), up to
+// [MaxOccurrences] per input and [MaxWork] per check. The statement is lexed
+// with the dialect's rules by a hand-written [Scanner]; the decision looks at
+// the tokens the occurrence covers. Tokens the occurrence covers only in part
+// at its edges (the statement's own text continues them) are partial; white
+// space is ignored and commas are punctuation. In this order:
+//
+//  1. Harmless shapes. The occurrence lies inside the body of one string,
+//     blob or quoted identifier (or comment) without covering its
+//     delimiters; or it is exactly a list: literals (signed numbers
+//     included) or possibly qualified identifiers with an optional ASC or
+//     DESC, separated by commas ("1, 2, 3", "title DESC, id", "-1").
+//  2. Injection (security wins). The occurrence covers part of a delimited
+//     token including its delimiter or prefix and touches another token (it
+//     breaks out of a literal or quoted identifier; a lone literal touched at
+//     one delimiter in a statement that lexes is still one literal: the
+//     input '%' escaped into LIKE '%...%'), a comment opener or closer
+//     (MySQL executable comments /*! and /*M! included), or a statement separator; or it
+//     wholly covers two or more tokens of which one is a keyword, operator,
+//     function name or parenthesis. A statement that does not lex or balance
+//     (unterminated literal or comment, unbalanced parentheses) with the
+//     input in it, but does with that occurrence replaced by a plain literal,
+//     is an injection attempt (probing with a lone '). An input made only of
+//     quote, comment, punctuation and space characters is judged by this
+//     balance test, and is otherwise an injection only when it touches two
+//     or more tokens one of which is a comment, a separator or a literal's
+//     delimiter ("'--", "';", "'/'"): a lone ' or -- that merely equals the
+//     template's own is no finding.
+//  3. Value-slot tautologies. A lone identifier compared with the very same
+//     identifier (WHERE id = id), or a niladic session function standing
+//     where a value is expected (CURRENT_USER, SESSION_USER, USER,
+//     CURRENT_ROLE, SYSTEM_USER, CURRENT_SCHEMA, CURRENT_CATALOG).
+//  4. Harmless otherwise: at most one whole token plus partial tokens at the
+//     edges ("IS N", "1 li", " VALUES ", a "?1" header that equals a SQLite
+//     placeholder, a JSON key "stock" in SET stock = stock - ?).
+//
+// Between the rules: two or more whole tokens none of which is a reserved
+// word, operator or parenthesis, and that are not a list ("hello world",
+// "GLOBAL max_connections", "1 2"), are an injection. Most such texts are
+// syntax errors or add an alias, but non-reserved keywords carry grammar in
+// places (SET GLOBAL x, AT TIME ZONE): security wins. The residual cost is a
+// multi-word input that coincides with the statement's own text outside a
+// literal (a search for "time zone" in a statement that says AT TIME ZONE).
+// Dots join names and commas are punctuation: ".user_id", "t.col" and
+// "a, b" add nothing.
+//
+// Keywords are the reserved words of the three engines, minus words that are
+// also common column names (see keywords.go); the decision never looks for
+// attack patterns.
+//
+// # Dialects
+//
+// SQLite: quote doubling and no backslash escapes, "id", [id] and `id`
+// identifiers, X'..' blobs, ?, ?NNN, :name, @name, #name and $name
+// parameters, -- comments without a following space, and a block comment
+// left open at the end, which SQLite accepts (so "1/*" truncates).
+//
+// MySQL and MariaDB: backslash escapes, ".." strings, # comments, -- only
+// when followed by white space or a control character, executable comments
+// /*! */, /*!50000 */ and MariaDB's /*M! */, whose content is scanned as code,
+// and backtick identifiers. NO_BACKSLASH_ESCAPES and ANSI_QUOTES are set per
+// server or session and invisible here, so an occurrence is harmless only if
+// it is harmless under all four combinations, unless the [Dialect] pins them
+// ([NoBackslashEscapes], [BackslashEscapes], [ANSIQuotes], [NoANSIQuotes]).
+// Combinations that cannot lex differently (no backslash, or no double quote
+// in the statement) are skipped.
+//
+// PostgreSQL: standard_conforming_strings on (the default since 9.1; pin the
+// legacy mode with [PostgresLegacyStrings]), E'..' with backslash escapes,
+// U&'..' and U&"..", $tag$..$tag$ dollar quoting, nested /* /* */ */
+// comments, :: casts and $1 parameters. The integer forms of PostgreSQL 16
+// (0x1F, 0o17, 0b101, 1_000) are lexed as one number: PostgreSQL 15 rejects
+// them as trailing junk, so neither reading lets them add grammar.
+//
+// For MySQL, [Classify] uses the TiDB parser (github.com/pingcap/tidb/pkg/parser),
+// the grammar reference for MySQL, to name the statement kind. This package
+// imports its test_driver, which replaces TiDB's global AST hooks
+// (ast.NewValueExpr and friends) for the whole program: a program that also
+// uses TiDB with another driver must not import this package.
+//
+// # Threat model
+//
+// Caught: any input that, at a verbatim occurrence, breaks out of a literal
+// or quoted identifier, opens or closes a comment, adds a statement, adds
+// grammar (keywords, operators, function calls, subqueries) to a value slot,
+// leaves the statement unterminated, or stands for a self-comparison or a
+// session function in a value slot.
+//
+// Not caught, by design or by limit:
+//   - Inputs the application transformed before building the statement
+//     (decoded, trimmed, split, concatenated): only verbatim occurrences are
+//     seen. The middleware adds URL-decoded variants.
+//   - A lone token chosen by the input where a value or name is expected: an
+//     input "password" in ORDER BY password, or @@version as a value. One
+//     whole token cannot change the grammar, but it can choose what is read.
+//   - Second-order injection: text stored earlier and read back from the
+//     database is not a request input.
+//   - A check cut short by [MaxOccurrences] or [MaxWork]: [Analyze] reports
+//     it as Incomplete and the agent's fail-open or fail-closed setting
+//     applies.
+//   - A MySQL input that ends in a backslash placed just before a quote is
+//     an injection under backslash escapes; applications that escape for
+//     NO_BACKSLASH_ESCAPES should pin it, or benign inputs ending in a
+//     backslash are flagged.
+//
+// # Modes
+//
+// This package does not read modes: it returns verdicts. The caller (the
+// driver package, through rasp.Agent) decides: ModeOff skips the check,
+// ModeMonitor reports findings, ModeProtect also refuses the statement.
+//
+// # Concurrency
+//
+// [Check], [Analyze] and [Classify] are pure and safe for concurrent use.
+// They keep scratch buffers and TiDB parsers in sync.Pools. A [Scanner] is
+// not safe for concurrent use.
+package sqlguard

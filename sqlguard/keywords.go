@@ -1,0 +1,96 @@
+package sqlguard
+
+// keywords are the words that carry grammar rather than name data: the
+// reserved words that the three engines share or that one of them reserves
+// for clauses, set operations, predicates and operators (SQL:2016 reserved
+// words, MySQL 8.0 / MariaDB 10.11 reserved words, PostgreSQL 15 reserved
+// and type-function words, SQLite keywords). Data-like words that are also
+// common column names (DATE, TIME, NAME, KEY, VALUE, USER, YEAR, LEVEL,
+// STATUS, POSITION) are left out: a lone occurrence of one is a value, and
+// the niladic functions among them are caught by the value-slot rule.
+var keywords = map[string]struct{}{}
+
+func init() {
+	for _, w := range []string{
+		"ADD", "ALL", "ALTER", "ANALYZE", "AND", "ANY", "ARRAY", "AS", "ASC", "ATTACH",
+		"BEGIN", "BETWEEN", "BINARY", "BOTH", "BY", "CALL", "CASCADE", "CASE", "CAST", "CHECK",
+		"COLLATE", "COLUMN", "COMMIT", "CONSTRAINT", "CONVERT", "CREATE", "CROSS", "CURRENT",
+		"CURRENT_CATALOG", "CURRENT_DATE", "CURRENT_ROLE", "CURRENT_SCHEMA", "CURRENT_TIME",
+		"CURRENT_TIMESTAMP", "CURRENT_USER", "DATABASE", "DATABASES", "DECLARE", "DEFAULT",
+		"DELETE", "DESC", "DESCRIBE", "DETACH", "DISTINCT", "DISTINCTROW", "DIV", "DO", "DROP",
+		"EACH", "ELSE", "ELSEIF", "END", "ESCAPE", "EXCEPT", "EXECUTE", "EXISTS",
+		"EXPLAIN", "FALSE", "FETCH", "FOR", "FOREIGN", "FROM", "FULL", "GLOB", "GRANT", "GROUP",
+		"HANDLER", "HAVING", "HIGH_PRIORITY", "IF", "IGNORE", "ILIKE", "IN", "INDEX", "INNER",
+		"INSERT", "INTERSECT", "INTERVAL", "INTO", "IS", "ISNULL", "ITERATE", "JOIN", "KILL",
+		"LATERAL", "LEADING", "LEAVE", "LEFT", "LIKE", "LIMIT", "LOAD", "LOCALTIME",
+		"LOCALTIMESTAMP", "LOCK", "LOOP", "MATCH", "MINUS", "MOD", "NATURAL", "NOT", "NOTNULL",
+		"NULL", "OFFSET", "ON", "OR", "ORDER", "OUTER", "OUTFILE", "DUMPFILE", "OVER",
+		"OVERLAPS", "PRAGMA", "PREPARE", "PRIMARY", "PROCEDURE", "RAISE", "READ", "RECURSIVE",
+		"REFERENCES", "REGEXP", "REINDEX", "RELEASE", "RENAME", "REPEAT", "REPLACE", "RESIGNAL",
+		"RETURN", "RETURNING", "REVOKE", "RIGHT", "RLIKE", "ROLLBACK", "ROW", "ROWS",
+		"SAVEPOINT", "SCHEMA", "SELECT", "SESSION_USER", "SET", "SHOW", "SIGNAL", "SIMILAR",
+		"SOME", "SOUNDS", "SQL_CALC_FOUND_ROWS", "STRAIGHT_JOIN", "SYSTEM_USER", "TABLE", "THEN",
+		"TO", "TRAILING", "TRIGGER", "TRUE", "TRUNCATE", "UNION", "UNIQUE", "UNLOCK",
+		"UPDATE", "USE", "USING", "VACUUM", "VALUES", "VARIADIC", "VIEW", "WHEN",
+		"WHERE", "WHILE", "WINDOW", "WITH", "WRITE", "XOR",
+	} {
+		keywords[w] = struct{}{}
+	}
+}
+
+// upper copies the ASCII upper case of s into buf and returns it, or
+// returns false if s does not fit (no keyword is that long).
+func upper(buf *[32]byte, s string) ([]byte, bool) {
+	if len(s) > len(buf) {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return buf[:len(s)], true
+}
+
+// isKeyword reports whether the identifier lit is a keyword.
+func isKeyword(lit string) bool {
+	var buf [32]byte
+	u, ok := upper(&buf, lit)
+	if !ok {
+		return false
+	}
+	_, ok = keywords[string(u)]
+	return ok
+}
+
+// wordIs reports whether lit equals the upper-case word w, ignoring ASCII
+// case.
+func wordIs(lit, w string) bool {
+	if len(lit) != len(w) {
+		return false
+	}
+	for i := 0; i < len(lit); i++ {
+		c := lit[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// niladic reports whether lit names a SQL function called without
+// parentheses that yields the session's identity (SQL:2016 6.4 <general
+// value specification>, PostgreSQL 15 "Session Information Functions").
+func niladic(lit string) bool {
+	for _, w := range [...]string{"CURRENT_USER", "SESSION_USER", "USER", "CURRENT_ROLE", "SYSTEM_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG"} {
+		if wordIs(lit, w) {
+			return true
+		}
+	}
+	return false
+}

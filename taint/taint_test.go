@@ -1,0 +1,81 @@
+package taint
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+)
+
+func TestFromContextNone(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  context.Context
+	}{
+		{"nil", nil},
+		{"background", context.Background()},
+		{"other values", context.WithValue(context.Background(), otherKey{}, []Input{{Value: "x"}})},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := FromContext(tc.ctx); got != nil {
+				t.Errorf("FromContext = %v, want nil", got)
+			}
+		})
+	}
+}
+
+func TestNewContext(t *testing.T) {
+	a := Input{Source: SourceQuery, Key: "q", Value: "1"}
+	b := Input{Source: SourceHeader, Key: "X", Value: "2"}
+	c := Input{Source: SourcePath, Value: "3"}
+
+	empty := NewContext(context.Background())
+	if got := FromContext(empty); got == nil || len(got) != 0 {
+		t.Errorf("a context given no inputs carries %v, want an empty, non-nil slice", got)
+	}
+
+	in := []Input{a, b}
+	ctx := NewContext(context.Background(), in...)
+	in[0].Value = "changed"
+	if got := FromContext(ctx); !slices.Equal(got, []Input{a, b}) {
+		t.Errorf("got %v: the inputs must be copied", got)
+	}
+
+	child := NewContext(ctx, c)
+	if got := FromContext(child); !slices.Equal(got, []Input{a, b, c}) {
+		t.Errorf("child carries %v, want the parent's inputs then its own", got)
+	}
+	if got := FromContext(ctx); !slices.Equal(got, []Input{a, b}) {
+		t.Errorf("parent changed to %v", got)
+	}
+}
+
+// TestNewContextConcurrent derives many children from one parent at once:
+// appends must never share the parent's backing array.
+func TestNewContextConcurrent(t *testing.T) {
+	parent := NewContext(context.Background(), Input{Source: SourceQuery, Key: "p", Value: "parent"})
+	var wg sync.WaitGroup
+	for i := range 64 {
+		wg.Go(func() {
+			own := Input{Source: SourceJSON, Key: "k", Value: string(rune('a' + i%26))}
+			got := FromContext(NewContext(parent, own))
+			if len(got) != 2 || got[1] != own {
+				t.Errorf("child %d carries %v", i, got)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func BenchmarkFromContext(b *testing.B) {
+	ctx := NewContext(context.Background(), Input{Source: SourceQuery, Key: "q", Value: "v"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if FromContext(ctx) == nil {
+			b.Fatal("nil")
+		}
+	}
+}
+
+type otherKey struct{}

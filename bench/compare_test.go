@@ -144,3 +144,41 @@ func TestTargetsOnSyntaxLabelledCases(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadCorpora checks every case is well formed and named once: the
+// disagreement list names cases by ID alone.
+func TestLoadCorpora(t *testing.T) {
+	dir := corpora(t)
+	var all []Case
+	for _, load := range []func(string) ([]Case, error){LoadSQLCases, LoadShellCases, LoadPathCases} {
+		cs, err := load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) == 0 {
+			t.Fatal("a corpus loaded no case")
+		}
+		all = append(all, cs...)
+	}
+	sq, cm, fp, bn, err := LoadPayloads(dir, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, Placements(sq, cm, fp, bn)...)
+	seen := map[string]bool{}
+	for _, c := range all {
+		if seen[c.ID] {
+			t.Errorf("duplicate case ID %s", c.ID)
+		}
+		seen[c.ID] = true
+		if c.Sink == "" || c.Bucket == "" || c.Label == "" || len(c.Inputs) == 0 {
+			t.Errorf("%s: incomplete case (sink %q, bucket %q, label %q, %d inputs)", c.ID, c.Sink, c.Bucket, c.Label, len(c.Inputs))
+		}
+		if (c.Sink == SinkExec) != (c.Argv != nil) && c.Sink != SinkShell {
+			t.Errorf("%s: argv must be set exactly for exec cases", c.ID)
+		}
+		if PeerAddrs(c) == nil {
+			t.Errorf("%s: no libddwaf addresses", c.ID)
+		}
+	}
+}

@@ -198,20 +198,21 @@ func sqlEscaped(d string, p Payload) (Case, bool) {
 	return placed("sql/escaped/"+d, p, SinkSQL, d, stmt, want), true
 }
 
-// literalEnd returns the offset of the quote that closes the string
-// literal opened at s[open], or len(s) when it never closes. A doubled
-// quote stands for one quote (SQL-92, all three dialects); with
+// literalEnd returns the offset of the quote that closes the quoted
+// token opened by the quote s[open], or len(s) when it never closes. A
+// doubled quote stands for one quote (SQL-92, all three dialects); with
 // backslashes a backslash escapes the next byte (MySQL without
 // NO_BACKSLASH_ESCAPES).
 func literalEnd(s string, open int, backslashes bool) int {
+	q := s[open]
 	for i := open + 1; i < len(s); i++ {
 		switch s[i] {
 		case '\\':
 			if backslashes {
 				i++
 			}
-		case '\'':
-			if i+1 < len(s) && s[i+1] == '\'' {
+		case q:
+			if i+1 < len(s) && s[i+1] == q {
 				i++
 				continue
 			}
@@ -225,8 +226,9 @@ func literalEnd(s string, open int, backslashes bool) int {
 // benign; a payload holding any byte that cannot be part of a number or
 // identifier token (space, operator, quote, parenthesis, comment opener)
 // makes more than one token and is an injection. A single word (an
-// identifier or keyword) or a signed number is left out: whether a
-// column name or unary minus "changes the query" is a policy, not syntax.
+// identifier or keyword), a signed number or one whole quoted token is
+// left out: whether a column name, a unary minus or a string where a
+// number was expected "changes the query" is a policy, not syntax.
 func sqlNumber(d string, p Payload) (Case, bool) {
 	v := strings.TrimSpace(p.Value)
 	if v == "" {
@@ -236,6 +238,8 @@ func sqlNumber(d string, p Payload) (Case, bool) {
 	switch {
 	case isNumber(v):
 		want = false
+	case isQuoted(v):
+		return Case{}, false
 	case strings.IndexFunc(v, func(r rune) bool { return !isWordRune(r) }) >= 0:
 		if (v[0] == '-' || v[0] == '+') && isNumber(v[1:]) {
 			return Case{}, false
@@ -245,6 +249,15 @@ func sqlNumber(d string, p Payload) (Case, bool) {
 		return Case{}, false
 	}
 	return placed("sql/number/"+d, p, SinkSQL, d, fmt.Sprintf(sqlNumTemplate, p.Value), want), true
+}
+
+// isQuoted reports whether v is one whole quoted token: it opens with a
+// quote that closes at its last byte, with or without backslash escapes.
+func isQuoted(v string) bool {
+	if len(v) < 2 || (v[0] != '\'' && v[0] != '"') {
+		return false
+	}
+	return literalEnd(v, 0, false) == len(v)-1 && literalEnd(v, 0, true) == len(v)-1
 }
 
 func isWordRune(r rune) bool {

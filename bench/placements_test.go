@@ -20,6 +20,7 @@ func TestLiteralEnd(t *testing.T) {
 		{"escaped backslash", `'a\\' x`, true, 4},
 		{"never closes", "'abc", false, 4},
 		{"trailing backslash never closes", `'ab\'`, true, 5},
+		{"double quotes", `"a""b" x`, false, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +59,8 @@ func TestPlacementLabels(t *testing.T) {
 		{"number: comment", sqlNum("sqlite"), "1--", true, true},
 		{"number: lone word left out", sqlNum("sqlite"), "admin", false, false},
 		{"number: signed left out", sqlNum("sqlite"), "-1", false, false},
+		{"number: one quoted token left out", sqlNum("sqlite"), "'&&'", false, false},
+		{"number: quote breaks out", sqlNum("sqlite"), "'a' OR 'b'", true, true},
 		{"shell: separator", shellWord, "x; id", true, true},
 		{"shell: substitution", shellWord, "$(id)", true, true},
 		{"shell: plain host", shellWord, "example.com", true, false},

@@ -182,9 +182,6 @@ func (c *argvCheck) run(argv []string) (hit, bool, error) {
 		// parse limits is still reported, as a fault.
 		return hit{}, false, nil
 	}
-	if c.w.left == nil {
-		c.w = newWork()
-	}
 	// Each wrapper moves i forward, so the loop ends.
 	for i := 0; i < len(argv); {
 		if h, ok := checkExecutable(argv, i, inputs); ok {

@@ -81,7 +81,7 @@ func TestBenignSameOutput(t *testing.T) {
 		{"dash placeholder", "-", []string{"ls", "-la", "-d", "."}},
 		{"tar file name", "report-2024.txt", []string{"tar", "cf", "out.tar", "report-2024.txt"}},
 		{"env harmless var", "fr_FR", []string{"env", "LANG=fr_FR", "sh", "-c", "echo $LANG"}},
-		{"python script argument", "hello world", []string{"sh", "-c", "echo \"$1\"", "sh", "hello world"}},
+		{"sh positional argument", "hello world", []string{"sh", "-c", "echo \"$1\"", "sh", "hello world"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -794,8 +794,11 @@ func verbatim(w *syntax.Word, src string) (string, int) {
 			return t, s
 		}
 	case *syntax.SglQuoted:
-		if !p.Dollar {
-			return p.Value, int(p.Left.Offset()) + 1
+		// Sliced from src, not p.Value: the parser saw invalid UTF-8
+		// replaced (see validUTF8).
+		s, e := int(p.Left.Offset())+1, int(p.Right.Offset())
+		if !p.Dollar && p.Right.IsValid() && !p.Right.IsRecovered() && s <= e && e <= len(src) {
+			return src[s:e], s
 		}
 	case *syntax.DblQuoted:
 		if p.Dollar {

@@ -71,3 +71,38 @@ func BenchmarkStat(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRootStat compares os.Root.Stat with the guarded Root.Stat.
+func BenchmarkRootStat(b *testing.B) {
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "warm.txt"), []byte("warm"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	osr, err := os.OpenRoot(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer osr.Close()
+	r, err := fsguard.OpenRoot(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.Run("os", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := osr.Stat("warm.txt"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	ctx, _, _ := requestCtx(rasp.ModeProtect, benchInputs()...)
+	b.Run("fsguard/protect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := r.Stat(ctx, "warm.txt"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -54,16 +54,22 @@ func (r rule) String() string {
 // sepSet is the path syntax of one platform family. The rules are written
 // once over it, so the Windows variant runs in tests on every host.
 type sepSet struct {
-	name string
 	// windows makes '\' a separator too, and drive letters ("C:") and UNC
 	// prefixes (`\\host\share`) volume names that root a path.
 	windows bool
 }
 
 var (
-	posixSeps   = sepSet{name: "posix"}
-	windowsSeps = sepSet{name: "windows", windows: true}
+	posixSeps   = sepSet{}
+	windowsSeps = sepSet{windows: true}
 )
+
+func (s sepSet) String() string {
+	if s.windows {
+		return "windows"
+	}
+	return "posix"
+}
 
 func (s sepSet) isSep(c byte) bool { return c == '/' || (s.windows && c == '\\') }
 
@@ -132,7 +138,7 @@ func (s sepSet) isAbs(p string) bool {
 // time. CheckPath does not allocate when no input could traverse (no ".."
 // element, no leading separator or volume, no NUL byte).
 func CheckPath(path string, inputs []taint.Input) (rasp.Finding, bool) {
-	f, r, err := checkPath(path, inputs, hostSeps)
+	f, r, err := checkPath(path, inputs, hostSeps())
 	if err != nil {
 		return f, true
 	}
@@ -401,3 +407,6 @@ func (s sepSet) hasSep(p string) bool {
 	}
 	return s.windows && strings.IndexByte(p, '\\') >= 0
 }
+
+// hostSeps is the path syntax of the host, built from a constant.
+func hostSeps() sepSet { return sepSet{windows: hostWindows} }

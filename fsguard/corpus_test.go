@@ -126,7 +126,7 @@ func TestCorpusContextual(t *testing.T) {
 			sets = []sepSet{posixSeps, windowsSeps}
 		}
 		for _, s := range sets {
-			bucket := src + "/" + s.name
+			bucket := src + "/" + s.String()
 			if src == "libddwaf" && s.isAbs(c.Input) {
 				bucket += "/absolute"
 			}
@@ -139,7 +139,7 @@ func TestCorpusContextual(t *testing.T) {
 			}
 			got[bucket].add(c.Expected, r != ruleNone)
 			if testing.Verbose() && c.Expected != (r != ruleNone) {
-				t.Logf("disagree %-8s %-26s path=%q input=%q want=%v got=%v", s.name, c.Source[strings.LastIndexByte(c.Source, '#')+1:], c.Path, c.Input, c.Expected, r)
+				t.Logf("disagree %-8s %-26s path=%q input=%q want=%v got=%v", s.String(), c.Source[strings.LastIndexByte(c.Source, '#')+1:], c.Path, c.Input, c.Expected, r)
 			}
 		}
 	}

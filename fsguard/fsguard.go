@@ -46,6 +46,11 @@
 //     neutralised the climb (filepath.Base) and kept the rest: a request
 //     carrying a climbing name is hostile.
 //
+// The work per call is linear in the path and inputs, and bounded: a path
+// longer than 32767 bytes (the longest any supported system opens), checked
+// against an input that could traverse, is not scanned but reported as an
+// internal fault, which blocks only with [rasp.WithFailClosed].
+//
 // [Root] confines a directory with the standard library's [os.Root], which
 // resolves every component itself and refuses any that leaves the tree,
 // symbolic links included. Such a refusal is reported as a path_traversal
@@ -94,7 +99,7 @@ func guard(ctx context.Context, op, root string, names ...string) (reported bool
 	defer a.Recover(ctx, rasp.SinkFS, op, &err)
 	for _, name := range names {
 		sp := a.Begin(rasp.SinkFS)
-		f, r, cerr := checkPath(name, inputs, hostSeps)
+		f, r, cerr := checkPath(name, inputs, hostSeps())
 		sp.End()
 		if cerr != nil {
 			return true, a.FaultWith(ctx, rasp.SinkFS, op, f, cerr, details(r, root)...)

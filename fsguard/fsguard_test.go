@@ -63,6 +63,7 @@ var opCases = []opCase{
 	{"remove", "Remove", "sub/a.txt", both, false},
 	{"removeall", "RemoveAll", "sub", both, false},
 	{"rename", "Rename", "renamed.txt", both, false},
+	{"rename from", "RenameFrom", "sub/a.txt", both, false},
 	{"mkdir", "Mkdir", "newdir", both, false},
 	{"mkdirall", "MkdirAll", "x/y/z", both, false},
 	{"chmod", "Chmod", "notes.txt", both, false},
@@ -86,6 +87,7 @@ var opCases = []opCase{
 	{"remove climb", "Remove", "../outside/target.txt", both, true},
 	{"removeall climb", "RemoveAll", "../outside", both, true},
 	{"rename climb", "Rename", "../outside/target.txt", both, true},
+	{"rename from climb", "RenameFrom", "../outside/secret.txt", both, true},
 	{"mkdir climb", "Mkdir", "../outside/newdir", both, true},
 	{"mkdirall climb", "MkdirAll", "../outside/a/b", both, true},
 	{"chmod climb", "Chmod", "../outside/target.txt", both, true},
@@ -205,6 +207,13 @@ func runOp(ctx context.Context, guarded bool, op, base, p string) (string, error
 		} else {
 			err = os.Rename(old, p)
 		}
+	case "RenameFrom":
+		dst := filepath.Join(base, "moved.txt")
+		if guarded {
+			err = fsguard.Rename(ctx, p, dst)
+		} else {
+			err = os.Rename(p, dst)
+		}
 	case "Mkdir":
 		if guarded {
 			err = fsguard.Mkdir(ctx, p, 0o755)
@@ -282,7 +291,7 @@ func TestTwins(t *testing.T) {
 
 					if mode == rasp.ModeProtect && c.attack {
 						switch c.op {
-						case "Rename", "Symlink":
+						case "Rename", "RenameFrom", "Symlink":
 							assertBlocked[*os.LinkError](t, gotErr)
 						default:
 							assertBlocked[*fs.PathError](t, gotErr)

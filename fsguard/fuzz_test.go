@@ -29,24 +29,24 @@ func FuzzCheckPath(f *testing.F) {
 			fd, r, err := checkPath(p, inputs, s)
 			if err != nil {
 				if len(p) <= maxPathLen {
-					t.Fatalf("%s: error %v on a short path", s.name, err)
+					t.Fatalf("%s: error %v on a short path", s.String(), err)
 				}
 				continue
 			}
 			if r == ruleNone {
 				if fd != (rasp.Finding{}) {
-					t.Fatalf("%s: no rule but finding %+v", s.name, fd)
+					t.Fatalf("%s: no rule but finding %+v", s.String(), fd)
 				}
 				continue
 			}
 			if fd.Kind != rasp.KindPathTraversal || fd.Input != in || fd.Target != p || fd.Reason == "" {
-				t.Fatalf("%s: malformed finding %+v", s.name, fd)
+				t.Fatalf("%s: malformed finding %+v", s.String(), fd)
 			}
 			if fd.Start >= 0 && (fd.End > len(p) || p[fd.Start:fd.End] != v) {
-				t.Fatalf("%s: span [%d,%d) is not the input", s.name, fd.Start, fd.End)
+				t.Fatalf("%s: span [%d,%d) is not the input", s.String(), fd.Start, fd.End)
 			}
 			if !s.isAbs(v) && !strings.Contains(v, "..") && strings.IndexByte(v, 0) < 0 {
-				t.Fatalf("%s: harmless input %q flagged in %q", s.name, v, p)
+				t.Fatalf("%s: harmless input %q flagged in %q", s.String(), v, p)
 			}
 		}
 

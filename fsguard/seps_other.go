@@ -2,5 +2,6 @@
 
 package fsguard
 
-// hostSeps is the path syntax of the host.
-var hostSeps = posixSeps
+// hostWindows selects the path syntax of the host for [CheckPath] and the
+// twins: a constant, so the hot path loads nothing to know it.
+const hostWindows = false

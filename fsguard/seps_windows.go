@@ -2,5 +2,5 @@
 
 package fsguard
 
-// hostSeps is the path syntax of the host.
-var hostSeps = windowsSeps
+// hostWindows selects the path syntax of the host; see seps_other.go.
+const hostWindows = true

@@ -73,3 +73,22 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkScan(b *testing.B) {
+	q := "SELECT id, name FROM users WHERE " + strings.Repeat("a = 1 AND ", 90) + "id = 'x' OR b = \"y\""
+	for _, d := range []Dialect{lite, my, pg} {
+		b.Run(d.String()+"/1KB", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(q)))
+			var s Scanner
+			for b.Loop() {
+				s.Init(q, d)
+				for {
+					if _, tok, _ := s.Scan(); tok == EOF {
+						break
+					}
+				}
+			}
+		})
+	}
+}

@@ -237,6 +237,9 @@ func TestParseDialect(t *testing.T) {
 }
 
 func TestNoOccurrenceAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
 	q := strings.Repeat("SELECT id, name FROM users WHERE id = ? ", 5)[:200]
 	ins := fiveInputs()
 	if n := testing.AllocsPerRun(100, func() { Check(my, q, ins) }); n != 0 {
@@ -307,6 +310,46 @@ func TestMatcherOccurrences(t *testing.T) {
 		}
 		if n != min(all, 2) {
 			t.Errorf("input %d: %d occurrences under limit 1, %d in all", i, n, all)
+		}
+	}
+}
+
+// TestInLiteralAllocs keeps the one-input-in-a-literal path within its
+// allocation budget (at most 2) in every dialect.
+func TestInLiteralAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
+	q := `SELECT id, name FROM users WHERE name = 'hello world' AND note = "a\\b" ORDER BY id LIMIT 10`
+	ins := fiveInputs()
+	for _, d := range []Dialect{lite, my, pg} {
+		Check(d, q, ins) // warm the pool
+		if n := testing.AllocsPerRun(200, func() { Check(d, q, ins) }); n > 2 {
+			t.Errorf("%v: %v allocations, want at most 2", d, n)
+		}
+	}
+}
+
+// TestCheckConcurrent runs the table from many goroutines at once: Check
+// shares only pooled scratch space, which the race detector watches.
+func TestCheckConcurrent(t *testing.T) {
+	done := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				for _, c := range checkCases {
+					if _, got := Check(c.dialect, c.query, []taint.Input{{Value: c.input}}); got != c.want {
+						done <- c.name
+						return
+					}
+				}
+			}
+			done <- ""
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if name := <-done; name != "" {
+			t.Errorf("%s: verdict differs under concurrency", name)
 		}
 	}
 }

@@ -12,8 +12,8 @@
 //
 // An input is checked at every verbatim occurrence in the statement (of its
 // value, and of its value trimmed of white space, since applications often
-// trim), up to
-// [MaxOccurrences] per input and [MaxWork] per check. The statement is lexed
+// trim), up to [MaxOccurrences] per input and [MaxWork] per check. The
+// statement is lexed
 // with the dialect's rules by a hand-written [Scanner]; the decision looks at
 // the tokens the occurrence covers. Tokens the occurrence covers only in part
 // at its edges (the statement's own text continues them) are partial; white
@@ -29,8 +29,8 @@
 //     breaks out of a literal or quoted identifier; a lone literal touched at
 //     one delimiter in a statement that lexes is still one literal: the
 //     input '%' escaped into LIKE '%...%'), a comment opener or closer
-//     (MySQL executable comments /*! and /*M! included), or a statement separator; or it
-//     wholly covers two or more tokens of which one is a keyword, operator,
+//     (MySQL executable comments /*! and /*M! included), or a statement
+//     separator; or it wholly covers two or more tokens of which one is a keyword, operator,
 //     function name or parenthesis. A statement that does not lex or balance
 //     (unterminated literal or comment, unbalanced parentheses) with the
 //     input in it, but does with that occurrence replaced by a plain literal,
@@ -71,8 +71,10 @@
 //
 // MySQL and MariaDB: backslash escapes, ".." strings, # comments, -- only
 // when followed by white space or a control character, executable comments
-// /*! */, /*!50000 */ and MariaDB's /*M! */, whose content is scanned as code,
-// and backtick identifiers. NO_BACKSLASH_ESCAPES and ANSI_QUOTES are set per
+// /*! */, /*!50000 */ and MariaDB's /*M! */, whose content is scanned as code
+// whatever the version number (the engine skips content gated above its
+// version, so this can only flag more; TiDB's /*T! is a plain comment, as in
+// MariaDB), and backtick identifiers. NO_BACKSLASH_ESCAPES and ANSI_QUOTES are set per
 // server or session and invisible here, so an occurrence is harmless only if
 // it is harmless under all four combinations, unless the [Dialect] pins them
 // ([NoBackslashEscapes], [BackslashEscapes], [ANSIQuotes], [NoANSIQuotes]).
@@ -102,8 +104,12 @@
 //
 // Not caught, by design or by limit:
 //   - Inputs the application transformed before building the statement
-//     (decoded, trimmed, split, concatenated): only verbatim occurrences are
-//     seen. The middleware adds URL-decoded variants.
+//     (decoded, case-folded, split, concatenated): only verbatim occurrences
+//     (and the trimmed text) are seen. The middleware adds URL-decoded
+//     variants.
+//   - Coincidence: an input whose text equals the statement's own code
+//     ("ORDER BY", "COUNT(*)", "1)") is flagged, because the statement is
+//     then indistinguishable from one the input built.
 //   - A lone token chosen by the input where a value or name is expected: an
 //     input "password" in ORDER BY password, or @@version as a value. One
 //     whole token cannot change the grammar, but it can choose what is read.

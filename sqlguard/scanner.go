@@ -1,5 +1,7 @@
 package sqlguard
 
+import "strings"
+
 // Token is the lexical class of a piece of a statement.
 type Token int
 
@@ -13,7 +15,9 @@ const (
 	// SPACE is a run of white space.
 	SPACE
 	// COMMENT is a line comment (-- or MySQL #) or a block comment,
-	// delimiters included. PostgreSQL block comments nest.
+	// delimiters included. PostgreSQL block comments nest. For SQLite, a
+	// NUL byte and everything after it is one COMMENT: SQLite never reads
+	// past a NUL.
 	COMMENT
 	// EXECOPEN opens a MySQL/MariaDB executable comment: /*!, /*!50000,
 	// /*M!, /*M!100000. Its content is scanned as code.
@@ -100,7 +104,8 @@ type token struct {
 // A Scanner is not safe for concurrent use.
 type Scanner struct {
 	// immutable state
-	src  string
+	full string // the statement
+	src  string // the part the engine reads: full, or for SQLite up to a NUL
 	mode lexMode
 
 	// scanning state
@@ -121,7 +126,15 @@ func (s *Scanner) Init(src string, d Dialect) {
 }
 
 func (s *Scanner) initMode(src string, m lexMode) {
+	s.full = src
 	s.src = src
+	if m.engine == DialectSQLite {
+		// SQLite reads a statement as a C string: a NUL ends it, and
+		// whatever follows is never seen (sqlite3_prepare_v2).
+		if i := strings.IndexByte(src, 0); i >= 0 {
+			s.src = src[:i]
+		}
+	}
 	s.mode = m
 	s.off = 0
 	s.inExec = false
@@ -133,21 +146,40 @@ func (s *Scanner) initMode(src string, m lexMode) {
 // and prefixes included (no copy, no decoding), so the tokens tile src. At
 // the end Scan returns (len(src), EOF, "") forever.
 func (s *Scanner) Scan() (pos int, tok Token, lit string) {
-	t := s.next()
-	return t.pos, t.tok, s.src[t.pos:t.end]
+	var t token
+	s.next(&t)
+	return t.pos, t.tok, s.full[t.pos:t.end]
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
-}
+// Character classes, one table lookup per byte.
+const (
+	clSpace = 1 << iota
+	clDigit
+	clIdentStart
+	clIdentChar
+)
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+var charClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		switch {
+		case b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v':
+			t[c] = clSpace
+		case b >= '0' && b <= '9':
+			t[c] = clDigit | clIdentChar
+		case b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_' || b >= 0x80:
+			t[c] = clIdentStart | clIdentChar
+		case b == '$':
+			t[c] = clIdentChar
+		}
+	}
+	return t
+}()
 
-func isIdentStart(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
-}
-
-func isIdentChar(c byte) bool { return isIdentStart(c) || isDigit(c) || c == '$' }
+func isSpace(c byte) bool      { return charClass[c]&clSpace != 0 }
+func isDigit(c byte) bool      { return charClass[c]&clDigit != 0 }
+func isIdentStart(c byte) bool { return charClass[c]&clIdentStart != 0 }
+func isIdentChar(c byte) bool  { return charClass[c]&clIdentChar != 0 }
 
 func isHex(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
@@ -168,11 +200,17 @@ func (s *Scanner) peek(i int) byte {
 	return 0
 }
 
-func (s *Scanner) next() token {
-	t := token{pos: s.off}
+func (s *Scanner) next(t *token) {
+	*t = token{pos: s.off}
 	if s.off >= len(s.src) {
-		t.pos, t.end, t.tok = len(s.src), len(s.src), EOF
-		return t
+		if s.off < len(s.full) {
+			// the unseen tail after a NUL (SQLite): a comment to the end
+			t.tok, t.end, t.open = COMMENT, len(s.full), 1
+			s.off = len(s.full)
+			return
+		}
+		t.pos, t.end, t.tok = len(s.full), len(s.full), EOF
+		return
 	}
 	c := s.src[s.off]
 	my := s.mode.engine == DialectMySQL
@@ -185,10 +223,12 @@ func (s *Scanner) next() token {
 			s.off++
 		}
 		t.tok = SPACE
+	case isIdentStart(c):
+		s.identOrPrefixed(t)
 	case c == '-' && s.peek(1) == '-' && (!my || s.off+2 >= len(s.src) || s.src[s.off+2] <= ' ' || s.src[s.off+2] == 0x7f):
-		s.lineComment(&t, 2)
+		s.lineComment(t, 2)
 	case c == '#' && my:
-		s.lineComment(&t, 1)
+		s.lineComment(t, 1)
 	case c == '/' && s.peek(1) == '*':
 		if my {
 			if n := s.execOpener(); n > 0 {
@@ -198,29 +238,27 @@ func (s *Scanner) next() token {
 				break
 			}
 		}
-		s.blockComment(&t)
+		s.blockComment(t)
 	case c == '*' && s.peek(1) == '/' && s.inExec:
 		s.off += 2
 		s.inExec = false
 		t.tok = EXECCLOSE
 	case c == '\'':
-		s.quoted(&t, STRING, 0, '\'', s.mode.backslash)
+		s.quoted(t, STRING, 0, '\'', s.mode.backslash)
 	case c == '"':
 		if my && !s.mode.ansi {
-			s.quoted(&t, STRING, 0, '"', s.mode.backslash)
+			s.quoted(t, STRING, 0, '"', s.mode.backslash)
 		} else {
-			s.quoted(&t, QIDENT, 0, '"', false)
+			s.quoted(t, QIDENT, 0, '"', false)
 		}
 	case c == '`' && !pg:
-		s.quoted(&t, QIDENT, 0, '`', false)
+		s.quoted(t, QIDENT, 0, '`', false)
 	case c == '[' && lite:
-		s.bracket(&t)
+		s.bracket(t)
 	case isDigit(c) || c == '.' && isDigit(s.peek(1)):
-		s.number(&t)
-	case isIdentStart(c):
-		s.identOrPrefixed(&t)
+		s.number(t)
 	case c == '$':
-		s.dollar(&t)
+		s.dollar(t)
 	case c == '?':
 		s.off++
 		if lite {
@@ -229,7 +267,7 @@ func (s *Scanner) next() token {
 			}
 			t.tok = PARAM
 		} else if pg {
-			s.pgOp(&t)
+			s.pgOp(t)
 		} else {
 			t.tok = PARAM
 		}
@@ -266,15 +304,14 @@ func (s *Scanner) next() token {
 		s.off++
 		t.tok = SEMI
 	case pg && pgOpChar(c):
-		s.pgOp(&t)
+		s.pgOp(t)
 	default:
-		s.op(&t)
+		s.op(t)
 	}
 	t.end = s.off
 	if t.bad {
 		s.ErrorCount++
 	}
-	return t
 }
 
 // advance moves the offset by n and reports true, for use inside loop
@@ -290,10 +327,9 @@ func (s *Scanner) lineComment(t *token, open int) {
 	s.off += open
 	for s.off < len(s.src) {
 		c := s.src[s.off]
-		if c == '\n' || c == '\r' {
-			// MySQL and SQLite end a line comment at \n only, PostgreSQL
-			// at \n or \r; ending at either shows at least as much code
-			// as the engine sees.
+		if c == '\n' || c == '\r' && s.mode.engine == DialectPostgres {
+			// SQLite (tokenize.c) and MySQL end a line comment at \n
+			// only, PostgreSQL (scan.l, non_newline) at \n or \r.
 			s.off++
 			t.close = 1
 			return
@@ -353,8 +389,7 @@ func (s *Scanner) blockComment(t *token) {
 }
 
 // quoted scans a literal or quoted identifier whose opening quote q is at
-// s.off+prefix. A doubled quote stands for itself; with esc a backslash
-// escapes the next byte.
+// s.off+prefix. With esc a backslash escapes the next byte.
 func (s *Scanner) quoted(t *token, tok Token, prefix int, q byte, esc bool) {
 	t.tok = tok
 	t.open = prefix + 1
@@ -366,7 +401,10 @@ func (s *Scanner) quoted(t *token, tok Token, prefix int, q byte, esc bool) {
 		case esc && c == '\\':
 			s.off += 2
 		case c == q:
-			if s.peek(1) == q {
+			// A doubled quote stands for itself, except in hex and bit
+			// literals, which end at the first quote (MySQL, SQLite
+			// tokenize.c, PostgreSQL scan.l xb/xh).
+			if s.peek(1) == q && tok != BLOB {
 				s.off += 2
 				continue
 			}
@@ -615,35 +653,59 @@ func (s *Scanner) pgOp(t *token) {
 	}
 }
 
-// ops are the multi-byte operators of MySQL and SQLite, longest first.
-var ops = [...]string{"<=>", "->>", "->", "<=", ">=", "<>", "!=", "==", "<<", ">>", "&&", "||", ":=", "::"}
-
+// op scans a MySQL or SQLite operator, longest match first.
 func (s *Scanner) op(t *token) {
 	t.tok = OP
-	rest := s.src[s.off:]
-	for _, o := range ops {
-		if len(rest) >= len(o) && rest[:len(o)] == o {
-			if s.mode.engine == DialectSQLite && (o == "<=>" || o == "&&" || o == ":=" || o == "::") {
-				continue
-			}
-			if s.mode.engine == DialectMySQL && o == "::" {
-				continue
-			}
-			s.off += len(o)
-			return
-		}
-	}
-	c := rest[0]
-	s.off++
+	c := s.src[s.off]
+	c1, c2 := s.peek(1), s.peek(2)
+	my := s.mode.engine == DialectMySQL
+	n := 1
 	switch c {
-	case '+', '-', '*', '/', '%', '=', '<', '>', '&', '|', '~', '.', '^', ':', '[', ']', '{', '}':
-		return
-	case '!':
-		if s.mode.engine == DialectMySQL || s.mode.engine == DialectPostgres {
-			return
+	case '<':
+		switch {
+		case c1 == '=' && c2 == '>' && my:
+			n = 3
+		case c1 == '=' || c1 == '>' || c1 == '<':
+			n = 2
 		}
+	case '>':
+		if c1 == '=' || c1 == '>' {
+			n = 2
+		}
+	case '-':
+		switch {
+		case c1 == '>' && c2 == '>':
+			n = 3
+		case c1 == '>':
+			n = 2
+		}
+	case '!':
+		if c1 == '=' {
+			n = 2
+		} else if !my {
+			t.tok = ILLEGAL // SQLite has no unary !
+		}
+	case '=':
+		if c1 == '=' && !my {
+			n = 2
+		}
+	case '|':
+		if c1 == '|' {
+			n = 2
+		}
+	case '&':
+		if c1 == '&' && my {
+			n = 2
+		}
+	case ':':
+		if c1 == '=' && my || c1 == ':' && s.mode.engine == DialectPostgres {
+			n = 2
+		}
+	case '+', '*', '/', '%', '~', '.', '^', '[', ']', '{', '}':
+	default:
+		t.tok = ILLEGAL
 	}
-	t.tok = ILLEGAL
+	s.off += n
 }
 
 // tokenize appends the tokens of src under m to buf and reports whether
@@ -655,8 +717,11 @@ func tokenize(buf []token, src string, m lexMode) ([]token, bool) {
 	depth := 0
 	ok := true
 	for {
-		t := s.next()
+		buf = append(buf, token{})
+		t := &buf[len(buf)-1]
+		s.next(t)
 		if t.tok == EOF {
+			buf = buf[:len(buf)-1]
 			break
 		}
 		switch {
@@ -670,7 +735,6 @@ func tokenize(buf []token, src string, m lexMode) ([]token, bool) {
 				ok = false
 			}
 		}
-		buf = append(buf, t)
 	}
 	if depth != 0 || s.inExec {
 		ok = false

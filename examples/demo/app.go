@@ -316,6 +316,8 @@ func (a *app) wordCount(w http.ResponseWriter, r *http.Request) {
 	//raspvet:ignore intentional shell injection (file name in a sh -c script) to show the guard
 	cmd := execguard.CommandContext(ctx, "sh", "-c", "wc -w "+name)
 	cmd.Dir = a.docsDir
+	// A command left running in the background must not hold the answer.
+	cmd.WaitDelay = time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if errors.Is(err, rasp.ErrBlocked) {
@@ -495,10 +497,13 @@ var seedBooks = []book{
 	{6, "The Dispossessed", "Ursula K. Le Guin", 1974},
 }
 
+// adminPassword is what a SQL injection is after.
+const adminPassword = "s3cr3t-admin-pass"
+
 var seedUsers = [][3]string{
 	{"alice", "wonderland", "customer"},
 	{"bob", "builder", "customer"},
-	{"admin", "s3cr3t-admin-pass", "admin"},
+	{"admin", adminPassword, "admin"},
 }
 
 // curlLines are printed when the demo starts, to try it by hand.

@@ -185,6 +185,19 @@ func TestTourModes(t *testing.T) {
 			if ran := err == nil; ran != (mode != rasp.ModeProtect) {
 				t.Errorf("shell attack ran = %v in %s mode", ran, mode)
 			}
+			// The SQL attacks work without protection: the UNION answers
+			// carry the admin password, and the INSERT stored it.
+			leaked := false
+			for _, r := range results {
+				leaked = leaked || strings.Contains(r.body, adminPassword)
+			}
+			stored, err := storedLeak(d.app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := mode != rasp.ModeProtect; leaked != want || stored != want {
+				t.Errorf("admin password in an answer = %v, in a review = %v, in %s mode", leaked, stored, mode)
+			}
 		})
 	}
 }
@@ -209,7 +222,7 @@ func TestSQLPositiveControl(t *testing.T) {
 			if status != tt.status {
 				t.Errorf("status %d, want %d", status, tt.status)
 			}
-			if leak := strings.Contains(body, "s3cr3t-admin-pass"); leak != tt.leak {
+			if leak := strings.Contains(body, adminPassword); leak != tt.leak {
 				t.Errorf("admin password leaked = %v, want %v", leak, tt.leak)
 			}
 		})

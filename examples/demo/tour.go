@@ -170,23 +170,31 @@ func runTour(stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintln(stdout, "shell: the injected command never ran (no marker file)")
 	}
-	leaked := false
+	fileLeak, sqlLeak := false, false
 	for _, r := range results {
-		if strings.Contains(r.body, strings.TrimSpace(secretText)) {
-			leaked = true
+		if strings.Contains(r.body, strings.TrimSpace(secretText)) || strings.Contains(r.body, "root:x:0:0") {
+			fileLeak = true
+		}
+		if strings.Contains(r.body, adminPassword) {
+			sqlLeak = true
 		}
 	}
-	if leaked {
-		fmt.Fprintln(stdout, "FAIL: secret.txt, outside the documents directory, was served")
+	if fileLeak {
+		fmt.Fprintln(stdout, "FAIL: a file outside the documents directory was served")
 		code = 1
 	} else {
 		fmt.Fprintln(stdout, "files: nothing outside the documents directory was served")
 	}
-	if n, err := countRows(a, "books"); err != nil || n != len(seedBooks) {
-		fmt.Fprintf(stdout, "FAIL: books table has %d rows (want %d): %v\n", n, len(seedBooks), err)
+	stored, err := storedLeak(a)
+	switch {
+	case err != nil:
+		fmt.Fprintln(stdout, "FAIL: checking the reviews:", err)
 		code = 1
-	} else {
-		fmt.Fprintf(stdout, "sql: the books table still holds its %d rows\n", n)
+	case sqlLeak || stored:
+		fmt.Fprintln(stdout, "FAIL: the admin password left the users table")
+		code = 1
+	default:
+		fmt.Fprintln(stdout, "sql: the admin password never left the users table (no answer, no review holds it)")
 	}
 	if line := firstBlockedEvent(logBuf.String()); line != "" {
 		fmt.Fprintf(stdout, "\nOne event, as written to the log:\n%s\n", line)
@@ -284,10 +292,12 @@ func printTable(w io.Writer, results []tourResult) int {
 	return code
 }
 
-func countRows(a *app, table string) (int, error) {
+// storedLeak reports whether a review holds the admin password, which
+// only an injected statement could have put there.
+func storedLeak(a *app) (bool, error) {
 	var n int
-	err := a.db.QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n)
-	return n, err
+	err := a.db.QueryRowContext(context.Background(), "SELECT count(*) FROM reviews WHERE author = ? OR body = ?", adminPassword, adminPassword).Scan(&n)
+	return n > 0, err
 }
 
 // firstBlockedEvent returns the first JSON line of the log that records a

@@ -1,0 +1,5 @@
+//go:build !race
+
+package sqlguard
+
+const raceEnabled = false

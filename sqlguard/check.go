@@ -13,20 +13,26 @@ import (
 // often they occur in a statement; these bound what one check costs.
 const (
 	// MaxOccurrences is the number of occurrences of one input that are
-	// judged. A statement that repeats one input more often than this is
-	// unusual (a bulk insert of the same value); past it the check is
-	// incomplete for that input.
-	MaxOccurrences = 4096
+	// judged. Short inputs ("1", "a") recur often in big statements, and
+	// each occurrence costs a binary search, so the cap is generous: past
+	// it the check is incomplete for that input.
+	MaxOccurrences = 1 << 16
 	// MaxWork bounds the units of work of one check: one unit per token
-	// an occurrence covers and one per byte re-scanned by the balance test.
-	// 1<<24 is some tens of milliseconds of work, far beyond any statement
-	// an application sends but small enough to bound a hostile one.
+	// scanned or covered by an occurrence, occurrenceCost per occurrence,
+	// and one per byte re-scanned by the balance test. 1<<24 units are
+	// some tens of milliseconds, far beyond what an application's
+	// statements need but small enough to bound a hostile one.
 	MaxWork = 1 << 24
+	// occurrenceCost is the work charged per occurrence for the search
+	// of its tokens (a binary search over at most a few million tokens).
+	occurrenceCost = 8
 )
 
 // Check reports whether any input changes the syntax of statement under the
 // lexical rules of d, and if so the first offending input and the byte span
-// of its occurrence. It is pure, safe for concurrent use and never panics.
+// of its occurrence. An invalid Dialect (such as the zero one) is judged
+// under every engine's rules. Check is pure, safe for concurrent use and
+// never panics.
 // A check cut short by [MaxOccurrences] or [MaxWork] reports no finding;
 // use [Analyze] to see it.
 func Check(d Dialect, statement string, inputs []taint.Input) (rasp.Finding, bool) {
@@ -52,13 +58,13 @@ func Analyze(d Dialect, statement string, inputs []taint.Input) (r Result) {
 	// input occurs. One substring search per input, no allocation.
 	for i := range inputs {
 		v := inputs[i].Value
-		if v == "" || len(v) > len(statement) {
+		if v == "" {
 			continue
 		}
-		if strings.Contains(statement, v) {
+		if len(v) <= len(statement) && strings.Contains(statement, v) {
 			return analyzeSafe(d, statement, inputs[i:])
 		}
-		if t := trimmed(v); t != "" && strings.Contains(statement, t) {
+		if t := trimmed(v); t != "" && len(t) <= len(statement) && strings.Contains(statement, t) {
 			return analyzeSafe(d, statement, inputs[i:])
 		}
 	}
@@ -176,6 +182,11 @@ func (w *work) setModes(d Dialect, stmt string) {
 
 func (w *work) tokens(i int) ([]token, bool) {
 	if !w.done[i] {
+		if est := len(w.stmt)/8 + 16; cap(w.toks[i]) < est {
+			// one allocation for most statements instead of a chain of
+			// doublings (statements average well over 8 bytes a token)
+			w.toks[i] = make([]token, 0, est)
+		}
 		w.toks[i], w.ok[i] = tokenize(w.toks[i][:0], w.stmt, w.modes[i])
 		w.done[i] = true
 		w.budget -= len(w.toks[i])
@@ -254,6 +265,7 @@ func (w *work) visit(res *Result, in taint.Input, v string, s, n int, punct bool
 		}
 		return w.budget <= 0, *res
 	}
+	w.budget -= occurrenceCost
 	for m := 0; m < w.n; m++ {
 		toks, ok := w.tokens(m)
 		if reason := w.judge(toks, ok, w.modes[m], s, e, punct); reason != "" {

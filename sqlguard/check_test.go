@@ -63,6 +63,8 @@ var checkCases = []checkCase{
 	{"pg legacy strings", pg | PostgresLegacyStrings, `SELECT * FROM t WHERE a = 'x\' OR 1=1 --'`, `x\' OR 1=1 --`, false},
 	{"pg nested comment", pg, "SELECT 1 /* a /* b */ c */ , 2", "b */ c", true},
 	{"sqlite bracket breakout", lite, "SELECT [a] FROM t UNION SELECT 1", "a] FROM t UNION SELECT 1", true},
+	{"sqlite NUL truncates", lite, "SELECT * FROM t WHERE id = 1\x00 AND owner = 5", "1\x00", true},
+	{"sqlite NUL alone", lite, "SELECT * FROM t WHERE id = \x00 AND owner = 5", "\x00", true},
 	{"sqlite no-space dash comment", lite, "SELECT * FROM t WHERE id = 1--x", "1--x", true},
 	{"mysql trailing backslash escapes quote", my, `SELECT * FROM t WHERE a = 'x\' AND b = 'y'`, `x\`, true},
 	{"lone quote probe", my, "SELECT * FROM t WHERE name = '''", "'", true},
@@ -106,6 +108,7 @@ var checkCases = []checkCase{
 	{"pg16 hex integer", pg, "SELECT * FROM t WHERE id = 0x1F", "0x1F", false},
 	{"sqlite digit separator", lite, "SELECT * FROM t WHERE id = 1_000", "1_000", false},
 	{"input in no place", pg, "SELECT 1", "nothing", false},
+	{"padded input longer than statement", lite, "1;1", "   1;1   ", true},
 	{"empty input", pg, "SELECT 1", "", false},
 }
 

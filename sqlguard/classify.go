@@ -127,15 +127,24 @@ var classWords = [...]string{"select", "insert", "update", "delete", "replace", 
 	"show", "explain", "pragma", "truncate", "merge", "upsert", "from", "where", "having", "limit", "offset", "values",
 	"set", "on", "using", "returning", "into", "join", "window", "fetch", "by", "order", "group", "partition"}
 
+// classByUpper maps the upper case of each of classWords to it.
+var classByUpper = func() map[string]string {
+	m := make(map[string]string, len(classWords))
+	for _, w := range classWords {
+		m[strings.ToUpper(w)] = w
+	}
+	return m
+}()
+
 // lowerWord returns the lower-case constant for lit if it is one of
 // classWords, else "" (no allocation).
 func lowerWord(lit string) string {
-	for _, w := range classWords {
-		if strings.EqualFold(lit, w) {
-			return w
-		}
+	var buf [32]byte
+	u, ok := upper(&buf, lit)
+	if !ok {
+		return ""
 	}
-	return ""
+	return classByUpper[string(u)]
 }
 
 // tidbKind parses statement with the TiDB parser and returns the lower-case

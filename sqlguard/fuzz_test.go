@@ -64,6 +64,14 @@ func FuzzCheck(f *testing.F) {
 	f.Add(`'--`, uint8(0))
 	f.Fuzz(func(t *testing.T, v string, which uint8) {
 		d := fuzzDialects[int(which)%len(fuzzDialects)]
+		if d == lite && strings.IndexByte(v, 0) >= 0 {
+			// SQLite stops reading at a NUL: no escaping keeps a literal
+			// holding one whole, and the check rightly flags it.
+			if _, bad := Check(d, "SELECT '"+escape(d, v)+"'", []taint.Input{{Value: v}}); !bad && strings.Contains(escape(d, v), v) {
+				t.Fatalf("NUL-cut literal with %q not flagged", v)
+			}
+			return
+		}
 		const pre, post = "SELECT * FROM t WHERE a = '", "' AND b = 1"
 		q := pre + escape(d, v) + post
 		bodyStart, bodyEnd := len(pre), len(q)-len(post)

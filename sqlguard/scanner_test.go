@@ -38,6 +38,9 @@ var scanCases = []struct {
 	{pg | PostgresLegacyStrings, `'a\'b'`, []elt{{STRING, `'a\'b'`}}},
 	{pg, "a #- b @> c ?| d", []elt{{IDENT, "a"}, {SPACE, " "}, {OP, "#-"}, {SPACE, " "}, {IDENT, "b"}, {SPACE, " "}, {OP, "@>"}, {SPACE, " "}, {IDENT, "c"}, {SPACE, " "}, {OP, "?|"}, {SPACE, " "}, {IDENT, "d"}}},
 	{pg, "'open", []elt{{ILLEGAL, "'open"}}},
+	{lite, "1,'a\x00',2", []elt{{NUMBER, "1"}, {COMMA, ","}, {ILLEGAL, "'a"}, {COMMENT, "\x00',2"}}},
+	{my, "x'41''a' --\r,\n#\r,", []elt{{BLOB, "x'41'"}, {STRING, "'a'"}, {SPACE, " "}, {COMMENT, "--\r,\n"}, {COMMENT, "#\r,"}}},
+	{pg, "--\r,", []elt{{COMMENT, "--\r"}, {COMMA, ","}}},
 	{my, "(a,b);\x00", []elt{{LPAREN, "("}, {IDENT, "a"}, {COMMA, ","}, {IDENT, "b"}, {RPAREN, ")"}, {SEMI, ";"}, {ILLEGAL, "\x00"}}},
 }
 

@@ -95,10 +95,11 @@ func columns(d Dialect, q string) (n int, ok bool) {
 // not call a statement SQLite runs unterminated.
 func TestSQLiteColumns(t *testing.T) {
 	db := openSQLite(t)
-	frags := []string{"1", "'a'", "','", ",", "--", "/*", "*/", "\n", " ", "'", `"x"`, "[x]", "`x`", "-", "x'41'", "'a''b'", "/* , */", "-- ,\n", `'\'`, "2", "||", "?1", "$a", "e", "1e", "0x1"}
+	frags := []string{"1", "'a'", "','", ",", "--", "/*", "*/", "\n", " ", "'", `"x"`, "[x]", "`x`", "-", "x'41'", "'a''b'", "/* , */", "-- ,\n", `'\'`, "2", "||", "?1", "$a", "e", "1e", "0x1",
+		"\r", "\t", "\f", "\v", "[", "]", "`", `"`, "x", "X", "(", ")", "?", ":a", "@a", "#a", "$a::b", "$a(x)", ".", "1.", ".5", "1e+2", "1_0", "->", "->>", "==", "!=", "<>", "!", "&", "~", "%", "\x00", "é", "::", "--\r,", "x'41''a'"}
 	r := rand.New(rand.NewPCG(3, 4))
 	accepted := 0
-	for i := 0; i < 3000; i++ {
+	for i := 0; i < 30000; i++ {
 		q := "SELECT 0"
 		for j := r.IntN(8); j >= 0; j-- {
 			q += frags[r.IntN(len(frags))]
@@ -115,8 +116,8 @@ func TestSQLiteColumns(t *testing.T) {
 			t.Errorf("%q: SQLite returns %d columns; scanner predicts %d (lexes: %v)", q, len(cols), want, ok)
 		}
 	}
-	t.Logf("%d of 3000 statements accepted by SQLite, all with the predicted columns", accepted)
-	if accepted < 300 {
+	t.Logf("%d of 30000 statements accepted by SQLite, all with the predicted columns", accepted)
+	if accepted < 3000 {
 		t.Fatalf("only %d statements accepted: the generator is too weak", accepted)
 	}
 }

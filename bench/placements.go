@@ -123,6 +123,11 @@ func Placements(sqlP, cmdP, fsP, benign []Payload) []Case {
 	sqlSet := append(append([]Payload(nil), sqlP...), benign...)
 	for _, d := range Dialects {
 		for i, p := range sqlSet {
+			if strings.ContainsRune(p.Value, 0) {
+				// SQLite's C API ends a statement at a NUL byte and
+				// PostgreSQL refuses one: the label is the engine's call.
+				continue
+			}
 			if i%10 == 0 {
 				add(sqlLong(d, p))
 			}

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"bufio"
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -59,7 +61,77 @@ type OverheadRow struct {
 	Sink, Label, Bench string
 	None, Rasp, Peer   float64 // median ns/op
 	RaspAllocs         float64 // median extra allocs/op over the unguarded call
+	// Stat holds benchstat's confidence intervals and p-values, by guard
+	// ("none", "rasp", "libddwaf"), when [Overhead] was given them.
+	Stat map[string]StatCell
 }
+
+// StatCell is benchstat's verdict on one sec/op cell: the 95% confidence
+// interval as a percentage ("3%"), and for a guarded column the p-value
+// against the unguarded one ("p=0.002 n=6").
+type StatCell struct{ CI, P string }
+
+// ParseBenchstatCSV reads the first (sec/op) table of `benchstat -format
+// csv -col /guard` output: per benchmark name (without the -GOMAXPROCS
+// suffix, as "FS/op=stat"), the cells of each guard column.
+func ParseBenchstatCSV(r io.Reader) (map[string]map[string]StatCell, error) {
+	br := bufio.NewReader(r)
+	// benchstat writes notes and the goos/goarch lines before the table.
+	var table strings.Builder
+	started := false
+	for {
+		line, err := br.ReadString('\n')
+		if strings.HasPrefix(line, ",") {
+			started = true
+		}
+		if started {
+			if strings.TrimSpace(line) == "" {
+				break
+			}
+			table.WriteString(line)
+		}
+		if err != nil {
+			break
+		}
+	}
+	cr := csv.NewReader(strings.NewReader(table.String()))
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) < 2 {
+		return nil, errors.New("benchstat csv: no table")
+	}
+	groups, fields := recs[0], recs[1]
+	for i := 1; i < len(groups); i++ {
+		if groups[i] == "" {
+			groups[i] = groups[i-1]
+		}
+	}
+	out := map[string]map[string]StatCell{}
+	for _, rec := range recs[2:] {
+		if len(rec) == 0 || rec[0] == "geomean" {
+			continue
+		}
+		name := benchSuffix.ReplaceAllString(rec[0], "")
+		cells := map[string]StatCell{}
+		for i := 1; i < len(rec) && i < len(fields) && i < len(groups); i++ {
+			c := cells[groups[i]]
+			switch fields[i] {
+			case "CI":
+				c.CI = rec[i]
+			case "P":
+				c.P = rec[i]
+			}
+			cells[groups[i]] = c
+		}
+		out[name] = cells
+	}
+	return out, nil
+}
+
+var benchSuffix = regexp.MustCompile(`-\d+$`)
 
 // RaspRatio returns guarded/unguarded for rasp (0 when not measured).
 func (r OverheadRow) RaspRatio() float64 { return ratio(r.Rasp, r.None) }
@@ -88,8 +160,9 @@ var overheadBenches = []struct{ sink, label, bench string }{
 	{"http", "middleware, 64 KiB JSON POST", "BenchmarkMiddleware/req=post64k"},
 }
 
-// Overhead returns the overhead rows measured in res.
-func Overhead(res map[string]*Samples) []OverheadRow {
+// Overhead returns the overhead rows measured in res, with benchstat's
+// cells from stat when it is not nil.
+func Overhead(res map[string]*Samples, stat map[string]map[string]StatCell) []OverheadRow {
 	var out []OverheadRow
 	for _, b := range overheadBenches {
 		none, rasp, peer := res[b.bench+"/guard=none"], res[b.bench+"/guard=rasp"], res[b.bench+"/guard=libddwaf"]
@@ -104,6 +177,7 @@ func Overhead(res map[string]*Samples) []OverheadRow {
 		if peer != nil {
 			row.Peer = median(peer.NsPerOp)
 		}
+		row.Stat = stat[strings.TrimPrefix(b.bench, "Benchmark")]
 		out = append(out, row)
 	}
 	return out
@@ -132,14 +206,33 @@ func Checks(res map[string]*Samples) []CheckRow {
 	return out
 }
 
-// OverheadTable writes the overhead rows as a Markdown table.
+// OverheadTable writes the overhead rows as a Markdown table. Times are
+// medians with benchstat's 95% interval; ratios are guarded/unguarded with
+// benchstat's p-value.
 func OverheadTable(w io.Writer, rows []OverheadRow) {
 	fmt.Fprintln(w, "| sink | call | unguarded | rasp | rasp ratio | rasp +allocs | libddwaf | libddwaf ratio |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %+.0f | %s | %s |\n", r.Sink, r.Label,
-			fmtNS(r.None), fmtNS(r.Rasp), fmtRatio(r.RaspRatio()), r.RaspAllocs, fmtNS(r.Peer), fmtRatio(r.PeerRatio()))
+			withCI(fmtNS(r.None), r.Stat["none"]), withCI(fmtNS(r.Rasp), r.Stat["rasp"]),
+			withP(fmtRatio(r.RaspRatio()), r.Stat["rasp"]), r.RaspAllocs,
+			withCI(fmtNS(r.Peer), r.Stat["libddwaf"]), withP(fmtRatio(r.PeerRatio()), r.Stat["libddwaf"]))
 	}
+}
+
+func withCI(v string, c StatCell) string {
+	if c.CI == "" || v == "–" {
+		return v
+	}
+	return v + " ±" + c.CI
+}
+
+func withP(v string, c StatCell) string {
+	p, _, _ := strings.Cut(c.P, " ")
+	if p == "" || v == "–" {
+		return v
+	}
+	return v + " (" + p + ")"
 }
 
 // CheckTable writes the check rows as a Markdown table.

@@ -36,7 +36,7 @@ func TestParseBenchOverhead(t *testing.T) {
 	if s == nil || len(s.NsPerOp) != 3 || len(s.AllocsPerOp) != 3 {
 		t.Fatalf("samples = %+v, want 3 of each", s)
 	}
-	rows := Overhead(res)
+	rows := Overhead(res, nil)
 	if len(rows) != 1 {
 		t.Fatalf("got %d overhead rows, want 1 (only BenchmarkFS/op=stat has a guard=none)", len(rows))
 	}
@@ -165,5 +165,41 @@ func TestMedian(t *testing.T) {
 		if got := Median(append([]float64(nil), tt.in...)); got != tt.want {
 			t.Errorf("Median(%v) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+const sampleBenchstatCSV = `F3: all samples are equal
+goos: linux
+cpu: Test CPU
+,none,,rasp,,,,libddwaf,,,
+,sec/op,CI,sec/op,CI,vs base,P,sec/op,CI,vs base,P
+FS/op=stat-2,1.1e-06,9%,1.21e-06,4%,+10.00%,p=0.002 n=6,1.21e-05,3%,+1000.00%,p=0.002 n=6
+geomean,1.1e-06,,1.21e-06,,+10.00%,,1.21e-05,,+1000.00%,
+
+,B/op,CI,B/op,CI,vs base,P,B/op,CI,vs base,P
+FS/op=stat-2,256,0%,256,0%,~,p=1.000 n=6,2296,0%,+796.88%,p=0.002 n=6
+`
+
+func TestOverheadWithBenchstat(t *testing.T) {
+	t.Parallel()
+	stat, err := ParseBenchstatCSV(strings.NewReader(sampleBenchstatCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]StatCell{"none": {CI: "9%"}, "rasp": {CI: "4%", P: "p=0.002 n=6"}, "libddwaf": {CI: "3%", P: "p=0.002 n=6"}}
+	got := stat["FS/op=stat"]
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %+v, want %+v", k, got[k], v)
+		}
+	}
+	res, err := ParseBench(strings.NewReader(sampleBench))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	OverheadTable(&b, Overhead(res, stat))
+	if line := "| fs | os.Stat, warm file | 1100 ns ±9% | 1210 ns ±4% | 1.10× (p=0.002) | +0 | 12.1 µs ±3% | 11× (p=0.002) |"; !strings.Contains(b.String(), line) {
+		t.Errorf("table lacks\n%s\ngot\n%s", line, b.String())
 	}
 }

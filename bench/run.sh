@@ -4,7 +4,7 @@
 # unguarded calls in the same run, compared with benchstat -col /guard),
 # then the detection comparison with libddwaf on the shared corpora.
 #
-#   ./run.sh                     # about 6 minutes on 2 idle cores
+#   ./run.sh                     # about 2 minutes on 2 idle cores, 4 to 9 under load
 #   COUNT=10 BENCHTIME=1s ./run.sh
 #   RASP_CORPORA=/path/to/corpora SAMPLE=0 ./run.sh   # every payload
 #
@@ -39,9 +39,10 @@ fi
 	echo
 	"$BENCHSTAT" -filter '.name:Check' -col /guard out/bench.txt
 } >out/benchstat.txt
+"$BENCHSTAT" -format csv -filter '-.name:Check' -col /guard out/bench.txt >out/benchstat.csv 2>/dev/null
 if [ -f out/bench.old.txt ]; then
 	"$BENCHSTAT" out/bench.old.txt out/bench.txt >out/regression.txt || true
 fi
 echo "bench: comparing rasp and libddwaf on the corpora"
-go run ./cmd/benchreport -bench out/bench.txt -benchstat out/benchstat.txt -sample "$SAMPLE" -reps "$REPS" \
+go run ./cmd/benchreport -bench out/bench.txt -benchstat out/benchstat.txt -benchstat-csv out/benchstat.csv -sample "$SAMPLE" -reps "$REPS" \
 	-readme README.md -svg overhead.svg -disagreements disagreements.tsv

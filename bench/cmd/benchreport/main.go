@@ -26,6 +26,7 @@ func main() {
 		corpora   = flag.String("corpora", "", "shared corpora directory (default: $RASP_CORPORA, ../../shared/corpora)")
 		benchOut  = flag.String("bench", "", "go test -bench output to read (optional)")
 		statOut   = flag.String("benchstat", "", "benchstat -col /guard output to include (optional)")
+		statCSV   = flag.String("benchstat-csv", "", "benchstat -format csv -col /guard output, for the ± and p-values of the overhead table (optional)")
 		sample    = flag.Int("sample", 2000, "payloads kept per payload list (0: all)")
 		reps      = flag.Int("reps", 20, "repetitions per timed check")
 		readme    = flag.String("readme", "README.md", "README whose results section is rewritten")
@@ -89,7 +90,19 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		rows := bench.Overhead(res)
+		var stat map[string]map[string]bench.StatCell
+		if *statCSV != "" {
+			f, err := os.Open(*statCSV)
+			if err != nil {
+				log.Fatal(err)
+			}
+			stat, err = bench.ParseBenchstatCSV(f)
+			f.Close()
+			if err != nil {
+				log.Fatal(err)
+			}
+		}
+		rows := bench.Overhead(res, stat)
 		var chart bytes.Buffer
 		if err := bench.WriteOverheadSVG(&chart, "Overhead per guarded call: rasp vs libddwaf", rows); err != nil {
 			log.Fatal(err)
@@ -98,7 +111,8 @@ func main() {
 			log.Fatal(err)
 		}
 		w("\n### Overhead of a guarded call\n\n![overhead ratio per sink](%s)\n\n", *svg)
-		w("Medians of `go test -bench` samples (ns/op), guarded and unguarded in the same run. " +
+		w("Medians of `go test -bench` samples (ns/op) with benchstat's 95%% interval, guarded and unguarded in the same run; " +
+			"ratios are guarded/unguarded with benchstat's p-value (Mann-Whitney U). " +
 			"The libddwaf column runs its RASP check on an open request context, then the same unguarded call; " +
 			"its middleware row builds a WAF context per request and runs the request addresses, as a tracer does.\n\n")
 		bench.OverheadTable(&sec, rows)

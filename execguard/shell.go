@@ -123,6 +123,8 @@ type assign struct {
 type parsed struct {
 	regions []region
 	calls   []call
+	// words are the literal argument words (see [litWord]), sorted.
+	words []litWord
 }
 
 // Parser variants: POSIX, Bash, and Bash recovering from missing tokens
@@ -309,7 +311,7 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 		}
 		usable++
 		p := collect(f, script)
-		if h, ok := checkRegions(script, p.regions, inputs, zsh); ok {
+		if h, ok := checkRegions(script, p.regions, p.words, inputs, zsh); ok {
 			return h, true, nil
 		}
 		for i := range p.calls {
@@ -349,7 +351,7 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 		// harmless in a broken script leaves the check incomplete.
 		if f, perr := parse(script, variantRecover); perr == nil {
 			p := collect(f, script)
-			if h, ok := checkRegions(script, p.regions, inputs, zsh); ok {
+			if h, ok := checkRegions(script, p.regions, nil, inputs, zsh); ok {
 				return h, true, nil
 			}
 		}
@@ -398,7 +400,12 @@ func firstOccurrence(s string, inputs []taint.Input) (taint.Input, int, int) {
 
 // checkRegions checks every occurrence of every input against the literal
 // regions of one parse.
-func checkRegions(script string, regions []region, inputs []taint.Input, zsh bool) (hit, bool) {
+//
+// An occurrence that crosses quoting bytes is still harmless when it lies
+// inside one literal argument word and changes only its value (see
+// [litWord.forgiven]); zsh scripts get no such allowance, since zsh
+// expands more in unquoted text than the literal-word test models.
+func checkRegions(script string, regions []region, words []litWord, inputs []taint.Input, zsh bool) (hit, bool) {
 	for _, in := range inputs {
 		v := in.Value
 		if !checkable(v) {
@@ -412,13 +419,28 @@ func checkRegions(script string, regions []region, inputs []taint.Input, zsh boo
 			}
 			s := off + i
 			e := s + len(v)
-			if reason := regionVerdict(script, regions, s, e, v, cls, zsh); reason != "" {
+			if reason := regionVerdict(script, regions, s, e, v, cls, zsh); reason != "" && (zsh || !inLiteralWord(words, s, e, v)) {
 				return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: e, rule: "shell", reason: reason}, true
 			}
 			off = s + 1
 		}
 	}
 	return hit{}, false
+}
+
+// inLiteralWord reports whether the occurrence [s,e) of v lies inside one
+// literal argument word and changes only its value.
+func inLiteralWord(words []litWord, s, e int, v string) bool {
+	i, _ := slices.BinarySearchFunc(words, s, func(w litWord, s int) int {
+		if w.end <= s {
+			return -1
+		}
+		if w.start > s {
+			return 1
+		}
+		return 0
+	})
+	return i < len(words) && words[i].forgiven(s, e, v)
 }
 
 // charClass bits: which metacharacters a value holds.
@@ -660,7 +682,7 @@ func collect(f *syntax.File, src string) parsed {
 			s := int(n.Hash.Offset()) + 1
 			p.regions = append(p.regions, region{start: s, end: s + len(n.Text), ctx: ctxComment, wordStart: -1})
 		case *syntax.CallExpr:
-			p.calls = append(p.calls, callOf(n, src))
+			p.calls = append(p.calls, callOf(n, src, &p.words))
 		case *syntax.DeclClause: // export NAME=value, declare, local...
 			c := call{}
 			for _, a := range n.Args {
@@ -675,6 +697,7 @@ func collect(f *syntax.File, src string) parsed {
 		return true
 	})
 	slices.SortFunc(p.regions, func(a, b region) int { return a.start - b.start })
+	slices.SortFunc(p.words, func(a, b litWord) int { return a.start - b.start })
 	return p
 }
 
@@ -748,11 +771,25 @@ func quotedDelim(w *syntax.Word) bool {
 	return false
 }
 
-// callOf extracts the verbatim literal words of a simple command.
-func callOf(c *syntax.CallExpr, src string) call {
+// callOf extracts the literal words of a simple command: the value and
+// offset of each word whose value is verbatim source text, the value alone
+// (offset -1) of other literal words ("it"\'s is it's), and "" with -1
+// for words with expansions. The literal argument words, not the command
+// name, are appended to words.
+func callOf(c *syntax.CallExpr, src string, words *[]litWord) call {
 	out := call{args: make([]string, len(c.Args)), offs: make([]int, len(c.Args))}
 	for i, w := range c.Args {
 		out.args[i], out.offs[i] = verbatim(w, src)
+		lw, ok := literalWord(w, src)
+		if !ok {
+			continue
+		}
+		if out.offs[i] < 0 {
+			out.args[i] = lw.value
+		}
+		if i > 0 {
+			*words = append(*words, lw)
+		}
 	}
 	for _, a := range c.Assigns {
 		if a.Name == nil {

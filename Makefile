@@ -8,7 +8,7 @@ CORPORA ?= $(CURDIR)/../shared/corpora
 FUZZTIME ?= 10s
 export PATH := $(TOOLS):$(PATH)
 
-.PHONY: all demo test lint fmt-check vet staticcheck gotest tools bench fuzz eval services-start services-stop
+.PHONY: all demo test lint raspvet fmt-check vet staticcheck gotest tools bench fuzz eval services-start services-stop
 
 all: test
 
@@ -26,7 +26,13 @@ gotest:
 		(cd $$m && go test -race -timeout 20m ./...); \
 	done
 
-lint: fmt-check vet staticcheck
+lint: fmt-check vet staticcheck raspvet
+
+## raspvet: the repo's own analyzer; non-test code outside the guard packages must run clean
+raspvet:
+	go build -o $(TOOLS)/raspvet ./cmd/raspvet
+	$(TOOLS)/raspvet -test=false ./...
+	cd examples && go vet -vettool=$(TOOLS)/raspvet ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '/testdata/')); \

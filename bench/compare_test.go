@@ -93,12 +93,7 @@ func TestPeerAgreesWithItsOwnTests(t *testing.T) {
 // shortfalls are the targets not met as last measured on this sample, by
 // "sink/bucket", with the reason. The test logs them instead of failing, and
 // says so when one is met again, so the list can shrink.
-var shortfalls = map[string]string{
-	// A benign value with a quote, single-quoted by the '\'' idiom, shows up
-	// verbatim across the closing and reopening quotes the escaping added.
-	"shell/quoted": "false positives on single-quoted values holding a quote",
-	"shell/all":    "false positives on single-quoted values holding a quote",
-}
+var shortfalls = map[string]string{}
 
 // TestTargetsOnSyntaxLabelledCases runs both sides on a sample of the
 // placements and asserts the targets, per sink and bucket: rasp

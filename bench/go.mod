@@ -8,7 +8,6 @@ require (
 	github.com/DataDog/go-libddwaf/v4 v4.10.0
 	github.com/gorasp/rasp v0.0.0-00010101000000-000000000000
 	github.com/mattn/go-sqlite3 v1.14.53
-	github.com/ngrok/sqlmw v0.0.0-20220520173518-97c9c04efc79
 	github.com/rs/zerolog v1.35.1
 )
 
@@ -17,6 +16,7 @@ require (
 	github.com/ebitengine/purego v0.8.3 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
+	github.com/ngrok/sqlmw v0.0.0-20220520173518-97c9c04efc79 // indirect
 	github.com/pingcap/errors v0.11.5-0.20250523034308-74f78ae071ee // indirect
 	github.com/pingcap/failpoint v0.0.0-20240528011301-b51a646c7c86 // indirect
 	github.com/pingcap/log v1.1.0 // indirect

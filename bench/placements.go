@@ -298,6 +298,10 @@ func shellWord(p Payload) (Case, bool) {
 	}
 	var want bool
 	switch {
+	case strings.ContainsAny(v, `'"\`):
+		// Quotes and backslashes re-quote the operators that follow them;
+		// whether the command changes is not decidable from the bytes.
+		return Case{}, false
 	case strings.ContainsAny(v, ";&|<>()$`\n"):
 		want = true
 	case strings.IndexFunc(v, func(r rune) bool { return !isPlainShellRune(r) }) < 0 && v[0] != '-':

@@ -80,30 +80,39 @@ type inlineSpec struct {
 	// module is the short option naming a module to run in place of a
 	// script (python -m); it ends the options like a script operand.
 	module byte
+	// flags are the short options that take no value. When the rest of a
+	// group after an inline option is made only of them (fish -ci CODE),
+	// both that rest and the next element are checked as code: getopt
+	// reads the rest as the option's value, while users (and some
+	// versions) mean more options followed by the code.
+	flags string
 }
 
 // interpreters maps a program name to the way it takes inline code.
 var interpreters = map[string]inlineSpec{
-	"python":     {inline: "c", withArg: "WXQ", module: 'm'},
-	"pypy":       {inline: "c", withArg: "WXQ", module: 'm'},
-	"perl":       {inline: "eE", withArg: "IMmxCdD"},
-	"ruby":       {inline: "e", withArg: "IrCEFKTW"},
-	"irb":        {inline: "", withArg: "Ir"},
-	"node":       {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
-	"nodejs":     {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
-	"bun":        {inline: "ep", long: []string{"--eval", "--print"}},
-	"deno":       {long: []string{"eval"}},
-	"php":        {inline: "rBRE", withArg: "dcfz"},
-	"lua":        {inline: "e", withArg: "l"},
-	"luajit":     {inline: "e", withArg: "lj"},
-	"rscript":    {inline: "e"},
-	"osascript":  {inline: "e"},
-	"tclsh":      {},
-	"awk":        {inline: "", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
-	"gawk":       {inline: "e", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
-	"mawk":       {withArg: "Fvf", first: true},
-	"nawk":       {withArg: "Fvf", first: true},
-	"fish":       {inline: "c", long: []string{"--command"}, longArg: []string{"--init-command"}},
+	"python":    {inline: "c", withArg: "WXQ", module: 'm'},
+	"pypy":      {inline: "c", withArg: "WXQ", module: 'm'},
+	"perl":      {inline: "eE", withArg: "IMmxCdD"},
+	"ruby":      {inline: "e", withArg: "IrCEFKTW"},
+	"irb":       {inline: "", withArg: "Ir"},
+	"node":      {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
+	"nodejs":    {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
+	"bun":       {inline: "ep", long: []string{"--eval", "--print"}},
+	"deno":      {long: []string{"eval"}},
+	"php":       {inline: "rBRE", withArg: "dcfz"},
+	"lua":       {inline: "e", withArg: "l"},
+	"luajit":    {inline: "e", withArg: "lj"},
+	"rscript":   {inline: "e"},
+	"osascript": {inline: "e"},
+	"tclsh":     {},
+	"awk":       {inline: "", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
+	"gawk":      {inline: "e", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
+	"mawk":      {withArg: "Fvf", first: true},
+	"nawk":      {withArg: "Fvf", first: true},
+	// fish(1): -c and -C (--init-command) take code; its quoting differs
+	// from sh's ("\'" inside '...'), so fish code gets the inline-code
+	// rule, not the shell rules.
+	"fish":       {inline: "cC", withArg: "pdfDo", flags: "hPilNnv", long: []string{"--command", "--init-command"}, longArg: []string{"--profile", "--profile-startup", "--debug", "--debug-output", "--features", "--debug-stack-frames"}},
 	"pwsh":       {long: []string{"-command", "-c", "-commandwithargs", "-cwa", "-encodedcommand", "-e", "-ec"}, longArg: []string{"-file", "-f", "-executionpolicy", "-ex", "-configurationname"}, rest: true, fold: true},
 	"powershell": {long: []string{"-command", "-c", "-commandwithargs", "-cwa", "-encodedcommand", "-e", "-ec"}, longArg: []string{"-file", "-f", "-executionpolicy", "-ex", "-configurationname"}, rest: true, fold: true},
 	"cmd":        {long: []string{"/c", "/k", "/r"}, rest: true, fold: true},
@@ -661,6 +670,12 @@ func (c *argvCheck) interpreter(argv []string, i int, spec inlineSpec) (hit, boo
 						if h, ok := inlineHit(argv, j, k+1, inputs, reason); ok {
 							return h, true
 						}
+						if spec.flags != "" && onlyOf(a[k+1:], spec.flags) && j+1 < len(argv) {
+							if h, ok := inlineHit(argv, j+1, 0, inputs, reason); ok {
+								return h, true
+							}
+							j++
+						}
 					} else if j+1 < len(argv) {
 						if h, ok := inlineHit(argv, j+1, 0, inputs, reason); ok {
 							return h, true
@@ -706,6 +721,16 @@ func (c *argvCheck) interpreter(argv []string, i int, spec inlineSpec) (hit, boo
 		return c.checkOptions(argv, j+1, len(argv))
 	}
 	return c.scriptOperand(argv, j, 0, "input names the script an interpreter runs")
+}
+
+// onlyOf reports whether every byte of s is in set.
+func onlyOf(s, set string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // scriptOperand applies the script-file rule to argv[j][from:], the script

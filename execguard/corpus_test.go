@@ -223,46 +223,50 @@ var payloadTemplates = []struct {
 // staysLiteral is the reference label of a placement, computed from the
 // parse and independent of the rules under test: the script must still be
 // the one command "ping -c 1 WORD" in the POSIX and the Bash variant, WORD
-// made only of literal and quoted text whose value is the payload, with no
-// unquoted glob, brace or tilde character.
-func staysLiteral(script, payload string) bool {
+// made only of literal and quoted text, one field after expansion, with no
+// unquoted glob, brace or tilde character. same reports that WORD's value
+// is the payload; when it is not (';id;' unquoted gives ping the one
+// argument ;id;), the payload re-quoted or escaped its own text without
+// changing the command, and the placement is counted apart.
+func staysLiteral(script, payload string) (literal, same bool) {
 	for _, v := range []syntax.LangVariant{syntax.LangPOSIX, syntax.LangBash} {
 		f, err := syntax.NewParser(syntax.Variant(v)).Parse(strings.NewReader(script), "")
 		if err != nil || len(f.Stmts) != 1 || len(f.Last) != 0 {
-			return false
+			return false, false
 		}
 		st := f.Stmts[0]
 		call, ok := st.Cmd.(*syntax.CallExpr)
 		if !ok || st.Background || st.Negated || len(st.Redirs) != 0 || len(call.Assigns) != 0 || len(call.Args) != 4 {
-			return false
+			return false, false
 		}
 		w := call.Args[3]
 		for _, part := range w.Parts {
 			switch part := part.(type) {
 			case *syntax.Lit:
 				if strings.ContainsAny(part.Value, "*?[]{}~") {
-					return false
+					return false, false
 				}
 			case *syntax.SglQuoted:
 				if part.Dollar {
-					return false
+					return false, false
 				}
 			case *syntax.DblQuoted:
 				for _, dp := range part.Parts {
 					if _, ok := dp.(*syntax.Lit); !ok {
-						return false
+						return false, false
 					}
 				}
 			default:
-				return false
+				return false, false
 			}
 		}
 		fields, err := expand.Fields(nil, w)
-		if err != nil || len(fields) != 1 || fields[0] != payload {
-			return false
+		if err != nil || len(fields) != 1 {
+			return false, false
 		}
+		same = fields[0] == payload
 	}
-	return true
+	return true, same
 }
 
 // TestCorpusCmdiPayloads places every command-injection payload into
@@ -283,9 +287,12 @@ func TestCorpusCmdiPayloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	rates := map[string]*rate{}
+	requoted := map[string]*[2]int{} // flagged, cleared
 	for _, tpl := range payloadTemplates {
 		r := &rate{}
 		rates[tpl.name] = r
+		rq := &[2]int{}
+		requoted[tpl.name] = rq
 		for _, row := range doc.Payloads {
 			p := row.Payload
 			if !checkable(p) {
@@ -299,8 +306,17 @@ func TestCorpusCmdiPayloads(t *testing.T) {
 				_, got = CheckArgv(argv, in)
 			} else {
 				s := tpl.script(p)
-				label = !staysLiteral(s, p)
+				literal, same := staysLiteral(s, p)
+				label = !literal
 				_, got = CheckShell(s, in)
+				if literal && !same {
+					if got {
+						rq[0]++
+					} else {
+						rq[1]++
+					}
+					continue
+				}
 			}
 			switch {
 			case label && got:
@@ -323,12 +339,17 @@ func TestCorpusCmdiPayloads(t *testing.T) {
 	// Measured when the rules were written. The one double-quoted false
 	// positive is "$;/usr/bin/id": a lone "$" is literal there, but the
 	// rules refuse any unescaped "$" an input adds inside double quotes.
+	// Re-quoted placements are only reported: the rules clear those whose
+	// quotes pair up around the payload's own text (see litWord.forgiven)
+	// and flag those that escape with a backslash ("\n" unquoted).
 	measured := map[string]struct{ minTP, maxFP int }{
-		"unquoted": {487, 0}, "single-quoted": {116, 0}, "double-quoted": {147, 1}, "argv": {0, 0},
+		"unquoted": {468, 0}, "single-quoted": {86, 0}, "double-quoted": {112, 1}, "argv": {0, 0},
 	}
 	for _, tpl := range payloadTemplates {
 		r := rates[tpl.name]
-		t.Logf("cmdi payloads %-14s TPR %3d/%3d = %.3f  FPR %3d/%3d = %.3f", tpl.name, r.tp, r.tp+r.fn, r.tpr(), r.fp, r.fp+r.tn, r.fpr())
+		rq := requoted[tpl.name]
+		t.Logf("cmdi payloads %-14s TPR %3d/%3d = %.3f  FPR %3d/%3d = %.3f  re-quoted %d flagged, %d cleared",
+			tpl.name, r.tp, r.tp+r.fn, r.tpr(), r.fp, r.fp+r.tn, r.fpr(), rq[0], rq[1])
 		if m := measured[tpl.name]; r.tp < m.minTP || r.fp > m.maxFP || r.fn > 0 {
 			t.Errorf("%s: rates regressed below the measured TP %d, FP %d, FN 0", tpl.name, m.minTP, m.maxFP)
 		}

@@ -35,6 +35,24 @@
 //     variable or function name) are syntax. A script that parses only
 //     when the input is replaced by letters was broken by the input. For
 //     zsh the unquoted rules also refuse "#", "^" and a leading "=".
+//   - Literal words. An occurrence that crosses quotes is still harmless
+//     when, in both variants, it lies inside one argument word (not the
+//     command name) whose parts are all literal after quote removal
+//     ('...', "..." with literal text only, and unquoted text with no glob,
+//     brace, "~", "$", backquote or control byte unless escaped), and
+//     either (a) the word's value holds the input as text whose source is
+//     the occurrence give or take quoting bytes, as the single-quote
+//     escaping idiom writes it: the input ' || whoami quoted by
+//     syntax.Quote or a shell-quote library shows up across the quotes
+//     the escaping added; or (b) every quote inside the occurrence quotes
+//     text of the occurrence and it holds no escaping backslash (the input
+//     x'"y"' placed in single quotes), and the command is an ordinary
+//     program, since the value no longer holds the input and a shell,
+//     eval or interpreter would run it unseen. In both, the text checked
+//     must begin and end in the same quoting, so an input quote that takes
+//     in hard-coded text (a quote swallowing a hard-coded "; rm x") is a
+//     finding. The word's value, not its source, is what the argv rules
+//     then apply to (sh -c, eval, interpreters).
 //   - Executable ([rasp.KindCommandInjection]). The program of argv, or of a
 //     command in a script, is covered whole (up to surrounding blanks) by an
 //     input that holds a "/" (/tmp/evil, ../bin/x), or that equals the
@@ -58,8 +76,13 @@
 //     environment are skipped.
 //   - Interpreter code. An input in the inline code of an interpreter
 //     (python -c, perl -e, node -e/--eval/-p, ruby -e, php -r, lua -e,
-//     awk's program, fish -c, pwsh -Command, cmd /c, env -S) unless it is a
-//     plain word of letters, digits and "._-/".
+//     awk's program, fish -c/-C, pwsh -Command, cmd /c, env -S) unless it
+//     is a plain word of letters, digits and "._-/". fish is a shell, but
+//     its quoting differs from sh's (a backslash escapes "'" inside '...')
+//     and the sh rules would clear inputs that end a fish string, so fish
+//     code gets this rule: any input in it that is not a plain word is
+//     injection. With fish -ci CODE both "i" and CODE are checked as code,
+//     since getopt reads the rest of a group as -c's value.
 //
 // Metacharacters in an argv element when no shell is involved are inert and
 // are not flagged: ["ls", "semi;colon.txt"] is harmless.
@@ -72,12 +95,16 @@
 // chrt, ionice, taskset, time, command, exec, builtin, nsenter, chroot,
 // flock, unshare, strace, and busybox APPLET. Shells (sh, bash, dash, ash,
 // ksh, mksh, rksh, zsh, yash, posh, busybox sh) read options until the
-// first operand or "--": single-letter groups with "-" or "+" ("-c",
-// "-ec", "-lc", "-xc", "+x"), where each "o" or "O" takes the next element
-// ("-o pipefail", "-co errexit"), and long options ("--posix", with
-// "--rcfile" and "--init-file" taking one). With "c" anywhere in those
-// options the first operand is the script and later elements are $0, $1,
-// ...; without it the first operand names a script file. eval, trap,
+// first operand or "--", as the POSIX synopsis has it (sh -c
+// [-abCefhimnuvx] [-o option]... [+abCefhimnuvx] [+o option]...
+// command_string [command_name [argument...]]): single-letter groups with
+// "-" or "+" ("-c", "-ec", "-lc", "-xc", "+x"), in any order around "c"
+// ("bash -c +x SCRIPT", "ksh +x -c SCRIPT"), where each "o" or "O" takes
+// the next element ("-o pipefail", "+o nounset", "-co errexit"), and long
+// options ("--posix", with "--rcfile" and "--init-file" taking one). With
+// "c" anywhere in those options the first operand is the script and later
+// elements are $0, $1, ...; without it the first operand names a script
+// file. eval, trap,
 // source and "." apply the same rules to their arguments; su -c and
 // runuser -c (or --command) take a script, and ssh runs the elements after
 // its options and destination, joined by spaces, as a remote script. Interpreters
@@ -94,6 +121,9 @@
 //   - Windows paths: "\" and drive letters are not separators here.
 //   - [Command] has no context and is never checked; it counts a blind
 //     spot.
+//   - Programs that run an argument as code without being modelled here
+//     (git -c core.pager=..., docker exec C sh -c ...) get the literal-word
+//     allowance of ordinary programs; zsh scripts get none.
 //   - Data that a script turns into code at run time: "echo INPUT | sh",
 //     "xargs rm", a value stored in a variable and evaluated later.
 //   - Scripts over [MaxScriptLen] or [MaxNesting] are not parsed: with an

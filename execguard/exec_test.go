@@ -76,6 +76,9 @@ func TestBenignSameOutput(t *testing.T) {
 		{"bash dquoted unicode", "héllo wörld ✓", []string{"bash", "-c", `echo "héllo wörld ✓"`}},
 		{"sh single quote inside dquotes", "it's fine", []string{"sh", "-c", `echo "it's fine"`}},
 		{"sh dquotes inside squotes", `say "hi"`, []string{"sh", "-c", `echo 'say "hi"'`}},
+		{"sh quote escaped by the idiom", "' || touch PWNED", []string{"sh", "-c", `echo ''\'' || touch PWNED'`}},
+		{"bash quote escaped inside text", "'; touch PWNED; '", []string{"bash", "-c", `echo 'say '\''; touch PWNED; '\'' now'`}},
+		{"sh input re-quotes its own text", `x'"y z"'`, []string{"sh", "-c", `echo 'x'"y z"''`}},
 		{"argv semicolon", "semi;colon.txt", []string{"ls", "-1", "semi;colon.txt"}},
 		{"argv subst is inert", "$(touch PWNED)", []string{"echo", "$(touch PWNED)"}},
 		{"dash placeholder", "-", []string{"ls", "-la", "-d", "."}},
@@ -131,6 +134,10 @@ func attacks() []attack {
 			argv: func(string) []string { return []string{"sh", "-c", "echo 'a'; touch MARKER; echo ''"} }},
 		{name: "sh newline", needs: []string{"sh"}, input: "x\ntouch MARKER", kind: rasp.KindShellInjection,
 			argv: func(string) []string { return []string{"sh", "-c", "ls x\ntouch MARKER"} }},
+		{name: "bash -c +x option", needs: []string{"bash"}, input: "x; touch MARKER", kind: rasp.KindShellInjection,
+			argv: func(string) []string { return []string{"bash", "-c", "+x", "ls x; touch MARKER"} }},
+		{name: "sh -c re-quoted into nested sh", needs: []string{"sh"}, input: `'"x; touch MARKER"'`, kind: rasp.KindShellInjection,
+			argv: func(string) []string { return []string{"sh", "-c", `sh -c 'ls '"x; touch MARKER"''`} }},
 		{name: "env sh -c wrapper", needs: []string{"env", "sh"}, input: "x|touch MARKER", kind: rasp.KindShellInjection,
 			argv: func(string) []string {
 				return []string{"env", "-i", "PATH=/usr/bin:/bin", "sh", "-ec", "echo x|touch MARKER"}

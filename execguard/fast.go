@@ -108,7 +108,9 @@ func scanSimple(s string, info []uint8) bool {
 			case '\\', '`':
 				return false
 			case '$':
-				if i+1 < len(s) && (s[i+1] == '(' || s[i+1] == '{') {
+				// A byte of invalid UTF-8 after "$" is read as a name
+				// byte by the parser (see validUTF8): not modelled here.
+				if i+1 < len(s) && (s[i+1] == '(' || s[i+1] == '{' || s[i+1] >= 0x80) {
 					return false
 				}
 			}
@@ -164,7 +166,7 @@ func scanSimple(s string, info []uint8) bool {
 					return false
 				}
 			case '$':
-				if i+1 < len(s) && strings.IndexByte("({'\"", s[i+1]) >= 0 {
+				if i+1 < len(s) && (strings.IndexByte("({'\"", s[i+1]) >= 0 || s[i+1] >= 0x80) {
 					return false
 				}
 			}

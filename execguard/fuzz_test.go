@@ -63,13 +63,38 @@ func FuzzCheckShell(f *testing.F) {
 		}
 		// Single-quoted, an input without "'" never changes the syntax
 		// (where it occurs only there, not also by chance in the
-		// hard-coded text).
+		// hard-coded text), unless the script is over the parse limits,
+		// which count nesting without regard to quoting.
 		quoted := "echo '" + input + "' done"
 		once := strings.Index(quoted, input) == strings.LastIndex(quoted, input)
-		if fd, ok := CheckShell(quoted, in); ok && once && !strings.Contains(input, "'") && checkable(input) {
+		if fd, ok := CheckShell(quoted, in); ok && once && !strings.Contains(input, "'") && checkable(input) && !overLimits(quoted) {
 			t.Fatalf("single-quoted input flagged in %q: %s", quoted, fd.Reason)
 		}
+		// Written with the escaping idiom (each "'" as '\''), any input is
+		// one literal argument and never a finding.
+		// (Where the input also occurs across the hard-coded blanks around
+		// the word, that occurrence is syntax.)
+		idiom := "echo '" + strings.ReplaceAll(input, "'", `'\''`) + "' done"
+		if fd, ok := CheckShell(idiom, in); ok && checkable(input) && !strings.ContainsRune(input, 0) && !overLimits(idiom) &&
+			withinWord(idiom, input, len("echo "), len(idiom)-len(" done")) {
+			t.Fatalf("input quoted with the idiom flagged in %q: %s", idiom, fd.Reason)
+		}
 	})
+}
+
+// withinWord reports whether every occurrence of v in s lies in [from,to).
+func withinWord(s, v string, from, to int) bool {
+	for off := 0; off <= len(s)-len(v); {
+		i := strings.Index(s[off:], v)
+		if i < 0 {
+			return true
+		}
+		if off+i < from || off+i+len(v) > to {
+			return false
+		}
+		off += i + 1
+	}
+	return true
 }
 
 func FuzzCheckArgv(f *testing.F) {

@@ -11,7 +11,7 @@ import (
 // text: all its parts are literal after quote removal. Such a word stays
 // one argument whatever quotes and escapes it is written with, so an input
 // that lies inside it can have changed only that argument's value (see
-// [forgiven] for what else must hold).
+// [litWord.forgiven] for what else must hold).
 type litWord struct {
 	start, end int    // source span of the word
 	value      string // the word's value after quote removal
@@ -22,6 +22,10 @@ type litWord struct {
 	delims []delim
 	// quotes are the word's quoted parts, in order.
 	quotes []quotePart
+	// data reports that the command is an ordinary program, not a shell
+	// keyword, builtin, wrapper, shell or interpreter that may run the
+	// word as code.
+	data bool
 }
 
 // quotePart is a quoted part of a literal word: its delimiters' offsets
@@ -29,6 +33,35 @@ type litWord struct {
 type quotePart struct {
 	l, r int
 	q    byte
+}
+
+// argWord is an argument word of a simple command whose parts are all
+// quotes or literals, kept for [litWord] analysis on demand.
+type argWord struct {
+	start, end int
+	w          *syntax.Word
+	prog       string // the command's name, "" when not literal
+}
+
+// literalParts reports whether w is made only of literal, single-quoted
+// and double-quoted literal parts, without allocating: a cheap filter
+// before [literalWord]. Such words hold no other word, so their spans
+// never nest.
+func literalParts(w *syntax.Word) bool {
+	for _, part := range w.Parts {
+		switch p := part.(type) {
+		case *syntax.Lit, *syntax.SglQuoted:
+		case *syntax.DblQuoted:
+			for _, in := range p.Parts {
+				if _, ok := in.(*syntax.Lit); !ok {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return len(w.Parts) > 0
 }
 
 // delim is one quoting byte of a literal word and the content it quotes:
@@ -43,8 +76,8 @@ type delim struct {
 // literalWord returns the word's literal form when every part of w is
 // literal after quote removal: '...' (not $'...'), "..." holding only
 // literal text (not $"..."), and unquoted text with no glob ("*", "?",
-// "["), brace, "~", "$" or backquote unless escaped, and no escaped
-// newline. Anything else (an expansion, a substitution, an extended glob)
+// "["), brace, "~", "$", backquote or control byte unless escaped, and no
+// escaped newline. Anything else (an expansion, a substitution, an extended glob)
 // returns false.
 func literalWord(w *syntax.Word, src string) (litWord, bool) {
 	if w == nil || len(w.Parts) == 0 {
@@ -121,7 +154,8 @@ func literalWord(w *syntax.Word, src string) (litWord, bool) {
 					lw.delims = append(lw.delims, delim{j, j + 1, j + 2, true})
 					j++
 					add(j)
-				case strings.IndexByte("*?[]{}~$`'\" \t\n;&|<>()", b) >= 0:
+				case b < 0x20 || b == 0x7f || strings.IndexByte("*?[]{}~$`'\" ;&|<>()", b) >= 0:
+					// Control bytes: some shells split on \r, \f or \v.
 					return litWord{}, false
 				default:
 					add(j)
@@ -145,7 +179,10 @@ func literalWord(w *syntax.Word, src string) (litWord, bool) {
 //     quotes text inside it (the input x'"y"' placed in single quotes),
 //     and it holds no escaping backslash (a\ b from the input a\ b joins
 //     what the input's author wrote as two words). Hard-coded text keeps
-//     the quoting of the script's own delimiters.
+//     the quoting of the script's own delimiters. The word's value then
+//     differs from the input, so this holds only for arguments of an
+//     ordinary program (lw.data): a shell, eval or interpreter would run
+//     a value in which the argv rules no longer find the input.
 //   - The occurrence is the input as the shell sees it: the word's value
 //     holds v as bytes whose source lies inside the occurrence or whose
 //     source is separated from it only by quoting bytes. This is the
@@ -161,22 +198,20 @@ func literalWord(w *syntax.Word, src string) (litWord, bool) {
 // "; rm x; echo") fails that, since the swallowed text is neither part of
 // the occurrence nor of v in the value.
 func (lw *litWord) forgiven(s, e int, v string) bool {
-	if s < lw.start || e > lw.end {
+	if s < lw.start || e > lw.end || len(v) == 0 {
 		return false
 	}
-	if lw.selfQuoted(s, e) && lw.stateAt(s) == lw.stateAt(e) {
+	if lw.data && lw.selfQuoted(s, e) && lw.stateAt(s) == lw.stateAt(e) {
 		return true
 	}
-	for off := 0; off <= len(lw.value)-len(v); {
-		i := strings.Index(lw.value[off:], v)
-		if i < 0 {
-			return false
-		}
-		i += off
-		if lw.spans(i, i+len(v), s, e) {
+	// The value bytes of a match cover the content bytes of [s,e), so a
+	// match starts at most len(v) value bytes before the first value byte
+	// at or after s.
+	idx, _ := slices.BinarySearch(lw.srcOf, s)
+	for i := max(0, idx-len(v)); i <= idx && i+len(v) <= len(lw.value); i++ {
+		if lw.value[i:i+len(v)] == v && lw.spans(i, i+len(v), s, e) {
 			return true
 		}
-		off = i + 1
 	}
 	return false
 }
@@ -184,16 +219,20 @@ func (lw *litWord) forgiven(s, e int, v string) bool {
 // selfQuoted reports whether every quoting byte inside [s,e) is a quote
 // character that quotes text inside [s,e).
 func (lw *litWord) selfQuoted(s, e int) bool {
-	for _, d := range lw.delims {
-		if d.at < s || d.at >= e {
-			continue
-		}
-		if d.esc || d.cStart < s || d.cE > e {
+	k, _ := slices.BinarySearchFunc(lw.delims, s, func(d delim, s int) int { return d.at - s })
+	for ; k < len(lw.delims) && lw.delims[k].at < e; k++ {
+		if d := lw.delims[k]; d.esc || d.cStart < s || d.cE > e {
 			return false
 		}
 	}
 	return true
 }
+
+// maxSlack bounds the quoting bytes spans widens over on each side. The
+// escaping idiom needs three (quote, backslash, quote before an escaped
+// quote); the bound keeps a long run of quotes from costing its length
+// for each occurrence.
+const maxSlack = 8
 
 // spans reports whether value bytes [i,j) account for every content byte
 // of the source span [s,e): their source, widened over quoting bytes on
@@ -202,20 +241,20 @@ func (lw *litWord) selfQuoted(s, e int) bool {
 func (lw *litWord) spans(i, j, s, e int) bool {
 	lo, hi := lw.srcOf[i], lw.srcOf[j-1]+1
 	var left, right uint8 // quoting states seen at the candidate ends
-	for {
+	for n := 0; ; n++ {
 		if lo <= s {
 			left |= stateBit(lw.stateAt(lo))
 		}
-		if lo == lw.start || !lw.isDelim(lo-1) {
+		if n == maxSlack || lo == lw.start || !lw.isDelim(lo-1) {
 			break
 		}
 		lo--
 	}
-	for {
+	for n := 0; ; n++ {
 		if hi >= e {
 			right |= stateBit(lw.stateAt(hi))
 		}
-		if hi == lw.end || !lw.isDelim(hi) {
+		if n == maxSlack || hi == lw.end || !lw.isDelim(hi) {
 			break
 		}
 		hi++
@@ -236,10 +275,16 @@ func stateBit(q byte) uint8 {
 // stateAt returns the quoting in force just before the byte at off: the
 // quote character of the part that off is inside, or 0 when unquoted.
 func (lw *litWord) stateAt(off int) byte {
-	for _, q := range lw.quotes {
-		if q.l < off && off <= q.r {
-			return q.q
+	// The parts are in order and disjoint: find the last one opened
+	// before off.
+	k, _ := slices.BinarySearchFunc(lw.quotes, off, func(q quotePart, off int) int {
+		if q.l < off {
+			return -1
 		}
+		return 1
+	})
+	if k > 0 && off <= lw.quotes[k-1].r {
+		return lw.quotes[k-1].q
 	}
 	return 0
 }

@@ -112,6 +112,9 @@ type call struct {
 	offs []int // script offset of args[i]'s value, -1 when not verbatim
 	// assigns are the NAME=value prefixes of the command.
 	assigns []assign
+	// expr is the parsed command, for the literal-word analysis that
+	// [checkRegions] does on demand.
+	expr *syntax.CallExpr
 }
 
 type assign struct {
@@ -123,8 +126,6 @@ type assign struct {
 type parsed struct {
 	regions []region
 	calls   []call
-	// words are the literal argument words (see [litWord]), sorted.
-	words []litWord
 }
 
 // Parser variants: POSIX, Bash, and Bash recovering from missing tokens
@@ -311,7 +312,7 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 		}
 		usable++
 		p := collect(f, script)
-		if h, ok := checkRegions(script, p.regions, p.words, inputs, zsh); ok {
+		if h, ok := checkRegions(script, p.regions, p.calls, inputs, zsh); ok {
 			return h, true, nil
 		}
 		for i := range p.calls {
@@ -405,7 +406,8 @@ func firstOccurrence(s string, inputs []taint.Input) (taint.Input, int, int) {
 // inside one literal argument word and changes only its value (see
 // [litWord.forgiven]); zsh scripts get no such allowance, since zsh
 // expands more in unquoted text than the literal-word test models.
-func checkRegions(script string, regions []region, words []litWord, inputs []taint.Input, zsh bool) (hit, bool) {
+func checkRegions(script string, regions []region, calls []call, inputs []taint.Input, zsh bool) (hit, bool) {
+	lits := wordCache{calls: calls}
 	for _, in := range inputs {
 		v := in.Value
 		if !checkable(v) {
@@ -419,7 +421,7 @@ func checkRegions(script string, regions []region, words []litWord, inputs []tai
 			}
 			s := off + i
 			e := s + len(v)
-			if reason := regionVerdict(script, regions, s, e, v, cls, zsh); reason != "" && (zsh || !inLiteralWord(words, s, e, v)) {
+			if reason := regionVerdict(script, regions, s, e, v, cls, zsh); reason != "" && (zsh || !lits.forgiven(script, s, e, v)) {
 				return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: e, rule: "shell", reason: reason}, true
 			}
 			off = s + 1
@@ -428,10 +430,34 @@ func checkRegions(script string, regions []region, words []litWord, inputs []tai
 	return hit{}, false
 }
 
-// inLiteralWord reports whether the occurrence [s,e) of v lies inside one
+// wordCache holds the argument words of one parse, gathered and analysed
+// only when an occurrence fails the region rules (so that benign scripts
+// pay nothing), each word analysed once however many occurrences it holds.
+type wordCache struct {
+	calls []call
+	words []argWord // sorted; nil until first needed
+	lits  map[int]*litWord
+}
+
+// forgiven reports whether the occurrence [s,e) of v lies inside one
 // literal argument word and changes only its value.
-func inLiteralWord(words []litWord, s, e int, v string) bool {
-	i, _ := slices.BinarySearchFunc(words, s, func(w litWord, s int) int {
+func (c *wordCache) forgiven(script string, s, e int, v string) bool {
+	if c.lits == nil {
+		c.lits = map[int]*litWord{}
+		for _, cl := range c.calls {
+			if cl.expr == nil {
+				continue
+			}
+			for i, w := range cl.expr.Args {
+				if i > 0 && literalParts(w) {
+					c.words = append(c.words, argWord{start: int(w.Pos().Offset()), end: int(w.End().Offset()), w: w, prog: cl.args[0]})
+				}
+			}
+		}
+		slices.SortFunc(c.words, func(a, b argWord) int { return a.start - b.start })
+	}
+	words := c.words
+	i, _ := slices.BinarySearchFunc(words, s, func(w argWord, s int) int {
 		if w.end <= s {
 			return -1
 		}
@@ -440,7 +466,22 @@ func inLiteralWord(words []litWord, s, e int, v string) bool {
 		}
 		return 0
 	})
-	return i < len(words) && words[i].forgiven(s, e, v)
+	if i >= len(words) || s < words[i].start || e > words[i].end {
+		return false
+	}
+	lw, seen := c.lits[i]
+	if !seen {
+		if l, ok := literalWord(words[i].w, script); ok {
+			// A word re-quoted by an input reaches the program with a
+			// value that no longer holds the input verbatim, so the argv
+			// rules cannot follow it into code (sh -c, eval, python -c);
+			// that allowance is kept to programs that take data.
+			l.data = words[i].prog != "" && !specialWord(words[i].prog)
+			lw = &l
+		}
+		c.lits[i] = lw
+	}
+	return lw != nil && lw.forgiven(s, e, v)
 }
 
 // charClass bits: which metacharacters a value holds.
@@ -682,7 +723,7 @@ func collect(f *syntax.File, src string) parsed {
 			s := int(n.Hash.Offset()) + 1
 			p.regions = append(p.regions, region{start: s, end: s + len(n.Text), ctx: ctxComment, wordStart: -1})
 		case *syntax.CallExpr:
-			p.calls = append(p.calls, callOf(n, src, &p.words))
+			p.calls = append(p.calls, callOf(n, src))
 		case *syntax.DeclClause: // export NAME=value, declare, local...
 			c := call{}
 			for _, a := range n.Args {
@@ -697,7 +738,6 @@ func collect(f *syntax.File, src string) parsed {
 		return true
 	})
 	slices.SortFunc(p.regions, func(a, b region) int { return a.start - b.start })
-	slices.SortFunc(p.words, func(a, b litWord) int { return a.start - b.start })
 	return p
 }
 
@@ -774,21 +814,15 @@ func quotedDelim(w *syntax.Word) bool {
 // callOf extracts the literal words of a simple command: the value and
 // offset of each word whose value is verbatim source text, the value alone
 // (offset -1) of other literal words ("it"\'s is it's), and "" with -1
-// for words with expansions. The literal argument words, not the command
-// name, are appended to words.
-func callOf(c *syntax.CallExpr, src string, words *[]litWord) call {
-	out := call{args: make([]string, len(c.Args)), offs: make([]int, len(c.Args))}
+// for words with expansions.
+func callOf(c *syntax.CallExpr, src string) call {
+	out := call{args: make([]string, len(c.Args)), offs: make([]int, len(c.Args)), expr: c}
 	for i, w := range c.Args {
 		out.args[i], out.offs[i] = verbatim(w, src)
-		lw, ok := literalWord(w, src)
-		if !ok {
-			continue
-		}
 		if out.offs[i] < 0 {
-			out.args[i] = lw.value
-		}
-		if i > 0 {
-			*words = append(*words, lw)
+			if lw, ok := literalWord(w, src); ok {
+				out.args[i] = lw.value
+			}
 		}
 	}
 	for _, a := range c.Assigns {

@@ -184,12 +184,7 @@ func (r *Root) ReadFile(ctx context.Context, name string) ([]byte, error) {
 
 // WriteFile is [os.Root.WriteFile] with the check.
 func (r *Root) WriteFile(ctx context.Context, name string, data []byte, perm fs.FileMode) error {
-	reported, err := guard(ctx, "openat", r.root.Name(), name)
-	if err != nil {
-		return &fs.PathError{Op: "openat", Path: name, Err: err}
-	}
-	err = r.root.WriteFile(name, data, perm)
-	return pathErr("openat", name, r.escaped(ctx, "openat", reported, err, name))
+	return r.do(ctx, "openat", name, func() error { return r.root.WriteFile(name, data, perm) })
 }
 
 // ReadDir reads the named directory of the tree and returns its entries
@@ -238,22 +233,12 @@ func (r *Root) Lstat(ctx context.Context, name string) (fs.FileInfo, error) {
 
 // Remove is [os.Root.Remove] with the check.
 func (r *Root) Remove(ctx context.Context, name string) error {
-	reported, err := guard(ctx, "removeat", r.root.Name(), name)
-	if err != nil {
-		return &fs.PathError{Op: "removeat", Path: name, Err: err}
-	}
-	err = r.root.Remove(name)
-	return pathErr("removeat", name, r.escaped(ctx, "removeat", reported, err, name))
+	return r.do(ctx, "removeat", name, func() error { return r.root.Remove(name) })
 }
 
 // RemoveAll is [os.Root.RemoveAll] with the check.
 func (r *Root) RemoveAll(ctx context.Context, name string) error {
-	reported, err := guard(ctx, "RemoveAll", r.root.Name(), name)
-	if err != nil {
-		return &fs.PathError{Op: "RemoveAll", Path: name, Err: err}
-	}
-	err = r.root.RemoveAll(name)
-	return pathErr("RemoveAll", name, r.escaped(ctx, "RemoveAll", reported, err, name))
+	return r.do(ctx, "RemoveAll", name, func() error { return r.root.RemoveAll(name) })
 }
 
 // Rename is [os.Root.Rename] with the check on both names.
@@ -268,32 +253,17 @@ func (r *Root) Rename(ctx context.Context, oldname, newname string) error {
 
 // Mkdir is [os.Root.Mkdir] with the check.
 func (r *Root) Mkdir(ctx context.Context, name string, perm fs.FileMode) error {
-	reported, err := guard(ctx, "mkdirat", r.root.Name(), name)
-	if err != nil {
-		return &fs.PathError{Op: "mkdirat", Path: name, Err: err}
-	}
-	err = r.root.Mkdir(name, perm)
-	return pathErr("mkdirat", name, r.escaped(ctx, "mkdirat", reported, err, name))
+	return r.do(ctx, "mkdirat", name, func() error { return r.root.Mkdir(name, perm) })
 }
 
 // MkdirAll is [os.Root.MkdirAll] with the check.
 func (r *Root) MkdirAll(ctx context.Context, name string, perm fs.FileMode) error {
-	reported, err := guard(ctx, "mkdirat", r.root.Name(), name)
-	if err != nil {
-		return &fs.PathError{Op: "mkdirat", Path: name, Err: err}
-	}
-	err = r.root.MkdirAll(name, perm)
-	return pathErr("mkdirat", name, r.escaped(ctx, "mkdirat", reported, err, name))
+	return r.do(ctx, "mkdirat", name, func() error { return r.root.MkdirAll(name, perm) })
 }
 
 // Chmod is [os.Root.Chmod] with the check.
 func (r *Root) Chmod(ctx context.Context, name string, mode fs.FileMode) error {
-	reported, err := guard(ctx, "chmodat", r.root.Name(), name)
-	if err != nil {
-		return &fs.PathError{Op: "chmodat", Path: name, Err: err}
-	}
-	err = r.root.Chmod(name, mode)
-	return pathErr("chmodat", name, r.escaped(ctx, "chmodat", reported, err, name))
+	return r.do(ctx, "chmodat", name, func() error { return r.root.Chmod(name, mode) })
 }
 
 // Symlink is [os.Root.Symlink] with the check on both names. os.Root does
@@ -319,4 +289,14 @@ func (r *Root) Readlink(ctx context.Context, name string) (string, error) {
 		return s, pathErr("readlinkat", name, err)
 	}
 	return s, nil
+}
+
+// do runs call, an [os.Root] method on name that returns only an error,
+// behind the check, and reports an escape the OS refused.
+func (r *Root) do(ctx context.Context, op, name string, call func() error) error {
+	reported, err := guard(ctx, op, r.root.Name(), name)
+	if err != nil {
+		return &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	return pathErr(op, name, r.escaped(ctx, op, reported, call(), name))
 }

@@ -132,54 +132,22 @@ func linkErr(op, oldname, newname string, err error) error {
 
 // Open is [os.Root.Open] with the check. See [Root].
 func (r *Root) Open(ctx context.Context, name string) (*os.File, error) {
-	reported, err := guard(ctx, "openat", r.root.Name(), name)
-	if err != nil {
-		return nil, &fs.PathError{Op: "openat", Path: name, Err: err}
-	}
-	f, err := r.root.Open(name)
-	if err = r.escaped(ctx, "openat", reported, err, name); err != nil {
-		return nil, pathErr("openat", name, err)
-	}
-	return f, nil
+	return rootCall(ctx, r, "openat", name, func() (*os.File, error) { return r.root.Open(name) })
 }
 
 // OpenFile is [os.Root.OpenFile] with the check.
 func (r *Root) OpenFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os.File, error) {
-	reported, err := guard(ctx, "openat", r.root.Name(), name)
-	if err != nil {
-		return nil, &fs.PathError{Op: "openat", Path: name, Err: err}
-	}
-	f, err := r.root.OpenFile(name, flag, perm)
-	if err = r.escaped(ctx, "openat", reported, err, name); err != nil {
-		return nil, pathErr("openat", name, err)
-	}
-	return f, nil
+	return rootCall(ctx, r, "openat", name, func() (*os.File, error) { return r.root.OpenFile(name, flag, perm) })
 }
 
 // Create is [os.Root.Create] with the check.
 func (r *Root) Create(ctx context.Context, name string) (*os.File, error) {
-	reported, err := guard(ctx, "openat", r.root.Name(), name)
-	if err != nil {
-		return nil, &fs.PathError{Op: "openat", Path: name, Err: err}
-	}
-	f, err := r.root.Create(name)
-	if err = r.escaped(ctx, "openat", reported, err, name); err != nil {
-		return nil, pathErr("openat", name, err)
-	}
-	return f, nil
+	return rootCall(ctx, r, "openat", name, func() (*os.File, error) { return r.root.Create(name) })
 }
 
 // ReadFile is [os.Root.ReadFile] with the check.
 func (r *Root) ReadFile(ctx context.Context, name string) ([]byte, error) {
-	reported, err := guard(ctx, "openat", r.root.Name(), name)
-	if err != nil {
-		return nil, &fs.PathError{Op: "openat", Path: name, Err: err}
-	}
-	b, err := r.root.ReadFile(name)
-	if err = r.escaped(ctx, "openat", reported, err, name); err != nil {
-		return b, pathErr("openat", name, err)
-	}
-	return b, nil
+	return rootCall(ctx, r, "openat", name, func() ([]byte, error) { return r.root.ReadFile(name) })
 }
 
 // WriteFile is [os.Root.WriteFile] with the check.
@@ -207,28 +175,12 @@ func (r *Root) ReadDir(ctx context.Context, name string) ([]os.DirEntry, error) 
 
 // Stat is [os.Root.Stat] with the check.
 func (r *Root) Stat(ctx context.Context, name string) (fs.FileInfo, error) {
-	reported, err := guard(ctx, "statat", r.root.Name(), name)
-	if err != nil {
-		return nil, &fs.PathError{Op: "statat", Path: name, Err: err}
-	}
-	fi, err := r.root.Stat(name)
-	if err = r.escaped(ctx, "statat", reported, err, name); err != nil {
-		return nil, pathErr("statat", name, err)
-	}
-	return fi, nil
+	return rootCall(ctx, r, "statat", name, func() (fs.FileInfo, error) { return r.root.Stat(name) })
 }
 
 // Lstat is [os.Root.Lstat] with the check.
 func (r *Root) Lstat(ctx context.Context, name string) (fs.FileInfo, error) {
-	reported, err := guard(ctx, "statat", r.root.Name(), name)
-	if err != nil {
-		return nil, &fs.PathError{Op: "statat", Path: name, Err: err}
-	}
-	fi, err := r.root.Lstat(name)
-	if err = r.escaped(ctx, "statat", reported, err, name); err != nil {
-		return nil, pathErr("statat", name, err)
-	}
-	return fi, nil
+	return rootCall(ctx, r, "statat", name, func() (fs.FileInfo, error) { return r.root.Lstat(name) })
 }
 
 // Remove is [os.Root.Remove] with the check.
@@ -280,23 +232,28 @@ func (r *Root) Symlink(ctx context.Context, oldname, newname string) error {
 
 // Readlink is [os.Root.Readlink] with the check.
 func (r *Root) Readlink(ctx context.Context, name string) (string, error) {
-	reported, err := guard(ctx, "readlinkat", r.root.Name(), name)
-	if err != nil {
-		return "", &fs.PathError{Op: "readlinkat", Path: name, Err: err}
-	}
-	s, err := r.root.Readlink(name)
-	if err = r.escaped(ctx, "readlinkat", reported, err, name); err != nil {
-		return s, pathErr("readlinkat", name, err)
-	}
-	return s, nil
+	return rootCall(ctx, r, "readlinkat", name, func() (string, error) { return r.root.Readlink(name) })
 }
 
 // do runs call, an [os.Root] method on name that returns only an error,
 // behind the check, and reports an escape the OS refused.
 func (r *Root) do(ctx context.Context, op, name string, call func() error) error {
+	_, err := rootCall(ctx, r, op, name, func() (struct{}, error) { return struct{}{}, call() })
+	return err
+}
+
+// rootCall runs call, an [os.Root] method on name, behind the check, and
+// reports an escape the OS refused. On error it returns what call returned
+// beside the error, as the os function does.
+func rootCall[T any](ctx context.Context, r *Root, op, name string, call func() (T, error)) (T, error) {
 	reported, err := guard(ctx, op, r.root.Name(), name)
 	if err != nil {
-		return &fs.PathError{Op: op, Path: name, Err: err}
+		var zero T
+		return zero, &fs.PathError{Op: op, Path: name, Err: err}
 	}
-	return pathErr(op, name, r.escaped(ctx, op, reported, call(), name))
+	v, err := call()
+	if err = r.escaped(ctx, op, reported, err, name); err != nil {
+		return v, pathErr(op, name, err)
+	}
+	return v, nil
 }

@@ -140,11 +140,23 @@ const (
 // maxRecovered bounds the missing tokens the recovering parser invents.
 const maxRecovered = 8
 
+// pooledParser is a reusable parser with the reader it parses from: a
+// Parser resets its state at the start of each Parse, so one value serves
+// any number of parses, one at a time.
+type pooledParser struct {
+	p *syntax.Parser
+	r strings.Reader
+}
+
 var parserPools = [3]sync.Pool{
-	{New: func() any { return syntax.NewParser(syntax.Variant(syntax.LangPOSIX), syntax.KeepComments(true)) }},
-	{New: func() any { return syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true)) }},
 	{New: func() any {
-		return syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true), syntax.RecoverErrors(maxRecovered))
+		return &pooledParser{p: syntax.NewParser(syntax.Variant(syntax.LangPOSIX), syntax.KeepComments(true))}
+	}},
+	{New: func() any {
+		return &pooledParser{p: syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true))}
+	}},
+	{New: func() any {
+		return &pooledParser{p: syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true), syntax.RecoverErrors(maxRecovered))}
 	}},
 }
 
@@ -152,15 +164,17 @@ var parserPools = [3]sync.Pool{
 // error.
 func parse(script string, v int) (f *syntax.File, err error) {
 	script = validUTF8(script)
-	p := parserPools[v].Get().(*syntax.Parser)
+	pp := parserPools[v].Get().(*pooledParser)
 	defer func() {
 		if r := recover(); r != nil {
 			f, err = nil, errIncomplete
 			return // a parser that panicked is not reused
 		}
-		parserPools[v].Put(p)
+		pp.r.Reset("")
+		parserPools[v].Put(pp)
 	}()
-	return p.Parse(strings.NewReader(script), "")
+	pp.r.Reset(script)
+	return pp.p.Parse(&pp.r, "")
 }
 
 // validUTF8 replaces each byte of an invalid UTF-8 sequence with "x". The
@@ -242,14 +256,28 @@ func checkable(v string) bool {
 // variable's value or in interpreter code). The option rule does not apply
 // inside scripts. See the package documentation for the rules.
 func CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
-	return defaultGuard.CheckShell(script, inputs)
+	// The common case, no input in the script, is this loop alone: the
+	// limits matter only for faults.
+	for i := range inputs {
+		if strings.Contains(script, inputs[i].Value) && checkable(inputs[i].Value) {
+			return defaultGuard.checkShellPure(script, inputs)
+		}
+	}
+	return rasp.Finding{}, false
 }
 
 // CheckShell is [CheckShell] with the guard's configuration.
-func (g *Guard) CheckShell(script string, inputs []taint.Input) (f rasp.Finding, found bool) {
-	if !occurs(script, inputs) {
-		return rasp.Finding{}, false // the limits matter only for faults
+func (g *Guard) CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
+	for i := range inputs {
+		if strings.Contains(script, inputs[i].Value) && checkable(inputs[i].Value) {
+			return g.checkShellPure(script, inputs)
+		}
 	}
+	return rasp.Finding{}, false
+}
+
+// checkShellPure is CheckShell once an input occurs in the script.
+func (g *Guard) checkShellPure(script string, inputs []taint.Input) (f rasp.Finding, found bool) {
 	defer noPanic(&f, &found)
 	h, ok, _ := g.checkShell(script, inputs, work{}, false)
 	if !ok {
@@ -299,6 +327,8 @@ func (g *Guard) checkShell(script string, inputs []taint.Input, w work, zsh bool
 
 // checkShellSlow parses the script in both variants and applies the rules.
 func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh bool) (h hit, found bool, err error) {
+	col := collectors.Get().(*collector)
+	defer col.release()
 	usable := 0
 	for v := range 2 {
 		f, perr := parse(script, v)
@@ -311,7 +341,7 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 			continue // the script does not parse in this variant even without input
 		}
 		usable++
-		p := collect(f, script)
+		p := col.collect(f, script)
 		if h, ok := checkRegions(script, p.regions, p.calls, inputs, zsh); ok {
 			return h, true, nil
 		}
@@ -351,7 +381,7 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 		// report an input that sits in syntax there; an input that looks
 		// harmless in a broken script leaves the check incomplete.
 		if f, perr := parse(script, variantRecover); perr == nil {
-			p := collect(f, script)
+			p := col.collect(f, script)
 			if h, ok := checkRegions(script, p.regions, nil, inputs, zsh); ok {
 				return h, true, nil
 			}
@@ -693,52 +723,86 @@ func push(stack []frame, n syntax.Node) []frame {
 	return append(stack, f)
 }
 
+// collector walks parsed scripts. Its buffers (regions, calls, the walk's
+// stack and the words of each call) are reused from one parse to the next,
+// so a check allocates them once; what one collect returns is valid until
+// the next collect or release.
+type collector struct {
+	p     parsed
+	stack []frame
+	src   string
+	strs  []string // backing store of the calls' args
+	ints  []int    // backing store of the calls' offs
+	visit func(syntax.Node) bool
+}
+
+var collectors = sync.Pool{New: func() any {
+	c := &collector{}
+	c.visit = c.node
+	return c
+}}
+
+// release drops the references to the last parse and returns c to the
+// pool.
+func (c *collector) release() {
+	clear(c.p.calls[:cap(c.p.calls)])
+	clear(c.strs[:cap(c.strs)])
+	clear(c.stack[:cap(c.stack)])
+	c.p.calls, c.strs, c.stack, c.src = c.p.calls[:0], c.strs[:0], c.stack[:0], ""
+	collectors.Put(c)
+}
+
 // collect walks a parsed script and returns its literal regions, sorted,
 // and its simple commands.
-func collect(f *syntax.File, src string) parsed {
-	var p parsed
-	var stack []frame
-	syntax.Walk(f, func(n syntax.Node) bool {
-		if n == nil {
-			stack = stack[:len(stack)-1]
-			return true
-		}
-		switch n := n.(type) {
-		case *syntax.Lit:
-			addLit(&p, stack, n, src)
-		case *syntax.SglQuoted:
-			c := ctxSingle
-			if n.Dollar {
-				c = ctxDollarSingle
-			}
-			if len(stack) > 0 && stack[len(stack)-1].arith || n.Right.IsRecovered() || !n.Right.IsValid() {
-				break // an unclosed quote is no literal region
-			}
-			start := int(n.Left.Offset()) + 1
-			if n.Dollar {
-				start++
-			}
-			p.regions = append(p.regions, region{start: start, end: int(n.Right.Offset()), ctx: c, wordStart: -1})
-		case *syntax.Comment:
-			s := int(n.Hash.Offset()) + 1
-			p.regions = append(p.regions, region{start: s, end: s + len(n.Text), ctx: ctxComment, wordStart: -1})
-		case *syntax.CallExpr:
-			p.calls = append(p.calls, callOf(n, src))
-		case *syntax.DeclClause: // export NAME=value, declare, local...
-			c := call{}
-			for _, a := range n.Args {
-				if a.Name != nil && a.Value != nil {
-					v, off := rawValue(a.Value, src)
-					c.assigns = append(c.assigns, assign{name: a.Name.Value, value: v, valueOff: off})
-				}
-			}
-			p.calls = append(p.calls, c)
-		}
-		stack = push(stack, n)
+func (c *collector) collect(f *syntax.File, src string) parsed {
+	c.p.regions, c.p.calls = c.p.regions[:0], c.p.calls[:0]
+	c.stack, c.strs, c.ints = c.stack[:0], c.strs[:0], c.ints[:0]
+	c.src = src
+	syntax.Walk(f, c.visit)
+	slices.SortFunc(c.p.regions, func(a, b region) int { return a.start - b.start })
+	return c.p
+}
+
+// node is the walk's visitor.
+func (c *collector) node(n syntax.Node) bool {
+	if n == nil {
+		c.stack = c.stack[:len(c.stack)-1]
 		return true
-	})
-	slices.SortFunc(p.regions, func(a, b region) int { return a.start - b.start })
-	return p
+	}
+	p, stack, src := &c.p, c.stack, c.src
+	switch n := n.(type) {
+	case *syntax.Lit:
+		addLit(p, stack, n, src)
+	case *syntax.SglQuoted:
+		ctx := ctxSingle
+		if n.Dollar {
+			ctx = ctxDollarSingle
+		}
+		if len(stack) > 0 && stack[len(stack)-1].arith || n.Right.IsRecovered() || !n.Right.IsValid() {
+			break // an unclosed quote is no literal region
+		}
+		start := int(n.Left.Offset()) + 1
+		if n.Dollar {
+			start++
+		}
+		p.regions = append(p.regions, region{start: start, end: int(n.Right.Offset()), ctx: ctx, wordStart: -1})
+	case *syntax.Comment:
+		s := int(n.Hash.Offset()) + 1
+		p.regions = append(p.regions, region{start: s, end: s + len(n.Text), ctx: ctxComment, wordStart: -1})
+	case *syntax.CallExpr:
+		p.calls = append(p.calls, c.callOf(n, src))
+	case *syntax.DeclClause: // export NAME=value, declare, local...
+		cl := call{}
+		for _, a := range n.Args {
+			if a.Name != nil && a.Value != nil {
+				v, off := rawValue(a.Value, src)
+				cl.assigns = append(cl.assigns, assign{name: a.Name.Value, value: v, valueOff: off})
+			}
+		}
+		p.calls = append(p.calls, cl)
+	}
+	c.stack = push(stack, n)
+	return true
 }
 
 func addLit(p *parsed, stack []frame, n *syntax.Lit, src string) {
@@ -815,8 +879,17 @@ func quotedDelim(w *syntax.Word) bool {
 // offset of each word whose value is verbatim source text, the value alone
 // (offset -1) of other literal words ("it"\'s is it's), and "" with -1
 // for words with expansions.
-func callOf(c *syntax.CallExpr, src string) call {
-	out := call{args: make([]string, len(c.Args)), offs: make([]int, len(c.Args)), expr: c}
+func (col *collector) callOf(c *syntax.CallExpr, src string) call {
+	n := len(c.Args)
+	if len(col.strs)+n > cap(col.strs) {
+		col.strs = make([]string, 0, max(2*cap(col.strs), n, 16))
+	}
+	if len(col.ints)+n > cap(col.ints) {
+		col.ints = make([]int, 0, max(2*cap(col.ints), n, 16))
+	}
+	ls, li := len(col.strs), len(col.ints)
+	col.strs, col.ints = col.strs[:ls+n], col.ints[:li+n]
+	out := call{args: col.strs[ls : ls+n : ls+n], offs: col.ints[li : li+n : li+n], expr: c}
 	for i, w := range c.Args {
 		out.args[i], out.offs[i] = verbatim(w, src)
 		if out.offs[i] < 0 {

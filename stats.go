@@ -2,6 +2,7 @@ package rasp
 
 import (
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,8 +33,8 @@ type sinkCounters struct {
 
 type stats struct {
 	sql, exec, fs sinkCounters
-	other         sync.Map // string -> *sinkCounters
-	sites         sync.Map // stack key -> *blindSite
+	other         sync.Map                   // string -> *sinkCounters
+	sites         atomic.Pointer[siteSlotsT] // call sites of blind spots
 	siteCount     atomic.Int64
 	hookDrops     atomic.Uint64
 	hookPanics    atomic.Uint64
@@ -42,6 +43,7 @@ type stats struct {
 }
 
 type blindSite struct {
+	key        uint64 // hashPCs of the stack
 	sink, site string
 	n          atomic.Uint64
 }
@@ -105,36 +107,64 @@ func (a *Agent) BlindSpot(sink, op string, skip int) {
 	c.noContext.Add(1)
 	var pcs [24]uintptr
 	n := runtime.Callers(skip+2, pcs[:])
-	key := stackKey(pcs[:n])
-	if v, ok := a.stats.sites.Load(key); ok {
-		v.(*blindSite).n.Add(1)
-		return
+	key := hashPCs(pcs[:n])
+	t := a.stats.siteTable()
+	for i, probes := key&(siteSlots-1), 0; probes < siteSlots; i, probes = (i+1)&(siteSlots-1), probes+1 {
+		bs := t[i].Load()
+		if bs == nil {
+			if a.stats.siteCount.Load() >= maxBlindSites {
+				return
+			}
+			// A copy: CallersFrames keeps its slice, which would otherwise move
+			// pcs to the heap on every call, not only on the first.
+			site := callSite(slices.Clone(pcs[:n]))
+			bs = &blindSite{key: key, sink: sink, site: site}
+			bs.n.Store(1)
+			if !t[i].CompareAndSwap(nil, bs) {
+				bs = t[i].Load() // another goroutine took the slot: look at it
+			} else {
+				a.stats.siteCount.Add(1)
+				if a.ModeFor(sink) != ModeOff {
+					a.log.Warn().Str("kind", "blind_spot").Str("sink", sink).Str("operation", op).
+						Str("call_site", site).
+						Msg("rasp: call without a request context cannot be checked; pass the request's context")
+				}
+				return
+			}
+		}
+		if bs.key == key {
+			bs.n.Add(1)
+			return
+		}
 	}
-	if a.stats.siteCount.Load() >= maxBlindSites {
-		return
-	}
-	site := callSite(pcs[:n])
-	bs := &blindSite{sink: sink, site: site}
-	bs.n.Store(1)
-	if v, loaded := a.stats.sites.LoadOrStore(key, bs); loaded {
-		v.(*blindSite).n.Add(1)
-		return
-	}
-	a.stats.siteCount.Add(1)
-	if a.ModeFor(sink) == ModeOff {
-		return
-	}
-	a.log.Warn().Str("kind", "blind_spot").Str("sink", sink).Str("operation", op).
-		Str("call_site", site).
-		Msg("rasp: call without a request context cannot be checked; pass the request's context")
 }
 
-type stackKeyT [24]uintptr
+// siteSlots is the size of the open-addressed call-site table: a power of
+// two, twice maxBlindSites, so probes stay short when it is full.
+const siteSlots = 2 * maxBlindSites
 
-func stackKey(pcs []uintptr) stackKeyT {
-	var k stackKeyT
-	copy(k[:], pcs)
-	return k
+type siteSlotsT [siteSlots]atomic.Pointer[blindSite]
+
+// siteTable returns the call-site table, made on the first blind spot (most
+// agents never see one). Lookups are atomic loads: no lock and no
+// allocation on the blind-spot path.
+func (s *stats) siteTable() *siteSlotsT {
+	if t := s.sites.Load(); t != nil {
+		return t
+	}
+	s.sites.CompareAndSwap(nil, new(siteSlotsT))
+	return s.sites.Load()
+}
+
+// hashPCs is FNV-1a over the program counters of a stack: the key of a
+// call site. Two stacks colliding in 64 bits would share a counter.
+func hashPCs(pcs []uintptr) uint64 {
+	h := uint64(14695981039346656037)
+	for _, pc := range pcs {
+		h ^= uint64(pc)
+		h *= 1099511628211
+	}
+	return h
 }
 
 // libraryPrefixes are the packages whose frames a blind-spot call site skips.
@@ -244,10 +274,12 @@ func (a *Agent) Stats() Stats {
 		add(k.(string), v.(*sinkCounters))
 		return true
 	})
-	a.stats.sites.Range(func(_, v any) bool {
-		bs := v.(*blindSite)
-		s.BlindSpots = append(s.BlindSpots, BlindSpotSite{Sink: bs.sink, Site: bs.site, Count: bs.n.Load()})
-		return true
-	})
+	if t := a.stats.sites.Load(); t != nil {
+		for i := range t {
+			if bs := t[i].Load(); bs != nil {
+				s.BlindSpots = append(s.BlindSpots, BlindSpotSite{Sink: bs.sink, Site: bs.site, Count: bs.n.Load()})
+			}
+		}
+	}
 	return s
 }

@@ -218,12 +218,17 @@ func (a *app) reviews(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	renderReviews(w, "Reviews", id, list)
+}
+
+// renderReviews writes the reviews page.
+func renderReviews(w http.ResponseWriter, heading string, bookID int64, list []review) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	pageTmpl.ExecuteTemplate(w, "reviews", struct {
 		Heading string
 		BookID  int64
 		Reviews []review
-	}{"Reviews", id, list})
+	}{heading, bookID, list})
 }
 
 // addReview stores a review posted by a form, three inputs pasted into an
@@ -247,12 +252,7 @@ func (a *app) addReview(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	pageTmpl.ExecuteTemplate(w, "reviews", struct {
-		Heading string
-		BookID  int64
-		Reviews []review
-	}{"Review saved", book, []review{rv}})
+	renderReviews(w, "Review saved", book, []review{rv})
 }
 
 // login checks a user name and password the classic, broken way.

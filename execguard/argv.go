@@ -47,12 +47,19 @@ func (h hit) argvFinding(argv []string) rasp.Finding {
 // python, perl5.36 is perl).
 func progName(s string) string {
 	s = strings.TrimSpace(s)
-	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
-		s = s[i+1:]
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '/' || s[i] == '\\' {
+			s = s[i+1:]
+			break
+		}
 	}
 	s = strings.ToLower(s)
 	s = strings.TrimSuffix(s, ".exe")
-	return strings.TrimRight(s, "0123456789.")
+	i := len(s)
+	for i > 0 && (s[i-1] >= '0' && s[i-1] <= '9' || s[i-1] == '.') {
+		i--
+	}
+	return s[:i]
 }
 
 // shells run a script given with -c, or read from the file named by their

@@ -60,6 +60,21 @@ func BenchmarkCheckShell(b *testing.B) {
 			execguard.CheckShell(benchScript, absentInputs)
 		}
 	})
+	// Absent values whose last bytes all occur in the script: the worst
+	// case of the search, one full substring search per value.
+	b.Run("absent-shared-bytes", func(b *testing.B) {
+		in := []taint.Input{
+			{Source: taint.SourceQuery, Key: "file", Value: "holiday photo.jpg"},
+			{Source: taint.SourceQuery, Key: "size", Value: "640x400"},
+			{Source: taint.SourceQuery, Key: "user", Value: "alicia"},
+			{Source: taint.SourceQuery, Key: "out", Value: "out_bob"},
+			{Source: taint.SourceQuery, Key: "log", Value: "convert.logs"},
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			execguard.CheckShell(benchScript, in)
+		}
+	})
 }
 
 func BenchmarkCheckArgv(b *testing.B) {

@@ -36,6 +36,11 @@ func fastHarmless(script string, inputs []taint.Input) bool {
 		if !checkable(v) {
 			continue
 		}
+		if isBlank(v[0]) || isBlank(v[len(v)-1]) {
+			// The argv rules also look for the value trimmed of blanks,
+			// which may occur where the value does not.
+			return false
+		}
 		for off := 0; off <= len(script)-len(v); {
 			i := strings.Index(script[off:], v)
 			if i < 0 {
@@ -88,12 +93,32 @@ func scanSimple(s string, info []uint8) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		b := s[i]
+		// Text that changes no state: the common case, kept out of the
+		// switch below.
+		var arg uint8
+		if words >= 2 && !special {
+			arg = fbArg
+		}
+		switch {
+		case state == sq && plainText[b]&textSingle != 0:
+			info[i] = 1 | arg
+			continue
+		case state == dq && plainText[b]&textDouble != 0:
+			info[i] = 2 | arg
+			continue
+		case state == unq && inWord && plainText[b]&textUnquoted != 0:
+			info[i] = arg
+			continue
+		}
 		if b < 0x20 && b != '\t' && b != '\n' {
 			return false
 		}
 		switch state {
 		case sq:
 			if b == '\'' {
+				if !wordEnds(s, i+1) {
+					return false // a word of several parts: see below
+				}
 				state = unq
 				info[i] = fbSep
 				continue
@@ -102,6 +127,9 @@ func scanSimple(s string, info []uint8) bool {
 		case dq:
 			switch b {
 			case '"':
+				if !wordEnds(s, i+1) {
+					return false
+				}
 				state = unq
 				info[i] = fbSep
 				continue
@@ -178,6 +206,13 @@ func scanSimple(s string, info []uint8) bool {
 				if words == 1 {
 					firstStart = i
 				}
+			} else if b == '\'' || b == '"' {
+				// A quote inside a word (a'b'c, x"y"): the word's value is
+				// not a substring of the script, and the parser's rules,
+				// which read values (a program path, an option name), could
+				// see an input there that no occurrence shows. Only words
+				// that are wholly quoted or wholly unquoted are modelled.
+				return false
 			}
 			switch b {
 			case '\'':
@@ -202,6 +237,38 @@ func scanSimple(s string, info []uint8) bool {
 	return state == unq
 }
 
+// plainText classifies the bytes that scanSimple records without changing
+// its state: in single quotes, in double quotes, inside an unquoted word.
+var plainText = func() (t [256]uint8) {
+	for b := range 256 {
+		if b < 0x20 && b != '\t' && b != '\n' {
+			continue
+		}
+		if b != '\'' {
+			t[b] |= textSingle
+		}
+		if !strings.ContainsRune("\"\\`$", rune(b)) {
+			t[b] |= textDouble
+		}
+		if !strings.ContainsRune(" \t\n;|&<>(){}`\\#$'\"=", rune(b)) {
+			t[b] |= textUnquoted
+		}
+	}
+	return t
+}()
+
+const (
+	textSingle uint8 = 1 << iota
+	textDouble
+	textUnquoted
+)
+
+// wordEnds reports whether a word of s ends at i: at the end of s or
+// before a blank or an operator.
+func wordEnds(s string, i int) bool {
+	return i >= len(s) || strings.IndexByte(" \t\n;|&<>", s[i]) >= 0
+}
+
 func allDigits(s string) bool {
 	if s == "" {
 		return false
@@ -219,21 +286,27 @@ func allDigits(s string) bool {
 // files, wrappers, shells and interpreters.
 func specialWord(w string) bool {
 	p := progName(w)
-	if keywords[w] || keywords[p] {
-		return true
-	}
-	if _, ok := wrappers[p]; ok {
-		return true
-	}
-	if _, ok := interpreters[p]; ok {
-		return true
-	}
-	switch p {
-	case "busybox", "find", "ssh", "su", "runuser", "watch":
-		return true
-	}
-	return shells[p] || strings.HasPrefix(p, "python")
+	return specialNames[p] || p != w && keywords[w] || strings.HasPrefix(p, "python")
 }
+
+// specialNames is the union of the names specialWord looks for, built once
+// so that a word costs one lookup.
+var specialNames = func() map[string]bool {
+	m := map[string]bool{"busybox": true, "find": true, "ssh": true, "su": true, "runuser": true, "watch": true}
+	for k := range keywords {
+		m[k] = true
+	}
+	for k := range wrappers {
+		m[k] = true
+	}
+	for k := range interpreters {
+		m[k] = true
+	}
+	for k := range shells {
+		m[k] = true
+	}
+	return m
+}()
 
 var keywords = map[string]bool{
 	"if": true, "then": true, "else": true, "elif": true, "fi": true, "do": true, "done": true,
@@ -259,9 +332,11 @@ func fastOccurrence(script string, info []uint8, s, e int, v string) bool {
 			return false
 		}
 	}
-	// "$name" followed by the input would extend the name.
+	// "$name" followed by the input would extend the name. Bytes of
+	// invalid UTF-8 count as name bytes (see validUTF8); any non-ASCII
+	// byte is taken as one, which errs towards the full rules.
 	j := s - 1
-	for j >= 0 && isNameByte(script[j]) {
+	for j >= 0 && (isNameByte(script[j]) || script[j] >= 0x80) {
 		j--
 	}
 	if j >= 0 && script[j] == '$' {

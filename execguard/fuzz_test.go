@@ -39,11 +39,26 @@ func deepSeeds() []string {
 	}
 }
 
+// limitSeeds are the deep shapes at the nesting limit, small enough for
+// the fuzzer to mutate quickly (megabyte seeds stall it; they run in
+// TestDeepAndHugeScripts instead).
+func limitSeeds() []string {
+	var out []string
+	for _, n := range []int{MaxNesting - 1, MaxNesting, MaxNesting + 1} {
+		out = append(out,
+			strings.Repeat("$(", n)+"a"+strings.Repeat(")", n),
+			strings.Repeat("(", n)+"a"+strings.Repeat(")", n),
+			strings.Repeat("{ ", n)+"a"+strings.Repeat(";}", n),
+			"echo "+strings.Repeat("`", n)+"a")
+	}
+	return out
+}
+
 func FuzzCheckShell(f *testing.F) {
 	for _, tc := range shellCases {
 		f.Add(tc.script, tc.input)
 	}
-	for _, s := range deepSeeds() {
+	for _, s := range limitSeeds() {
 		f.Add(s, "a")
 		f.Add(s, "x")
 	}
@@ -102,7 +117,7 @@ func FuzzCheckArgv(f *testing.F) {
 		a := append(append([]string{}, tc.argv...), "", "", "", "")
 		f.Add(a[0], a[1], a[2], a[3], tc.input)
 	}
-	for _, s := range deepSeeds() {
+	for _, s := range limitSeeds() {
 		f.Add("sh", "-c", s, "", "a")
 	}
 	f.Fuzz(func(t *testing.T, a0, a1, a2, a3, input string) {

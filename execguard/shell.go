@@ -228,11 +228,23 @@ func overLimits(script string) bool {
 func occurs(s string, inputs []taint.Input) bool {
 	for i := range inputs {
 		v := inputs[i].Value
-		if strings.Contains(s, v) && checkable(v) {
+		if contains(s, v) && checkable(v) {
 			return true
 		}
 	}
 	return false
+}
+
+// contains is strings.Contains with a cheaper first test for the common
+// answer, false: a value whose last byte is nowhere in s cannot occur in
+// it. strings.Contains searches for the first byte and compares at each
+// match, which costs most when a value starts with a letter the text is
+// full of; one vectorised byte search rejects most absent values at once.
+func contains(s, v string) bool {
+	if n := len(v); n > 1 && (n > len(s) || strings.IndexByte(s, v[n-1]) < 0) {
+		return false
+	}
+	return strings.Contains(s, v)
 }
 
 // checkable reports whether v is worth looking for: empty values and values
@@ -259,7 +271,7 @@ func CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
 	// The common case, no input in the script, is this loop alone: the
 	// limits matter only for faults.
 	for i := range inputs {
-		if strings.Contains(script, inputs[i].Value) && checkable(inputs[i].Value) {
+		if contains(script, inputs[i].Value) && checkable(inputs[i].Value) {
 			return defaultGuard.checkShellPure(script, inputs)
 		}
 	}
@@ -269,7 +281,7 @@ func CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
 // CheckShell is [CheckShell] with the guard's configuration.
 func (g *Guard) CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
 	for i := range inputs {
-		if strings.Contains(script, inputs[i].Value) && checkable(inputs[i].Value) {
+		if contains(script, inputs[i].Value) && checkable(inputs[i].Value) {
 			return g.checkShellPure(script, inputs)
 		}
 	}
@@ -330,9 +342,17 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 	col := collectors.Get().(*collector)
 	defer col.release()
 	usable := 0
-	for v := range 2 {
+	// One parse stands for both variants when they provably agree; a
+	// script that fails to parse is taken through both, so that the input
+	// that breaks it is looked for in each.
+	variants := 2
+	if sameInVariants(script) {
+		variants = 1
+	}
+	for v := 0; v < variants; v++ {
 		f, perr := parse(script, v)
 		if perr != nil {
+			variants = 2
 			if in, ok := breaksParse(script, inputs, v); ok {
 				s, e := firstIndex(script, in.Value)
 				return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: e, rule: "syntax",
@@ -758,7 +778,7 @@ func (c *collector) collect(f *syntax.File, src string) parsed {
 	c.p.regions, c.p.calls = c.p.regions[:0], c.p.calls[:0]
 	c.stack, c.strs, c.ints = c.stack[:0], c.strs[:0], c.ints[:0]
 	c.src = src
-	syntax.Walk(f, c.visit)
+	walk(f, c.visit)
 	slices.SortFunc(c.p.regions, func(a, b region) int { return a.start - b.start })
 	return c.p
 }

@@ -70,6 +70,17 @@ func BenchmarkStat(b *testing.B) {
 			}
 		})
 	}
+	// One input begins like an absolute path (?next=/home): the request's
+	// facts no longer decide, and every call runs the check.
+	ctx, _, _ := requestCtx(rasp.ModeProtect, append(benchInputs()[:4], taint.Input{Source: taint.SourceQuery, Key: "next", Value: "/home"})...)
+	b.Run("fsguard/protect/checked", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := fsguard.Stat(ctx, name); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkRootStat compares os.Root.Stat with the guarded Root.Stat.

@@ -138,7 +138,7 @@ func (s sepSet) isAbs(p string) bool {
 // time. CheckPath does not allocate when no input could traverse (no ".."
 // element, no leading separator or volume, no NUL byte).
 func CheckPath(path string, inputs []taint.Input) (rasp.Finding, bool) {
-	f, r, err := checkPath(path, inputs, hostSeps())
+	f, r, err := checkPath(path, inputs, hostSeps(), ruleFacts)
 	if err != nil {
 		return f, true
 	}
@@ -147,18 +147,19 @@ func CheckPath(path string, inputs []taint.Input) (rasp.Finding, bool) {
 
 // checkPath is [CheckPath] over the path syntax s. It returns the finding
 // and its rule, or ruleNone; err is errTooLong when path could not be
-// checked, with the finding so far.
-func checkPath(path string, inputs []taint.Input, s sepSet) (rasp.Finding, rule, error) {
+// checked, with the finding so far. facts are the request's facts (see
+// [taint.Facts]): a shape no input has is not looked for.
+func checkPath(path string, inputs []taint.Input, s sepSet, facts taint.Facts) (rasp.Finding, rule, error) {
 	// A NUL byte from an input needs one in the path: look once, not per
 	// input.
-	pathNUL := strings.IndexByte(path, 0) >= 0
+	pathNUL := facts&taint.NUL != 0 && strings.IndexByte(path, 0) >= 0
 	for i := range inputs {
 		v := inputs[i].Value
 		if v == "" {
 			continue
 		}
-		abs := s.isAbs(v)
-		dots := strings.Contains(v, "..")
+		abs := facts&taint.Rooted != 0 && s.isAbs(v)
+		dots := facts&taint.DotDot != 0 && strings.Contains(v, "..")
 		nul := pathNUL && strings.IndexByte(v, 0) >= 0
 		if !abs && !dots && !nul {
 			continue
@@ -233,9 +234,17 @@ func (s sepSet) absolute(path, v string) bool {
 		return false
 	}
 	// A leading separator is part of the root on both sides; cleanAbs
-	// drops ".." at the root, as filepath.Clean does.
-	in, dirOnly := s.cleanAbs(v[vv:])
-	p, _ := s.cleanAbs(path[pv:])
+	// drops ".." at the root, as filepath.Clean does. Paths already in
+	// that form (the common case: the application's paths come cleaned
+	// from filepath.Join) are used as they are, without building copies.
+	var in, p string
+	var dirOnly bool
+	if canonicalAbs(v[vv:]) && canonicalAbs(path[pv:]) {
+		in, p = v[vv:], path[pv:]
+	} else {
+		in, dirOnly = s.cleanAbs(v[vv:])
+		p, _ = s.cleanAbs(path[pv:])
+	}
 	if in == "" {
 		// A root alone ("/", `C:\`) would begin every absolute path the
 		// application opens during the request: it must be the whole path.
@@ -332,6 +341,34 @@ func (s sepSet) cleanAbs(p string) (canon string, dirOnly bool) {
 		return "", true
 	}
 	return "/" + strings.Join(comps, "/"), s.endsInDir(p)
+}
+
+// canonicalAbs reports whether p is already what cleanAbs returns for it:
+// '/' followed by components separated by single '/', none empty, "." or
+// "..". A '\' anywhere makes it not canonical (it is a separator on
+// Windows, which cleanAbs rewrites).
+func canonicalAbs(p string) bool {
+	if len(p) < 2 || p[0] != '/' {
+		return false
+	}
+	start := 1
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) {
+			switch p[i] {
+			case '\\':
+				return false
+			case '/':
+			default:
+				continue
+			}
+		}
+		switch p[start:i] {
+		case "", ".", "..":
+			return false
+		}
+		start = i + 1
+	}
+	return true
 }
 
 func (s sepSet) endsInDir(p string) bool {

@@ -127,7 +127,7 @@ func runCases(t *testing.T, s sepSet, cases []checkCase) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			in := taint.Input{Source: taint.SourceQuery, Key: "f", Value: c.input}
-			f, got, err := checkPath(c.path, []taint.Input{{Source: taint.SourceHeader, Key: "Accept", Value: "*/*"}, in}, s)
+			f, got, err := checkPath(c.path, []taint.Input{{Source: taint.SourceHeader, Key: "Accept", Value: "*/*"}, in}, s, ruleFacts)
 			if err != nil {
 				t.Fatalf("checkPath(%q, %q): %v", c.path, c.input, err)
 			}
@@ -167,7 +167,7 @@ func TestCheckPathTooLong(t *testing.T) {
 	t.Parallel()
 	long := "/srv/" + strings.Repeat("a/", maxPathLen)
 	in := []taint.Input{{Source: taint.SourceQuery, Key: "f", Value: "../x"}}
-	f, r, err := checkPath(long, in, posixSeps)
+	f, r, err := checkPath(long, in, posixSeps, ruleFacts)
 	if err != errTooLong || r != ruleNone || f.Input != in[0] {
 		t.Fatalf("checkPath(long) = %+v, %v, %v; want errTooLong with the input", f, r, err)
 	}
@@ -220,12 +220,45 @@ func TestCheckPathAbsoluteUnderSharedBase(t *testing.T) {
 	} {
 		p := filepath.Join(c.base, c.input)
 		in := []taint.Input{{Source: taint.SourceQuery, Key: "f", Value: c.input}}
-		if _, got, _ := checkPath(p, in, posixSeps); (got != ruleNone) != c.want {
+		if _, got, _ := checkPath(p, in, posixSeps, ruleFacts); (got != ruleNone) != c.want {
 			t.Errorf("checkPath(Join(%q, %q) = %q) = %v, want %v", c.base, c.input, p, got, c.want)
 		}
 		// Used as is, the same input chose the path.
-		if _, got, _ := checkPath(c.input+"/x", in, posixSeps); got == ruleNone {
+		if _, got, _ := checkPath(c.input+"/x", in, posixSeps, ruleFacts); got == ruleNone {
 			t.Errorf("checkPath(%q+\"/x\") = none, want a finding", c.input)
+		}
+	}
+}
+
+func TestCanonicalAbs(t *testing.T) {
+	tests := []struct {
+		p    string
+		want bool
+	}{
+		{"/a", true},
+		{"/srv/data/2024.pdf", true},
+		{"/a..b/...", true},
+		{"", false},
+		{"/", false},
+		{"a/b", false},
+		{"/a/", false},
+		{"//a", false},
+		{"/a//b", false},
+		{"/a/./b", false},
+		{"/a/..", false},
+		{"/a/../b", false},
+		{`/a\b`, false},
+	}
+	for _, tc := range tests {
+		if got := canonicalAbs(tc.p); got != tc.want {
+			t.Errorf("canonicalAbs(%q) = %v, want %v", tc.p, got, tc.want)
+		}
+		if tc.want {
+			for _, s := range []sepSet{posixSeps, windowsSeps} {
+				if c, dir := s.cleanAbs(tc.p); c != tc.p || dir {
+					t.Errorf("%s: cleanAbs(%q) = %q, %v: not already clean", s.String(), tc.p, c, dir)
+				}
+			}
 		}
 	}
 }

@@ -130,7 +130,7 @@ func TestCorpusContextual(t *testing.T) {
 			if src == "libddwaf" && s.isAbs(c.Input) {
 				bucket += "/absolute"
 			}
-			_, r, err := checkPath(c.Path, []taint.Input{{Source: taint.SourceQuery, Key: "f", Value: c.Input}}, s)
+			_, r, err := checkPath(c.Path, []taint.Input{{Source: taint.SourceQuery, Key: "f", Value: c.Input}}, s, ruleFacts)
 			if err != nil {
 				t.Fatalf("%s: %v", c.Source, err)
 			}
@@ -212,7 +212,7 @@ func TestCorpusTraversalLists(t *testing.T) {
 					}
 					leaves := clean != base && !strings.HasPrefix(clean, base+"/")
 					want := leaves || strings.IndexByte(v.v, 0) >= 0
-					_, r, err := checkPath(p, []taint.Input{{Source: taint.SourceQuery, Key: "f", Value: v.v}}, tpl.s)
+					_, r, err := checkPath(p, []taint.Input{{Source: taint.SourceQuery, Key: "f", Value: v.v}}, tpl.s, ruleFacts)
 					if err != nil {
 						t.Fatalf("%q: %v", p, err)
 					}

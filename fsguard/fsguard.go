@@ -46,6 +46,11 @@
 //     neutralised the climb (filepath.Base) and kept the rest: a request
 //     carrying a climbing name is hostile.
 //
+// Only an input that contains "..", a NUL byte, or begins with a separator
+// or a drive name can meet a rule. The first guarded call of a request
+// notes whether any input does ([taint.Lookup]); when none does, every
+// later call costs two context lookups and a counter, whatever its path.
+//
 // The work per call is linear in the path and inputs, and bounded: a path
 // longer than 32767 bytes (the longest any supported system opens), checked
 // against an input that could traverse, is not scanned but reported as an
@@ -91,15 +96,23 @@ func guard(ctx context.Context, op, root string, names ...string) (reported bool
 	if a.ModeFor(rasp.SinkFS) == rasp.ModeOff {
 		return false, nil
 	}
-	inputs := taint.FromContext(ctx)
+	inputs, facts := taint.Lookup(ctx)
 	if inputs == nil {
 		a.BlindSpot(rasp.SinkFS, op, 2)
+		return false, nil
+	}
+	if facts&ruleFacts == 0 {
+		// No input of this request could meet any rule: the check is
+		// decided by the facts the middleware computed once.
+		for range names {
+			a.Begin(rasp.SinkFS).End()
+		}
 		return false, nil
 	}
 	defer a.Recover(ctx, rasp.SinkFS, op, &err)
 	for _, name := range names {
 		sp := a.Begin(rasp.SinkFS)
-		f, r, cerr := checkPath(name, inputs, hostSeps())
+		f, r, cerr := checkPath(name, inputs, hostSeps(), facts)
 		sp.End()
 		if cerr != nil {
 			return true, a.FaultWith(ctx, rasp.SinkFS, op, f, cerr, details(r, root)...)
@@ -110,6 +123,11 @@ func guard(ctx context.Context, op, root string, names ...string) (reported bool
 	}
 	return false, nil
 }
+
+// ruleFacts are the shapes of input values that a rule needs: ".." for
+// traversal, a leading separator or drive for absolute, NUL for NUL (see
+// [checkPath], which skips every other input).
+const ruleFacts = taint.DotDot | taint.Rooted | taint.NUL
 
 func details(r rule, root string) []rasp.Detail {
 	d := []rasp.Detail{{Key: "rule", Value: r.String()}}

@@ -347,6 +347,23 @@ func TestBlindSpot(t *testing.T) {
 	}
 }
 
+// TestHarmlessFactsCounted: a request whose inputs have none of the shapes
+// a rule needs is decided by its facts, and the calls are still counted as
+// checks.
+func TestHarmlessFactsCounted(t *testing.T) {
+	dir := newTree(t)
+	ctx, _, a := requestCtx(rasp.ModeProtect, query("secret.txt"), query("en-US"))
+	if _, err := fsguard.Stat(ctx, filepath.Join(dir, "outside", "secret.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := fsguard.Rename(ctx, filepath.Join(dir, "outside", "secret.txt"), filepath.Join(dir, "outside", "moved.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if s := a.Stats().Sinks[rasp.SinkFS]; s.Checks != 3 || s.Findings != 0 || s.NoContext != 0 {
+		t.Errorf("stats = %+v, want 3 checks (Stat, and Rename's two names), no finding", s)
+	}
+}
+
 // TestJoinBareDotDot documents the limit of the string check: Join cleans
 // a bare ".." away, so only Root stops it.
 func TestJoinBareDotDot(t *testing.T) {

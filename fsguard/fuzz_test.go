@@ -26,7 +26,21 @@ func FuzzCheckPath(f *testing.F) {
 		in := taint.Input{Source: taint.SourceQuery, Key: "f", Value: v}
 		inputs := []taint.Input{{Source: taint.SourceHeader, Key: "Accept", Value: "*/*"}, in}
 		for _, s := range []sepSet{posixSeps, windowsSeps} {
-			fd, r, err := checkPath(p, inputs, s)
+			// The absolute rule skips cleaning what is already clean.
+			for _, x := range []string{p, v} {
+				if canonicalAbs(x) {
+					if c, dir := s.cleanAbs(x); c != x || dir {
+						t.Fatalf("%s: canonicalAbs(%q) but cleanAbs = %q, %v", s.String(), x, c, dir)
+					}
+				}
+			}
+			fd, r, err := checkPath(p, inputs, s, ruleFacts)
+			// With the facts of the inputs, as the guards run it: the
+			// same answer.
+			fd2, r2, err2 := checkPath(p, inputs, s, taint.FactsOf(inputs))
+			if fd2 != fd || r2 != r || (err2 == nil) != (err == nil) {
+				t.Fatalf("%s: with the inputs' facts %v, %v; with all facts %v, %v", s.String(), r2, err2, r, err)
+			}
 			if err != nil {
 				if len(p) <= maxPathLen {
 					t.Fatalf("%s: error %v on a short path", s.String(), err)
@@ -48,13 +62,18 @@ func FuzzCheckPath(f *testing.F) {
 			if !s.isAbs(v) && !strings.Contains(v, "..") && strings.IndexByte(v, 0) < 0 {
 				t.Fatalf("%s: harmless input %q flagged in %q", s.String(), v, p)
 			}
+			// The guards skip the check when the request's facts hold
+			// none of ruleFacts: a flagged input must have one.
+			if taint.FactsOf(inputs)&ruleFacts == 0 {
+				t.Fatalf("%s: %q flagged in %q, but its facts (%b) would skip the check", s.String(), v, p, taint.FactsOf(inputs))
+			}
 		}
 
 		joined := path.Join(base, v)
 		if len(joined) > maxPathLen {
 			return
 		}
-		_, r, err := checkPath(joined, inputs, posixSeps)
+		_, r, err := checkPath(joined, inputs, posixSeps, ruleFacts)
 		if err != nil {
 			t.Fatal(err)
 		}

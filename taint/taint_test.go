@@ -79,3 +79,58 @@ func BenchmarkFromContext(b *testing.B) {
 }
 
 type otherKey struct{}
+
+func TestFacts(t *testing.T) {
+	tests := []struct {
+		values []string
+		want   Facts
+	}{
+		{nil, 0},
+		{[]string{"", "report.pdf", "a.b.c", "en-US", "x/y", "C", "1:2"}, 0},
+		{[]string{"../etc/passwd"}, DotDot},
+		{[]string{"a..b"}, DotDot},
+		{[]string{"/etc/passwd"}, Rooted},
+		{[]string{`\\server\share`}, Rooted},
+		{[]string{`C:\x`}, Rooted},
+		{[]string{"z:"}, Rooted},
+		{[]string{"a\x00b"}, NUL},
+		{[]string{"ok", "/x/../y\x00"}, Rooted | DotDot | NUL},
+	}
+	for _, tc := range tests {
+		var in []Input
+		for _, v := range tc.values {
+			in = append(in, Input{Source: SourceQuery, Key: "k", Value: v})
+		}
+		if got := FactsOf(in); got != tc.want {
+			t.Errorf("FactsOf(%q) = %b, want %b", tc.values, got, tc.want)
+		}
+		ctx := NewContext(context.Background(), in...)
+		if got, f := Lookup(ctx); f != tc.want || !slices.Equal(got, in) && len(in) > 0 {
+			t.Errorf("Lookup after NewContext(%q) = %v, %b, want the inputs and %b", tc.values, got, f, tc.want)
+		}
+	}
+	// A child context keeps its parent's facts and adds its own.
+	parent := NewContext(context.Background(), Input{Value: "../x"})
+	child := NewContext(parent, Input{Value: "/y"})
+	if _, f := Lookup(child); f != DotDot|Rooted {
+		t.Errorf("child facts = %b, want DotDot|Rooted", f)
+	}
+	if in, f := Lookup(context.Background()); in != nil || f != 0 {
+		t.Errorf("Lookup without inputs = %v, %b", in, f)
+	}
+}
+
+// TestLookupConcurrent: the first Lookups of a context race to compute its
+// facts; all see the same.
+func TestLookupConcurrent(t *testing.T) {
+	ctx := NewContext(context.Background(), Input{Value: "ok"}, Input{Value: "/etc/passwd"})
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if in, f := Lookup(ctx); f != Rooted || len(in) != 2 {
+				t.Errorf("Lookup = %v, %b", in, f)
+			}
+		})
+	}
+	wg.Wait()
+}

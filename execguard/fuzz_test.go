@@ -70,11 +70,21 @@ func FuzzCheckShell(f *testing.F) {
 			}
 			checkSpan(t, fd, input)
 		}
-		// What the shortcut clears, the parser clears.
-		if len(script) <= maxFastLen && fastHarmless(script, in) {
-			if h, ok, _ := defaultGuard.checkShellSlow(script, in, newWork(), false); ok {
-				t.Fatalf("shortcut cleared %q in %q; parser: %s", input, script, h.reason)
+		// What the shortcut clears, the parser clears; what it flags, the
+		// parser flags with the same hit; what it calls well formed parses.
+		if len(script) <= maxFastLen {
+			fh, v := fastCheck(script, in)
+			switch h, ok, _ := defaultGuard.checkShellSlow(script, in, newWork(), false); v {
+			case fastClear:
+				if ok {
+					t.Fatalf("shortcut cleared %q in %q; parser: %s", input, script, h.reason)
+				}
+			case fastFlag:
+				if !ok || h != fh {
+					t.Fatalf("shortcut flagged %q in %q as %+v; parser: %v %+v", input, script, fh, ok, h)
+				}
 			}
+			checkWellFormed(t, script)
 		}
 		// Single-quoted, an input without "'" never changes the syntax
 		// (where it occurs only there, not also by chance in the
@@ -93,6 +103,33 @@ func FuzzCheckShell(f *testing.F) {
 		if fd, ok := CheckShell(idiom, in); ok && checkable(input) && !strings.ContainsRune(input, 0) && !overLimits(idiom) &&
 			withinWord(idiom, input, len("echo "), len(idiom)-len(" done")) {
 			t.Fatalf("input quoted with the idiom flagged in %q: %s", idiom, fd.Reason)
+		}
+	})
+}
+
+// checkWellFormed fails when wellFormed accepts a plainly structured script
+// that the POSIX parser refuses.
+func checkWellFormed(t *testing.T, script string) {
+	t.Helper()
+	info := make([]uint8, len(script))
+	if !scanSimple(script, info) || !wellFormed(script) {
+		return
+	}
+	if _, err := parse(script, variantPOSIX); err != nil {
+		t.Fatalf("wellFormed(%q), but the POSIX parser refuses it: %v", script, err)
+	}
+}
+
+func FuzzWellFormed(f *testing.F) {
+	for _, tc := range wellFormedCases {
+		f.Add(tc.script)
+	}
+	for _, tc := range shellCases {
+		f.Add(tc.script)
+	}
+	f.Fuzz(func(t *testing.T, script string) {
+		if len(script) <= maxFastLen {
+			checkWellFormed(t, script)
 		}
 	})
 }

@@ -115,6 +115,10 @@ type call struct {
 	// expr is the parsed command, for the literal-word analysis that
 	// [checkRegions] does on demand.
 	expr *syntax.CallExpr
+	// pending: args, offs and assigns are not filled in yet (see
+	// [collector.fill]); the region rules, which most findings come from,
+	// need only expr.
+	pending bool
 }
 
 type assign struct {
@@ -325,14 +329,21 @@ func (g *Guard) checkShell(script string, inputs []taint.Input, w work, zsh bool
 		return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: e, rule: "limit",
 			reason: "script with request input exceeds the parse limits (length or nesting)"}, true, nil
 	}
+	var left int // the budget of a top-level check, on this frame
 	if w.left == nil {
-		w = newWork()
+		left = maxScripts
+		w.left = &left
 	}
 	if w.depth > maxShellDepth || !w.spend() {
 		return hit{}, false, errIncomplete
 	}
-	if !zsh && fastHarmless(script, inputs) {
-		return hit{}, false, nil
+	if !zsh {
+		switch h, v := fastCheck(script, inputs); v {
+		case fastClear:
+			return hit{}, false, nil
+		case fastFlag:
+			return h, true, nil
+		}
 	}
 	return g.checkShellSlow(script, inputs, w, zsh)
 }
@@ -342,17 +353,9 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 	col := collectors.Get().(*collector)
 	defer col.release()
 	usable := 0
-	// One parse stands for both variants when they provably agree; a
-	// script that fails to parse is taken through both, so that the input
-	// that breaks it is looked for in each.
-	variants := 2
-	if sameInVariants(script) {
-		variants = 1
-	}
-	for v := 0; v < variants; v++ {
+	for v := range 2 {
 		f, perr := parse(script, v)
 		if perr != nil {
-			variants = 2
 			if in, ok := breaksParse(script, inputs, v); ok {
 				s, e := firstIndex(script, in.Value)
 				return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: e, rule: "syntax",
@@ -362,9 +365,10 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 		}
 		usable++
 		p := col.collect(f, script)
-		if h, ok := checkRegions(script, p.regions, p.calls, inputs, zsh); ok {
+		if h, ok := checkRegions(script, p.regions, p.calls, inputs, zsh, &col.words); ok {
 			return h, true, nil
 		}
+		col.fill()
 		for i := range p.calls {
 			c := &p.calls[i]
 			for _, a := range c.assigns {
@@ -395,6 +399,13 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 				err = cerr
 			}
 		}
+		// One parse stands for both variants when they provably agree
+		// (asked only now: most findings come from the first parse). A
+		// script that fails to parse is taken through both, so that the
+		// input that breaks it is looked for in each.
+		if v == variantPOSIX && sameInVariants(script) {
+			break
+		}
 	}
 	if usable == 0 {
 		// Broken with or without the inputs: parse what can be parsed, and
@@ -402,7 +413,7 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 		// harmless in a broken script leaves the check incomplete.
 		if f, perr := parse(script, variantRecover); perr == nil {
 			p := col.collect(f, script)
-			if h, ok := checkRegions(script, p.regions, nil, inputs, zsh); ok {
+			if h, ok := checkRegions(script, p.regions, nil, inputs, zsh, &col.words); ok {
 				return h, true, nil
 			}
 		}
@@ -456,8 +467,14 @@ func firstOccurrence(s string, inputs []taint.Input) (taint.Input, int, int) {
 // inside one literal argument word and changes only its value (see
 // [litWord.forgiven]); zsh scripts get no such allowance, since zsh
 // expands more in unquoted text than the literal-word test models.
-func checkRegions(script string, regions []region, calls []call, inputs []taint.Input, zsh bool) (hit, bool) {
-	lits := wordCache{calls: calls}
+func checkRegions(script string, regions []region, calls []call, inputs []taint.Input, zsh bool, words *[]argWord) (h hit, found bool) {
+	lits := wordCache{calls: calls, words: (*words)[:0]}
+	h, found = lits.check(script, regions, inputs, zsh)
+	*words = lits.words[:0] // kept for the next check
+	return h, found
+}
+
+func (lits *wordCache) check(script string, regions []region, inputs []taint.Input, zsh bool) (hit, bool) {
 	for _, in := range inputs {
 		v := in.Value
 		if !checkable(v) {
@@ -480,27 +497,38 @@ func checkRegions(script string, regions []region, calls []call, inputs []taint.
 	return hit{}, false
 }
 
+// progWord returns the literal value of a call's first word.
+func progWord(c call, src string) string {
+	if !c.pending {
+		return c.args[0]
+	}
+	v, _ := wordValue(c.expr.Args[0], src)
+	return v
+}
+
 // wordCache holds the argument words of one parse, gathered and analysed
 // only when an occurrence fails the region rules (so that benign scripts
 // pay nothing), each word analysed once however many occurrences it holds.
 type wordCache struct {
-	calls []call
-	words []argWord // sorted; nil until first needed
-	lits  map[int]*litWord
+	calls    []call
+	words    []argWord // sorted, once gathered
+	gathered bool
+	lits     []*litWord // analysis of words[i], once done
+	done     []bool
 }
 
 // forgiven reports whether the occurrence [s,e) of v lies inside one
 // literal argument word and changes only its value.
 func (c *wordCache) forgiven(script string, s, e int, v string) bool {
-	if c.lits == nil {
-		c.lits = map[int]*litWord{}
+	if !c.gathered {
+		c.gathered = true
 		for _, cl := range c.calls {
 			if cl.expr == nil {
 				continue
 			}
 			for i, w := range cl.expr.Args {
 				if i > 0 && literalParts(w) {
-					c.words = append(c.words, argWord{start: int(w.Pos().Offset()), end: int(w.End().Offset()), w: w, prog: cl.args[0]})
+					c.words = append(c.words, argWord{start: int(w.Pos().Offset()), end: int(w.End().Offset()), w: w, prog: progWord(cl, script)})
 				}
 			}
 		}
@@ -519,8 +547,12 @@ func (c *wordCache) forgiven(script string, s, e int, v string) bool {
 	if i >= len(words) || s < words[i].start || e > words[i].end {
 		return false
 	}
-	lw, seen := c.lits[i]
-	if !seen {
+	if c.lits == nil {
+		c.lits, c.done = make([]*litWord, len(words)), make([]bool, len(words))
+	}
+	lw := c.lits[i]
+	if !c.done[i] {
+		c.done[i] = true
 		if l, ok := literalWord(words[i].w, script); ok {
 			// A word re-quoted by an input reaches the program with a
 			// value that no longer holds the input verbatim, so the argv
@@ -607,6 +639,8 @@ func classify(v string) charClass {
 	return c
 }
 
+const reasonSpans = "input spans shell syntax, not only literal text of one word"
+
 // regionVerdict returns why the occurrence [s,e) of v changes the script's
 // syntax, or "" when it stays literal text of its context.
 func regionVerdict(script string, regions []region, s, e int, v string, cls charClass, zsh bool) string {
@@ -620,7 +654,7 @@ func regionVerdict(script string, regions []region, s, e int, v string, cls char
 		return 0
 	})
 	if i >= len(regions) || regions[i].start > s || regions[i].end < e {
-		return "input spans shell syntax, not only literal text of one word"
+		return reasonSpans
 	}
 	r := regions[i]
 	switch r.ctx {
@@ -716,33 +750,6 @@ type frame struct {
 	dquote bool // inside double quotes, in the same command
 }
 
-func push(stack []frame, n syntax.Node) []frame {
-	var f frame
-	if len(stack) > 0 {
-		f = stack[len(stack)-1]
-	}
-	parent := f.n
-	f.n = n
-	switch n.(type) {
-	case *syntax.Stmt, *syntax.CmdSubst, *syntax.ProcSubst:
-		f.arith, f.dquote = false, false
-	case *syntax.ArithmExp, *syntax.ArithmCmd, *syntax.LetClause, *syntax.CStyleLoop,
-		*syntax.BinaryArithm, *syntax.UnaryArithm, *syntax.ParenArithm:
-		f.arith = true
-	case *syntax.DblQuoted:
-		f.dquote = true
-	case *syntax.Word:
-		// ${a[i]} and ${a:i:j} are arithmetic; ${a:-word} is a word.
-		if pe, ok := parent.(*syntax.ParamExp); ok {
-			w := syntax.ArithmExpr(n.(*syntax.Word))
-			if pe.Index == w || pe.Slice != nil && (pe.Slice.Offset == w || pe.Slice.Length == w) {
-				f.arith = true
-			}
-		}
-	}
-	return append(stack, f)
-}
-
 // collector walks parsed scripts. Its buffers (regions, calls, the walk's
 // stack and the words of each call) are reused from one parse to the next,
 // so a check allocates them once; what one collect returns is valid until
@@ -753,6 +760,7 @@ type collector struct {
 	src   string
 	strs  []string // backing store of the calls' args
 	ints  []int    // backing store of the calls' offs
+	words []argWord
 	visit func(syntax.Node) bool
 }
 
@@ -768,7 +776,8 @@ func (c *collector) release() {
 	clear(c.p.calls[:cap(c.p.calls)])
 	clear(c.strs[:cap(c.strs)])
 	clear(c.stack[:cap(c.stack)])
-	c.p.calls, c.strs, c.stack, c.src = c.p.calls[:0], c.strs[:0], c.stack[:0], ""
+	clear(c.words[:cap(c.words)])
+	c.p.calls, c.strs, c.stack, c.src, c.words = c.p.calls[:0], c.strs[:0], c.stack[:0], "", c.words[:0]
 	collectors.Put(c)
 }
 
@@ -783,13 +792,21 @@ func (c *collector) collect(f *syntax.File, src string) parsed {
 	return c.p
 }
 
-// node is the walk's visitor.
+// node is the walk's visitor. One type switch records what the node holds
+// and the context it passes down to its children, pushed on the stack so
+// that a deep tree costs linear time.
 func (c *collector) node(n syntax.Node) bool {
 	if n == nil {
 		c.stack = c.stack[:len(c.stack)-1]
 		return true
 	}
 	p, stack, src := &c.p, c.stack, c.src
+	var f frame
+	if len(stack) > 0 {
+		f = stack[len(stack)-1]
+	}
+	parent := f.n
+	f.n = n
 	switch n := n.(type) {
 	case *syntax.Lit:
 		addLit(p, stack, n, src)
@@ -810,7 +827,7 @@ func (c *collector) node(n syntax.Node) bool {
 		s := int(n.Hash.Offset()) + 1
 		p.regions = append(p.regions, region{start: s, end: s + len(n.Text), ctx: ctxComment, wordStart: -1})
 	case *syntax.CallExpr:
-		p.calls = append(p.calls, c.callOf(n, src))
+		p.calls = append(p.calls, call{expr: n, pending: true})
 	case *syntax.DeclClause: // export NAME=value, declare, local...
 		cl := call{}
 		for _, a := range n.Args {
@@ -820,8 +837,23 @@ func (c *collector) node(n syntax.Node) bool {
 			}
 		}
 		p.calls = append(p.calls, cl)
+	case *syntax.Stmt, *syntax.CmdSubst, *syntax.ProcSubst:
+		f.arith, f.dquote = false, false
+	case *syntax.ArithmExp, *syntax.ArithmCmd, *syntax.LetClause, *syntax.CStyleLoop,
+		*syntax.BinaryArithm, *syntax.UnaryArithm, *syntax.ParenArithm:
+		f.arith = true
+	case *syntax.DblQuoted:
+		f.dquote = true
+	case *syntax.Word:
+		// ${a[i]} and ${a:i:j} are arithmetic; ${a:-word} is a word.
+		if pe, ok := parent.(*syntax.ParamExp); ok {
+			w := syntax.ArithmExpr(n)
+			if pe.Index == w || pe.Slice != nil && (pe.Slice.Offset == w || pe.Slice.Length == w) {
+				f.arith = true
+			}
+		}
 	}
-	c.stack = push(stack, n)
+	c.stack = append(stack, f)
 	return true
 }
 
@@ -911,12 +943,7 @@ func (col *collector) callOf(c *syntax.CallExpr, src string) call {
 	col.strs, col.ints = col.strs[:ls+n], col.ints[:li+n]
 	out := call{args: col.strs[ls : ls+n : ls+n], offs: col.ints[li : li+n : li+n], expr: c}
 	for i, w := range c.Args {
-		out.args[i], out.offs[i] = verbatim(w, src)
-		if out.offs[i] < 0 {
-			if lw, ok := literalWord(w, src); ok {
-				out.args[i] = lw.value
-			}
-		}
+		out.args[i], out.offs[i] = wordValue(w, src)
 	}
 	for _, a := range c.Assigns {
 		if a.Name == nil {
@@ -929,6 +956,28 @@ func (col *collector) callOf(c *syntax.CallExpr, src string) call {
 		out.assigns = append(out.assigns, as)
 	}
 	return out
+}
+
+// wordValue returns a word's literal value and its offset in src when the
+// value is verbatim source text, the value alone (offset -1) for other
+// literal words, and "", -1 for words with expansions.
+func wordValue(w *syntax.Word, src string) (string, int) {
+	v, off := verbatim(w, src)
+	if off < 0 {
+		if lw, ok := literalWord(w, src); ok {
+			v = lw.value
+		}
+	}
+	return v, off
+}
+
+// fill completes the pending calls of the last collect.
+func (col *collector) fill() {
+	for i := range col.p.calls {
+		if c := &col.p.calls[i]; c.pending {
+			*c = col.callOf(c.expr, col.src)
+		}
+	}
 }
 
 // rawValue returns the source text of an assigned value and its offset:

@@ -255,3 +255,80 @@ func TestGuardAllocs(t *testing.T) {
 		}
 	}
 }
+
+var wellFormedCases = []struct {
+	script string
+	want   bool
+}{
+	{"ls", true},
+	{"ls -l; echo hi & cat x | wc -l && true || false", true},
+	{"ls\n\necho 'a b' \"c d\"\n", true},
+	{"ls > out 2>&1 < in >> log <> rw >| clob", true},
+	{"ls &&\n echo", true},
+	{"a=1 ls", true},
+	{"'if' x", true},
+	{"", true},
+	{"ls;", true},
+	{"ls &", true},
+	{"; ls", false},
+	{"ls ; ; ls", false},
+	{"ls & ; ls", false},
+	{"ls |", false},
+	{"ls &&", false},
+	{"ls ||", false},
+	{"| ls", false},
+	{"ls >", false},
+	{"ls > ; x", false},
+	{"ls >& |x", false},
+	{"ls ;; x", false},
+	{"if true", false},
+	{"then ls", false},
+	{"ls; fi", false},
+	{"! ls", false},
+}
+
+func TestWellFormed(t *testing.T) {
+	for _, tc := range wellFormedCases {
+		info := make([]uint8, len(tc.script))
+		if !scanSimple(tc.script, info) {
+			t.Errorf("scanSimple(%q) = false: the case does not test wellFormed", tc.script)
+			continue
+		}
+		if got := wellFormed(tc.script); got != tc.want {
+			t.Errorf("wellFormed(%q) = %v, want %v", tc.script, got, tc.want)
+		}
+		checkWellFormed(t, tc.script)
+	}
+}
+
+// TestFastFlag: the shortcut reports, without parsing, the finding the
+// full rules report for an input that spans an unquoted operator of a
+// plainly structured script, and leaves anything less certain to them.
+func TestFastFlag(t *testing.T) {
+	tests := []struct {
+		script, input string
+		want          int
+	}{
+		{"ping -c 1 example.com; cat /etc/passwd", "example.com; cat /etc/passwd", fastFlag},
+		{"ls -l -r -t", "-r -t", fastFlag},
+		{"ls; echo hello", "echo hello", fastFlag},
+		{"cat 'a; b'", "a; b", fastClear},
+		{"echo x |", "x |", fastUnknown},      // does not parse
+		{"ls $(id)", "ls $(id)", fastUnknown}, // not plainly structured
+		{"a=1; b", "1; b", fastFlag},
+	}
+	for _, tc := range tests {
+		in := []taint.Input{q(tc.input)}
+		h, v := fastCheck(tc.script, in)
+		if v != tc.want {
+			t.Errorf("fastCheck(%q, %q) = %d, want %d", tc.script, tc.input, v, tc.want)
+			continue
+		}
+		if v == fastFlag {
+			full, ok, _ := defaultGuard.checkShellSlow(tc.script, in, newWork(), false)
+			if !ok || full != h {
+				t.Errorf("%q: shortcut %+v, full rules %v %+v", tc.script, h, ok, full)
+			}
+		}
+	}
+}

@@ -107,6 +107,12 @@ func FuzzCheckShell(f *testing.F) {
 	})
 }
 
+// newWork returns a fresh budget, for calling checkShellSlow directly.
+func newWork() work {
+	n := maxScripts
+	return work{left: &n}
+}
+
 // checkWellFormed fails when wellFormed accepts a plainly structured script
 // that the POSIX parser refuses.
 func checkWellFormed(t *testing.T, script string) {

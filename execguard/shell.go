@@ -38,16 +38,11 @@ const (
 
 // work is the budget of one check: the nesting depth of the script being
 // checked, and the scripts left to parse, shared by every nested check. The
-// zero work is allocated on first use, so that checks that parse nothing
-// allocate nothing.
+// zero work gets its counter from the first checkShell, on that call's
+// stack, so that a check allocates nothing for it.
 type work struct {
 	depth int
 	left  *int
-}
-
-func newWork() work {
-	n := maxScripts
-	return work{left: &n}
 }
 
 func (w work) next() work { return work{depth: w.depth + 1, left: w.left} }
@@ -348,7 +343,8 @@ func (g *Guard) checkShell(script string, inputs []taint.Input, w work, zsh bool
 	return g.checkShellSlow(script, inputs, w, zsh)
 }
 
-// checkShellSlow parses the script in both variants and applies the rules.
+// checkShellSlow parses the script in both variants (once when they
+// provably agree) and applies the rules.
 func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh bool) (h hit, found bool, err error) {
 	col := collectors.Get().(*collector)
 	defer col.release()

@@ -275,12 +275,12 @@ func TestDedup(t *testing.T) {
 	other := sqlFinding
 	other.Input.Key = "other"
 	_ = a.Decide(ctx, SinkSQL, "query", other)
-	if n := len(buf.lines(t)); n != 2 {
+	if n := len(buf.Events(t)); n != 2 {
 		t.Fatalf("%d events within the interval, want 2 (one per key)", n)
 	}
 	time.Sleep(interval + 20*time.Millisecond)
 	_ = a.Decide(ctx, SinkSQL, "query", sqlFinding)
-	ev := buf.lines(t)
+	ev := buf.Events(t)
 	if len(ev) != 3 || ev[2]["repeated"] != float64(2) {
 		t.Errorf("events %v, want a third with repeated=2", ev)
 	}
@@ -324,7 +324,7 @@ func TestExceptions(t *testing.T) {
 			t.Errorf("%+v: blocked %v", tc, got)
 		}
 	}
-	if n := len(buf.lines(t)); n != 4 {
+	if n := len(buf.Events(t)); n != 4 {
 		t.Errorf("%d events, want 4 (excepted findings write none)", n)
 	}
 	if s := a.Stats(); s.Sinks[SinkSQL].Exceptions != 1 || s.Sinks[SinkFS].Exceptions != 1 {
@@ -369,7 +369,7 @@ func TestFault(t *testing.T) {
 			if errors.Is(err, ErrBlocked) != tc.wantBlocked {
 				t.Errorf("FaultWith = %v", err)
 			}
-			ev := buf.lines(t)
+			ev := buf.Events(t)
 			if len(ev) != 1 || ev[0]["kind"] != KindInternalFault || ev[0]["fault"] != "work limit reached" || ev[0]["level"] != "error" {
 				t.Errorf("events %v", ev)
 			}

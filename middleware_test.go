@@ -20,47 +20,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/gorasp/rasp/taint"
 	"github.com/rs/zerolog"
 )
 
 // testAgent returns an agent in mode m logging into a buffer.
-func testAgent(t *testing.T, m Mode, opts ...Option) (*Agent, *syncBuffer) {
+func testAgent(t *testing.T, m Mode, opts ...Option) (*Agent, *testlog.Buffer) {
 	t.Helper()
-	buf := new(syncBuffer)
+	buf := new(testlog.Buffer)
 	return New(append([]Option{WithMode(m), WithLogger(zerolog.New(buf))}, opts...)...), buf
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// lines returns the JSON objects written so far.
-func (s *syncBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for l := range strings.Lines(s.String()) {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("event is not JSON: %v: %q", err, l)
-		}
-		out = append(out, m)
-	}
-	return out
 }
 
 // inputsHandler answers the request's inputs as JSON.
@@ -438,7 +407,7 @@ func TestMiddlewarePartial(t *testing.T) {
 			r := httptest.NewRequest(http.MethodPost, tc.url, strings.NewReader(tc.body))
 			r.Header.Set("Content-Type", "application/json")
 			h.ServeHTTP(httptest.NewRecorder(), r)
-			ev := buf.lines(t)
+			ev := buf.Events(t)
 			if len(ev) != 1 {
 				t.Fatalf("events: %v", ev)
 			}
@@ -543,7 +512,7 @@ func TestMiddlewareBlock(t *testing.T) {
 			if !errors.Is(writeErr, ErrBlocked) {
 				t.Errorf("handler write error = %v, want ErrBlocked", writeErr)
 			}
-			ev := buf.lines(t)
+			ev := buf.Events(t)
 			if len(ev) != 1 || ev[0]["blocked"] != true || ev[0]["late"] != nil || ev[0]["request_path"] != "/" {
 				t.Errorf("events %v", ev)
 			}
@@ -592,7 +561,7 @@ func TestMiddlewareLateBlock(t *testing.T) {
 	if !errors.Is(writeErr, ErrBlocked) {
 		t.Errorf("write after a late block = %v", writeErr)
 	}
-	if ev := buf.lines(t); len(ev) != 1 || ev[0]["late"] != true {
+	if ev := buf.Events(t); len(ev) != 1 || ev[0]["late"] != true {
 		t.Errorf("events %v, want one late event", ev)
 	}
 }
@@ -762,7 +731,7 @@ func TestMiddlewareRoute(t *testing.T) {
 		_ = a.Decide(r.Context(), SinkSQL, "query", sqlFinding)
 	})
 	a.Middleware(mux).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/items/7", nil))
-	if ev := buf.lines(t); len(ev) != 1 || ev[0]["request_route"] != "GET /items/{id}" {
+	if ev := buf.Events(t); len(ev) != 1 || ev[0]["request_route"] != "GET /items/{id}" {
 		t.Errorf("events %v", ev)
 	}
 }

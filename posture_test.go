@@ -13,33 +13,15 @@ import (
 	"time"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/rs/zerolog"
 )
 
-// lockedBuffer is a log sink safe for the reporter goroutine and the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// events returns the logged events whose message is msg.
-func (b *lockedBuffer) events(t *testing.T, msg string) []map[string]any {
+// eventsNamed returns the logged events whose message is msg.
+func eventsNamed(t *testing.T, logs *testlog.Buffer, msg string) []map[string]any {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
-	for sc.Scan() {
-		var ev map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatalf("log line is not JSON: %v: %s", err, sc.Bytes())
-		}
+	for _, ev := range logs.Events(t) {
 		if ev["message"] == msg {
 			out = append(out, ev)
 		}
@@ -59,7 +41,7 @@ func record(a *rasp.Agent, sink string, checks, blind int) {
 }
 
 func TestPublishExpvar(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	a := rasp.New(rasp.WithLogger(zerolog.New(&logs)))
 	const name = "rasp_test_publish"
 	a.PublishExpvar(name)
@@ -96,7 +78,7 @@ func TestPublishExpvar(t *testing.T) {
 	if got := expvar.Get(foreign).String(); got != "7" {
 		t.Errorf("foreign expvar = %s, want 7", got)
 	}
-	if evs := logs.events(t, "rasp: expvar name already published by other code; stats not published"); len(evs) != 1 {
+	if evs := eventsNamed(t, &logs, "rasp: expvar name already published by other code; stats not published"); len(evs) != 1 {
 		t.Errorf("got %d error events for the foreign name, want 1", len(evs))
 	}
 }
@@ -122,7 +104,7 @@ func TestPublishExpvarConcurrent(t *testing.T) {
 }
 
 func TestReportEvery(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	a := rasp.New(rasp.WithLogger(zerolog.New(&logs)))
 	record(a, rasp.SinkSQL, 3, 1)
 	record(a, rasp.SinkFS, 2, 0)
@@ -134,7 +116,7 @@ func TestReportEvery(t *testing.T) {
 		a.ReportEvery(ctx, time.Millisecond)
 	}()
 	// Keep the counters moving while the reporter reads them.
-	for deadline := time.Now().Add(5 * time.Second); len(logs.events(t, "rasp posture")) < 2; {
+	for deadline := time.Now().Add(5 * time.Second); len(eventsNamed(t, &logs, "rasp posture")) < 2; {
 		if time.Now().After(deadline) {
 			t.Fatal("no periodic posture event within 5s")
 		}
@@ -144,7 +126,7 @@ func TestReportEvery(t *testing.T) {
 	cancel()
 	<-done
 
-	evs := logs.events(t, "rasp posture")
+	evs := eventsNamed(t, &logs, "rasp posture")
 	last := evs[len(evs)-1]
 	if last["kind"] != "posture" || last["level"] != "info" || last["mode"] != "monitor" {
 		t.Errorf("posture event header = kind %v level %v mode %v", last["kind"], last["level"], last["mode"])
@@ -173,29 +155,29 @@ func TestReportEvery(t *testing.T) {
 }
 
 func TestReportEveryStops(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	a := rasp.New(rasp.WithLogger(zerolog.New(&logs)))
 
 	a.ReportEvery(context.Background(), 0) // returns at once
-	if n := len(logs.events(t, "rasp posture")); n != 0 {
+	if n := len(eventsNamed(t, &logs, "rasp posture")); n != 0 {
 		t.Errorf("ReportEvery with d=0 wrote %d events", n)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	a.ReportEvery(ctx, time.Hour) // ctx already done: one final event
-	if n := len(logs.events(t, "rasp posture")); n != 1 {
+	if n := len(eventsNamed(t, &logs, "rasp posture")); n != 1 {
 		t.Errorf("ReportEvery on a done context wrote %d events, want 1", n)
 	}
 }
 
 func TestReportEveryLevelFiltered(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	a := rasp.New(rasp.WithLogger(zerolog.New(&logs).Level(zerolog.WarnLevel)))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	a.ReportEvery(ctx, time.Second)
-	if n := len(logs.events(t, "rasp posture")); n != 0 {
+	if n := len(eventsNamed(t, &logs, "rasp posture")); n != 0 {
 		t.Errorf("posture events written through a warn-level logger: %d", n)
 	}
 }

@@ -1,45 +1,27 @@
 package driver_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/gorasp/rasp"
 	raspdriver "github.com/gorasp/rasp/driver"
+	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/gorasp/rasp/sqlguard"
 	"github.com/rs/zerolog"
 )
 
 var seq atomic.Int64
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // openFake registers a wrapped fake driver of kind and opens it, with an
 // agent in mode writing to the returned buffer.
-func openFake(t *testing.T, kind raspdriver.ConnKind, mode rasp.Mode) (*sql.DB, *rasp.Agent, *lockedBuffer) {
+func openFake(t *testing.T, kind raspdriver.ConnKind, mode rasp.Mode) (*sql.DB, *rasp.Agent, *testlog.Buffer) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	a := rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.New(logs)))
 	d, _ := raspdriver.NewFakeDriver(kind)
 	name := fmt.Sprintf("rasp-fake-ext-%d", seq.Add(1))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorasp/rasp"
 	raspdriver "github.com/gorasp/rasp/driver"
+	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/gorasp/rasp/taint"
 	"github.com/mattn/go-sqlite3"
 	"github.com/rs/zerolog"
@@ -19,14 +20,14 @@ import (
 
 // openSQLite opens one in-memory SQLite database through the wrapped
 // driver (dialect detected) and seeds it.
-func openSQLite(t *testing.T, mode rasp.Mode) (*sql.DB, *rasp.Agent, *lockedBuffer) {
+func openSQLite(t *testing.T, mode rasp.Mode) (*sql.DB, *rasp.Agent, *testlog.Buffer) {
 	t.Helper()
 	name := fmt.Sprintf("rasp-sqlite3-%d", seq.Add(1))
 	raspdriver.Register(name, &sqlite3.SQLiteDriver{})
 	return seedSQLite(t, name, mode)
 }
 
-func seedSQLite(t *testing.T, driverName string, mode rasp.Mode) (*sql.DB, *rasp.Agent, *lockedBuffer) {
+func seedSQLite(t *testing.T, driverName string, mode rasp.Mode) (*sql.DB, *rasp.Agent, *testlog.Buffer) {
 	t.Helper()
 	db, err := sql.Open(driverName, ":memory:")
 	if err != nil {
@@ -42,7 +43,7 @@ func seedSQLite(t *testing.T, driverName string, mode rasp.Mode) (*sql.DB, *rasp
 			t.Fatal(err)
 		}
 	}
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	a := rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.New(logs)))
 	return db, a, logs
 }

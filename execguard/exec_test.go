@@ -1,45 +1,26 @@
 package execguard_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/execguard"
+	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/gorasp/rasp/taint"
 	"github.com/rs/zerolog"
 )
 
-// syncBuffer is a log sink safe for the agent's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // requestCtx returns a context carrying a new agent in mode and one query
 // input per value.
-func requestCtx(t *testing.T, mode rasp.Mode, values ...string) (context.Context, *rasp.Agent, *syncBuffer) {
+func requestCtx(t *testing.T, mode rasp.Mode, values ...string) (context.Context, *rasp.Agent, *testlog.Buffer) {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &testlog.Buffer{}
 	a := rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.New(buf)))
 	ctx := rasp.NewContext(context.Background(), a)
 	var in []taint.Input
@@ -353,7 +334,7 @@ func TestModesAndBlindSpots(t *testing.T) {
 	}
 
 	// A context without inputs is a blind spot: counted, not checked.
-	buf := &syncBuffer{}
+	buf := &testlog.Buffer{}
 	a = rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.New(buf)))
 	cmd = execguard.CommandContext(rasp.NewContext(context.Background(), a), "true")
 	if err := cmd.Run(); err != nil {
@@ -380,7 +361,7 @@ func TestFaults(t *testing.T) {
 	// blocks it.
 	argv := []string{"sh", "-c", `echo "abc`}
 	for _, closed := range []bool{false, true} {
-		buf := &syncBuffer{}
+		buf := &testlog.Buffer{}
 		a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.New(buf)), rasp.WithFailClosed(closed))
 		ctx := taint.NewContext(rasp.NewContext(context.Background(), a), taint.Input{Source: taint.SourceQuery, Key: "q", Value: "abc"})
 		cmd := execguard.CommandContext(ctx, argv[0], argv[1:]...)

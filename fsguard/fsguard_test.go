@@ -287,7 +287,7 @@ func TestTwins(t *testing.T) {
 					before := snapshot(t, gDir, true)
 					wantRes, wantErr := runOp(context.Background(), false, c.op, osBase, sh.path(osBase, osIn))
 					gotRes, gotErr := runOp(ctx, true, c.op, gBase, sh.path(gBase, gIn))
-					evs := logs.events(t)
+					evs := events(t, logs)
 
 					if mode == rasp.ModeProtect && c.attack {
 						switch c.op {
@@ -392,7 +392,7 @@ func TestFaultTooLong(t *testing.T) {
 	if err == nil || fmt.Sprint(err) == "" {
 		t.Fatalf("Stat(long) = %v", err)
 	}
-	evs := logs.events(t)
+	evs := events(t, logs)
 	if len(evs) != 1 || evs[0]["kind"] != rasp.KindInternalFault {
 		t.Fatalf("events = %v, want one internal_fault", evs)
 	}

@@ -1,10 +1,7 @@
 package fsguard_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/gorasp/rasp/taint"
 	"github.com/rs/zerolog"
 )
@@ -143,30 +141,22 @@ func diffSnapshots(a, b map[string]fileState) string {
 	return strings.Join(d, "\n")
 }
 
-// logBuffer collects an agent's JSON events.
-type logBuffer struct{ bytes.Buffer }
-
-func (b *logBuffer) events(t *testing.T) []map[string]any {
+// events returns the agent's events except blind-spot warnings.
+func events(t *testing.T, logs *testlog.Buffer) []map[string]any {
 	t.Helper()
 	var evs []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(b.Bytes()))
-	for sc.Scan() {
-		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatalf("bad event %q: %v", sc.Text(), err)
+	for _, m := range logs.Events(t) {
+		if m["kind"] != "blind_spot" {
+			evs = append(evs, m)
 		}
-		if m["kind"] == "blind_spot" {
-			continue
-		}
-		evs = append(evs, m)
 	}
 	return evs
 }
 
 // requestCtx returns a context carrying a fresh agent in mode, its log,
 // and the request inputs.
-func requestCtx(mode rasp.Mode, inputs ...taint.Input) (context.Context, *logBuffer, *rasp.Agent) {
-	buf := new(logBuffer)
+func requestCtx(mode rasp.Mode, inputs ...taint.Input) (context.Context, *testlog.Buffer, *rasp.Agent) {
+	buf := new(testlog.Buffer)
 	a := rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.New(buf)))
 	ctx := rasp.NewContext(context.Background(), a)
 	if len(inputs) > 0 {

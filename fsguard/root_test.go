@@ -233,7 +233,7 @@ func TestRoot(t *testing.T) {
 				before := snapshot(t, gDir, true)
 				wantRes, wantErr := runRootOp(osRootAPI(osr), c.op, c.input)
 				gotRes, gotErr := runRootOp(guardedRootAPI(ctx, gr), c.op, c.input)
-				evs := logs.events(t)
+				evs := events(t, logs)
 
 				if mode == rasp.ModeProtect && c.attack {
 					switch c.op {
@@ -297,7 +297,7 @@ func TestRootSymlinkEscape(t *testing.T) {
 		t.Errorf("Root.ReadFile returned %q", b)
 	}
 	assertBlocked[*fs.PathError](t, err)
-	evs := logs.events(t)
+	evs := events(t, logs)
 	if len(evs) != 1 || evs[0]["target"] != "link/secret.txt" || evs[0]["reason"] == "" {
 		t.Fatalf("events = %v", evs)
 	}
@@ -311,7 +311,7 @@ func TestRootSymlinkEscape(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "blocked") || !strings.Contains(err.Error(), "path escapes from parent") {
 		t.Fatalf("monitor: err = %v, want os.Root's refusal", err)
 	}
-	if n := len(logs.events(t)); n != 2 {
+	if n := len(events(t, logs)); n != 2 {
 		t.Errorf("events = %d, want 2", n)
 	}
 }
@@ -329,7 +329,7 @@ func TestRootNoDoubleReport(t *testing.T) {
 	if _, err := r.Stat(ctx, "../outside/secret.txt"); err == nil {
 		t.Fatal("Stat escaped the root")
 	}
-	evs := logs.events(t)
+	evs := events(t, logs)
 	if len(evs) != 1 || evs[0]["details"].(map[string]any)["rule"] != "traversal" {
 		t.Fatalf("events = %v, want one traversal event", evs)
 	}

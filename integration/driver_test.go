@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -19,6 +18,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/gorasp/rasp"
 	raspdriver "github.com/gorasp/rasp/driver"
+	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/gorasp/rasp/taint"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/lib/pq"
@@ -177,25 +177,8 @@ func userCount(t testing.TB, b *backend) int {
 	return n
 }
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func newAgent(mode rasp.Mode) (*rasp.Agent, *lockedBuf) {
-	buf := &lockedBuf{}
+func newAgent(mode rasp.Mode) (*rasp.Agent, *testlog.Buffer) {
+	buf := &testlog.Buffer{}
 	return rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.New(buf))), buf
 }
 

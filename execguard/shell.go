@@ -267,8 +267,8 @@ func checkable(v string) bool {
 // variable's value or in interpreter code). The option rule does not apply
 // inside scripts. See the package documentation for the rules.
 func CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
-	// The common case, no input in the script, is this loop alone: the
-	// limits matter only for faults.
+	// The loop of Guard.CheckShell, kept here rather than called: the
+	// no-input path is the hot one.
 	for i := range inputs {
 		if contains(script, inputs[i].Value) && checkable(inputs[i].Value) {
 			return defaultGuard.checkShellPure(script, inputs)
@@ -279,6 +279,8 @@ func CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
 
 // CheckShell is [CheckShell] with the guard's configuration.
 func (g *Guard) CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
+	// The common case, no input in the script, is this loop alone: the
+	// limits matter only for faults.
 	for i := range inputs {
 		if contains(script, inputs[i].Value) && checkable(inputs[i].Value) {
 			return g.checkShellPure(script, inputs)
@@ -290,7 +292,7 @@ func (g *Guard) CheckShell(script string, inputs []taint.Input) (rasp.Finding, b
 // checkShellPure is CheckShell once an input occurs in the script.
 func (g *Guard) checkShellPure(script string, inputs []taint.Input) (f rasp.Finding, found bool) {
 	defer noPanic(&f, &found)
-	h, ok, _ := g.checkShell(script, inputs, work{}, false)
+	h, ok, _ := g.checkOccurring(script, inputs, work{}, false)
 	if !ok {
 		return rasp.Finding{}, false
 	}
@@ -319,6 +321,11 @@ func (g *Guard) checkShell(script string, inputs []taint.Input, w work, zsh bool
 		}
 		return hit{}, false, nil
 	}
+	return g.checkOccurring(script, inputs, w, zsh)
+}
+
+// checkOccurring is checkShell once an input occurs in the script.
+func (g *Guard) checkOccurring(script string, inputs []taint.Input, w work, zsh bool) (h hit, found bool, err error) {
 	if overLimits(script) {
 		in, s, e := firstOccurrence(script, inputs)
 		return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: e, rule: "limit",

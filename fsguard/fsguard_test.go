@@ -3,7 +3,6 @@ package fsguard_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -99,156 +98,13 @@ var opCases = []opCase{
 // through os. It returns a summary of what the call returned, with dir
 // replaced by "T", and the error.
 func runOp(ctx context.Context, guarded bool, op, base, p string) (string, error) {
-	var (
-		res any
-		err error
-	)
-	wr := func(f *os.File, ferr error, data string) (any, error) {
-		if f == nil {
-			return nil, ferr
-		}
-		defer f.Close()
-		if data == "" {
-			b, rerr := io.ReadAll(f)
-			if rerr != nil {
-				return nil, rerr
-			}
-			return string(b), ferr
-		}
-		_, werr := f.WriteString(data)
-		return f.Name(), werr
+	api := osAPI()
+	if guarded {
+		api = guardedAPI(ctx)
 	}
-	stat := func(fi fs.FileInfo, err error) (any, error) {
-		if fi == nil {
-			return nil, err
-		}
-		return fmt.Sprintf("%s %d %v", fi.Name(), fi.Size(), fi.Mode()), err
-	}
-	switch op {
-	case "ReadFile":
-		var b []byte
-		if guarded {
-			b, err = fsguard.ReadFile(ctx, p)
-		} else {
-			b, err = os.ReadFile(p)
-		}
-		res = b
-	case "Open":
-		var f *os.File
-		if guarded {
-			f, err = fsguard.Open(ctx, p)
-		} else {
-			f, err = os.Open(p)
-		}
-		res, err = wr(f, err, "")
-	case "Create":
-		var f *os.File
-		if guarded {
-			f, err = fsguard.Create(ctx, p)
-		} else {
-			f, err = os.Create(p)
-		}
-		res, err = wr(f, err, "created")
-	case "OpenFile":
-		var f *os.File
-		flag := os.O_WRONLY | os.O_TRUNC | os.O_CREATE
-		if guarded {
-			f, err = fsguard.OpenFile(ctx, p, flag, 0o644)
-		} else {
-			f, err = os.OpenFile(p, flag, 0o644)
-		}
-		res, err = wr(f, err, "overwritten")
-	case "WriteFile":
-		if guarded {
-			err = fsguard.WriteFile(ctx, p, []byte("written"), 0o644)
-		} else {
-			err = os.WriteFile(p, []byte("written"), 0o644)
-		}
-	case "ReadDir":
-		var ents []os.DirEntry
-		if guarded {
-			ents, err = fsguard.ReadDir(ctx, p)
-		} else {
-			ents, err = os.ReadDir(p)
-		}
-		var names []string
-		for _, e := range ents {
-			names = append(names, e.Name())
-		}
-		res = names
-	case "Stat":
-		if guarded {
-			res, err = stat(fsguard.Stat(ctx, p))
-		} else {
-			res, err = stat(os.Stat(p))
-		}
-	case "Lstat":
-		if guarded {
-			res, err = stat(fsguard.Lstat(ctx, p))
-		} else {
-			res, err = stat(os.Lstat(p))
-		}
-	case "Remove":
-		if guarded {
-			err = fsguard.Remove(ctx, p)
-		} else {
-			err = os.Remove(p)
-		}
-	case "RemoveAll":
-		if guarded {
-			err = fsguard.RemoveAll(ctx, p)
-		} else {
-			err = os.RemoveAll(p)
-		}
-	case "Rename":
-		old := filepath.Join(base, "notes.txt")
-		if guarded {
-			err = fsguard.Rename(ctx, old, p)
-		} else {
-			err = os.Rename(old, p)
-		}
-	case "RenameFrom":
-		dst := filepath.Join(base, "moved.txt")
-		if guarded {
-			err = fsguard.Rename(ctx, p, dst)
-		} else {
-			err = os.Rename(p, dst)
-		}
-	case "Mkdir":
-		if guarded {
-			err = fsguard.Mkdir(ctx, p, 0o755)
-		} else {
-			err = os.Mkdir(p, 0o755)
-		}
-	case "MkdirAll":
-		if guarded {
-			err = fsguard.MkdirAll(ctx, p, 0o755)
-		} else {
-			err = os.MkdirAll(p, 0o755)
-		}
-	case "Chmod":
-		if guarded {
-			err = fsguard.Chmod(ctx, p, 0o600)
-		} else {
-			err = os.Chmod(p, 0o600)
-		}
-	case "Symlink":
-		ln := filepath.Join(base, "ln")
-		if guarded {
-			err = fsguard.Symlink(ctx, p, ln)
-		} else {
-			err = os.Symlink(p, ln)
-		}
-	case "Readlink":
-		if guarded {
-			res, err = fsguard.Readlink(ctx, p)
-		} else {
-			res, err = os.Readlink(p)
-		}
-	default:
-		panic("unknown op " + op)
-	}
-	return normalize(fmt.Sprintf("%T %q", res, fmt.Sprint(res)), base), err
+	at := func(n string) string { return filepath.Join(base, n) }
+	res, err := runAPIOp(api, op, p, at, (*os.File).Name)
+	return normalize(res, base), err
 }
 
 // normalize replaces the tree's root (base's parent) with "T".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/fsguard"
 	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/gorasp/rasp/taint"
 	"github.com/rs/zerolog"
@@ -183,4 +185,136 @@ func assertBlocked[W error](t *testing.T, err error) {
 	if !errors.As(err, &be) {
 		t.Fatalf("err %T does not wrap *rasp.BlockedError", err)
 	}
+}
+
+// fsAPI is the set of calls the tests run, bound to os, fsguard, os.Root
+// or fsguard.Root.
+type fsAPI struct {
+	Open      func(string) (*os.File, error)
+	OpenFile  func(string, int, fs.FileMode) (*os.File, error)
+	Create    func(string) (*os.File, error)
+	ReadFile  func(string) ([]byte, error)
+	WriteFile func(string, []byte, fs.FileMode) error
+	ReadDir   func(string) ([]os.DirEntry, error)
+	Stat      func(string) (fs.FileInfo, error)
+	Lstat     func(string) (fs.FileInfo, error)
+	Remove    func(string) error
+	RemoveAll func(string) error
+	Rename    func(string, string) error
+	Mkdir     func(string, fs.FileMode) error
+	MkdirAll  func(string, fs.FileMode) error
+	Chmod     func(string, fs.FileMode) error
+	Symlink   func(string, string) error
+	Readlink  func(string) (string, error)
+}
+
+func osAPI() fsAPI {
+	return fsAPI{
+		Open: os.Open, OpenFile: os.OpenFile, Create: os.Create, ReadFile: os.ReadFile, WriteFile: os.WriteFile,
+		ReadDir: os.ReadDir, Stat: os.Stat, Lstat: os.Lstat, Remove: os.Remove, RemoveAll: os.RemoveAll,
+		Rename: os.Rename, Mkdir: os.Mkdir, MkdirAll: os.MkdirAll, Chmod: os.Chmod, Symlink: os.Symlink,
+		Readlink: os.Readlink,
+	}
+}
+
+func guardedAPI(ctx context.Context) fsAPI {
+	return fsAPI{
+		Open:      func(n string) (*os.File, error) { return fsguard.Open(ctx, n) },
+		OpenFile:  func(n string, f int, p fs.FileMode) (*os.File, error) { return fsguard.OpenFile(ctx, n, f, p) },
+		Create:    func(n string) (*os.File, error) { return fsguard.Create(ctx, n) },
+		ReadFile:  func(n string) ([]byte, error) { return fsguard.ReadFile(ctx, n) },
+		WriteFile: func(n string, d []byte, p fs.FileMode) error { return fsguard.WriteFile(ctx, n, d, p) },
+		ReadDir:   func(n string) ([]os.DirEntry, error) { return fsguard.ReadDir(ctx, n) },
+		Stat:      func(n string) (fs.FileInfo, error) { return fsguard.Stat(ctx, n) },
+		Lstat:     func(n string) (fs.FileInfo, error) { return fsguard.Lstat(ctx, n) },
+		Remove:    func(n string) error { return fsguard.Remove(ctx, n) },
+		RemoveAll: func(n string) error { return fsguard.RemoveAll(ctx, n) },
+		Rename:    func(o, n string) error { return fsguard.Rename(ctx, o, n) },
+		Mkdir:     func(n string, p fs.FileMode) error { return fsguard.Mkdir(ctx, n, p) },
+		MkdirAll:  func(n string, p fs.FileMode) error { return fsguard.MkdirAll(ctx, n, p) },
+		Chmod:     func(n string, m fs.FileMode) error { return fsguard.Chmod(ctx, n, m) },
+		Symlink:   func(o, n string) error { return fsguard.Symlink(ctx, o, n) },
+		Readlink:  func(n string) (string, error) { return fsguard.Readlink(ctx, n) },
+	}
+}
+
+// runAPIOp runs op on name through api and summarises what the call
+// returned. at names the fixed files some ops use (the rename source and
+// destination, the link); fileName summarises an opened file.
+func runAPIOp(api fsAPI, op, name string, at func(string) string, fileName func(*os.File) string) (string, error) {
+	var (
+		res any
+		err error
+	)
+	file := func(f *os.File, ferr error, data string) (any, error) {
+		if f == nil {
+			return nil, ferr
+		}
+		defer f.Close()
+		if data == "" {
+			b, rerr := io.ReadAll(f)
+			if rerr != nil {
+				return nil, rerr
+			}
+			return string(b), ferr
+		}
+		_, werr := f.WriteString(data)
+		return fileName(f), werr
+	}
+	stat := func(fi fs.FileInfo, err error) (any, error) {
+		if fi == nil {
+			return nil, err
+		}
+		return fmt.Sprintf("%s %d %v", fi.Name(), fi.Size(), fi.Mode()), err
+	}
+	switch op {
+	case "Open":
+		f, ferr := api.Open(name)
+		res, err = file(f, ferr, "")
+	case "OpenFile":
+		f, ferr := api.OpenFile(name, os.O_WRONLY|os.O_TRUNC|os.O_CREATE, 0o644)
+		res, err = file(f, ferr, "overwritten")
+	case "Create":
+		f, ferr := api.Create(name)
+		res, err = file(f, ferr, "created")
+	case "ReadFile":
+		var b []byte
+		b, err = api.ReadFile(name)
+		res = b
+	case "WriteFile":
+		err = api.WriteFile(name, []byte("written"), 0o644)
+	case "ReadDir":
+		var ents []os.DirEntry
+		ents, err = api.ReadDir(name)
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		res = names
+	case "Stat":
+		res, err = stat(api.Stat(name))
+	case "Lstat":
+		res, err = stat(api.Lstat(name))
+	case "Remove":
+		err = api.Remove(name)
+	case "RemoveAll":
+		err = api.RemoveAll(name)
+	case "Rename":
+		err = api.Rename(at("notes.txt"), name)
+	case "RenameFrom":
+		err = api.Rename(name, at("moved.txt"))
+	case "Mkdir":
+		err = api.Mkdir(name, 0o755)
+	case "MkdirAll":
+		err = api.MkdirAll(name, 0o755)
+	case "Chmod":
+		err = api.Chmod(name, 0o600)
+	case "Symlink":
+		err = api.Symlink(name, at("ln"))
+	case "Readlink":
+		res, err = api.Readlink(name)
+	default:
+		panic("unknown op " + op)
+	}
+	return fmt.Sprintf("%T %q", res, fmt.Sprint(res)), err
 }

@@ -3,7 +3,6 @@ package fsguard_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,29 +15,13 @@ import (
 	"github.com/gorasp/rasp/taint"
 )
 
-// rootAPI is the method set shared by os.Root and fsguard.Root, with the
-// context bound, so one body runs against both.
-type rootAPI struct {
-	Open      func(string) (*os.File, error)
-	OpenFile  func(string, int, fs.FileMode) (*os.File, error)
-	Create    func(string) (*os.File, error)
-	ReadFile  func(string) ([]byte, error)
-	WriteFile func(string, []byte, fs.FileMode) error
-	ReadDir   func(string) ([]os.DirEntry, error)
-	Stat      func(string) (fs.FileInfo, error)
-	Lstat     func(string) (fs.FileInfo, error)
-	Remove    func(string) error
-	RemoveAll func(string) error
-	Rename    func(string, string) error
-	Mkdir     func(string, fs.FileMode) error
-	MkdirAll  func(string, fs.FileMode) error
-	Chmod     func(string, fs.FileMode) error
-	Symlink   func(string, string) error
-	Readlink  func(string) (string, error)
+// runRootOp runs op on name through api, names in the root as they are.
+func runRootOp(api fsAPI, op, name string) (string, error) {
+	return runAPIOp(api, op, name, func(n string) string { return n }, func(f *os.File) string { return filepath.Base(f.Name()) })
 }
 
-func osRootAPI(r *os.Root) rootAPI {
-	return rootAPI{
+func osRootAPI(r *os.Root) fsAPI {
+	return fsAPI{
 		Open: r.Open, OpenFile: r.OpenFile, Create: r.Create, ReadFile: r.ReadFile, WriteFile: r.WriteFile,
 		ReadDir: func(name string) ([]os.DirEntry, error) {
 			f, err := r.Open(name)
@@ -55,8 +38,8 @@ func osRootAPI(r *os.Root) rootAPI {
 	}
 }
 
-func guardedRootAPI(ctx context.Context, r *fsguard.Root) rootAPI {
-	return rootAPI{
+func guardedRootAPI(ctx context.Context, r *fsguard.Root) fsAPI {
+	return fsAPI{
 		Open:      func(n string) (*os.File, error) { return r.Open(ctx, n) },
 		OpenFile:  func(n string, f int, p fs.FileMode) (*os.File, error) { return r.OpenFile(ctx, n, f, p) },
 		Create:    func(n string) (*os.File, error) { return r.Create(ctx, n) },
@@ -74,83 +57,6 @@ func guardedRootAPI(ctx context.Context, r *fsguard.Root) rootAPI {
 		Symlink:   func(o, n string) error { return r.Symlink(ctx, o, n) },
 		Readlink:  func(n string) (string, error) { return r.Readlink(ctx, n) },
 	}
-}
-
-// runRootOp runs op on name through api and summarises the result.
-func runRootOp(api rootAPI, op, name string) (string, error) {
-	var (
-		res any
-		err error
-	)
-	file := func(f *os.File, ferr error, data string) (any, error) {
-		if f == nil {
-			return nil, ferr
-		}
-		defer f.Close()
-		if data == "" {
-			b, rerr := io.ReadAll(f)
-			if rerr != nil {
-				return nil, rerr
-			}
-			return string(b), ferr
-		}
-		_, werr := f.WriteString(data)
-		return filepath.Base(f.Name()), werr
-	}
-	stat := func(fi fs.FileInfo, err error) (any, error) {
-		if fi == nil {
-			return nil, err
-		}
-		return fmt.Sprintf("%s %d %v", fi.Name(), fi.Size(), fi.Mode()), err
-	}
-	switch op {
-	case "Open":
-		f, ferr := api.Open(name)
-		res, err = file(f, ferr, "")
-	case "OpenFile":
-		f, ferr := api.OpenFile(name, os.O_WRONLY|os.O_TRUNC|os.O_CREATE, 0o644)
-		res, err = file(f, ferr, "overwritten")
-	case "Create":
-		f, ferr := api.Create(name)
-		res, err = file(f, ferr, "created")
-	case "ReadFile":
-		var b []byte
-		b, err = api.ReadFile(name)
-		res = b
-	case "WriteFile":
-		err = api.WriteFile(name, []byte("written"), 0o644)
-	case "ReadDir":
-		var ents []os.DirEntry
-		ents, err = api.ReadDir(name)
-		var names []string
-		for _, e := range ents {
-			names = append(names, e.Name())
-		}
-		res = names
-	case "Stat":
-		res, err = stat(api.Stat(name))
-	case "Lstat":
-		res, err = stat(api.Lstat(name))
-	case "Remove":
-		err = api.Remove(name)
-	case "RemoveAll":
-		err = api.RemoveAll(name)
-	case "Rename":
-		err = api.Rename("notes.txt", name)
-	case "Mkdir":
-		err = api.Mkdir(name, 0o755)
-	case "MkdirAll":
-		err = api.MkdirAll(name, 0o755)
-	case "Chmod":
-		err = api.Chmod(name, 0o600)
-	case "Symlink":
-		err = api.Symlink(name, "ln")
-	case "Readlink":
-		res, err = api.Readlink(name)
-	default:
-		panic("unknown op " + op)
-	}
-	return fmt.Sprintf("%T %q", res, fmt.Sprint(res)), err
 }
 
 type rootCase struct {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gorasp/rasp"
 	raspdriver "github.com/gorasp/rasp/driver"
-	"github.com/gorasp/rasp/taint"
 	"github.com/mattn/go-sqlite3"
 	"github.com/ngrok/sqlmw"
 	"github.com/rs/zerolog"
@@ -62,24 +61,6 @@ func openBench(b *testing.B, name string) *sql.DB {
 	return db
 }
 
-// benchCtx is a request context with the agent and 10 inputs; user42 is
-// the one inlined by the "inlined" statement.
-func benchCtx(mode rasp.Mode) context.Context {
-	a := rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.Nop()))
-	return taint.NewContext(rasp.NewContext(context.Background(), a),
-		taint.Input{Source: taint.SourceQuery, Key: "name", Value: "user42"},
-		taint.Input{Source: taint.SourceQuery, Key: "page", Value: "3"},
-		taint.Input{Source: taint.SourceQuery, Key: "sort", Value: "created_at"},
-		taint.Input{Source: taint.SourceHeader, Key: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"},
-		taint.Input{Source: taint.SourceHeader, Key: "Accept", Value: "text/html,application/xhtml+xml"},
-		taint.Input{Source: taint.SourceHeader, Key: "Accept-Language", Value: "en-GB,en;q=0.9"},
-		taint.Input{Source: taint.SourceHeader, Key: "Referer", Value: "https://example.com/users?page=2"},
-		taint.Input{Source: taint.SourceCookie, Key: "theme", Value: "dark"},
-		taint.Input{Source: taint.SourcePath, Value: "profile"},
-		taint.Input{Source: taint.SourceJSON, Key: "filter.role", Value: "editor"},
-	)
-}
-
 type benchQuery struct {
 	name string
 	q    string
@@ -113,7 +94,7 @@ func BenchmarkPKSelect(b *testing.B) {
 		} {
 			b.Run(bq.name+"/"+drv.name, func(b *testing.B) {
 				db := openBench(b, drv.driver)
-				ctx := benchCtx(drv.mode)
+				ctx := raspdriver.BenchCtx(drv.mode)
 				b.ReportAllocs()
 				for b.Loop() {
 					selectOne(b, ctx, db, bq)
@@ -133,7 +114,7 @@ func BenchmarkPKSelectInterleaved(b *testing.B) {
 	for _, bq := range benchQueries {
 		b.Run(bq.name, func(b *testing.B) {
 			dbs := []*sql.DB{openBench(b, "sqlite3"), openBench(b, "bench-sqlmw"), openBench(b, "bench-rasp"), openBench(b, "bench-rasp")}
-			ctxs := []context.Context{benchCtx(rasp.ModeProtect), benchCtx(rasp.ModeProtect), benchCtx(rasp.ModeProtect), benchCtx(rasp.ModeOff)}
+			ctxs := []context.Context{raspdriver.BenchCtx(rasp.ModeProtect), raspdriver.BenchCtx(rasp.ModeProtect), raspdriver.BenchCtx(rasp.ModeProtect), raspdriver.BenchCtx(rasp.ModeOff)}
 			var rounds [4][]float64
 			round := 0
 			for b.Loop() {

@@ -17,6 +17,7 @@ var (
 	QuoteAnalyzer = quoteAnalyzer
 	WithAnalyzer  = withAnalyzer
 	ConnKinds     = connKinds
+	BenchCtx      = preCtx
 )
 
 const AttackInput = attackInput

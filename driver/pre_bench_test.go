@@ -10,8 +10,9 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// preCtx is a request context with 10 inputs, the one of the benchmarks in
-// bench_test.go.
+// preCtx is the request context of the driver's benchmarks (here and, as
+// BenchCtx, in bench_test.go): the agent and 10 inputs, of which user42 is
+// the one inlined by the "inlined" statements.
 func preCtx(mode rasp.Mode) context.Context {
 	a := rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.Nop()))
 	return taint.NewContext(rasp.NewContext(context.Background(), a),

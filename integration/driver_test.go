@@ -105,9 +105,21 @@ func sqliteBackend(t testing.TB) *backend {
 }
 
 func postgresBackend(t testing.TB, driverName string) *backend {
+	dsn := pgSchemaDSN(t, "rasp_drv")
+	plainName := "pgx"
+	if driverName == "rasp-pq" {
+		plainName = "postgres"
+	}
+	return &backend{name: driverName, plain: mustOpen(t, plainName, dsn), wrapped: mustOpen(t, driverName, dsn), ph: dollar, stacked: driverName == "rasp-pq"}
+}
+
+// pgSchemaDSN creates a schema of its own for the test in the PostgreSQL
+// server of RASP_PG_DSN, dropped when the test ends, and returns a DSN
+// whose search_path is that schema.
+func pgSchemaDSN(t testing.TB, prefix string) string {
 	base := serviceDSN(t, "RASP_PG_DSN")
 	admin := mustOpen(t, "pgx", base)
-	schema := uniqueName("rasp_drv")
+	schema := uniqueName(prefix)
 	if _, err := admin.ExecContext(quiet, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
@@ -119,12 +131,7 @@ func postgresBackend(t testing.TB, driverName string) *backend {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	dsn := u.String()
-	plainName := "pgx"
-	if driverName == "rasp-pq" {
-		plainName = "postgres"
-	}
-	return &backend{name: driverName, plain: mustOpen(t, plainName, dsn), wrapped: mustOpen(t, driverName, dsn), ph: dollar, stacked: driverName == "rasp-pq"}
+	return u.String()
 }
 
 func mysqlBackend(t testing.TB) *backend {
@@ -154,6 +161,19 @@ var backends = []struct {
 	{"postgres-pgx", func(t testing.TB) *backend { return postgresBackend(t, "rasp-pgx") }},
 	{"postgres-pq", func(t testing.TB) *backend { return postgresBackend(t, "rasp-pq") }},
 	{"mariadb", mysqlBackend},
+}
+
+// eachBackend runs f in a parallel subtest per backend, on a freshly
+// seeded database.
+func eachBackend(t *testing.T, f func(t *testing.T, b *backend)) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			t.Parallel()
+			b := be.open(t)
+			seed(t, b)
+			f(t, b)
+		})
+	}
 }
 
 func seed(t testing.TB, b *backend) {
@@ -246,50 +266,45 @@ var benignCases = []struct {
 }
 
 func TestDriverBenignMatchesUnwrapped(t *testing.T) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) {
-			t.Parallel()
-			b := be.open(t)
-			seed(t, b)
-			a, logs := newAgent(rasp.ModeProtect)
-			for _, tc := range benignCases {
-				t.Run(tc.name, func(t *testing.T) {
-					q := b.rebind(tc.q)
-					got := dumpRows(b.wrapped.QueryContext(reqCtx(a, "q", tc.input), q, tc.args...))
-					want := dumpRows(b.plain.QueryContext(context.Background(), q, tc.args...))
-					if got != want {
-						t.Fatalf("%s\nwrapped:\n%s\nunwrapped:\n%s", q, got, want)
-					}
-					if strings.HasPrefix(got, "error: rasp") {
-						t.Fatalf("blocked: %s", got)
-					}
-				})
-			}
-			if s := logs.String(); strings.Contains(s, "sql_injection") {
-				t.Fatalf("benign traffic reported:\n%s", s)
-			}
-			// Exec results and transactions pass through.
-			ctx := reqCtx(a, "name", "dave")
-			tx, err := b.wrapped.BeginTx(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := tx.ExecContext(ctx, b.rebind("UPDATE users SET score = score + 1 WHERE role = ?"), "user")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n, err := res.RowsAffected(); err != nil || n != 3 {
-				t.Fatalf("rows affected = %d, %v", n, err)
-			}
-			if err := tx.Rollback(); err != nil {
-				t.Fatal(err)
-			}
-			var sum int
-			if err := b.wrapped.QueryRowContext(ctx, "SELECT sum(score) FROM users").Scan(&sum); err != nil || sum != 307 {
-				t.Fatalf("sum after rollback = %d, %v", sum, err)
-			}
-		})
-	}
+	eachBackend(t, func(t *testing.T, b *backend) {
+		a, logs := newAgent(rasp.ModeProtect)
+		for _, tc := range benignCases {
+			t.Run(tc.name, func(t *testing.T) {
+				q := b.rebind(tc.q)
+				got := dumpRows(b.wrapped.QueryContext(reqCtx(a, "q", tc.input), q, tc.args...))
+				want := dumpRows(b.plain.QueryContext(context.Background(), q, tc.args...))
+				if got != want {
+					t.Fatalf("%s\nwrapped:\n%s\nunwrapped:\n%s", q, got, want)
+				}
+				if strings.HasPrefix(got, "error: rasp") {
+					t.Fatalf("blocked: %s", got)
+				}
+			})
+		}
+		if s := logs.String(); strings.Contains(s, "sql_injection") {
+			t.Fatalf("benign traffic reported:\n%s", s)
+		}
+		// Exec results and transactions pass through.
+		ctx := reqCtx(a, "name", "dave")
+		tx, err := b.wrapped.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := tx.ExecContext(ctx, b.rebind("UPDATE users SET score = score + 1 WHERE role = ?"), "user")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 3 {
+			t.Fatalf("rows affected = %d, %v", n, err)
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		var sum int
+		if err := b.wrapped.QueryRowContext(ctx, "SELECT sum(score) FROM users").Scan(&sum); err != nil || sum != 307 {
+			t.Fatalf("sum after rollback = %d, %v", sum, err)
+		}
+	})
 }
 
 // attackCases are statements built by concatenation with an input that
@@ -325,145 +340,125 @@ func runAttack(ctx context.Context, db *sql.DB, q string, exec bool) error {
 }
 
 func TestDriverAttacksBlockedInProtect(t *testing.T) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) {
-			t.Parallel()
-			b := be.open(t)
-			seed(t, b)
-			a, logs := newAgent(rasp.ModeProtect)
-			for _, tc := range attackCases {
-				t.Run(tc.name, func(t *testing.T) {
-					q := tc.build(tc.input)
-					err := runAttack(reqCtx(a, "q", tc.input), b.wrapped, q, tc.exec)
-					if !errors.Is(err, rasp.ErrBlocked) {
-						t.Fatalf("%s: err = %v, want blocked", q, err)
-					}
-					if errors.Is(err, driver.ErrBadConn) {
-						t.Fatal("blocked error matches driver.ErrBadConn")
-					}
-					if n := userCount(t, b); n != 4 {
-						t.Fatalf("%d users after a blocked statement, want 4", n)
-					}
-					var admins int
-					if err := b.plain.QueryRowContext(quiet, "SELECT count(*) FROM users WHERE role = 'admin'").Scan(&admins); err != nil || admins != 1 {
-						t.Fatalf("admins = %d, %v", admins, err)
-					}
-				})
-			}
-			out := logs.String()
-			if n := strings.Count(out, `"blocked":true`); n != len(attackCases) {
-				t.Fatalf("%d blocked events, want %d:\n%s", n, len(attackCases), out)
-			}
-			if !strings.Contains(out, `"driver":"rasp-`) || !strings.Contains(out, `"dialect":"`) {
-				t.Fatalf("events lack driver or dialect:\n%s", out)
-			}
-		})
-	}
+	eachBackend(t, func(t *testing.T, b *backend) {
+		a, logs := newAgent(rasp.ModeProtect)
+		for _, tc := range attackCases {
+			t.Run(tc.name, func(t *testing.T) {
+				q := tc.build(tc.input)
+				err := runAttack(reqCtx(a, "q", tc.input), b.wrapped, q, tc.exec)
+				if !errors.Is(err, rasp.ErrBlocked) {
+					t.Fatalf("%s: err = %v, want blocked", q, err)
+				}
+				if errors.Is(err, driver.ErrBadConn) {
+					t.Fatal("blocked error matches driver.ErrBadConn")
+				}
+				if n := userCount(t, b); n != 4 {
+					t.Fatalf("%d users after a blocked statement, want 4", n)
+				}
+				var admins int
+				if err := b.plain.QueryRowContext(quiet, "SELECT count(*) FROM users WHERE role = 'admin'").Scan(&admins); err != nil || admins != 1 {
+					t.Fatalf("admins = %d, %v", admins, err)
+				}
+			})
+		}
+		out := logs.String()
+		if n := strings.Count(out, `"blocked":true`); n != len(attackCases) {
+			t.Fatalf("%d blocked events, want %d:\n%s", n, len(attackCases), out)
+		}
+		if !strings.Contains(out, `"driver":"rasp-`) || !strings.Contains(out, `"dialect":"`) {
+			t.Fatalf("events lack driver or dialect:\n%s", out)
+		}
+	})
 }
 
 func TestDriverAttacksRunInMonitor(t *testing.T) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) {
-			t.Parallel()
-			b := be.open(t)
-			seed(t, b)
-			a, logs := newAgent(rasp.ModeMonitor)
-			for _, tc := range attackCases {
-				if tc.name == "stacked drop" {
-					continue // below, on its own
+	eachBackend(t, func(t *testing.T, b *backend) {
+		a, logs := newAgent(rasp.ModeMonitor)
+		for _, tc := range attackCases {
+			if tc.name == "stacked drop" {
+				continue // below, on its own
+			}
+			t.Run(tc.name, func(t *testing.T) {
+				q := tc.build(tc.input)
+				before := strings.Count(logs.String(), `"kind":"sql_injection"`)
+				got := runAttack(reqCtx(a, "q", tc.input), b.wrapped, q, tc.exec)
+				want := runAttack(quiet, b.plain, q, tc.exec)
+				if (got == nil) != (want == nil) {
+					t.Fatalf("monitor changed the outcome: wrapped %v, unwrapped %v", got, want)
 				}
-				t.Run(tc.name, func(t *testing.T) {
-					q := tc.build(tc.input)
-					before := strings.Count(logs.String(), `"kind":"sql_injection"`)
-					got := runAttack(reqCtx(a, "q", tc.input), b.wrapped, q, tc.exec)
-					want := runAttack(quiet, b.plain, q, tc.exec)
-					if (got == nil) != (want == nil) {
-						t.Fatalf("monitor changed the outcome: wrapped %v, unwrapped %v", got, want)
-					}
-					if after := strings.Count(logs.String(), `"kind":"sql_injection"`); after != before+1 {
-						t.Fatalf("%d new events, want 1", after-before)
-					}
-				})
-			}
-			// In monitor the stacked statement really runs where the driver
-			// allows it: the event is the only defence.
-			in := "bob'; DROP TABLE users; -- "
-			err := runAttack(reqCtx(a, "q", in), b.wrapped, "DELETE FROM users WHERE name = '"+in+"'", true)
-			if b.stacked && err != nil {
-				t.Fatalf("stacked statement: %v", err)
-			}
-			if !strings.Contains(logs.String(), "DROP TABLE users") {
-				t.Fatalf("no event for the stacked statement:\n%s", logs)
-			}
-		})
-	}
+				if after := strings.Count(logs.String(), `"kind":"sql_injection"`); after != before+1 {
+					t.Fatalf("%d new events, want 1", after-before)
+				}
+			})
+		}
+		// In monitor the stacked statement really runs where the driver
+		// allows it: the event is the only defence.
+		in := "bob'; DROP TABLE users; -- "
+		err := runAttack(reqCtx(a, "q", in), b.wrapped, "DELETE FROM users WHERE name = '"+in+"'", true)
+		if b.stacked && err != nil {
+			t.Fatalf("stacked statement: %v", err)
+		}
+		if !strings.Contains(logs.String(), "DROP TABLE users") {
+			t.Fatalf("no event for the stacked statement:\n%s", logs)
+		}
+	})
 }
 
 func TestDriverConcurrentRequests(t *testing.T) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) {
-			t.Parallel()
-			b := be.open(t)
-			seed(t, b)
-			a, _ := newAgent(rasp.ModeProtect)
-			const workers, rounds = 8, 15
-			var wg sync.WaitGroup
-			errs := make(chan error, workers)
-			for w := range workers {
-				wg.Go(func() {
-					for r := range rounds {
-						key := fmt.Sprintf("w%d", w)
-						attack := fmt.Sprintf("w%d' OR '%d'='%d", w, r, r)
-						ctx := reqCtx(a, key, attack)
-						_, err := b.wrapped.QueryContext(ctx, "SELECT id FROM users WHERE name = '"+attack+"'")
-						var blocked *rasp.BlockedError
-						if !errors.As(err, &blocked) || blocked.Event.Finding.Input.Key != key {
-							errs <- fmt.Errorf("worker %d round %d: %v", w, r, err)
-							return
-						}
-						// Benign with this request's inputs, bound value.
-						var name string
-						if err := b.wrapped.QueryRowContext(ctx, b.rebind("SELECT name FROM users WHERE id = ?"), 1+r%4).Scan(&name); err != nil {
-							errs <- fmt.Errorf("worker %d benign: %v", w, err)
-							return
-						}
+	eachBackend(t, func(t *testing.T, b *backend) {
+		a, _ := newAgent(rasp.ModeProtect)
+		const workers, rounds = 8, 15
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := range workers {
+			wg.Go(func() {
+				for r := range rounds {
+					key := fmt.Sprintf("w%d", w)
+					attack := fmt.Sprintf("w%d' OR '%d'='%d", w, r, r)
+					ctx := reqCtx(a, key, attack)
+					_, err := b.wrapped.QueryContext(ctx, "SELECT id FROM users WHERE name = '"+attack+"'")
+					var blocked *rasp.BlockedError
+					if !errors.As(err, &blocked) || blocked.Event.Finding.Input.Key != key {
+						errs <- fmt.Errorf("worker %d round %d: %v", w, r, err)
+						return
 					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
-			if st := a.Stats().Sinks[rasp.SinkSQL]; st.Blocks != workers*rounds {
-				t.Fatalf("blocks = %d, want %d", st.Blocks, workers*rounds)
-			}
-		})
-	}
+					// Benign with this request's inputs, bound value.
+					var name string
+					if err := b.wrapped.QueryRowContext(ctx, b.rebind("SELECT name FROM users WHERE id = ?"), 1+r%4).Scan(&name); err != nil {
+						errs <- fmt.Errorf("worker %d benign: %v", w, err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if st := a.Stats().Sinks[rasp.SinkSQL]; st.Blocks != workers*rounds {
+			t.Fatalf("blocks = %d, want %d", st.Blocks, workers*rounds)
+		}
+	})
 }
 
 func TestDriverBlindSpots(t *testing.T) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) {
-			t.Parallel()
-			b := be.open(t)
-			seed(t, b)
-			a, logs := newAgent(rasp.ModeProtect)
-			ctx := rasp.NewContext(context.Background(), a) // agent, no inputs
-			for range 3 {
-				var n int
-				if err := b.wrapped.QueryRowContext(ctx, b.rebind("SELECT count(*) FROM users WHERE score > ?"), 1).Scan(&n); err != nil {
-					t.Fatal(err)
-				}
+	eachBackend(t, func(t *testing.T, b *backend) {
+		a, logs := newAgent(rasp.ModeProtect)
+		ctx := rasp.NewContext(context.Background(), a) // agent, no inputs
+		for range 3 {
+			var n int
+			if err := b.wrapped.QueryRowContext(ctx, b.rebind("SELECT count(*) FROM users WHERE score > ?"), 1).Scan(&n); err != nil {
+				t.Fatal(err)
 			}
-			if got := a.Stats().Sinks[rasp.SinkSQL].NoContext; got != 3 {
-				t.Fatalf("no_context = %d, want 3 (one per call)", got)
-			}
-			if !strings.Contains(logs.String(), "driver_test.go:") {
-				t.Fatalf("warning does not name the call site:\n%s", logs)
-			}
-		})
-	}
+		}
+		if got := a.Stats().Sinks[rasp.SinkSQL].NoContext; got != 3 {
+			t.Fatalf("no_context = %d, want 3 (one per call)", got)
+		}
+		if !strings.Contains(logs.String(), "driver_test.go:") {
+			t.Fatalf("warning does not name the call site:\n%s", logs)
+		}
+	})
 }
 
 func TestDriverWrapConnector(t *testing.T) {

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"errors"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,21 +31,7 @@ var gormBackends = []struct {
 		return openGorm(t, sqlite.New(sqlite.Config{DriverName: "rasp-sqlite3", DSN: dsn}))
 	}},
 	{"postgres", func(t *testing.T) *gorm.DB {
-		base := serviceDSN(t, "RASP_PG_DSN")
-		admin := mustOpen(t, "pgx", base)
-		schema := uniqueName("rasp_gorm")
-		if _, err := admin.ExecContext(quiet, "CREATE SCHEMA "+schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.ExecContext(quiet, "DROP SCHEMA "+schema+" CASCADE") })
-		u, err := url.Parse(base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return openGorm(t, postgres.New(postgres.Config{DriverName: "rasp-pgx", DSN: u.String()}))
+		return openGorm(t, postgres.New(postgres.Config{DriverName: "rasp-pgx", DSN: pgSchemaDSN(t, "rasp_gorm")}))
 	}},
 }
 

@@ -19,27 +19,9 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
-// sgDSN returns the DSN in env, or skips (fails under
-// RASP_REQUIRE_SERVICES=1) when it is unset.
-func sgDSN(t *testing.T, env string) string {
-	t.Helper()
-	dsn := os.Getenv(env)
-	if dsn == "" {
-		if os.Getenv("RASP_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("%s not set and RASP_REQUIRE_SERVICES=1: start servers with scripts/services.sh", env)
-		}
-		t.Skipf("%s not set: start servers with scripts/services.sh", env)
-	}
-	return dsn
-}
-
 func sgOpen(t *testing.T, driver, dsn string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := mustOpen(t, driver, dsn)
 	if err := db.Ping(); err != nil {
 		if os.Getenv("RASP_REQUIRE_SERVICES") == "1" {
 			t.Fatalf("%s: %v", driver, err)
@@ -174,7 +156,7 @@ func sgRandString(r *rand.Rand, n int) string {
 }
 
 func TestSQLGuardPostgres(t *testing.T) {
-	db := sgOpen(t, "pgx", sgDSN(t, "RASP_PG_DSN"))
+	db := sgOpen(t, "pgx", serviceDSN(t, "RASP_PG_DSN"))
 	c := sgConn(t, db)
 	pg := sqlguard.DialectPostgres
 	r := rand.New(rand.NewPCG(11, 12))
@@ -216,7 +198,7 @@ func TestSQLGuardPostgres(t *testing.T) {
 }
 
 func TestSQLGuardMariaDB(t *testing.T) {
-	db := sgOpen(t, "mysql", sgDSN(t, "RASP_MYSQL_DSN"))
+	db := sgOpen(t, "mysql", serviceDSN(t, "RASP_MYSQL_DSN"))
 	c := sgConn(t, db)
 	var version string
 	if err := c.QueryRowContext(context.Background(), "SELECT VERSION()").Scan(&version); err != nil {

@@ -24,6 +24,7 @@ const (
 	reasonNUL       = "NUL byte from request input in path"
 	reasonTraversal = "request input climbs above its directory and its components end the path"
 	reasonAbsolute  = "path begins with an absolute path from request input"
+	reasonClimb     = "request input is made only of \"..\" elements: it climbs and names nothing"
 )
 
 // rule names which rule made a finding; it is the "rule" detail of events.
@@ -35,6 +36,7 @@ const (
 	ruleTraversal
 	ruleAbsolute
 	ruleEscape // os.Root refused a name that leaves the root
+	ruleClimb  // an input made only of ".." elements, whatever the path
 )
 
 func (r rule) String() string {
@@ -47,6 +49,8 @@ func (r rule) String() string {
 		return "absolute"
 	case ruleEscape:
 		return "root_escape"
+	case ruleClimb:
+		return "climb"
 	}
 	return "none"
 }
@@ -171,12 +175,20 @@ func checkPath(path string, inputs []taint.Input, s sepSet, facts taint.Facts) (
 			return finding(path, inputs[i], strings.Index(path, v), reasonNUL), ruleNUL, nil
 		}
 		if dots {
-			if start, ok := s.traversal(path, v); ok {
-				return finding(path, inputs[i], start, reasonTraversal), ruleTraversal, nil
+			if start, r := s.traversal(path, v); r != ruleNone {
+				reason := reasonTraversal
+				if r == ruleClimb {
+					reason = reasonClimb
+				}
+				return finding(path, inputs[i], start, reason), r, nil
 			}
 		}
 		if abs {
-			if s.absolute(path, v) {
+			matched, err := s.absolute(path, v, inputs)
+			if err != nil {
+				return finding(path, inputs[i], -1, reasonAbsolute), ruleNone, err
+			}
+			if matched {
 				start := -1
 				if strings.HasPrefix(path, v) {
 					start = 0
@@ -203,35 +215,45 @@ func finding(path string, in taint.Input, start int, reason string) rasp.Finding
 	return f
 }
 
-// traversal applies the traversal rule to input v. It returns the start of
-// v in path when v occurs there verbatim, else -1.
-func (s sepSet) traversal(path, v string) (int, bool) {
+// traversal applies the traversal and climb rules to input v. It returns
+// the rule that matched and the start of v in path when v occurs there
+// verbatim, else -1.
+func (s sepSet) traversal(path, v string) (int, rule) {
 	// The input is cleaned as filepath.Join(base, v) sees it: a leading
 	// separator or volume name is just more components under base.
 	up, rest, dirOnly := s.cleanRel(v)
 	if up == 0 {
-		return -1, false
+		return -1, ruleNone
 	}
 	if i := s.indexComponents(path, v, dirOnly); i >= 0 {
-		return i, true
+		return i, ruleTraversal
 	}
 	if rest == "" {
-		// A bare ".." that Join cleaned away leaves nothing to match; the
-		// OS-level confinement of Root catches it.
-		return -1, false
+		// Only ".." elements ("..", "../..", "a/../.."): Join cleans them
+		// away (Join(base, "../..", "index.html") is two levels above
+		// base), leaving nothing of the input to match, and such a value
+		// has no use as a name. The request is climbing whatever path
+		// the call opens.
+		return -1, ruleClimb
 	}
 	canon := s.canonical(path)
-	return -1, componentsMatch(canon, "/"+rest, dirOnly, false)
+	if componentsMatch(canon, "/"+rest, dirOnly, false) {
+		return -1, ruleTraversal
+	}
+	return -1, ruleNone
 }
 
-// absolute applies the absolute rule to the absolute input v.
-func (s sepSet) absolute(path, v string) bool {
+// absolute applies the absolute rule to the absolute input v, one of
+// inputs. The other inputs matter when v names a single element: the rest of
+// the path may be theirs. err is errTooLong when that could not be decided
+// within the work bound.
+func (s sepSet) absolute(path, v string, inputs []taint.Input) (bool, error) {
 	if !s.isAbs(path) {
-		return false
+		return false, nil
 	}
 	vv, pv := s.volumeLen(v), s.volumeLen(path)
 	if !s.sameVolume(v[:vv], path[:pv]) {
-		return false
+		return false, nil
 	}
 	// A leading separator is part of the root on both sides; cleanAbs
 	// drops ".." at the root, as filepath.Clean does. Paths already in
@@ -247,17 +269,181 @@ func (s sepSet) absolute(path, v string) bool {
 	}
 	if in == "" {
 		// A root alone ("/", `C:\`) would begin every absolute path the
-		// application opens during the request: it must be the whole path.
-		return p == "" && s.rooted(v[vv:]) == s.rooted(path[pv:])
+		// application opens during the request: it must be the whole path,
+		// or the rest must come from other inputs.
+		if vv > 2 {
+			// A UNC volume (`\\host\share`) chose the host.
+			return true, nil
+		}
+		if s.rooted(v[vv:]) != s.rooted(path[pv:]) {
+			return false, nil
+		}
+		if p == "" {
+			return true, nil
+		}
+		return s.coveredByInputs(p, inputs)
 	}
 	if !componentsMatch(p, in, dirOnly, true) {
-		return false
+		return false, nil
 	}
 	// filepath.Join(base, v) ends with v's components: when they occur
 	// again further on, the path reads as an input under a base that
 	// happens to share its first components (v "/app", base "/app/data"),
 	// and stays under that base.
-	return !componentsMatch(p[1:], in, dirOnly, false)
+	if componentsMatch(p[1:], in, dirOnly, false) {
+		return false, nil
+	}
+	// Two or more elements (a UNC volume counts: it names a host) choose
+	// where the path goes.
+	if strings.IndexByte(in[1:], '/') >= 0 || vv > 2 {
+		return true, nil
+	}
+	// One element: the input is the path when it covers it to its end
+	// (possibly with a suffix of that element, as name+".pdf" makes).
+	e := len(in)
+	if e == len(p) || (!dirOnly && p[e] != '/') {
+		return true, nil
+	}
+	// A value that only coincides with the start of an application path
+	// is written plainly ("/app", "/app/"); one spelled so that it matches
+	// only after cleaning ("/./etc", "//etc", "/x/../etc") was made to
+	// match.
+	if !s.plainAbs(v[vv:]) {
+		return true, nil
+	}
+	// Otherwise it chose only the first directory of an application path
+	// (?next=/app while the app reads /app/templates/login.html): harmless
+	// unless other inputs supply the rest.
+	return s.coveredByInputs(p[e:], inputs)
+}
+
+// plainAbs reports whether p is a rooted path in the form people type:
+// one separator first, single separators between components, none of them
+// "." or "..", at most one trailing separator.
+func (s sepSet) plainAbs(p string) bool {
+	if p == "" || !s.isSep(p[0]) {
+		return false
+	}
+	start := 1
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) && !s.isSep(p[i]) {
+			continue
+		}
+		switch p[start:i] {
+		case "":
+			if i != len(p) || i == 1 {
+				return false
+			}
+		case ".", "..":
+			return false
+		}
+		start = i + 1
+	}
+	return true
+}
+
+// maxCoverWork bounds the comparisons of [sepSet.coveredByInputs]. A path
+// of at most maxPathLen bytes against a typical request needs a few
+// hundred; past the bound the path counts as covered (a finding), so the
+// bound never lets a call through unchecked.
+const maxCoverWork = 1 << 20
+
+// coveredByInputs reports whether rest, a canonical path ("/a/b/c"), is
+// made entirely of whole components that request inputs supplied, one
+// input after another: "/etc" from one input and "passwd" from another,
+// or "/" followed by inputs "etc" and "passwd". The last input may end
+// inside the last component (name+".conf"). Header values never count: a
+// proxy's X-Forwarded-Prefix names the application, not a file. Inputs
+// that climb are the traversal rule's.
+func (s sepSet) coveredByInputs(rest string, inputs []taint.Input) (bool, error) {
+	// reach[i]: rest[:i] is covered; i is 0 or a component boundary.
+	reach := make([]bool, len(rest)+1)
+	reach[0] = true
+	work := 0
+	for i := 0; i < len(rest); i++ {
+		if !reach[i] || rest[i] != '/' {
+			continue
+		}
+		for k := range inputs {
+			in := &inputs[k]
+			if in.Source == taint.SourceHeader || in.Value == "" {
+				continue
+			}
+			if work++; work > maxCoverWork {
+				// Undecided within the bound: a request that can make
+				// the check this long chose a path it begins.
+				return true, nil
+			}
+			c := s.inputComponents(in.Value)
+			at := i
+			if c != "" && c[0] != '/' {
+				at = i + 1 // a relative name follows the separator
+			}
+			if c == "" || !strings.HasPrefix(rest[at:], c) {
+				continue
+			}
+			e := at + len(c)
+			switch {
+			case e == len(rest):
+				return true, nil
+			case rest[e] == '/':
+				reach[e] = true
+			case strings.IndexByte(rest[e:], '/') < 0 && !s.endsInDir(in.Value):
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// inputComponents returns the components of value as they begin a
+// canonical path ("/a/b" for "a/b", "/a/b" or "a//b/"), or "" when it has
+// none or climbs. It allocates only when value is not already canonical.
+func (s sepSet) inputComponents(value string) string {
+	v := value[s.volumeLen(value):]
+	if v == "" {
+		return ""
+	}
+	if s.isSep(v[0]) {
+		if canonicalAbs(v) {
+			return v
+		}
+	} else if canonicalRel(v) {
+		// Canonical as a relative name: the caller compares it after the
+		// separator it skips.
+		return v
+	}
+	up, rest, _ := s.cleanRel(v)
+	if up > 0 || rest == "" {
+		return ""
+	}
+	return "/" + rest
+}
+
+// canonicalRel reports whether p is a relative name in canonical form:
+// components separated by single '/', none empty, "." or "..", no '\'.
+func canonicalRel(p string) bool {
+	if p == "" || p[0] == '/' {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i < len(p) {
+			switch p[i] {
+			case '\\':
+				return false
+			case '/':
+			default:
+				continue
+			}
+		}
+		switch p[start:i] {
+		case "", ".", "..":
+			return false
+		}
+		start = i + 1
+	}
+	return true
 }
 
 func (s sepSet) rooted(p string) bool { return p != "" && s.isSep(p[0]) }

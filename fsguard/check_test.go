@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
@@ -41,12 +42,16 @@ var posixCases = []checkCase{
 	{"join deep", filepath.Join("/srv/www/data", strings.Repeat("../", 9)+"etc/shadow"), strings.Repeat("../", 9) + "etc/shadow", ruleTraversal},
 	{"join trailing slash", filepath.Join("/srv/data", "../../etc/") + "/x", "../../etc/", ruleTraversal},
 	// Harmless.
-	{"join bare dotdot cleaned", filepath.Join("/srv/data", ".."), "..", ruleNone},
-	{"join dotdot slash cleaned", filepath.Join("/srv/data", "../"), "../", ruleNone},
+	{"join bare dotdot cleaned", filepath.Join("/srv/data", ".."), "..", ruleClimb},
+	{"join dotdot slash cleaned", filepath.Join("/srv/data", "../"), "../", ruleClimb},
+	{"join climb only fixed name", filepath.Join("/srv/site", "../..", "index.html"), "../..", ruleClimb},
+	{"join climb only env", filepath.Join("/srv/site", "../", ".env"), "../", ruleClimb},
+	{"climb only cleaned inside", filepath.Join("/srv/site", "a/../..", "x"), "a/../..", ruleClimb},
+	{"climb only unrelated path", "/srv/data/report.txt", "../../..", ruleClimb},
 	{"stays inside", filepath.Join("/srv/data", "sub/../notes.txt"), "sub/../notes.txt", ruleNone},
 	{"raw stays inside", "/srv/data/sub/../notes.txt", "sub/../notes.txt", ruleNone},
 	{"dots in name", "/srv/data/a..b.txt", "a..b.txt", ruleNone},
-	{"dotdot not component", "/srv/data/a..b.txt", "..", ruleNone},
+	{"dotdot not component", "/srv/data/a..b.txt", "..", ruleClimb},
 	{"three dots", "/srv/data/...", "...", ruleNone},
 	{"version name", "/srv/data/report.v2.pdf", "report.v2.pdf", ruleNone},
 	{"plain name", "/srv/data/pony.txt", "pony.txt", ruleNone},
@@ -54,7 +59,9 @@ var posixCases = []checkCase{
 	{"rest not whole", "/srv/data/xpasswd", "../passwd", ruleNone},
 	{"rest in middle name", "/srv/passwdx/y", "../passwd", ruleNone},
 	{"dir only needs boundary", "/srv/etcetera", "../etc/", ruleNone},
-	{"dotdot suffix no climb", "/srv/data/..foo", "..", ruleNone},
+	{"dotdot suffix no climb", "/srv/data/..foo", "..", ruleClimb},
+	{"dotdot inside a name", "/srv/data/x", "wait..", ruleNone},
+	{"dotdot then other name", "/srv/data/x", "../other", ruleNone},
 	{"not climbing", "documents/../../../etc/passwd", "etc/passwd", ruleNone},
 	{"empty input", "/srv/data/x", "", ruleNone},
 	{"empty path", "", "../x", ruleNone},
@@ -64,6 +71,12 @@ var posixCases = []checkCase{
 	{"abs whole", "/etc/passwd", "/etc/passwd", ruleAbsolute},
 	{"abs prefix dir", "/etc/app/file.txt", "/etc/app", ruleAbsolute},
 	{"abs prefix dir slash", "/home/user/file.txt", "/home/user/", ruleAbsolute},
+	{"abs one element begins app path", "/app/templates/login.html", "/app", ruleNone},
+	{"abs one element begins home", "/home/alice/docs/a.txt", "/home", ruleNone},
+	{"abs one element slash", "/home/alice/docs/a.txt", "/home/", ruleNone},
+	{"abs one element whole", "/tmp", "/tmp", ruleAbsolute},
+	{"abs one element with suffix", "/passwd.bak", "/passwd", ruleAbsolute},
+	{"abs one element cleaned to two", "/etc/passwd", "/tmp/../etc/passwd", ruleAbsolute},
 	{"abs with suffix", "/etc/passwd.bak", "/etc/passwd", ruleAbsolute},
 	{"abs dot segments", "/./etc/passwd", "/./etc/passwd", ruleAbsolute},
 	{"abs cleaned by app", filepath.Clean("/./etc//passwd"), "/./etc//passwd", ruleAbsolute},
@@ -98,7 +111,8 @@ var windowsCases = []checkCase{
 	{"drive after climb", `C:\safe\dir\..\..\secret.yml`, `..\..\secret.yml`, ruleTraversal},
 	{"leading backslash", `C:\srv\x`, `\..\..\x`, ruleTraversal},
 	{"stays inside", `C:\srv\data\notes.txt`, `sub\..\notes.txt`, ruleNone},
-	{"dots in name", `C:\srv\data\a..b.txt`, `..`, ruleNone},
+	{"dots in name", `C:\srv\data\a..b.txt`, `a..b.txt`, ruleNone},
+	{"climb only", `C:\srv\site\index.html`, `..\..`, ruleClimb},
 	{"not climbing", `documents\..\..\etc\passwd`, `etc\passwd`, ruleNone},
 	{"abs drive", `C:\windows\win.ini`, `C:\windows\win.ini`, ruleAbsolute},
 	{"abs drive slash", `C:/windows/win.ini`, `C:/windows/win.ini`, ruleAbsolute},
@@ -106,7 +120,10 @@ var windowsCases = []checkCase{
 	{"abs drive root prefix only", `C:\file.txt`, `C:\`, ruleNone},
 	{"abs rooted", `\etc\passwd`, `\etc\passwd`, ruleAbsolute},
 	{"abs mixed seps", `C:\windows\win.ini`, `C:/windows/win.ini`, ruleAbsolute},
-	{"abs drive case", `c:\windows\win.ini`, `C:\windows`, ruleAbsolute},
+	{"abs drive case", `c:\windows\system32\x.dll`, `C:\windows\system32`, ruleAbsolute},
+	{"abs drive one element", `C:\app\templates\login.html`, `C:\app`, ruleNone},
+	{"abs drive one element whole", `C:\app`, `C:\app`, ruleAbsolute},
+	{"abs unc host share", `\\host\share\x.txt`, `\\host\share`, ruleAbsolute},
 	{"abs unc", `\\host\share\secret.txt`, `\\host\share\secret.txt`, ruleAbsolute},
 	{"abs unc prefix", `\\host\share\dir\secret.txt`, `\\host\share\dir`, ruleAbsolute},
 	{"abs other unc", `\\host\other\secret.txt`, `\\host\share\secret.txt`, ruleNone},
@@ -223,9 +240,14 @@ func TestCheckPathAbsoluteUnderSharedBase(t *testing.T) {
 		if _, got, _ := checkPath(p, in, posixSeps, ruleFacts); (got != ruleNone) != c.want {
 			t.Errorf("checkPath(Join(%q, %q) = %q) = %v, want %v", c.base, c.input, p, got, c.want)
 		}
-		// Used as is, the same input chose the path.
-		if _, got, _ := checkPath(c.input+"/x", in, posixSeps, ruleFacts); got == ruleNone {
-			t.Errorf("checkPath(%q+\"/x\") = none, want a finding", c.input)
+		// Used as is, the same input chose the path; one element chooses
+		// it only to its end.
+		used := c.input + "/x"
+		if strings.Count(filepath.Clean(c.input), "/") == 1 {
+			used = c.input
+		}
+		if _, got, _ := checkPath(used, in, posixSeps, ruleFacts); got == ruleNone {
+			t.Errorf("checkPath(%q) = none, want a finding", used)
 		}
 	}
 }
@@ -260,5 +282,61 @@ func TestCanonicalAbs(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCheckPathAbsoluteRest: a one-element (or root-only) absolute input
+// chooses the path when other inputs supply the rest of it; headers never
+// do, and an application's own suffix never does.
+func TestCheckPathAbsoluteRest(t *testing.T) {
+	t.Parallel()
+	q := func(k, v string) taint.Input { return taint.Input{Source: taint.SourceQuery, Key: k, Value: v} }
+	h := func(k, v string) taint.Input { return taint.Input{Source: taint.SourceHeader, Key: k, Value: v} }
+	for _, c := range []struct {
+		name   string
+		path   string
+		inputs []taint.Input
+		want   rule
+	}{
+		{"dir and name", "/var/log/syslog", []taint.Input{q("dir", "/var"), q("name", "log/syslog")}, ruleAbsolute},
+		{"dir and two names", "/opt/keys/id_rsa", []taint.Input{q("d", "/opt"), q("a", "keys"), q("b", "id_rsa")}, ruleAbsolute},
+		{"dir and name with suffix", "/opt/secrets.yaml", []taint.Input{q("d", "/opt"), q("n", "secrets")}, ruleAbsolute},
+		{"root and names", "/etc/shadow", []taint.Input{q("r", "/"), q("a", "etc"), q("b", "shadow")}, ruleAbsolute},
+		{"root and one name", "/boot", []taint.Input{q("r", "/"), q("a", "boot")}, ruleAbsolute},
+		{"root and name not canonical", "/etc/hosts", []taint.Input{q("r", "/"), q("a", "./etc//hosts")}, ruleAbsolute},
+		{"dir, app suffix", "/srv/static/app.css", []taint.Input{q("d", "/srv"), q("n", "app.css")}, ruleNone},
+		{"dir, partial rest", "/srv/static/app.css", []taint.Input{q("d", "/srv"), q("n", "static")}, ruleNone},
+		{"root, rest not inputs", "/etc/shadow", []taint.Input{q("r", "/"), q("a", "etc")}, ruleNone},
+		{"header prefix", "/app/templates/login.html", []taint.Input{h("X-Forwarded-Prefix", "/app")}, ruleNone},
+		{"header completes nothing", "/app/templates/login.html", []taint.Input{q("next", "/app"), h("X-Page", "templates/login.html")}, ruleNone},
+		{"climbing rest is traversal's", "/srv/x", []taint.Input{q("d", "/srv"), q("n", "../srv/x")}, ruleTraversal},
+	} {
+		_, got, err := checkPath(c.path, c.inputs, posixSeps, ruleFacts)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s: checkPath(%q) = %v, want %v", c.name, c.path, got, c.want)
+		}
+	}
+}
+
+// TestCheckPathAbsoluteRestBounded: many inputs against a long path cost
+// bounded work, and a path the bound cannot decide is not passed silently.
+func TestCheckPathAbsoluteRestBounded(t *testing.T) {
+	t.Parallel()
+	path := "/a" + strings.Repeat("/b", 8000)
+	inputs := []taint.Input{{Source: taint.SourceQuery, Key: "d", Value: "/a"}}
+	for i := 0; i < 2000; i++ {
+		inputs = append(inputs, taint.Input{Source: taint.SourceQuery, Key: "k", Value: "b"})
+	}
+	start := time.Now()
+	_, got, err := checkPath(path, inputs, posixSeps, ruleFacts)
+	if err != nil || got != ruleAbsolute {
+		t.Fatalf("checkPath over %d inputs = %v, %v; want absolute: the rest is covered by inputs", len(inputs), got, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("checkPath took %v", d)
 	}
 }

@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/fsguard"
@@ -74,4 +78,53 @@ func ExampleOpenRoot() {
 	fmt.Printf("%q blocked=%v findings=%d\n", b, errors.Is(err, rasp.ErrBlocked), a.Stats().Sinks[rasp.SinkFS].Findings)
 	// Output:
 	// "" blocked=true findings=1
+}
+
+// Example_serveFiles serves files a request names from one directory through
+// a [fsguard.Root], the way to serve user-chosen files: os.Root confines
+// every name, symbolic links included, and the request check reports the
+// attempt. The middleware answers 403 for a refused call.
+func Example_serveFiles() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	_ = os.Mkdir(filepath.Join(dir, "files"), 0o755)
+	_ = os.WriteFile(filepath.Join(dir, "files", "report.txt"), []byte("quarterly"), 0o644)
+	_ = os.WriteFile(filepath.Join(dir, "secret.env"), []byte("KEY=1"), 0o600)
+	_ = os.Symlink("..", filepath.Join(dir, "files", "up"))
+
+	root, err := fsguard.OpenRoot(filepath.Join(dir, "files"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer root.Close()
+
+	agent := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.New(io.Discard)))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /files", func(w http.ResponseWriter, r *http.Request) {
+		b, err := root.ReadFile(r.Context(), r.FormValue("name"))
+		if err != nil {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		w.Write(b)
+	})
+	srv := httptest.NewServer(agent.Middleware(mux))
+	defer srv.Close()
+
+	for _, name := range []string{"report.txt", "missing.txt", "../secret.env", "up/secret.env"} {
+		resp, err := http.Get(srv.URL + "/files?name=" + url.QueryEscape(name))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Printf("%-14s %d %q\n", name, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	// Output:
+	// report.txt     200 "quarterly"
+	// missing.txt    404 "not found"
+	// ../secret.env  403 "Forbidden"
+	// up/secret.env  403 "Forbidden"
 }

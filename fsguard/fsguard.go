@@ -24,11 +24,29 @@
 //     elements, possibly followed by the template's own suffix: the shapes
 //     filepath.Join(base, name), Join(base, name+".pdf") and
 //     Join(base, name, "index.html") produce.
-//   - Absolute: the path is, or begins with, an input that is itself an
-//     absolute path (os.Open(r.FormValue("f")) with "/etc/passwd").
+//   - Climb: an input made only of ".." elements ("..", "../..",
+//     "a/../.."), whatever path the call opens. filepath.Join(site, up,
+//     "index.html") with up "../.." reads a file two levels above site, and
+//     after Join nothing of the input is left in the path to match. Such a
+//     value has no use as a name, so a request carrying one is refused at
+//     every file call it makes. The residual false-positive risk is a
+//     request that sends a bare ".." for another purpose (a search for
+//     "..") and also reaches a file call: none of the 1,048 benign values of
+//     the evaluation corpora is such an input.
+//   - Absolute: an input that is itself an absolute path chose the path
+//     (os.Open(r.FormValue("f")) with "/etc/passwd") when the path begins
+//     with it and it covers the path to its end, or names two or more
+//     elements, or the rest of the path comes from other inputs (header
+//     values never count: a proxy's X-Forwarded-Prefix names the
+//     application, not a file). A single plainly written leading element
+//     followed by the application's own suffix is not a finding: ?next=/app
+//     while the application reads its own /app/templates/login.html. The
+//     residual risk is an attacker who can choose only the first directory
+//     under a fixed suffix. A one-element input spelled so that it matches
+//     only after cleaning ("/./etc", "//etc") gets no such benefit.
 //     filepath.Join(base, "/etc/passwd") stays under base and is harmless.
-//     An input naming only a root ("/") must be the whole path: it begins
-//     every absolute path.
+//     An input naming only a root ("/") must be the whole path, or the rest
+//     must come from other inputs: it begins every absolute path.
 //   - NUL: a NUL byte from an input anywhere in the path.
 //
 // Names like "a..b.txt", "...", "report.v2.pdf" and "sub/../notes.txt" are
@@ -37,8 +55,6 @@
 //
 // What the string check does not see:
 //
-//   - A bare ".." that filepath.Join cleaned away leaves nothing to match
-//     (Join(base, "..") is base's parent).
 //   - Symbolic links and hard links inside the tree that point outside it,
 //     and names that differ only in case on case-insensitive file systems.
 //   - Values the application derived from inputs (decoded, split, trimmed).
@@ -60,7 +76,19 @@
 // resolves every component itself and refuses any that leaves the tree,
 // symbolic links included. Such a refusal is reported as a path_traversal
 // event. Like os.Root, it does not prevent crossing file-system boundaries,
-// bind mounts, /proc special files or device files.
+// bind mounts, /proc special files or device files. Serve user-chosen files
+// through a Root: no string rule can see symbolic links or hard links.
+//
+// A Root's methods run the string check first and os.Root second, and the
+// refusal wins: when either refuses, the call is refused (in
+// [rasp.ModeProtect]). The two disagree in two directions. The string check
+// refuses what os.Root would allow when a request carries an input that
+// chose the name without leaving the tree (an input made only of "..",
+// while the call opens another name; an absolute input), because the
+// request itself is hostile. os.Root refuses what the string check passes
+// when the escape is invisible in the name (a symbolic link inside the tree
+// pointing out of it, ".." after a link), because only the file system
+// knows.
 //
 // # Modes
 //

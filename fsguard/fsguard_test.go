@@ -2,6 +2,7 @@ package fsguard_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -220,23 +221,29 @@ func TestHarmlessFactsCounted(t *testing.T) {
 	}
 }
 
-// TestJoinBareDotDot documents the limit of the string check: Join cleans
-// a bare ".." away, so only Root stops it.
-func TestJoinBareDotDot(t *testing.T) {
+// TestJoinClimbOnly: Join cleans an input made only of ".." elements
+// away, so nothing of it is left in the path; the request is refused
+// whatever the call opens, and Root refuses the climb too.
+func TestJoinClimbOnly(t *testing.T) {
 	dir := newTree(t)
 	base := filepath.Join(dir, "base")
-	ctx, _, _ := requestCtx(rasp.ModeProtect, query(".."))
-	ents, err := fsguard.ReadDir(ctx, filepath.Join(base, ".."))
-	if err != nil || len(ents) != 2 {
-		t.Fatalf("ReadDir(Join(base, \"..\")) = %v, %v; the string check cannot see it", ents, err)
-	}
-	r, err := fsguard.OpenRoot(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if _, err := r.ReadDir(ctx, ".."); err == nil {
-		t.Fatal("Root.ReadDir(\"..\") succeeded")
+	for _, up := range []string{"..", "../", "a/../..", "../.."} {
+		ctx, logs, _ := requestCtx(rasp.ModeProtect, query(up))
+		ents, err := fsguard.ReadDir(ctx, filepath.Join(base, up))
+		if !errors.Is(err, rasp.ErrBlocked) || ents != nil {
+			t.Fatalf("ReadDir(Join(base, %q)) = %v, %v; want blocked", up, ents, err)
+		}
+		if !strings.Contains(logs.String(), `"rule":"climb"`) {
+			t.Fatalf("event does not name the climb rule: %s", logs.String())
+		}
+		r, err := fsguard.OpenRoot(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.ReadDir(ctx, up); !errors.Is(err, rasp.ErrBlocked) {
+			t.Fatalf("Root.ReadDir(%q) = %v, want blocked", up, err)
+		}
+		r.Close()
 	}
 }
 

@@ -79,8 +79,17 @@ func FuzzCheckPath(f *testing.F) {
 		}
 		up, rest, _ := posixSeps.cleanRel(v)
 		leaves := joined != base && !strings.HasPrefix(joined, base+"/")
-		if leaves && rest != "" && r == ruleNone {
+		if leaves && r == ruleNone {
 			t.Fatalf("Join(%q, %q) = %q leaves the base, not flagged", base, v, joined)
+		}
+		// An input made only of ".." elements is flagged whatever the
+		// path, the application's own fixed names included.
+		if up > 0 && rest == "" {
+			for _, own := range []string{path.Join(base, "index.html"), "/etc/app.conf", "templates/x"} {
+				if _, r, _ := checkPath(own, inputs, posixSeps, ruleFacts); r == ruleNone {
+					t.Fatalf("climbing %q not flagged on %q", v, own)
+				}
+			}
 		}
 		if !leaves && up == 0 && strings.IndexByte(v, 0) < 0 && r != ruleNone {
 			t.Fatalf("Join(%q, %q) = %q stays under the base, flagged %v", base, v, joined, r)

@@ -2,6 +2,7 @@ package fsguard_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -267,5 +268,39 @@ func TestRootAccessors(t *testing.T) {
 	}
 	if r.Name() != base {
 		t.Error("Name after Close changed")
+	}
+}
+
+// TestRootRefusalWins: the string check and os.Root can disagree; the
+// refusal wins. A request carrying an input made only of ".." is refused by
+// the check although os.Root would open the (unrelated) name; a link out of
+// the tree passes the check and is refused by os.Root.
+func TestRootRefusalWins(t *testing.T) {
+	dir := newTree(t)
+	for _, tc := range []struct {
+		name, input, open string
+		mode              rasp.Mode
+		blocked           bool
+	}{
+		{"check refuses, os.Root allows", "../..", "notes.txt", rasp.ModeProtect, true},
+		{"control: same call, guard off", "../..", "notes.txt", rasp.ModeOff, false},
+		{"check passes, os.Root refuses", "link/secret.txt", "link/secret.txt", rasp.ModeProtect, true},
+		{"both allow", "sub/a.txt", "sub/a.txt", rasp.ModeProtect, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := fsguard.OpenRoot(filepath.Join(dir, "base"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			ctx, _, _ := requestCtx(tc.mode, query(tc.input))
+			b, err := r.ReadFile(ctx, tc.open)
+			if got := errors.Is(err, rasp.ErrBlocked); got != tc.blocked {
+				t.Fatalf("ReadFile(%q) with input %q = %q, %v; blocked %v, want %v", tc.open, tc.input, b, err, got, tc.blocked)
+			}
+			if !tc.blocked && err != nil {
+				t.Fatalf("ReadFile(%q) = %v", tc.open, err)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/gorasp/rasp => ../
 
 require (
+	github.com/go-chi/chi/v5 v5.5.0
 	github.com/go-sql-driver/mysql v1.10.1
 	github.com/gorasp/rasp v0.0.0-00010101000000-000000000000
 	github.com/jackc/pgx/v5 v5.12.0

@@ -1,0 +1,74 @@
+package ssrfguard
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/netip"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+	"github.com/rs/zerolog"
+)
+
+func protectCtx() (context.Context, *rasp.Agent) {
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	return rasp.NewContext(context.Background(), a), a
+}
+
+// TestControl: the guard's own dialer refuses an address in
+// ControlContext, the last moment before the connect, for input-chosen
+// requests only. Nothing is dialled: control is called directly.
+func TestControl(t *testing.T) {
+	tr := Transport(nil, WithAllow("127.0.0.2")).(*transport)
+	ctx, a := protectCtx()
+	st := &state{agent: a, in: taint.Input{Source: taint.SourceQuery, Key: "u", Value: "x.test"}, comp: compHost, hostname: "x.test"}
+	sctx := context.WithValue(ctx, stateKey{}, st)
+	for addr, blocked := range map[string]bool{
+		"169.254.169.254:80": true,
+		"[fd00:ec2::254]:80": true,
+		"127.0.0.1:80":       true,
+		"127.0.0.2:80":       false, // allowed
+		"8.8.4.4:443":        false,
+	} {
+		err := tr.control(sctx, "tcp4", addr, nil)
+		if got := errors.Is(err, rasp.ErrBlocked); got != blocked {
+			t.Errorf("control(%s) = %v, want blocked %v", addr, err, blocked)
+		}
+	}
+	if err := tr.control(ctx, "tcp4", "127.0.0.1:80", nil); err != nil {
+		t.Errorf("control without an input-chosen request = %v", err)
+	}
+}
+
+// TestNilBase: a nil base is a clone of http.DefaultTransport, never the
+// shared one, and input-chosen requests get the guard's own dialer.
+func TestNilBase(t *testing.T) {
+	tr := Transport(nil).(*transport)
+	ht, ok := tr.base.(*http.Transport)
+	if !ok || ht == http.DefaultTransport {
+		t.Fatalf("base = %T %p, want a clone of http.DefaultTransport", tr.base, tr.base)
+	}
+	if tr.guarded == nil || !tr.guarded.DisableKeepAlives || ht.DisableKeepAlives {
+		t.Fatalf("guarded clone missing or pooled")
+	}
+}
+
+// TestPublicNotAFinding: a globally reachable address an input chose is
+// not a finding, except in strict mode.
+func TestPublicNotAFinding(t *testing.T) {
+	ctx, a := protectCtx()
+	for _, strict := range []bool{false, true} {
+		var opts []Option
+		if strict {
+			opts = append(opts, WithStrict())
+		}
+		tr := Transport(nil, opts...).(*transport)
+		st := &state{agent: a, comp: compHost}
+		err := tr.check(ctx, st, netip.MustParseAddr("8.8.4.4"))
+		if errors.Is(err, rasp.ErrBlocked) != strict {
+			t.Errorf("strict %v: check(8.8.4.4) = %v", strict, err)
+		}
+	}
+}

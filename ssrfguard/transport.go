@@ -65,31 +65,15 @@ type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error
 func (t *transport) guardedClone(ht *http.Transport, own bool) *http.Transport {
 	g := ht.Clone()
 	g.DisableKeepAlives = true
-	var dial dialFunc
-	switch {
-	case own || ht.DialContext == nil && ht.Dial == nil:
+	dial, tlsDial := baseDials(g)
+	if own || dial == nil {
 		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, ControlContext: t.control}
 		dial = d.DialContext
-	case ht.DialContext != nil:
-		dial = ht.DialContext
-	default:
-		legacy := ht.Dial
-		dial = func(_ context.Context, network, addr string) (net.Conn, error) { return legacy(network, addr) }
 	}
-	g.Dial = nil
 	g.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return t.dial(ctx, dial, network, addr)
 	}
-	var tlsDial dialFunc
-	switch {
-	case ht.DialTLSContext != nil:
-		tlsDial = ht.DialTLSContext
-	case ht.DialTLS != nil:
-		legacy := ht.DialTLS
-		tlsDial = func(_ context.Context, network, addr string) (net.Conn, error) { return legacy(network, addr) }
-	}
 	if tlsDial != nil {
-		g.DialTLS = nil
 		g.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return t.dialTLS(ctx, tlsDial, network, addr)
 		}

@@ -1,14 +1,18 @@
 package ssrfguard_test
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -350,7 +354,6 @@ func TestHTTP2(t *testing.T) {
 	if err != nil || body != "secret HTTP/2.0" {
 		t.Fatalf("app request: %q, %v", body, err)
 	}
-	_ = tls.VersionTLS13
 }
 
 // TestModes: monitor reports and sends, off neither checks nor reports.
@@ -462,5 +465,64 @@ func TestMiddleware(t *testing.T) {
 	ev := evs.All()
 	if len(ev) != 1 || ev[0].Finding.Input.Key != "src" || ev[0].Request.Path != "/image" || detail(ev[0], "range") != "link-local" {
 		t.Errorf("events %+v", ev)
+	}
+}
+
+// TestBaseDialTLS: a base with its own DialTLSContext dials the name; the
+// guard checks the resolution before and the address reached after, so a
+// rebinding name is caught on the connection before the request is
+// written.
+func TestBaseDialTLS(t *testing.T) {
+	la, li := pair(t)
+	var hits [2]atomic.Int64
+	for i, l := range []net.Listener{la, li} {
+		s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits[i].Add(1) }))
+		s.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused connection ends its handshake early
+		s.Listener.Close()
+		s.Listener = l
+		s.StartTLS()
+		t.Cleanup(s.Close)
+	}
+	_, port, _ := net.SplitHostPort(la.Addr().String())
+	dns := newDNS(t, func(name string, n int) []netip.Addr {
+		switch {
+		case name == "internal.test", name == "rebind.test" && n > 1:
+			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+		case name == "ok.test", name == "rebind.test":
+			return []netip.Addr{netip.MustParseAddr("127.0.0.2")}
+		}
+		return nil
+	})
+	f := newFence(t, dns.Resolver())
+	var tlsDials int
+	base := &http.Transport{DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		tlsDials++
+		c, err := f.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true})
+		return tc, tc.HandshakeContext(ctx)
+	}}
+	a, _ := newAgent(rasp.ModeProtect)
+	client := &http.Client{Transport: ssrfguard.Transport(base, ssrfguard.WithAllow("127.0.0.2"), ssrfguard.WithResolver(dns.Resolver()))}
+	for _, c := range []struct {
+		name    string
+		blocked bool
+		dials   int
+	}{{"ok.test", false, 1}, {"internal.test", true, 1}, {"rebind.test", true, 2}} {
+		u := "https://" + c.name + ":" + port + "/"
+		_, _, err := get(reqCtx(a, u), client, u)
+		if c.blocked {
+			checkBlocked(t, err)
+		} else if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if tlsDials != c.dials {
+			t.Errorf("%s: %d TLS dials so far, want %d", c.name, tlsDials, c.dials)
+		}
+	}
+	if hits[0].Load() != 1 || hits[1].Load() != 0 {
+		t.Errorf("hits: allowed %d, internal %d", hits[0].Load(), hits[1].Load())
 	}
 }

@@ -84,8 +84,10 @@
 //     requests sent without the request's context (a background job).
 //   - Input that only selects a path on an internal host the application
 //     chose, and what the destination server does with the request.
-//   - The Host header is an input too: an application that calls itself
-//     with a host equal to the client's Host header is reported.
+//   - An input whose value happens to be the host the application chose
+//     cannot be told from one that chose it. The Host header is an input
+//     too: an application that calls itself at the host:port the client
+//     sent in Host is reported.
 //
 // # Modes
 //

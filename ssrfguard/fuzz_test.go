@@ -3,8 +3,11 @@ package ssrfguard
 import (
 	"math/big"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gorasp/rasp/taint"
 )
 
 // refIPv4 is a second reading of the inet_aton forms, written from the
@@ -86,6 +89,66 @@ func FuzzParseIPv4(f *testing.F) {
 			if v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]); !ok || got != v {
 				t.Fatalf("parseIPv4(%q) = %#x, %v; netip reads %s", s, got, ok, a)
 			}
+		}
+	})
+}
+
+// FuzzChooser checks that the rule never panics, and that a choice it
+// reports is visible in the input: the input holds the host name (or its
+// percent-decoded form does), or is labels of it, or is the port, the
+// userinfo or the scheme.
+func FuzzChooser(f *testing.F) {
+	for _, s := range [][2]string{
+		{"http://169.254.169.254/latest/meta-data/", "169.254.169.254"},
+		{"http://app.test@evil.test/", "app.test@evil.test"},
+		{"http://acme.svc.internal/api", "acme"},
+		{"http://api.internal:8443/", "8443"},
+		{"http://bob:pw@api.internal/", "pw"},
+		{"http://api.internal/items?q=127.0.0.1", "127.0.0.1"},
+		{"http://[fd00:ec2::254]/", "//[fd00:ec2::254]"},
+		{"http://127.0.0.1/", "%31%32%37.0.0.1"},
+		{"gopher://x.test/", "gopher"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, raw, v string) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return
+		}
+		in := taint.Input{Source: taint.SourceQuery, Key: "k", Value: v}
+		got, comp, ok := chooser(u, []taint.Input{in})
+		if !ok {
+			return
+		}
+		if got != in {
+			t.Fatalf("chooser returned %+v", got)
+		}
+		fold := strings.ToLower
+		host := fold(strings.TrimSuffix(u.Hostname(), "."))
+		dec := v
+		if d, err := url.PathUnescape(v); err == nil {
+			dec = d
+		}
+		switch comp {
+		case compURL, compHost:
+			if !strings.Contains(fold(v), host) && !strings.Contains(fold(dec), host) && !strings.Contains(host, fold(v)) {
+				t.Fatalf("input %q chose host %q through %s, but does not hold it", v, u.Host, comp)
+			}
+		case compPort:
+			if v != u.Port() {
+				t.Fatalf("input %q is not the port of %q", v, raw)
+			}
+		case compUserinfo:
+			if u.User == nil || !strings.Contains(u.User.String(), v) && !strings.Contains(raw, v) {
+				t.Fatalf("input %q is not in the userinfo of %q", v, raw)
+			}
+		case compScheme:
+			if !strings.EqualFold(v, u.Scheme) {
+				t.Fatalf("input %q is not the scheme of %q", v, raw)
+			}
+		default:
+			t.Fatalf("component %q", comp)
 		}
 	})
 }

@@ -111,6 +111,9 @@ type stateKey struct{}
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st, err := t.decide(req)
 	if err != nil {
+		if req.Body != nil {
+			req.Body.Close() // a RoundTripper closes the body, errors included
+		}
 		return nil, err
 	}
 	if st == nil || st.proxied || t.guarded == nil {

@@ -526,3 +526,25 @@ func TestBaseDialTLS(t *testing.T) {
 		t.Errorf("hits: allowed %d, internal %d", hits[0].Load(), hits[1].Load())
 	}
 }
+
+type closeCounter struct {
+	io.Reader
+	closed atomic.Int32
+}
+
+func (c *closeCounter) Close() error { c.closed.Add(1); return nil }
+
+// TestRefusedClosesBody: like any RoundTripper, the guard closes the
+// request body of a request it refuses.
+func TestRefusedClosesBody(t *testing.T) {
+	f := newFence(t, nil)
+	a, _ := newAgent(rasp.ModeProtect)
+	u := "http://169.254.169.254/latest/api/token"
+	body := &closeCounter{Reader: strings.NewReader("x")}
+	req, _ := http.NewRequestWithContext(reqCtx(a, u), http.MethodPut, u, body)
+	_, err := (&http.Client{Transport: ssrfguard.Transport(f.transport())}).Do(req)
+	checkBlocked(t, err)
+	if body.closed.Load() == 0 {
+		t.Error("request body not closed")
+	}
+}

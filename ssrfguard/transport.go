@@ -89,8 +89,10 @@ func requestInputs(ctx context.Context) []taint.Input { return taint.FromContext
 const op = "request"
 
 // maxHops bounds the redirect chain walked back to find an input-chosen
-// hop: http.Client stops after 10 redirects by default; a CheckRedirect
-// that allows more still gets every hop past this one checked.
+// hop, so the work per request stays constant. http.Client stops after 10
+// redirects by default; with a CheckRedirect that allows more, a hop more
+// than 32 redirects after the input-chosen one is decided as the
+// application's own request.
 const maxHops = 32
 
 // state is one input-chosen request as the dialer sees it, through the

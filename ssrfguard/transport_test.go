@@ -548,3 +548,49 @@ func TestRefusedClosesBody(t *testing.T) {
 		t.Error("request body not closed")
 	}
 }
+
+// TestAppServer: the whole flow over real loopback servers: a client asks
+// the application to fetch a URL; the application's guarded client
+// fetches the allowed one and is refused the internal one, and the client
+// gets 403.
+func TestAppServer(t *testing.T) {
+	la, li := pair(t)
+	serve(t, la, "public image")
+	internal := serve(t, li, "secret")
+	_, port, _ := net.SplitHostPort(la.Addr().String())
+	dns := staticDNS(t, map[string]string{"images.test": "127.0.0.2", "internal.test": "127.0.0.1"})
+	f := newFence(t, nil)
+	a, _ := newAgent(rasp.ModeProtect)
+	client := &http.Client{Transport: ssrfguard.Transport(f.transport(), ssrfguard.WithAllow("127.0.0.2"), ssrfguard.WithResolver(dns.Resolver()))}
+	app := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _, err := get(r.Context(), client, r.FormValue("url"))
+		if err != nil {
+			http.Error(w, "fetch failed", http.StatusBadGateway)
+			return
+		}
+		io.WriteString(w, body)
+	})))
+	defer app.Close()
+	for _, c := range []struct {
+		target string
+		status int
+		body   string
+	}{
+		{"http://images.test:" + port + "/cat.png", 200, "public image"},
+		{"http://internal.test:" + port + "/", 403, ""},
+		{"http://0x7f000001:" + port + "/", 403, ""},
+	} {
+		resp, err := http.Get(app.URL + "/fetch?url=" + url.QueryEscape(c.target))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || c.body != "" && string(b) != c.body {
+			t.Errorf("%s: %d %q, want %d", c.target, resp.StatusCode, b, c.status)
+		}
+	}
+	if n := internal.hits.Load(); n != 0 {
+		t.Errorf("internal server hit %d times", n)
+	}
+}

@@ -59,10 +59,10 @@
 // guard itself, never by a resolver: IPv6 literals with or without a
 // zone, and every IPv4 form inet_aton(3) reads ("2130706433", "0x7f.1",
 // "0177.0.0.1", "127.1"), which Go's resolver rejects and glibc's accepts.
-// A destination refused on its spelling, or in strict mode, is refused in
-// RoundTrip, so a metadata address that never answers fails at once, not
-// after a dial timeout. A name is refused after its resolution, before the
-// connect.
+// A destination refused on its spelling, or in strict mode when no
+// address is allowed, is refused in RoundTrip, so a metadata address that
+// never answers fails at once, not after a dial timeout. A name is refused
+// after its resolution, before the connect.
 //
 // An input-chosen request goes through a clone of the base transport with
 // keep-alives off, because a pooled connection to the same host would be
@@ -98,7 +98,8 @@
 // request and the request is sent. In [rasp.ModeProtect] it is refused
 // before any connection, and the agent's middleware answers 403 as for
 // the other sinks. Findings are events of kind [rasp.KindSSRF], with the
-// details component, host, address and range.
+// details component (url, host, port, userinfo, scheme or redirect), host,
+// address, and range (or rule=strict).
 //
 // # Concurrency
 //

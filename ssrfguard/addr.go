@@ -139,12 +139,13 @@ func parseHostAddr(host string) (netip.Addr, bool) {
 // remain, so "127.1" is 127.0.0.1, "0x7f.1" too and "2130706433" too. One
 // trailing '.' is accepted, as the URL standard does. Go's resolver does
 // not read these forms and glibc's does, so the guard decides on them
-// itself, never asking a resolver.
+// itself, never asking a resolver. Leading zeros are unbounded, as in
+// inet_aton, so any length is read: the work is one pass over s.
 func parseIPv4(s string) (uint32, bool) {
 	if len(s) > 0 && s[len(s)-1] == '.' {
 		s = s[:len(s)-1]
 	}
-	if s == "" || len(s) > maxIPv4Len {
+	if s == "" {
 		return 0, false
 	}
 	var parts [4]uint64
@@ -180,11 +181,6 @@ func parseIPv4(s string) (uint32, bool) {
 	}
 	return uint32(v | last), true
 }
-
-// maxIPv4Len bounds the text parseIPv4 reads: the longest form that can
-// be valid without leading zeros beyond this is far shorter, and the
-// bound keeps the work constant whatever the host's length.
-const maxIPv4Len = 255
 
 // parseIPv4Part reads one number of an inet_aton address at s[i:] and
 // returns it (saturated above 2^32) and the index after it.

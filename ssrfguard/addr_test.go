@@ -2,6 +2,7 @@ package ssrfguard
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -71,6 +72,7 @@ func TestParseHostAddr(t *testing.T) {
 		{"0x", "0.0.0.0"},
 		{"127.0.0.1.", "127.0.0.1"},
 		{"4294967295", "255.255.255.255"},
+		{strings.Repeat("0", 300) + "177.0.0.1", "127.0.0.1"},
 		{"::1", "::1"},
 		{"fe80::1%eth0", "fe80::1%eth0"},
 

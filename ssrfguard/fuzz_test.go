@@ -74,12 +74,6 @@ func FuzzParseIPv4(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, ok := parseIPv4(s)
 		want, wok := refIPv4(s)
-		if len(s) > maxIPv4Len {
-			if ok {
-				t.Fatalf("parseIPv4 accepted %d bytes", len(s))
-			}
-			return
-		}
 		if ok != wok || ok && got != want {
 			t.Fatalf("parseIPv4(%q) = %#x, %v; reference %#x, %v", s, got, ok, want, wok)
 		}

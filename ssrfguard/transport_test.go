@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -592,5 +594,39 @@ func TestAppServer(t *testing.T) {
 	}
 	if n := internal.hits.Load(); n != 0 {
 		t.Errorf("internal server hit %d times", n)
+	}
+}
+
+// TestConcurrent: one guarded client shared by concurrent requests, some
+// the application's own, some input-chosen and refused (run with -race).
+func TestConcurrent(t *testing.T) {
+	internal := serve(t, listen(t, "127.0.0.1:0"), "ok")
+	f := newFence(t, nil)
+	a, _ := newAgent(rasp.ModeProtect)
+	client := &http.Client{Transport: ssrfguard.Transport(f.transport())}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 8 {
+				if (g+i)%2 == 0 {
+					if _, _, err := get(reqCtx(a, "hello"), client, internal.URL+"/"); err != nil {
+						errs <- err
+					}
+					continue
+				}
+				if _, _, err := get(reqCtx(a, internal.URL), client, internal.URL+"/"); !errors.Is(err, rasp.ErrBlocked) {
+					errs <- fmt.Errorf("input-chosen request: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := internal.hits.Load(); n != 32 {
+		t.Errorf("internal server hit %d times, want 32", n)
 	}
 }

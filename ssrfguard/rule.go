@@ -26,8 +26,13 @@ func chooser(u *url.URL, inputs []taint.Input) (taint.Input, string, bool) {
 	if u == nil || u.Host == "" {
 		return taint.Input{}, "", false
 	}
-	hostname := u.Hostname()
+	hostname, port := u.Hostname(), u.Port()
 	_, hostIsAddr := parseHostAddr(hostname)
+	var user, pw, userinfo string
+	if u.User != nil {
+		user, userinfo = u.User.Username(), u.User.String()
+		pw, _ = u.User.Password()
+	}
 	for _, in := range inputs {
 		v := in.Value
 		if v == "" {
@@ -39,14 +44,11 @@ func chooser(u *url.URL, inputs []taint.Input) (taint.Input, string, bool) {
 		if !hostIsAddr && choseLabels(v, hostname) {
 			return in, compHost, true
 		}
-		if p := u.Port(); p != "" && v == p {
+		if v == port {
 			return in, compPort, true
 		}
-		if u.User != nil {
-			pw, _ := u.User.Password()
-			if v == u.User.Username() || v == pw || v == u.User.String() {
-				return in, compUserinfo, true
-			}
+		if u.User != nil && (v == user || v == pw || v == userinfo) {
+			return in, compUserinfo, true
 		}
 		if strings.EqualFold(v, u.Scheme) {
 			return in, compScheme, true

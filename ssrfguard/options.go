@@ -34,12 +34,16 @@ func newConfig(opts ...Option) *config {
 // each entry is a host name ("wiki.internal", compared with the URL's host
 // case-insensitively, without a trailing dot), an IP address
 // ("10.0.0.5"), or a prefix ("10.1.0.0/16"); addresses and prefixes are
-// compared with every address the name resolves to. An entry that is none
-// of these is ignored. Each WithAllow adds to the list.
+// compared with every address the name resolves to. A port on an entry
+// ("wiki.internal:8080") is ignored: the entry allows every port. Empty
+// entries are ignored. Each WithAllow adds to the list.
 func WithAllow(hosts ...string) Option {
 	return optionFunc(func(c *config) {
 		for _, h := range hosts {
 			h = strings.TrimSpace(h)
+			if host, _, err := net.SplitHostPort(h); err == nil {
+				h = host
+			}
 			if p, err := netip.ParsePrefix(h); err == nil {
 				c.allowPrefixes = append(c.allowPrefixes, p.Masked())
 				continue

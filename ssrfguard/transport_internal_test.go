@@ -109,3 +109,23 @@ func TestDecideAllocs(t *testing.T) {
 		t.Errorf("decide allocates %v times in ModeOff", n)
 	}
 }
+
+func TestWithAllow(t *testing.T) {
+	c := newConfig(WithAllow("Wiki.Internal.", "grafana.internal:3000", " 10.1.0.0/16 ", "fd00::5", "[fd00::6]:443", ""), WithAllow("::ffff:192.168.1.9"))
+	for _, h := range []string{"wiki.internal", "WIKI.internal.", "grafana.internal"} {
+		if !c.allowedHost(h) {
+			t.Errorf("host %q not allowed", h)
+		}
+	}
+	if c.allowedHost("other.internal") || c.allowedHost("") {
+		t.Error("unlisted host allowed")
+	}
+	for a, want := range map[string]bool{
+		"10.1.200.3": true, "10.2.0.1": false, "fd00::5": true, "fd00::6": true, "fd00::7": false,
+		"192.168.1.9": true, "::ffff:10.1.0.1": true, "127.0.0.1": false,
+	} {
+		if got := c.allowedAddr(netip.MustParseAddr(a)); got != want {
+			t.Errorf("allowedAddr(%s) = %v, want %v", a, got, want)
+		}
+	}
+}

@@ -54,8 +54,9 @@
 // resolution, so names that resolve to internal addresses count, and so
 // does DNS rebinding: the guard resolves an input-chosen host once, with
 // [WithResolver]'s resolver, checks every address, and its dialer connects
-// to those addresses only (the guard's own net.Dialer checks each once
-// more in ControlContext). Hosts that spell an address are read by the
+// to those addresses only, through base's own DialContext when it has
+// one (with a nil base, the guard's net.Dialer checks each address once
+// more in ControlContext, just before the connect). Hosts that spell an address are read by the
 // guard itself, never by a resolver: IPv6 literals with or without a
 // zone, and every IPv4 form inet_aton(3) reads ("2130706433", "0x7f.1",
 // "0177.0.0.1", "127.1"), which Go's resolver rejects and glibc's accepts.
@@ -66,8 +67,9 @@
 //
 // An input-chosen request goes through a clone of the base transport with
 // keep-alives off, because a pooled connection to the same host would be
-// reused without any dial and so without any check. Such requests pay for
-// a new connection each; all others keep base's pool.
+// reused without any dial and so without any check (after a switch from
+// monitor to protect, say). Such requests pay for a new connection each;
+// all others keep base's pool.
 //
 // What the guard does not see:
 //

@@ -18,6 +18,7 @@ const (
 	KindShellInjection   = "shell_injection"
 	KindCommandInjection = "command_injection"
 	KindPathTraversal    = "path_traversal"
+	KindSSRF             = "ssrf"
 )
 
 // Finding is what a guard's pure check reports: which input changed the

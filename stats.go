@@ -15,6 +15,7 @@ const (
 	SinkSQL  = "sql"
 	SinkExec = "exec"
 	SinkFS   = "fs"
+	SinkHTTP = "http"
 )
 
 // timeSampleEvery is how often a check is timed: one in 64, scaled up, so

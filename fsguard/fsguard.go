@@ -92,6 +92,7 @@ import (
 // refusal, and whether a finding was reported. It must be called directly
 // by the exported twin: its blind-spot call site skips two frames.
 func guard(ctx context.Context, op, root string, names ...string) (reported bool, err error) {
+	ctx = rasp.RequestContext(ctx, rasp.SinkFS)
 	a := rasp.FromContext(ctx)
 	if a.ModeFor(rasp.SinkFS) == rasp.ModeOff {
 		return false, nil

@@ -3,6 +3,7 @@ package rasp
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -217,6 +218,16 @@ func BenchmarkScope(b *testing.B) {
 			if RequestContext(ctx, SinkSQL) != ctx {
 				b.Fatal("replaced")
 			}
+		}
+	})
+	// The rejected candidate: binding by profiler labels, which goroutines
+	// started later inherit (reading them back needs a linkname into the
+	// runtime, not measured here).
+	b.Run("candidate/pprof-labels-bind", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("rasp.request", "1")))
+			pprof.SetGoroutineLabels(bg)
 		}
 	})
 	b.Run("blindspot/seen-stack", func(b *testing.B) {

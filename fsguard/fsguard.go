@@ -70,7 +70,10 @@
 // [rasp.ModeMonitor] findings are reported and the call runs, so it returns
 // exactly what os (or os.Root) returns. In [rasp.ModeProtect] a finding
 // refuses the call before it touches the disk. A call whose context carries
-// no request inputs runs unchecked and is counted as a blind spot.
+// no request inputs is checked against the request the calling goroutine
+// serves ([rasp.RequestContext]); on a goroutine serving none it runs
+// unchecked and is counted as a blind spot. Package fsguard/os offers the
+// twins with os's own signatures, for code with no context at hand.
 //
 // # Concurrency
 //

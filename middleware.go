@@ -32,6 +32,11 @@ import (
 // server's writer has it) and [http.ResponseController] working. In other
 // modes the writer is not wrapped. In [ModeOff] nothing is collected; the
 // context carries only the agent.
+//
+// While next runs, the goroutine running it is bound to the request, so
+// that guards called on it without the request's context check against
+// this request (see [RequestContext] and "Goroutine scope" in the package
+// documentation); the binding ends when next returns or panics.
 func (a *Agent) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.serveHTTP(next, w, r)

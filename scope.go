@@ -66,6 +66,7 @@ const (
 var (
 	scopes      [scopeSlots]atomic.Pointer[binding]
 	everBound   atomic.Bool  // a binding was made: until then lookups cost one load
+	everOff     atomic.Bool  // a binding of a request begun in ModeOff was made
 	overflowN   atomic.Int64 // bindings in overflow
 	overflowMu  sync.Mutex
 	overflow    = map[int64]*binding{}
@@ -87,6 +88,9 @@ func bindScope(ctx context.Context, a *Agent, off bool) scopeToken {
 	if !everBound.Load() {
 		checkGoid()
 		everBound.Store(true)
+	}
+	if off && !everOff.Load() {
+		everOff.Store(true)
 	}
 	gid := curGoid()
 	if gid <= 0 {
@@ -142,6 +146,16 @@ func (t scopeToken) unbind() {
 	// it is back in the pool.
 	b.scope = scope{}
 	bindingPool.Put(b)
+}
+
+// inOffRequest reports whether the calling goroutine serves a request that
+// began while its agent was off. Agents never off pay one load.
+func inOffRequest() bool {
+	if !everOff.Load() {
+		return false
+	}
+	b := boundHere()
+	return b != nil && b.off
 }
 
 // boundHere returns the binding of the calling goroutine, or nil.

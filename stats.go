@@ -124,7 +124,7 @@ func nanotime() int64 { return int64(time.Since(clockBase)) }
 // off is not counted: nothing was collected for it to be checked against,
 // and the application is not at fault.
 func (a *Agent) BlindSpot(sink, op string, skip int) {
-	if b := boundHere(); b != nil && b.off {
+	if inOffRequest() {
 		return
 	}
 	c := a.stats.sink(sink)

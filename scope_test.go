@@ -229,7 +229,8 @@ func TestRequestContextPrefersContext(t *testing.T) {
 		if got := rasp.RequestContext(r.Context(), rasp.SinkSQL); got != r.Context() {
 			t.Error("the request's own context was replaced")
 		}
-		if msg := ownInputs(rasp.RequestContext(nil, rasp.SinkSQL), "rid-2"); msg != "" { //nolint:staticcheck // a nil context is what some callers pass
+		//lint:ignore SA1012 a nil context is what some callers pass, and it must resolve
+		if msg := ownInputs(rasp.RequestContext(nil, rasp.SinkSQL), "rid-2"); msg != "" {
 			t.Error(msg)
 		}
 	}))
@@ -301,4 +302,33 @@ func TestBlindSpotSpawnedGoroutine(t *testing.T) {
 	if len(st.BlindSpots) != 1 || !strings.Contains(st.BlindSpots[0].Site, "scope_test.go:") {
 		t.Errorf("blind spots %+v, want this file's line", st.BlindSpots)
 	}
+}
+
+// TestPostureCountsScoped: the posture event says how many checks found
+// their request through the goroutine rather than the context.
+func TestPostureCountsScoped(t *testing.T) {
+	logs := &testlog.Buffer{}
+	a := rasp.New(rasp.WithMode(rasp.ModeMonitor), rasp.WithLogger(zerolog.New(logs)))
+	a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, ctx := range []context.Context{context.Background(), context.TODO(), r.Context()} {
+			rctx := rasp.RequestContext(ctx, rasp.SinkSQL)
+			if taint.FromContext(rctx) != nil {
+				rasp.FromContext(rctx).Begin(rasp.SinkSQL).End()
+			}
+		}
+	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x?q=1", nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a.ReportEvery(ctx, time.Minute)
+	for _, ev := range logs.Events(t) {
+		if ev["message"] != "rasp posture" {
+			continue
+		}
+		sql, _ := ev["sql"].(map[string]any)
+		if sql["checks"] != float64(3) || sql["scoped"] != float64(2) || sql["no_context"] != float64(0) {
+			t.Fatalf("posture sql = %v, want 3 checks, 2 scoped, 0 no_context", sql)
+		}
+		return
+	}
+	t.Fatalf("no posture event in %s", logs)
 }

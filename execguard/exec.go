@@ -32,10 +32,15 @@ func Command(name string, arg ...string) *exec.Cmd { return defaultGuard.Command
 // Command is [Command] for this guard.
 func (g *Guard) Command(name string, arg ...string) *exec.Cmd {
 	cmd := exec.Command(name, arg...)
+	ctx := rasp.RequestContext(context.Background(), rasp.SinkExec)
+	if rasp.FromContext(ctx).ModeFor(rasp.SinkExec) == rasp.ModeOff {
+		return cmd
+	}
 	argv := make([]string, 0, 1+len(arg))
 	argv = append(argv, name)
 	argv = append(argv, arg...)
-	if err := g.check(context.Background(), opCommand, argv, "", nil, ""); err != nil {
+	// check resolves ctx again: a context with inputs is kept as it is.
+	if err := g.check(ctx, opCommand, argv, "", nil, ""); err != nil {
 		cmd.Err = err
 	}
 	return cmd

@@ -50,8 +50,10 @@
 //
 // # Modes
 //
-// [ModeOff] skips every check: a guard costs one context lookup and one
-// atomic load, and the middleware collects nothing. [ModeMonitor], the
+// [ModeOff] skips every check: a guard costs its context lookups, one
+// goroutine lookup and one atomic load, and the middleware collects
+// nothing (it binds the goroutine, so that a switch to another mode during
+// the request does not count its calls as blind spots). [ModeMonitor], the
 // default, reports every finding and lets the call run. [ModeProtect]
 // reports and refuses the call with a [*BlockedError], which matches
 // [ErrBlocked]; the middleware then answers the client 403 Forbidden

@@ -358,7 +358,7 @@ func dbLibrary(pkg string) bool {
 
 // SinkStats are the counters of one sink.
 type SinkStats struct {
-	Checks     uint64        `json:"checks"`      // checks run with a request context
+	Checks     uint64        `json:"checks"`      // checks run against a request's inputs
 	NoContext  uint64        `json:"no_context"`  // calls without a request context (blind spots)
 	Scoped     uint64        `json:"scoped"`      // checks whose request was found through the goroutine scope, not the context
 	Findings   uint64        `json:"findings"`    // findings reported

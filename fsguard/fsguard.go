@@ -66,7 +66,8 @@
 //
 // The mode comes from the request's agent ([rasp.FromContext]) for sink
 // [rasp.SinkFS]; see [rasp.Mode] for the default. In [rasp.ModeOff] the
-// twins are the os calls after one context lookup and one atomic load. In
+// twins are the os calls after the context and goroutine lookups of
+// [rasp.RequestContext] and one atomic load. In
 // [rasp.ModeMonitor] findings are reported and the call runs, so it returns
 // exactly what os (or os.Root) returns. In [rasp.ModeProtect] a finding
 // refuses the call before it touches the disk. A call whose context carries

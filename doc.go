@@ -130,8 +130,9 @@
 // the inner one binding the new goroutine to the request the outer one
 // collected; with Middleware(TimeoutHandler(h)) alone the handler's calls
 // without the context are blind spots. A request that began while the
-// agent was off carries no inputs: its calls are neither checked nor
-// counted as blind spots if the mode turns on before it ends.
+// agent was off carries no inputs: its calls on the handler's goroutine
+// are neither checked nor counted as blind spots if the mode turns on
+// before it ends.
 //
 // # Events
 //

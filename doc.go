@@ -103,19 +103,19 @@
 // the library does not know yet) parses that header on every lookup
 // instead: slower, never wrong. Goroutine ids are never reused, so a
 // goroutine can only ever find the request it serves itself. Measured on a
-// loaded 2-core machine (BenchmarkScope, -count=6): bind and unbind 50 to 80
-// ns per request, 0 allocations; a lookup 15 to 21 ns with a request bound,
-// 14 to 19 ns with none (a blind spot's own cost, which resolves its call
-// site's stack, is about 280 ns); a context that carries inputs is used as
-// it is, in 9 ns.
+// loaded 2-core machine (BenchmarkScope, -count=6): bind and unbind about
+// 50 ns per request (49 to 60 ns in five runs, 130 ns in one), 0
+// allocations; a lookup 15 to 17 ns with a request bound, 14 ns with none,
+// next to the 260 ns a blind spot spends walking its stack (BlindSpot,
+// unchanged); a context that carries inputs is used as it is, in 9 ns.
 //
 // Profiler-label inheritance (runtime/pprof labels, which goroutines
 // started later inherit) was measured and rejected: the labels are
 // inherited by long-lived goroutines a request happens to start (a worker
 // pool or a cache refresher started lazily by the first request), which would check
 // other requests' calls against that first request's inputs; setting them
-// allocates on every request (104 B in 3 allocations, 130 ns for the bind
-// alone); reading them back needs a link into the runtime's internals; and
+// allocates on every request (104 B in 3 allocations, 125 to 200 ns for
+// the bind alone); reading them back needs a link into the runtime's internals; and
 // they clash with the application's own labels (pprof.Do replaces them).
 // So goroutines a handler starts are not covered: their calls without the
 // request's context stay blind spots, counted and warned about at their

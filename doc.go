@@ -134,6 +134,12 @@
 // are neither checked nor counted as blind spots if the mode turns on
 // before it ends.
 //
+// A transaction's statements are checked against the request of the
+// goroutine that runs them, not the context the transaction was begun
+// with: database/sql does not hand that context to the driver with a
+// Tx's context-less calls, and keeping it per connection would outlive
+// the request. A Tx passed to another goroutine is blind there.
+//
 // # Events
 //
 // Every decision is one [Event]: written as one JSON object by the agent's

@@ -137,8 +137,8 @@
 // A transaction's statements are checked against the request of the
 // goroutine that runs them, not the context the transaction was begun
 // with: database/sql does not hand that context to the driver with a
-// Tx's context-less calls, and keeping it per connection would outlive
-// the request. A Tx passed to another goroutine is blind there.
+// Tx's context-less calls, and keeping it would store a request's context
+// on a pooled connection. A Tx passed to another goroutine is blind there.
 //
 // # Events
 //

@@ -1,6 +1,7 @@
 package rasp_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -82,4 +83,28 @@ func ExampleAgent_Middleware() {
 	// json   "user.tags.0" "a"
 	// cookie "theme"    "dark"
 	// 200 ok
+}
+
+// A guard called without the request's context (here context.Background(),
+// as db.Query or execguard.Command pass) finds the request through the
+// handler's goroutine; a goroutine the handler starts finds none.
+func ExampleRequestContext() {
+	agent := rasp.New(rasp.WithLogger(zerolog.Nop()))
+	h := agent.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := rasp.RequestContext(context.Background(), rasp.SinkSQL)
+		for _, in := range taint.FromContext(ctx) {
+			if in.Source == taint.SourceQuery {
+				fmt.Printf("handler goroutine: %s=%s\n", in.Key, in.Value)
+			}
+		}
+		done := make(chan int)
+		go func() { done <- len(taint.FromContext(rasp.RequestContext(context.Background(), rasp.SinkSQL))) }()
+		fmt.Println("inputs seen by a goroutine it started:", <-done)
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/books?title=Dune", nil))
+	fmt.Println("scoped:", agent.Stats().Sinks[rasp.SinkSQL].Scoped)
+	// Output:
+	// handler goroutine: title=Dune
+	// inputs seen by a goroutine it started: 0
+	// scoped: 1
 }

@@ -32,6 +32,11 @@ import (
 // server's writer has it) and [http.ResponseController] working. In other
 // modes the writer is not wrapped. In [ModeOff] nothing is collected; the
 // context carries only the agent.
+//
+// While next runs, the goroutine running it is bound to the request, so
+// that guards called on it without the request's context check against
+// this request (see [RequestContext] and "Goroutine scope" in the package
+// documentation); the binding ends when next returns or panics.
 func (a *Agent) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.serveHTTP(next, w, r)
@@ -54,12 +59,21 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 		if FromContext(r.Context()) != a {
 			r = r.WithContext(NewContext(r.Context(), a))
 		}
+		if boundHere() == nil {
+			// A handler between the two moved the request to another
+			// goroutine (http.TimeoutHandler): bind that one.
+			defer bindScope(r.Context(), a, false).unbind()
+		}
 		next.ServeHTTP(w, r)
 		return
 	}
 	mode := a.Mode()
 	if mode == ModeOff && !a.overrideOn {
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), a)))
+		r = r.WithContext(NewContext(r.Context(), a))
+		// Bound too, so that calls of this request are not taken for blind
+		// spots if the mode turns on before it ends.
+		defer bindScope(r.Context(), a, true).unbind()
+		next.ServeHTTP(w, r)
 		return
 	}
 	st := &requestState{method: r.Method, path: r.URL.Path, remoteAddr: r.RemoteAddr}
@@ -106,6 +120,10 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 		// request (the mode switched to protect) is late from the start.
 		st.state.Store(stateSent)
 	}
+	// The handler's goroutine serves this request until it returns (also
+	// by panic): guards called on it without the context find it.
+	scope := bindScope(ctx, a, false)
+	defer scope.unbind()
 	next.ServeHTTP(w, r2)
 	if pooled != nil {
 		// The handler is done with the body: net/http forbids reading it

@@ -13,8 +13,8 @@ type Mode int32
 
 // The modes, from least to most intrusive.
 const (
-	// ModeOff skips every check: a guard costs one context lookup and one
-	// atomic load.
+	// ModeOff skips every check: a guard costs its context lookups, one
+	// goroutine lookup (see [RequestContext]) and one atomic load.
 	ModeOff Mode = iota + 1
 	// ModeMonitor checks and reports every finding, and lets the call run.
 	ModeMonitor

@@ -19,9 +19,13 @@ import (
 // An agent counts, per sink ("sql", "exec", "fs"), what its guards did:
 //
 //   - checks: calls a guard checked against the request's inputs;
-//   - no_context: calls that reached a guard without a request context
-//     (blind spots). The guard let them run unchecked, and the agent keeps
-//     their call sites (Stats().BlindSpots, at most 1024, each with a count);
+//   - scoped: the checks among them whose call did not carry the request's
+//     context, and whose request the guard found through the goroutine
+//     that serves it (see "Goroutine scope" in the package documentation);
+//   - no_context: calls that reached a guard without a request context, on
+//     a goroutine serving no request (blind spots). The guard let them run
+//     unchecked, and the agent keeps their call sites (Stats().BlindSpots,
+//     the application's file:line, at most 1024, each with a count);
 //   - blind_share_pct: no_context as a share of all the sink's calls;
 //   - findings, blocks: what the checks found, and how many calls were
 //     refused ([ModeProtect]);
@@ -32,11 +36,13 @@ import (
 //
 // The number to read first is blind_share_pct. "40% of SQL statements ran
 // without a request context" means that 40% of the statements were never
-// checked: they came from code that calls database/sql without a context
-// (db.Query instead of db.QueryContext), that passes context.Background()
-// where the request's context was at hand, or that runs outside any request
-// (start-up, migrations, background jobs, where no request input can reach a
-// statement anyway). The call sites say which: point raspvet at their
+// checked: they came from goroutines the handlers started (a worker, a
+// fan-out, a callback run elsewhere) with no request context passed, or from
+// work outside any request (start-up, migrations, background jobs, where no
+// request input can reach a statement anyway). A handler that calls
+// db.Query or passes context.Background() on its own goroutine is checked
+// through the goroutine scope and counted in scoped instead: passing the
+// request's context still buys checks on the goroutines the handler starts. The call sites say which: point raspvet at their
 // packages, and it lists the calls to rewrite, with fixes for the mechanical
 // ones. A share near 0% means the guard sees every statement a request
 // causes. Sinks called through the raw os and os/exec functions never reach
@@ -138,6 +144,7 @@ func (a *Agent) logPosture() {
 		e.Dict(name, zerolog.Dict().
 			Uint64("checks", ss.Checks).
 			Uint64("no_context", ss.NoContext).
+			Uint64("scoped", ss.Scoped).
 			Float64("blind_share_pct", math.Round(ss.BlindShare*1000)/10).
 			Uint64("findings", ss.Findings).
 			Uint64("blocks", ss.Blocks).

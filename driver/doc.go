@@ -36,14 +36,19 @@
 // syntax and are never scanned.
 //
 // Not caught:
-//   - Calls without the request context (db.Query, db.Exec,
-//     context.Background() in a handler) carry no inputs and cannot be
-//     checked. They run, are counted as blind spots in [rasp.Agent.Stats],
-//     and each call site (file:line) is warned about once. The request
-//     context must reach the query.
-//   - Statements prepared without the request context (db.Prepare at
-//     start-up or in a handler) are blind spots at prepare time, even when
-//     executed later with the request context.
+//   - Calls without the request context (db.Query, db.Exec, a Tx's
+//     statements, which database/sql runs with context.Background(), an
+//     ORM without a context API) are checked against the request the
+//     calling goroutine serves, when the middleware bound one (see
+//     [rasp.RequestContext]; counted as scoped in [rasp.Agent.Stats]). On
+//     a goroutine the handler started, or outside any request, they carry
+//     no inputs and cannot be checked: they run, are counted as blind
+//     spots, and each application call site (file:line, never a line of
+//     database/sql, sqlmw or an ORM) is warned about once. Pass the
+//     request's context to such goroutines.
+//   - Statements prepared outside the request (db.Prepare at start-up)
+//     are blind spots at prepare time, even when executed later with the
+//     request context.
 //   - Input transformed by the application before it is placed in the
 //     statement (decoded, split, re-encoded) is not recognised; see
 //     package taint.

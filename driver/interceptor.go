@@ -62,6 +62,7 @@ const (
 // unless interpolateParams is set).
 type verdict struct {
 	a     *rasp.Agent
+	ctx   context.Context // the context checked with, see rasp.RequestContext
 	state int
 	res   sqlguard.Result
 }
@@ -80,6 +81,9 @@ func (i *interceptor) agentFor(ctx context.Context) *rasp.Agent {
 // finding is decided at once and a non-nil error is the block; everything
 // else is left in the verdict for [interceptor.post].
 func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err error) {
+	// A call without the request's context (db.Query, a Tx's statements)
+	// is checked against the request its goroutine serves.
+	ctx = rasp.RequestContext(ctx, rasp.SinkSQL)
 	a := i.agentFor(ctx)
 	mode := a.ModeFor(rasp.SinkSQL)
 	if mode == rasp.ModeOff {
@@ -95,9 +99,9 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 	sp.End()
 	switch {
 	case r.Injection:
-		v = verdict{a: a, state: stateFinding, res: r}
+		v = verdict{a: a, ctx: ctx, state: stateFinding, res: r}
 	case r.Incomplete:
-		v = verdict{a: a, state: stateFault, res: r}
+		v = verdict{a: a, ctx: ctx, state: stateFault, res: r}
 	default:
 		return verdict{}, nil
 	}
@@ -111,6 +115,9 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 // agent's answer is not returned: the call has run, and a mode switched to
 // protect meanwhile takes effect on the next call.
 func (i *interceptor) post(ctx context.Context, op, query string, v *verdict) {
+	if v.ctx != nil {
+		ctx = v.ctx
+	}
 	switch v.state {
 	case stateClean:
 	case stateBlind:

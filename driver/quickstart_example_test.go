@@ -19,7 +19,7 @@ func Example_quickStart() {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /books", func(w http.ResponseWriter, r *http.Request) {
-		// The request context must reach the query: it carries the request's inputs.
+		// The request context carries the request's inputs to the query.
 		rows, err := db.QueryContext(r.Context(),
 			"SELECT title FROM books WHERE title = '"+r.FormValue("title")+"'")
 		if err != nil { // errors.Is(err, rasp.ErrBlocked) for an injection; the client gets 403

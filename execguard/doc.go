@@ -119,8 +119,12 @@
 //     name that a program treats as code (a tar archive, a git repository's
 //     hooks), or a command name for find -exec or sudo -s.
 //   - Windows paths: "\" and drive letters are not separators here.
-//   - [Command] has no context and is never checked; it counts a blind
-//     spot.
+//   - [Command] has no context: it is checked against the request the
+//     calling goroutine serves (see [rasp.RequestContext]); on a goroutine
+//     the handler started, or outside any request, it is not checked and
+//     counts a blind spot. [Run], [Start] and [Output] of a command built
+//     with exec.Command get the same goroutine lookup when given a context
+//     without inputs.
 //   - Programs that run an argument as code without being modelled here
 //     (git -c core.pager=..., docker exec C sh -c ...) get the literal-word
 //     allowance of ordinary programs; zsh scripts get none.

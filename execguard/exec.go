@@ -19,19 +19,31 @@ const (
 	opOutput  = "output"
 )
 
-// Command is the twin of [exec.Command]. It has no context, so it cannot
-// see the request's inputs: it counts a blind spot on the default agent
-// (see [rasp.Agent.BlindSpot]) and returns exec.Command(name, arg...)
-// unchecked. Prefer [CommandContext] with the request's context, or check
-// the command with [Run] or [Start] before it runs.
+// Command is the twin of [exec.Command]. It has no context: it checks the
+// command against the request the calling goroutine serves (see
+// [rasp.RequestContext]), exactly as [CommandContext] does, and returns
+// exec.Command(name, arg...) with the refusal, if any, in cmd.Err. Called
+// on a goroutine serving no request (one a handler started, a job), it
+// counts a blind spot on the default agent (see [rasp.Agent.BlindSpot])
+// and returns the command unchecked; pass the request's context to
+// [CommandContext] there.
 func Command(name string, arg ...string) *exec.Cmd { return defaultGuard.Command(name, arg...) }
 
 // Command is [Command] for this guard.
 func (g *Guard) Command(name string, arg ...string) *exec.Cmd {
-	if a := rasp.Default(); a.ModeFor(rasp.SinkExec) != rasp.ModeOff {
-		a.BlindSpot(rasp.SinkExec, opCommand, 2)
+	cmd := exec.Command(name, arg...)
+	ctx := rasp.RequestContext(context.Background(), rasp.SinkExec)
+	if rasp.FromContext(ctx).ModeFor(rasp.SinkExec) == rasp.ModeOff {
+		return cmd
 	}
-	return exec.Command(name, arg...)
+	argv := make([]string, 0, 1+len(arg))
+	argv = append(argv, name)
+	argv = append(argv, arg...)
+	// check resolves ctx again: a context with inputs is kept as it is.
+	if err := g.check(ctx, opCommand, argv, "", nil, ""); err != nil {
+		cmd.Err = err
+	}
+	return cmd
 }
 
 // CommandContext is the twin of [exec.CommandContext]: it returns the same
@@ -138,6 +150,7 @@ func (g *Guard) CombinedOutput(ctx context.Context, cmd *exec.Cmd) ([]byte, erro
 
 // check runs the rules for one command and reports through the agent.
 func (g *Guard) check(ctx context.Context, op string, argv []string, path string, env []string, dir string) (err error) {
+	ctx = rasp.RequestContext(ctx, rasp.SinkExec)
 	a := rasp.FromContext(ctx)
 	if a.ModeFor(rasp.SinkExec) == rasp.ModeOff {
 		return nil

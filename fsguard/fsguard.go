@@ -94,11 +94,15 @@
 //
 // The mode comes from the request's agent ([rasp.FromContext]) for sink
 // [rasp.SinkFS]; see [rasp.Mode] for the default. In [rasp.ModeOff] the
-// twins are the os calls after one context lookup and one atomic load. In
+// twins are the os calls after the context and goroutine lookups of
+// [rasp.RequestContext] and one atomic load. In
 // [rasp.ModeMonitor] findings are reported and the call runs, so it returns
 // exactly what os (or os.Root) returns. In [rasp.ModeProtect] a finding
 // refuses the call before it touches the disk. A call whose context carries
-// no request inputs runs unchecked and is counted as a blind spot.
+// no request inputs is checked against the request the calling goroutine
+// serves ([rasp.RequestContext]); on a goroutine serving none it runs
+// unchecked and is counted as a blind spot. Package fsguard/os offers the
+// twins with os's own signatures, for code with no context at hand.
 //
 // # Concurrency
 //
@@ -120,6 +124,7 @@ import (
 // refusal, and whether a finding was reported. It must be called directly
 // by the exported twin: its blind-spot call site skips two frames.
 func guard(ctx context.Context, op, root string, names ...string) (reported bool, err error) {
+	ctx = rasp.RequestContext(ctx, rasp.SinkFS)
 	a := rasp.FromContext(ctx)
 	if a.ModeFor(rasp.SinkFS) == rasp.ModeOff {
 		return false, nil

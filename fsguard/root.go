@@ -85,6 +85,7 @@ func (r *Root) escaped(ctx context.Context, op string, reported bool, err error,
 	if reported || err == nil || !isEscape(err) {
 		return err
 	}
+	ctx = rasp.RequestContext(ctx, rasp.SinkFS)
 	a := rasp.FromContext(ctx)
 	if a.ModeFor(rasp.SinkFS) == rasp.ModeOff {
 		return err

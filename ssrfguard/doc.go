@@ -83,7 +83,10 @@
 //     its resolution first and the address reached after, closing the
 //     connection before the request is written.
 //   - Destinations derived from inputs (decoded, looked up in a table) and
-//     requests sent without the request's context (a background job).
+//     requests sent without the request's context off the handler's
+//     goroutine (a background job). On the handler's goroutine a request
+//     without it is checked against the request bound there
+//     ([rasp.RequestContext]).
 //   - Input that only selects a path on an internal host the application
 //     chose, and what the destination server does with the request.
 //   - An input whose value happens to be the host the application chose

@@ -85,6 +85,14 @@ func (t *transport) guardedClone(ht *http.Transport, own bool) *http.Transport {
 // the one place that knows where they come from.
 func requestInputs(ctx context.Context) []taint.Input { return taint.FromContext(ctx) }
 
+// requestContext is the context of the incoming request an outgoing one
+// belongs to: ctx when it carries the request's inputs, else the request
+// bound to the calling goroutine (see [rasp.RequestContext]). Events and
+// blocks go through it; the outgoing request keeps its own context.
+func requestContext(ctx context.Context) context.Context {
+	return rasp.RequestContext(ctx, rasp.SinkHTTP)
+}
+
 // op is the Operation of every event of this sink.
 const op = "request"
 
@@ -102,8 +110,9 @@ type state struct {
 	in       taint.Input
 	comp     string
 	hostname string
-	target   string // the URL, password redacted
-	proxied  bool   // the connection goes to the transport's proxy, which resolves the host itself
+	target   string          // the URL, password redacted
+	proxied  bool            // the connection goes to the transport's proxy, which resolves the host itself
+	rctx     context.Context // the incoming request's context: events and blocks go through it
 
 	reported atomic.Bool // a finding was reported (monitor: once per request)
 }
@@ -133,7 +142,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // spells an address, strict mode has no address to allow, the request goes
 // through a proxy, or base is not an *http.Transport.
 func (t *transport) decide(req *http.Request) (st *state, err error) {
-	ctx := req.Context()
+	ctx := requestContext(req.Context())
 	a := rasp.FromContext(ctx)
 	if a.ModeFor(rasp.SinkHTTP) == rasp.ModeOff || req.URL == nil {
 		return nil, nil
@@ -150,7 +159,7 @@ func (t *transport) decide(req *http.Request) (st *state, err error) {
 	if !ok || t.cfg.allowedHost(hostname) {
 		return nil, nil
 	}
-	st = &state{agent: a, in: in, comp: comp, hostname: hostname, target: req.URL.Redacted()}
+	st = &state{agent: a, in: in, comp: comp, hostname: hostname, target: req.URL.Redacted(), rctx: ctx}
 	if addr, ok := parseHostAddr(hostname); ok {
 		if err := t.check(ctx, st, addr); err != nil {
 			return nil, err
@@ -233,6 +242,9 @@ func (t *transport) report(ctx context.Context, st *state, addr netip.Addr, r ad
 	default:
 		f.Reason = "input chose an outgoing request's destination (strict)"
 		details = append(details, rasp.Detail{Key: "rule", Value: "strict"})
+	}
+	if st.rctx != nil {
+		ctx = st.rctx
 	}
 	return st.agent.DecideWith(ctx, rasp.SinkHTTP, op, f, details...)
 }

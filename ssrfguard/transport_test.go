@@ -597,6 +597,55 @@ func TestAppServer(t *testing.T) {
 	}
 }
 
+// TestAppServerNoContext: a handler that fetches without the request's
+// context (client.Get, http.NewRequest) is checked through the goroutine
+// scope: the internal server is never reached and the client gets 403.
+func TestAppServerNoContext(t *testing.T) {
+	la, li := pair(t)
+	serve(t, la, "public image")
+	internal := serve(t, li, "secret")
+	_, port, _ := net.SplitHostPort(la.Addr().String())
+	dns := staticDNS(t, map[string]string{"images.test": "127.0.0.2", "internal.test": "127.0.0.1"})
+	f := newFence(t, nil)
+	a, evs := newAgent(rasp.ModeProtect)
+	client := &http.Client{Transport: ssrfguard.Transport(f.transport(), ssrfguard.WithAllow("127.0.0.2"), ssrfguard.WithResolver(dns.Resolver()))}
+	app := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, err := client.Get(r.FormValue("url"))
+		if err != nil {
+			http.Error(w, "fetch failed", http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		io.Copy(w, resp.Body)
+	})))
+	defer app.Close()
+	for _, c := range []struct {
+		target string
+		status int
+	}{
+		{"http://images.test:" + port + "/cat.png", 200},
+		{"http://internal.test:" + port + "/", 403},
+	} {
+		resp, err := http.Get(app.URL + "/fetch?url=" + url.QueryEscape(c.target))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: %d, want %d", c.target, resp.StatusCode, c.status)
+		}
+	}
+	if n := internal.hits.Load(); n != 0 {
+		t.Errorf("internal server hit %d times", n)
+	}
+	if all := evs.All(); len(all) != 1 || !all[0].Blocked || all[0].Finding.Kind != rasp.KindSSRF || all[0].Request.Path != "/fetch" {
+		t.Errorf("events = %+v, want one blocked ssrf event", all)
+	}
+	if s := a.Stats().Sinks[rasp.SinkHTTP]; s.Scoped == 0 {
+		t.Errorf("stats %+v: no check counted as scoped", s)
+	}
+}
+
 // TestConcurrent: one guarded client shared by concurrent requests, some
 // the application's own, some input-chosen and refused (run with -race).
 func TestConcurrent(t *testing.T) {

@@ -1,6 +1,6 @@
 module github.com/gorasp/rasp
 
-go 1.26.0
+go 1.25.0
 
 require (
 	github.com/mattn/go-sqlite3 v1.14.53
@@ -8,8 +8,8 @@ require (
 	github.com/petermattis/goid v0.0.0-20261109124353-7cfa343ad0ab
 	github.com/pingcap/tidb/pkg/parser v0.0.0-20260418072757-ce92298d1124
 	github.com/rs/zerolog v1.35.1
-	golang.org/x/tools v0.52.0
-	mvdan.cc/sh/v3 v3.14.1
+	golang.org/x/tools v0.49.0
+	mvdan.cc/sh/v3 v3.13.1
 )
 
 require (
@@ -22,9 +22,9 @@ require (
 	go.uber.org/atomic v1.11.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
-	golang.org/x/mod v0.42.0 // indirect
-	golang.org/x/sync v0.24.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/mod v0.40.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.19.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )

@@ -93,7 +93,6 @@ var (
 	ErrNoDeadline       = os.ErrNoDeadline
 	ErrDeadlineExceeded = os.ErrDeadlineExceeded
 	ErrProcessDone      = os.ErrProcessDone
-	ErrNoHandle         = os.ErrNoHandle
 
 	Interrupt = os.Interrupt
 	Kill      = os.Kill

@@ -2,6 +2,7 @@ package execguard
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
@@ -20,7 +21,7 @@ func CheckArgv(argv []string, inputs []taint.Input) (rasp.Finding, bool) {
 // CheckArgv is [CheckArgv] with the guard's configuration.
 func (g *Guard) CheckArgv(argv []string, inputs []taint.Input) (f rasp.Finding, found bool) {
 	defer noPanic(&f, &found)
-	h, ok, _ := g.checkArgvAt(argv, inputs, work{}, false)
+	h, ok, _ := g.checkArgvAt(argv, inputs, work{})
 	if !ok {
 		return rasp.Finding{}, false
 	}
@@ -165,19 +166,17 @@ var wrapperLongArg = map[string]bool{
 var positional = map[string]int{"timeout": 1, "chroot": 1, "taskset": 1, "flock": 1}
 
 // checkArgvAt applies the argv grammar. The hit's elem and span are in argv
-// coordinates. inScript turns the option rule off: it applies only where no
-// shell is involved.
-func (g *Guard) checkArgvAt(argv []string, inputs []taint.Input, w work, inScript bool) (hit, bool, error) {
-	c := argvCheck{g: g, inputs: inputs, w: w, noOptions: inScript}
+// coordinates.
+func (g *Guard) checkArgvAt(argv []string, inputs []taint.Input, w work) (hit, bool, error) {
+	c := argvCheck{g: g, inputs: inputs, w: w}
 	return c.run(argv)
 }
 
 // argvCheck carries one argv check's state through the grammar.
 type argvCheck struct {
-	g         *Guard
-	inputs    []taint.Input
-	w         work
-	noOptions bool
+	g      *Guard
+	inputs []taint.Input
+	w      work
 }
 
 func (c *argvCheck) run(argv []string) (hit, bool, error) {
@@ -192,6 +191,9 @@ func (c *argvCheck) run(argv []string) (hit, bool, error) {
 			break
 		}
 		long = long || len(a) > MaxNesting
+	}
+	if !found {
+		found = startsFields(argv, inputs)
 	}
 	if !found && !long {
 		// Without an occurrence no rule can fire; only a script over the
@@ -239,10 +241,27 @@ func (c *argvCheck) run(argv []string) (hit, bool, error) {
 			h, ok := c.interpreter(argv, i, spec)
 			return h, ok, nil
 		}
-		h, ok := c.checkOptions(argv, i+1, len(argv))
-		return h, ok, nil
+		return c.options(argv, i+1, programs[name])
 	}
 	return hit{}, false, nil
+}
+
+// startsFields reports whether the first field of an input made of
+// several fields is an element of argv, where [fieldsPrefix] may find it.
+func startsFields(argv []string, inputs []taint.Input) bool {
+	for i := range inputs {
+		v := strings.TrimLeftFunc(inputs[i].Value, unicode.IsSpace)
+		k := strings.IndexFunc(v, unicode.IsSpace)
+		if k <= 0 {
+			continue // one field at most
+		}
+		for _, a := range argv {
+			if a == v[:k] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // occursTrimmed reports whether an input without its surrounding blanks
@@ -282,28 +301,58 @@ func covers(s, v string) (int, int, bool) {
 	return 0, 0, false
 }
 
-// checkExecutable applies the executable rule to argv[i].
+// checkExecutable applies the executable rule to argv[i]: an input that
+// chooses the program, as argv[i] itself (up to surrounding blanks) or as
+// the start of the command line (its fields equal argv[i], argv[i+1], ...).
 func checkExecutable(argv []string, i int, inputs []taint.Input) (hit, bool) {
 	name := argv[i]
 	for _, in := range inputs {
 		if !checkable(in.Value) {
 			continue
 		}
+		if n := fieldsPrefix(in.Value, argv[i:]); n >= 2 {
+			h := hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: 0, e: len(strings.Join(argv[i:i+n], " ")), rule: "executable",
+				reason: "input supplies the program and its arguments (the start of the command line)"}
+			if strings.Join(argv[i:i+n], " ") != strings.TrimSpace(in.Value) {
+				h.s, h.e = -1, -1 // the input spaces its fields otherwise
+			}
+			return h, true
+		}
 		s, e, ok := covers(name, in.Value)
 		if !ok {
 			continue
 		}
-		if strings.ContainsRune(strings.TrimSpace(in.Value), '/') {
-			return hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: s, e: e, rule: "executable",
-				reason: "input supplies the path of the program to run"}, true
-		}
+		h := hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: s, e: e, rule: "executable",
+			reason: "input names the program to run"}
 		p := progName(name)
-		if _, ok := interpreters[p]; ok || shells[p] || strings.HasPrefix(p, "python") {
-			return hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: s, e: e, rule: "executable",
-				reason: "input names the shell or interpreter to run"}, true
+		if strings.ContainsRune(strings.TrimSpace(in.Value), '/') {
+			h.reason = "input supplies the path of the program to run"
+		} else if _, ok := interpreters[p]; ok || shells[p] || strings.HasPrefix(p, "python") {
+			h.reason = "input names the shell or interpreter to run"
 		}
+		return h, true
 	}
 	return hit{}, false
+}
+
+// fieldsPrefix returns how many elements of argv, from the first, equal
+// the fields of v (split at white space as strings.Fields does), when
+// they all do and there are at least two; else 0.
+func fieldsPrefix(v string, argv []string) int {
+	if len(argv) < 2 || !strings.HasPrefix(strings.TrimLeftFunc(v, unicode.IsSpace), argv[0]) {
+		return 0 // the common answer, without splitting
+	}
+	n := 0
+	for f := range strings.FieldsSeq(v) {
+		if n >= len(argv) || argv[n] != f {
+			return 0
+		}
+		n++
+	}
+	if n < 2 {
+		return 0
+	}
+	return n
 }
 
 // isOption reports whether a starts with "-" or "--" and a letter.
@@ -349,19 +398,12 @@ func optionHit(argv []string, j int, inputs []taint.Input) (hit, bool) {
 	return hit{}, false
 }
 
-// optionHit is [optionHit] unless the option rule is off.
 func (c *argvCheck) optionHit(argv []string, j int) (hit, bool) {
-	if c.noOptions {
-		return hit{}, false
-	}
 	return optionHit(argv, j, c.inputs)
 }
 
 // checkOptions applies the option rule to argv[from:to] up to "--".
 func (c *argvCheck) checkOptions(argv []string, from, to int) (hit, bool) {
-	if c.noOptions {
-		return hit{}, false
-	}
 	for j := from; j < to && j < len(argv); j++ {
 		if argv[j] == "--" {
 			return hit{}, false
@@ -777,8 +819,15 @@ func (c *argvCheck) ssh(argv []string, i int) (hit, bool, error) {
 		}
 		for k := 1; k < len(a); k++ {
 			if strings.IndexByte(sshArg, a[k]) >= 0 {
+				vj, vfrom := j, k+1
 				if k == len(a)-1 {
 					j++ // the value is the next element
+					vj, vfrom = j, 0
+				}
+				if a[k] == 'o' && vj < len(argv) {
+					if h, ok := configHit(argv, vj, vfrom, sshSpec.keys, c.inputs); ok {
+						return h, true, nil
+					}
 				}
 				break
 			}

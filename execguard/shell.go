@@ -388,7 +388,7 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 			if len(c.args) == 0 || c.offs[0] < 0 && c.args[0] == "" {
 				continue
 			}
-			h, ok, cerr := g.checkArgvAt(c.args, inputs, w, true)
+			h, ok, cerr := g.checkArgvAt(c.args, inputs, w)
 			if ok {
 				if h.elem >= 0 && h.elem < len(c.offs) && c.offs[h.elem] >= 0 && h.s >= 0 {
 					h.s, h.e = h.s+c.offs[h.elem], h.e+c.offs[h.elem]
@@ -644,6 +644,11 @@ func classify(v string) charClass {
 
 const reasonSpans = "input spans shell syntax, not only literal text of one word"
 
+// reasonGlob is the reason for an unquoted "*", "?", "[" or "]": the shell
+// replaces the word with matching file names (POSIX 2.13), so a URL such as
+// http://h/p?a=1 must be single-quoted in the script.
+const reasonGlob = "input adds a glob character (*, ?, [ or ]) to an unquoted word, which the shell expands to file names; single-quote the value in the script"
+
 // regionVerdict returns why the occurrence [s,e) of v changes the script's
 // syntax, or "" when it stays literal text of its context.
 func regionVerdict(script string, regions []region, s, e int, v string, cls charClass, zsh bool) string {
@@ -692,6 +697,11 @@ func regionVerdict(script string, regions []region, s, e int, v string, cls char
 	case ctxUnquoted:
 		const bad = hasBlank | hasNewline | hasSingle | hasDouble | hasBackslash | hasDollar |
 			hasBackquote | hasGlob | hasBrace | hasOperator
+		if cls&bad == hasGlob {
+			// The common case of a URL with "?" or a pattern with "*":
+			// say what the shell does and how the application quotes it.
+			return reasonGlob
+		}
 		if cls&bad != 0 {
 			return "input adds shell metacharacters to an unquoted word"
 		}
@@ -739,10 +749,27 @@ func escapes(script string, s, e int, forbid, special string) bool {
 				return true
 			}
 		case strings.IndexByte(forbid, b) >= 0:
+			if b == '$' && !expansionAt(script, j+1) {
+				continue // a literal "$" (POSIX 2.6: "$" followed by a character that starts no expansion)
+			}
 			return true
 		}
 	}
 	return false
+}
+
+// expansionAt reports whether the byte at i, after a "$", starts an
+// expansion inside double quotes or a here-document: a name, a digit, a
+// special parameter (POSIX 2.5.2: @ * # ? - $ !), "{", "(", Bash's "$[",
+// or the flags of zsh's $~name, $=name, $^name and $+name. Other bytes,
+// the end of the script and non-ASCII bytes (taken as name bytes, which
+// errs towards a finding) are decided here: "R$ 20" and "5$" stay literal.
+func expansionAt(script string, i int) bool {
+	if i >= len(script) {
+		return false
+	}
+	b := script[i]
+	return isNameByte(b) || b >= 0x80 || strings.IndexByte("{([@*#?-$!~=^+", b) >= 0
 }
 
 // frame is one node on the walk's path, with the context it passes down,
@@ -792,7 +819,26 @@ func (c *collector) collect(f *syntax.File, src string) parsed {
 	c.src = src
 	walk(f, c.visit)
 	slices.SortFunc(c.p.regions, func(a, b region) int { return a.start - b.start })
+	c.p.regions = mergeAdjacent(c.p.regions)
 	return c.p
+}
+
+// mergeAdjacent joins regions of a double-quoted string or here-document
+// body that touch: the parser ends a literal at each "$", so "R$ 20" is
+// three literals, all text of the one string. Regions that touch with no
+// byte between them belong to the same quoted part, since any other part
+// (an expansion, a quote) takes bytes of its own.
+func mergeAdjacent(rs []region) []region {
+	out := rs[:0]
+	for _, r := range rs {
+		if n := len(out); n > 0 && out[n-1].end == r.start && out[n-1].ctx == r.ctx &&
+			(r.ctx == ctxDouble || r.ctx == ctxHdoc || r.ctx == ctxHdocQuoted) {
+			out[n-1].end = r.end
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // node is the walk's visitor. One type switch records what the node holds

@@ -182,6 +182,21 @@ func TestCheckArgv(t *testing.T) {
 	}
 }
 
+// TestDangerousEnvLoaders covers variables whose value a loader or tool
+// reads code or paths from (env.go cites each source).
+func TestDangerousEnvLoaders(t *testing.T) {
+	for _, name := range []string{"OPENSSL_CONF", "MAKEFILES", "MAKEFLAGS", "GCONV_PATH", "PYTHONSTARTUP",
+		"NODE_OPTIONS", "PERL5OPT", "RUBYOPT", "GIT_SSH_COMMAND", "GIT_EXTERNAL_DIFF", "GIT_DIR", "GLIBC_TUNABLES",
+		"RSYNC_RSH", "ZIPOPT", "PSQLRC", "WGETRC", "CURL_HOME", "DOTNET_STARTUP_HOOKS", "SUDO_ASKPASS", "ZDOTDIR"} {
+		if _, ok := CheckArgv([]string{"env", name + "=/srv/up/x7", "true"}, []taint.Input{q("/srv/up/x7")}); !ok {
+			t.Errorf("input in %s not flagged", name)
+		}
+	}
+	if _, ok := CheckArgv([]string{"env", "LC_TIME=/srv/up/x7", "true"}, []taint.Input{q("/srv/up/x7")}); ok {
+		t.Error("input in LC_TIME flagged")
+	}
+}
+
 func TestDangerousEnvOption(t *testing.T) {
 	argv := []string{"env", "MYAPP_HOOK_PRE=/tmp/x", "ls"}
 	in := []taint.Input{q("/tmp/x")}

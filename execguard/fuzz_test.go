@@ -98,6 +98,20 @@ func FuzzCheckShell(f *testing.F) {
 		if fd, ok := CheckShell(quoted, in); ok && once && !option && !strings.Contains(input, "'") && checkable(input) && !overLimits(quoted) {
 			t.Fatalf("single-quoted input flagged in %q: %s", quoted, fd.Reason)
 		}
+		// Inside a script, an input that is an option of a command is the
+		// option rule's (issue 16); as the value of an option that takes
+		// one it is data.
+		if !strings.Contains(input, "'") && checkable(input) {
+			opt := "grep '" + input + "' notes.txt"
+			if _, ok := CheckShell(opt, in); option && !ok {
+				t.Fatalf("option in a script not flagged: %q", opt)
+			}
+			val := "grep --regexp '" + input + "' notes.txt"
+			once := strings.Index(val, input) == strings.LastIndex(val, input)
+			if fd, ok := CheckShell(val, in); ok && once && !overLimits(val) {
+				t.Fatalf("option value in a script flagged in %q: %s", val, fd.Reason)
+			}
+		}
 		// Written with the escaping idiom (each "'" as '\''), any input is
 		// one literal argument and never a finding.
 		// (Where the input also occurs across the hard-coded blanks around
@@ -168,11 +182,40 @@ func FuzzCheckArgv(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, a0, a1, a2, a3, input string) {
 		argv := []string{a0, a1, a2, a3}
-		if fd, ok := CheckArgv(argv, []taint.Input{q(input)}); ok {
+		in := []taint.Input{q(input)}
+		if fd, ok := CheckArgv(argv, in); ok {
 			if fd.Target != strings.Join(argv, " ") {
 				t.Fatalf("target is not argv joined")
 			}
 			checkSpan(t, fd, input)
+		}
+		if !checkable(input) {
+			return
+		}
+		// The value of an option that takes one is data, whatever it
+		// holds, where it occurs nowhere else (issue 16).
+		val := []string{"grep", "--regexp", input, "notes.txt"}
+		elsewhere := false
+		for _, a := range []string{"grep", "--regexp", "notes.txt"} {
+			elsewhere = elsewhere || strings.Contains(a, input) || strings.Contains(a, strings.TrimSpace(input))
+		}
+		if fd, ok := CheckArgv(val, in); ok && !elsewhere {
+			t.Fatalf("option value flagged in %q: %s", val, fd.Reason)
+		}
+		// The same input as the operand of a program that runs it as code
+		// (sqlite3 FILENAME SQL) is flagged unless it is a plain word; one
+		// that starts with "-" is read as an option (sqlite3 rejects those
+		// it does not know).
+		code := []string{"sqlite3", "app.db", input}
+		if _, ok := CheckArgv(code, in); !ok && !plainWord(input) && input[0] != '-' {
+			t.Fatalf("code operand not flagged: %q", code)
+		}
+		// An input whose fields start the command line chooses the
+		// program.
+		if fields := strings.Fields(input); len(fields) >= 2 {
+			if _, ok := CheckArgv(append(fields, "x"), in); !ok {
+				t.Fatalf("program chosen by %q not flagged", input)
+			}
 		}
 	})
 }

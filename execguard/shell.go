@@ -390,7 +390,9 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 			}
 			h, ok, cerr := g.checkArgvAt(c.args, inputs, w)
 			if ok {
-				if h.elem >= 0 && h.elem < len(c.offs) && c.offs[h.elem] >= 0 && h.s >= 0 {
+				// A span past its element (an input whose fields are
+				// several words) is not verbatim in the script.
+				if h.elem >= 0 && h.elem < len(c.offs) && c.offs[h.elem] >= 0 && h.s >= 0 && h.e <= len(c.args[h.elem]) {
 					h.s, h.e = h.s+c.offs[h.elem], h.e+c.offs[h.elem]
 				} else {
 					h.s, h.e = -1, -1

@@ -264,8 +264,10 @@ func checkable(v string) bool {
 // span in the script, as a [rasp.Finding] of kind
 // [rasp.KindShellInjection] (or [rasp.KindCommandInjection] when the input
 // names the program a command of the script runs, or lands in a dangerous
-// variable's value or in interpreter code). The option rule does not apply
-// inside scripts. See the package documentation for the rules.
+// variable's value or in interpreter code). The argv rules, the option
+// rule included, apply to every simple command of the script, with its
+// words after quote removal as the argv. See the package documentation for
+// the rules.
 func CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
 	// The loop of Guard.CheckShell, kept here rather than called: the
 	// no-input path is the hot one.

@@ -25,12 +25,12 @@
 //     or "\"; inside "..." (and in a here-document body) no "$", "`" or `"`
 //     that a backslash of the script does not escape, and no backslash
 //     that escapes anything (a backslash before other bytes is literal
-//     there, as in "C:\Users"), and no newline in a here-document;
-//     A "$" followed by a byte that starts no expansion (a blank, "%",
-//     "/", ",", ".", the closing quote: "R$ 20,00", "5$") is literal
-//     there, as POSIX 2.6 has it; one followed by a name, a digit, a
-//     special parameter, "{", "(" or "[" is an expansion. Unquoted it
-//     holds no
+//     there, as in "C:\Users"), and no newline in a here-document (a "$"
+//     followed by a byte that starts no expansion, such as a blank, "%",
+//     "/", ",", "." or the closing quote, is literal there, as POSIX 2.6
+//     has it: "R$ 20,00" and "5$" are text; one followed by a name, a
+//     digit, a special parameter, "{", "(" or "[" is an expansion);
+//     unquoted it holds no
 //     blank, newline, quote, "\", "$", "`", glob ("*", "?", "[", "]"),
 //     brace, operator or redirection character, no "~" where tilde
 //     expansion applies, and no "," or ".." inside a brace pattern; in a
@@ -38,7 +38,10 @@
 //     Occurrences elsewhere (across words, in operators, in a parameter,
 //     variable or function name) are syntax. A script that parses only
 //     when the input is replaced by letters was broken by the input. For
-//     zsh the unquoted rules also refuse "#", "^" and a leading "=".
+//     zsh the unquoted rules also refuse "#", "^" and a leading "=". An
+//     unquoted glob character is reported with a reason that says so: the
+//     shell expands http://h/p?a=1 to matching file names, so the script
+//     must single-quote such a value ('http://h/p?a=1').
 //   - Literal words. An occurrence that crosses quotes is still harmless
 //     when, in both variants, it lies inside one argument word (not the
 //     command name) whose parts are all literal after quote removal
@@ -57,9 +60,6 @@
 //     in hard-coded text (a quote swallowing a hard-coded "; rm x") is a
 //     finding. The word's value, not its source, is what the argv rules
 //     then apply to (sh -c, eval, interpreters).
-//     An unquoted glob character is reported with a reason that says so:
-//     the shell expands "http://h/p?a=1" to file names, and the script
-//     must single-quote such a value ('http://h/p?a=1').
 //   - Executable ([rasp.KindCommandInjection]). The request chooses the
 //     program of argv, of a wrapped command (env, timeout, xargs, find
 //     -exec ...) or of a command in a script: an input covers the program

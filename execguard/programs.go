@@ -11,7 +11,10 @@ import (
 // progSpec is what the argv rules know of one ordinary program's own
 // grammar, taken from its documentation (the src line of each entry). A
 // program without an entry keeps the conservative option rule: every
-// element before "--" is checked as a possible option.
+// element before "--" is checked as a possible option. An option is listed
+// only where its value is required: getopt never reads an optional value
+// from the next element, so listing one would let an input after it pass
+// as a value (git grep -O[<pager>], mysql --pager[=name]).
 type progSpec struct {
 	src string // the manual page section or --help line the entry follows
 	// short lists the single-letter options that take a value, attached
@@ -85,19 +88,19 @@ var programs = map[string]*progSpec{
 			"--after-context", "--context", "--group-separator"}},
 	"git": {src: "git(1) SYNOPSIS: git [-C <path>] [-c <name>=<value>] [--git-dir=<path>] [--work-tree=<path>] [--namespace=<name>] [--config-env=<name>=<envvar>] <command>",
 		short:  "Cc",
-		long:   []string{"--git-dir", "--work-tree", "--namespace", "--config-env", "--super-prefix", "--list-cmds"},
+		long:   []string{"--git-dir", "--work-tree", "--namespace"},
 		config: []string{"-c"}, keys: gitCodeKeys,
 		sub: map[string]*progSpec{
 			"log": gitLog, "show": gitLog, "whatchanged": gitLog, "shortlog": gitLog,
 			"rev-list": gitLog,
 			"commit": {src: "git-commit(1) OPTIONS",
-				short: "mFCcte",
+				short: "mFCct",
 				long: []string{"--message", "--file", "--reuse-message", "--reedit-message", "--fixup", "--squash",
 					"--author", "--date", "--template", "--cleanup", "--pathspec-from-file", "--trailer"}},
+			// -O[<pager>] takes its value attached only: not listed.
 			"grep": {src: "git-grep(1) OPTIONS",
-				short: "efmABCO",
-				long:  []string{"--max-depth", "--max-count", "--context", "--after-context", "--before-context", "--threads", "--open-files-in-pager"},
-				code:  []string{"-O", "--open-files-in-pager"}},
+				short: "efmABC",
+				long:  []string{"--max-depth", "--max-count", "--context", "--after-context", "--before-context", "--threads"}},
 			"clone": {src: "git-clone(1) OPTIONS",
 				short:  "obujc",
 				long:   []string{"--origin", "--branch", "--upload-pack", "--reference", "--reference-if-able", "--depth", "--shallow-since", "--shallow-exclude", "--config", "--template", "--separate-git-dir", "--jobs", "--server-option", "--filter", "--bundle-uri"},
@@ -124,7 +127,7 @@ var programs = map[string]*progSpec{
 				long:  []string{"--format", "--prefix", "--output", "--add-file", "--remote", "--exec", "--mtime"},
 				code:  []string{"--exec"}},
 			"diff": {src: "git-diff(1) OPTIONS",
-				short: "OSGlU",
+				short: "OSG",
 				long:  []string{"--output", "--diff-filter", "--relative", "--abbrev", "--src-prefix", "--dst-prefix", "--line-prefix", "--word-diff-regex", "--anchored", "--ignore-matching-lines"}},
 			"tag": {src: "git-tag(1) OPTIONS",
 				short: "umF",
@@ -201,12 +204,12 @@ var programs = map[string]*progSpec{
 		short: "efl", long: []string{"--expression", "--file", "--line-length"},
 		code: []string{"-e", "-f", "--expression", "--file"}, codeOperand: 1, unless: []string{"-e", "-f", "--expression", "--file"}},
 	"sort": {src: "sort --help (GNU coreutils 9.1): --compress-program=PROG; -o, --output=FILE; -k, --key=KEYDEF",
-		short: "kotSTy",
+		short: "kotST",
 		long: []string{"--key", "--output", "--field-separator", "--buffer-size", "--temporary-directory",
 			"--compress-program", "--files0-from", "--random-source", "--sort", "--batch-size", "--parallel"},
 		code: []string{"--compress-program"}},
 	"jq": {src: "jq(1) INVOKING JQ: --arg name value; --argjson name JSON-text; --slurpfile/--rawfile variable-name filename; -f filename; -L directory",
-		short: "fL", long: []string{"--from-file", "--indent", "--tab"},
+		short: "fL", long: []string{"--from-file", "--indent"},
 		two: []string{"--arg", "--argjson", "--slurpfile", "--rawfile"}},
 	"ffmpeg": {src: "ffmpeg(1) OPTIONS: options are single-dash words; -i url; -f fmt; -c[:stream_specifier] codec ...",
 		words: true,
@@ -224,8 +227,8 @@ var programs = map[string]*progSpec{
 	"mysql": {src: "mysql(1) OPTIONS: --execute=statement, -e statement; --init-command=str (-p takes its value attached only)",
 		short: "eDhPSu",
 		long: []string{"--execute", "--database", "--host", "--port", "--socket", "--user", "--init-command",
-			"--default-character-set", "--delimiter", "--pager", "--tee", "--prompt"},
-		code: []string{"-e", "--execute", "--init-command", "--pager"}},
+			"--default-character-set", "--delimiter", "--tee", "--prompt"},
+		code: []string{"-e", "--execute", "--init-command"}},
 	"convert": imageMagick, "magick": imageMagick,
 	// "sqlite", as progName strips the version suffix of sqlite3.
 	"sqlite": {src: "sqlite3 -help (3.40): Usage: sqlite3 [OPTIONS] FILENAME [SQL]; -cmd COMMAND run \"COMMAND\" before reading stdin; -init FILENAME; dot-commands .shell and .system run a program",
@@ -243,9 +246,9 @@ var imageMagick = &progSpec{src: "ImageMagick command-line options (imagemagick.
 	long: []string{"-resize", "-quality", "-density", "-rotate", "-crop", "-geometry", "-format", "-define",
 		"-font", "-fill", "-gravity", "-pointsize", "-thumbnail", "-scale", "-sample", "-extent", "-background",
 		"-bordercolor", "-border", "-colorspace", "-depth", "-type", "-units", "-blur", "-sharpen",
-		"-compress", "-page", "-set", "-label", "-comment", "-size", "-stroke", "-strokewidth", "-interlace",
+		"-compress", "-page", "-label", "-comment", "-size", "-stroke", "-strokewidth", "-interlace",
 		"-colors", "-alpha", "-channel", "-level", "-modulate", "-gamma", "-sampling-factor"},
-	two: []string{"-annotate"},
+	two: []string{"-annotate", "-set"},
 }
 
 // sshSpec is the grammar of ssh's options, used by the ssh rule.
@@ -449,7 +452,7 @@ func codeHit(argv []string, j, from int, inputs []taint.Input, reason string) (h
 		if v := strings.TrimSpace(in.Value); v != "" && v == first {
 			s := from + lead + strings.Index(first, v)
 			return hit{kind: rasp.KindCommandInjection, in: in, elem: j, s: s, e: s + len(v), rule: "inline",
-				reason: "input names the program of a command the program runs"}, true
+				reason: "input supplies the command, or the start of the code, the program runs"}, true
 		}
 	}
 	return hit{}, false

@@ -62,6 +62,10 @@ var argvCases = []struct {
 	{"value tar -f", []string{"tar", "-c", "-f", "-a.tar", "x"}, "-a.tar", false, ""},
 	{"value find -name", []string{"find", ".", "-name", "-x"}, "-x", false, ""},
 	{"value unknown program", []string{"mytool", "-e", "--quiet"}, "--quiet", true, ""},
+	{"value optional is attached only", []string{"git", "grep", "-O", "--no-index", "x"}, "--no-index", true, ""},
+	{"value unknown subcommand", []string{"git", "status", "-m", "--porcelain"}, "--porcelain", true, ""},
+	{"value jq --arg two", []string{"jq", "--arg", "n", "--slurp", "."}, "--slurp", false, ""},
+	{"value after two", []string{"jq", "--arg", "n", "v", "--slurp", "."}, "--slurp", true, ""},
 	{"value flag takes none", []string{"grep", "-r", "--quiet", "src"}, "--quiet", true, ""},
 	{"value find primary injected", []string{"find", ".", "-name", "x", "-delete"}, "-delete", true, ""},
 	// Programs that run an argument (programs.go).

@@ -106,12 +106,6 @@ func (r rate) fpr() float64 {
 	return float64(r.fp) / float64(r.tn+r.fp)
 }
 
-// evalCase runs the pure check a case calls for.
-func evalCase(c corpusCase) bool {
-	_, ok := evalFinding(c)
-	return ok
-}
-
 // policyFinding reports whether a finding comes from a rule of issue 16
 // that the upstream labels, which follow other policies, do not share: an
 // input that names the program (a bare name such as "ls" included), or that

@@ -373,9 +373,12 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 		if h, ok := checkRegions(script, p.regions, p.calls, inputs, zsh, &col.words); ok {
 			return h, true, nil
 		}
-		col.fill()
+		col.fill(inputs)
 		for i := range p.calls {
 			c := &p.calls[i]
+			if c.pending {
+				continue // no input occurs in it
+			}
 			for _, a := range c.assigns {
 				if h, ok := g.checkAssign(a.name, a.value, inputs); ok {
 					if a.valueOff >= 0 && h.s >= 0 {
@@ -1025,9 +1028,22 @@ func wordValue(w *syntax.Word, src string) (string, int) {
 }
 
 // fill completes the pending calls of the last collect.
-func (col *collector) fill() {
+// Only commands whose source holds an input are filled: the input of any
+// other command did not flow into it (its words may equal an input only
+// through the script's own quoting), so the argv rules, which cost a word
+// analysis per word, run only where an input occurs. The rest stay pending
+// and are skipped.
+func (col *collector) fill(inputs []taint.Input) {
 	for i := range col.p.calls {
-		if c := &col.p.calls[i]; c.pending {
+		c := &col.p.calls[i]
+		if !c.pending {
+			continue
+		}
+		s, e := int(c.expr.Pos().Offset()), int(c.expr.End().Offset())
+		if s < 0 || e > len(col.src) || s > e {
+			s, e = 0, len(col.src)
+		}
+		if src := col.src[s:e]; occurs(src, inputs) || occursTrimmed(src, inputs) {
 			*c = col.callOf(c.expr, col.src)
 		}
 	}

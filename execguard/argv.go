@@ -177,6 +177,7 @@ type argvCheck struct {
 	g      *Guard
 	inputs []taint.Input
 	w      work
+	execs  int // find -exec commands being checked, one inside the other
 }
 
 func (c *argvCheck) run(argv []string) (hit, bool, error) {

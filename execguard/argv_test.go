@@ -83,6 +83,7 @@ var argvCases = []struct {
 	{"code zip -TT", []string{"zip", "-T", "-TT", "sh -c uname", "a.zip", "f"}, "sh -c uname", true, ""},
 	{"code find -exec", []string{"find", ".", "-exec", "sh", "-c", "ls x;uname", ";"}, "x;uname", true, rasp.KindShellInjection},
 	{"code find -exec program", []string{"find", ".", "-name", "x", "-exec", "uname", "{}", ";"}, "uname", true, ""},
+	{"code find -exec nested", []string{"find", ".", "-exec", "find", ".", "-exec", "uname", ";", ";"}, "uname", true, ""},
 	{"code find -exec data", []string{"find", ".", "-exec", "grep", "-l", "needle", "{}", "+"}, "needle", false, ""},
 	{"code sed e command", []string{"sed", "1e uname", "f"}, "1e uname", true, ""},
 	{"code sed -e", []string{"sed", "-n", "-e", "1e uname", "f"}, "1e uname", true, ""},
@@ -247,5 +248,18 @@ func TestProgName(t *testing.T) {
 		if got := progName(in); got != want {
 			t.Errorf("progName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDeepFindExec runs a long chain of find -exec find -exec ...: the
+// check returns, and an input at the end is still looked at as an option.
+func TestDeepFindExec(t *testing.T) {
+	argv := []string{"find"}
+	for range 50000 {
+		argv = append(argv, ".", "-exec", "find")
+	}
+	argv = append(argv, "--output=/tmp/x")
+	if _, ok := CheckArgv(argv, []taint.Input{q("--output=/tmp/x")}); !ok {
+		t.Fatal("option at the end of a deep find -exec chain not flagged")
 	}
 }

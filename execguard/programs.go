@@ -342,13 +342,18 @@ func (c *argvCheck) options(argv []string, from int, spec *progSpec) (hit, bool,
 			}
 			continue
 		}
-		if has(spec.exec, a) {
+		if has(spec.exec, a) && c.execs < maxShellDepth {
 			end := j + 1
 			for end < len(argv) && argv[end] != ";" && argv[end] != "+" {
 				end++
 			}
 			if end > j+1 {
+				// Bounded like nested scripts (find -exec find -exec ...
+				// recurses once per level); deeper, the words are checked
+				// as options.
+				c.execs++
 				h, ok, err := c.run(argv[j+1 : end])
+				c.execs--
 				if ok {
 					h.elem += j + 1
 					return h, true, nil

@@ -98,25 +98,44 @@ type inlineSpec struct {
 
 // interpreters maps a program name to the way it takes inline code.
 var interpreters = map[string]inlineSpec{
-	"python":    {inline: "c", withArg: "WXQ", module: 'm'},
-	"pypy":      {inline: "c", withArg: "WXQ", module: 'm'},
-	"perl":      {inline: "eE", withArg: "IMmxCdD"},
-	"ruby":      {inline: "e", withArg: "IrCEFKTW"},
-	"irb":       {inline: "", withArg: "Ir"},
-	"node":      {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
-	"nodejs":    {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
-	"bun":       {inline: "ep", long: []string{"--eval", "--print"}},
-	"deno":      {long: []string{"eval"}},
-	"php":       {inline: "rBRE", withArg: "dcfz"},
-	"lua":       {inline: "e", withArg: "l"},
-	"luajit":    {inline: "e", withArg: "lj"},
-	"rscript":   {inline: "e"},
+	// python(1): -c command, -m module; -W arg, -X opt, -Q arg
+	"python": {inline: "c", withArg: "WXQ", module: 'm'},
+	// pypy(1): as python
+	"pypy": {inline: "c", withArg: "WXQ", module: 'm'},
+	// perlrun(1): -e/-E commandline; -I -M -m -x -C -d -D take a value
+	"perl": {inline: "eE", withArg: "IMmxCdD"},
+	// ruby(1): -e command; -I -r -C -E -F -K -T -W take a value
+	"ruby": {inline: "e", withArg: "IrCEFKTW"},
+	// irb(1): -I path, -r library
+	"irb": {inline: "", withArg: "Ir"},
+	// node(1): -e/--eval, -p/--print script; -r/--require, --import, --loader
+	"node": {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
+	// as node
+	"nodejs": {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
+	// bun --help: -e/--eval, -p/--print
+	"bun": {inline: "ep", long: []string{"--eval", "--print"}},
+	// deno eval CODE
+	"deno": {long: []string{"eval"}},
+	// php(1): -r code, -B/-R/-E code; -d -c -f -z take a value
+	"php": {inline: "rBRE", withArg: "dcfz"},
+	// lua(1): -e stat; -l name
+	"lua": {inline: "e", withArg: "l"},
+	// luajit -h: -e chunk; -l name, -j cmd
+	"luajit": {inline: "e", withArg: "lj"},
+	// Rscript --help: -e expr
+	"rscript": {inline: "e"},
+	// osascript(1): -e statement
 	"osascript": {inline: "e"},
-	"tclsh":     {},
-	"awk":       {inline: "", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
-	"gawk":      {inline: "e", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
-	"mawk":      {withArg: "Fvf", first: true},
-	"nawk":      {withArg: "Fvf", first: true},
+	// tclsh(1): tclsh ?fileName arg ...?
+	"tclsh": {},
+	// POSIX awk: awk [-F sepstring] [-v assignment]... program [argument...]; system() runs a shell
+	"awk": {inline: "", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
+	// gawk(1): -e/--source program-text, -f/--file, -v/--assign, -F/--field-separator
+	"gawk": {inline: "e", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
+	// mawk(1): mawk [-F value] [-v var=value] [--] program-text [file ...]
+	"mawk": {withArg: "Fvf", first: true},
+	// as POSIX awk
+	"nawk": {withArg: "Fvf", first: true},
 	// fish(1): -c and -C (--init-command) take code; its quoting differs
 	// from sh's ("\'" inside '...'), so fish code gets the inline-code
 	// rule, not the shell rules.
@@ -130,28 +149,28 @@ var interpreters = map[string]inlineSpec{
 // The value lists the short options that take a separate value; a long
 // option with a value is written --opt=value, or listed in wrapperLongArg.
 var wrappers = map[string]string{
-	"env":     "uCS",
-	"nice":    "n",
-	"nohup":   "",
-	"timeout": "sk",
-	"stdbuf":  "ioe",
-	"setsid":  "",
-	"sudo":    "ugCDhprtTU",
-	"doas":    "uC",
-	"xargs":   "adEILnPsl",
-	"chrt":    "",
-	"ionice":  "cnp",
-	"taskset": "",
-	"time":    "fo",
-	"command": "",
-	"exec":    "a",
-	"builtin": "",
-	"nsenter": "tS",
-	"chroot":  "",
-	"flock":   "wE",
-	"unshare": "",
-	"strace":  "eoOpsSuE",
-	"busybox": "",
+	"env":     "uCS",        // env(1): env [OPTION]... [-] [NAME=VALUE]... [COMMAND [ARG]...]; -u NAME, -C DIR, -S STRING
+	"nice":    "n",          // nice(1): nice [OPTION] [COMMAND [ARG]...]; -n N
+	"nohup":   "",           // nohup(1): nohup COMMAND [ARG]...
+	"timeout": "sk",         // timeout(1): timeout [OPTION] DURATION COMMAND [ARG]...; -s SIGNAL, -k DURATION
+	"stdbuf":  "ioe",        // stdbuf(1): stdbuf OPTION... COMMAND; -i MODE, -o MODE, -e MODE
+	"setsid":  "",           // setsid(1): setsid [options] program [arguments]
+	"sudo":    "ugCDhprtTU", // sudo(8): -u user, -g group, -C num, -D directory, -h host, -p prompt, -r role, -t type, -T timeout, -U user
+	"doas":    "uC",         // doas(1): doas [-u user] command [args]; -C config
+	"xargs":   "adEILnPsl",  // xargs(1): -a file, -d delim, -E eof, -I replace, -L max-lines, -n max-args, -P max-procs, -s max-chars
+	"chrt":    "",           // chrt(1): chrt [options] priority command [argument...]
+	"ionice":  "cnp",        // ionice(1): -c class, -n level, -p PID
+	"taskset": "",           // taskset(1): taskset [options] mask command [argument...]
+	"time":    "fo",         // time(1): -f FORMAT, -o FILE
+	"command": "",           // POSIX command: command [-p] command_name [argument...]
+	"exec":    "a",          // bash(1): exec [-cl] [-a name] [command [arguments]]
+	"builtin": "",           // bash(1): builtin shell-builtin [arguments]
+	"nsenter": "tS",         // nsenter(1): -t pid, -S uid
+	"chroot":  "",           // chroot(8): chroot [OPTION] NEWROOT [COMMAND [ARG]...]
+	"flock":   "wE",         // flock(1): flock [options] file command [arguments]; -w secs, -E number
+	"unshare": "",           // unshare(1): unshare [options] [program [arguments]]
+	"strace":  "eoOpsSuE",   // strace(1): -e expr, -o file, -O overhead, -p pid, -s strsize, -S sortby, -u username, -E var
+	"busybox": "",           // busybox(1): busybox APPLET [arguments...]
 }
 
 var wrapperLongArg = map[string]bool{

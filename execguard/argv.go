@@ -155,9 +155,9 @@ var wrappers = map[string]string{
 	"timeout": "sk",         // timeout(1): timeout [OPTION] DURATION COMMAND [ARG]...; -s SIGNAL, -k DURATION
 	"stdbuf":  "ioe",        // stdbuf(1): stdbuf OPTION... COMMAND; -i MODE, -o MODE, -e MODE
 	"setsid":  "",           // setsid(1): setsid [options] program [arguments]
-	"sudo":    "ugCDhprtTU", // sudo(8): -u user, -g group, -C num, -D directory, -h host, -p prompt, -r role, -t type, -T timeout, -U user
+	"sudo":    "ugCDpRrtTU", // sudo(8): -u user, -g group, -C num, -D directory, -p prompt, -R directory, -r role, -t type, -T timeout, -U user (-h takes its host attached)
 	"doas":    "uC",         // doas(1): doas [-u user] command [args]; -C config
-	"xargs":   "adEILnPsl",  // xargs(1): -a file, -d delim, -E eof, -I replace, -L max-lines, -n max-args, -P max-procs, -s max-chars
+	"xargs":   "adEILnPs",   // xargs(1): -a file, -d delim, -E eof, -I replace, -L max-lines, -n max-args, -P max-procs, -s max-chars (-l, -i, -e take theirs attached)
 	"chrt":    "",           // chrt(1): chrt [options] priority command [argument...]
 	"ionice":  "cnp",        // ionice(1): -c class, -n level, -p PID
 	"taskset": "",           // taskset(1): taskset [options] mask command [argument...]
@@ -165,7 +165,7 @@ var wrappers = map[string]string{
 	"command": "",           // POSIX command: command [-p] command_name [argument...]
 	"exec":    "a",          // bash(1): exec [-cl] [-a name] [command [arguments]]
 	"builtin": "",           // bash(1): builtin shell-builtin [arguments]
-	"nsenter": "tS",         // nsenter(1): -t pid, -S uid
+	"nsenter": "tSG",        // nsenter(1): -t pid, -S uid, -G gid
 	"chroot":  "",           // chroot(8): chroot [OPTION] NEWROOT [COMMAND [ARG]...]
 	"flock":   "wE",         // flock(1): flock [options] file command [arguments]; -w secs, -E number
 	"unshare": "",           // unshare(1): unshare [options] [program [arguments]]

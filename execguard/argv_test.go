@@ -129,6 +129,8 @@ var argvCases = []struct {
 	{"nice sudo timeout", []string{"nice", "-n", "5", "sudo", "-u", "app", "timeout", "10", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
 	{"timeout duration", []string{"timeout", "10", "ls", "x"}, "10", false, ""},
 	{"xargs", []string{"xargs", "-0", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
+	{"xargs -l optional value", []string{"xargs", "-l", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
+	{"sudo -h optional value", []string{"sudo", "-h", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
 	{"nohup exe path", []string{"nohup", "/tmp/evil"}, "/tmp/evil", true, ""},
 	{"stdbuf option", []string{"stdbuf", "-oL", "grep", "--output=x"}, "--output=x", true, ""},
 	// Interpreters.

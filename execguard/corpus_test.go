@@ -233,16 +233,19 @@ func TestCorpusShellContextual(t *testing.T) {
 		t.Logf("%-45s TPR %3d/%3d = %.3f  FPR %3d/%3d = %.3f  (+%d policy rows)", k, r.tp, r.tp+r.fn, r.tpr(), r.fp, r.fp+r.tn, r.fpr(), policy[k])
 	}
 	t.Logf("%-45s TPR %3d/%3d = %.3f  FPR %3d/%3d = %.3f", "all", total.tp, total.tp+total.fn, total.tpr(), total.fp, total.fp+total.tn, total.fpr())
-	measured := map[string]struct{ minTP, maxFP int }{
-		"AikidoSec/firewall-node/shell_string": {67, 3},
-		"DataDog/libddwaf/exec_argv":           {173, 2},
-		"DataDog/libddwaf/exec_argv/windows":   {45, 0},
-		"DataDog/libddwaf/shell_argv_joined":   {27, 5},
-		"DataDog/libddwaf/shell_string":        {31, 5},
+	// The false positives of the rows labelled by syntax are those measured
+	// before issue 16; its rules raised the true positives and added the
+	// policy rows counted apart.
+	measured := map[string]struct{ minTP, maxFP, maxPolicy int }{
+		"AikidoSec/firewall-node/shell_string": {78, 3, 2},
+		"DataDog/libddwaf/exec_argv":           {188, 2, 5},
+		"DataDog/libddwaf/exec_argv/windows":   {47, 0, 0},
+		"DataDog/libddwaf/shell_argv_joined":   {27, 5, 1},
+		"DataDog/libddwaf/shell_string":        {31, 5, 1},
 	}
 	for k, m := range measured {
-		if r := rates[k]; r == nil || r.tp < m.minTP || r.fp > m.maxFP {
-			t.Errorf("%s: regressed below the measured TP %d, FP %d", k, m.minTP, m.maxFP)
+		if r := rates[k]; r == nil || r.tp < m.minTP || r.fp > m.maxFP || policy[k] > m.maxPolicy {
+			t.Errorf("%s: regressed below the measured TP %d, FP %d, policy rows %d", k, m.minTP, m.maxFP, m.maxPolicy)
 		}
 	}
 }

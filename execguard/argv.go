@@ -345,7 +345,11 @@ func checkExecutable(argv []string, i int, inputs []taint.Input) (hit, bool) {
 		h := hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: s, e: e, rule: "executable",
 			reason: "input names the program to run"}
 		p := progName(name)
-		if strings.ContainsRune(strings.TrimSpace(in.Value), '/') {
+		slash := strings.ContainsRune(strings.TrimSpace(in.Value), '/')
+		if !slash && noOps[p] && p == strings.TrimSpace(name) {
+			continue // choosing a program that does nothing gains nothing
+		}
+		if slash {
 			h.reason = "input supplies the path of the program to run"
 		} else if _, ok := interpreters[p]; ok || shells[p] || strings.HasPrefix(p, "python") {
 			h.reason = "input names the shell or interpreter to run"
@@ -354,6 +358,12 @@ func checkExecutable(argv []string, i int, inputs []taint.Input) (hit, bool) {
 	}
 	return hit{}, false
 }
+
+// noOps are the programs whose only effect is their exit status (POSIX
+// true, false and the ":" special built-in): an input that names one, as
+// the common value "true" beside a script's "|| true" does, chooses
+// nothing that runs.
+var noOps = map[string]bool{"true": true, "false": true, ":": true}
 
 // fieldsPrefix returns how many elements of argv, from the first, equal
 // the fields of v (split at white space as strings.Fields does), when

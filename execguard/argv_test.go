@@ -27,6 +27,8 @@ var argvCases = []struct {
 	{"exe bare name", []string{"git", "log"}, "git", true, ""},
 	// A program chosen by one input split into argv (strings.Fields).
 	{"program bare", []string{"uname"}, "uname", true, ""},
+	{"program no-op", []string{"true"}, "true", false, ""},
+	{"program no-op path", []string{"/bin/true"}, "/bin/true", true, ""},
 	{"program fields", []string{"head", "/etc/hostname"}, "head /etc/hostname", true, ""},
 	{"program fields path", []string{"/usr/bin/mkdir", "/tmp/y"}, "/usr/bin/mkdir /tmp/y", true, ""},
 	{"program fields shell", []string{"bash", "-c", "'whoami;date'"}, "bash -c 'whoami;date'", true, ""},

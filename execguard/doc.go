@@ -68,7 +68,9 @@
 //     strings.Fields splits them, equal the first elements of the command
 //     line (the input "cat /etc/passwd" of
 //     parts := strings.Fields(input); exec.Command(parts[0], parts[1:]...)).
-//     An input inside a name ("c" in "convert") is not a finding. An
+//     An input inside a name ("c" in "convert") and a bare name of a
+//     program that does nothing but exit (true, false, ":"; the value
+//     "true" beside a script's "|| true") are not findings. An
 //     application that deliberately lets users pick a tool from a list
 //     silences the rule for that input with [rasp.WithException]
 //     (rasp.Exception{Route: "POST /convert", Key: "tool", Sink: rasp.SinkExec}).

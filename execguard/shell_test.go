@@ -119,6 +119,8 @@ var shellCases = []struct {
 	{"cmd word relative path", "../bin/ls", "../bin/ls", true, rasp.KindCommandInjection},
 	{"cmd word bare name", "git log", "git", true, rasp.KindCommandInjection},
 	{"cmd word whole script", "uname", "uname", true, rasp.KindCommandInjection},
+	{"cmd word no-op", "make -k || true", "true", false, ""},
+	{"cmd word no-op colon", "rm -f x.lock || :", ":", false, ""},
 	{"cmd word inside name", "convert a b", "c", false, ""},
 	{"cmd word shell", "bash -x", "bash", true, rasp.KindCommandInjection},
 	{"quoted cmd word path", "'/tmp/evil' -x", "/tmp/evil", true, rasp.KindCommandInjection},

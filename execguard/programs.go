@@ -18,8 +18,10 @@ import (
 type progSpec struct {
 	src string // the manual page section or --help line the entry follows
 	// short lists the single-letter options that take a value, attached
-	// (-eX) or as the next element (-e X), as getopt(3) reads them.
-	short string
+	// (-eX) or as the next element (-e X), as getopt(3) reads them;
+	// optional those whose value, if any, is attached (sed -i[SUFFIX]).
+	short    string
+	optional string
 	// long lists the options written as whole words that take a value,
 	// as --opt=X or as the next element: "--grep", or "-name" for the
 	// programs whose options are single-dash words (find, ffmpeg).
@@ -201,7 +203,7 @@ var programs = map[string]*progSpec{
 		two:  []string{"-fprintf"},
 		exec: []string{"-exec", "-execdir", "-ok", "-okdir"}},
 	"sed": {src: "sed(1): sed [OPTION]... {script-only-if-no-other-script} [input-file]...; -e script; -f script-file; the e command executes",
-		short: "efl", long: []string{"--expression", "--file", "--line-length"},
+		short: "efl", optional: "i", long: []string{"--expression", "--file", "--line-length"},
 		code: []string{"-e", "-f", "--expression", "--file"}, codeOperand: 1, unless: []string{"-e", "-f", "--expression", "--file"}},
 	"sort": {src: "sort --help (GNU coreutils 9.1): --compress-program=PROG; -o, --output=FILE; -k, --key=KEYDEF",
 		short: "kotST",
@@ -307,12 +309,7 @@ func (c *argvCheck) options(argv []string, from int, spec *progSpec) (hit, bool,
 			if a == "--" {
 				break
 			}
-			name, _, _ := strings.Cut(a, "=")
-			for _, u := range spec.unless {
-				if name == u || len(u) == 2 && !strings.HasPrefix(a, "--") && len(a) > 2 && a[:2] == u {
-					moved = true
-				}
-			}
+			moved = moved || movesCode(a, spec)
 		}
 	}
 	operand := 0
@@ -374,6 +371,33 @@ func (c *argvCheck) options(argv []string, from int, spec *progSpec) (hit, bool,
 	return hit{}, false, nil
 }
 
+// movesCode reports whether the option a gives the code that would
+// otherwise be an operand (sed -e SCRIPT, -nf FILE, --expression=SCRIPT).
+// A bundle is read up to its first letter that takes a value, attached
+// or not: the rest of the element is that value.
+func movesCode(a string, spec *progSpec) bool {
+	if len(a) < 2 || a[0] != '-' {
+		return false
+	}
+	if spec.words || strings.HasPrefix(a, "--") {
+		name, _, _ := strings.Cut(a, "=")
+		return has(spec.unless, name)
+	}
+	for k := 1; k < len(a); k++ {
+		b := a[k]
+		if b >= 128 {
+			return false
+		}
+		if has(spec.unless, shortNames[b]) {
+			return true
+		}
+		if strings.IndexByte(spec.short, b) >= 0 || strings.IndexByte(spec.optional, b) >= 0 {
+			return false
+		}
+	}
+	return false
+}
+
 // optionValue reads the option argv[j] of a program with a known grammar
 // and applies the code rules to its value. It returns the index of the
 // last element the option uses (j, or the value's element).
@@ -403,6 +427,9 @@ func (c *argvCheck) optionValue(argv []string, j int, spec *progSpec) (int, hit,
 	}
 	for k := 1; k < len(a); k++ {
 		b := a[k]
+		if b < 128 && strings.IndexByte(spec.optional, b) >= 0 {
+			return j, hit{}, false // the rest is its attached value
+		}
 		if b >= 128 || strings.IndexByte(spec.short, b) < 0 {
 			continue
 		}

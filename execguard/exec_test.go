@@ -263,6 +263,9 @@ func attacks() []attack {
 		{name: "tar --to-command", needs: []string{"tar"}, input: "touch MARKER", kind: rasp.KindCommandInjection,
 			setup: tarFile("f.txt"),
 			argv:  func(string) []string { return []string{"tar", "-xf", "a.tar", "--to-command=touch MARKER"} }},
+		{name: "rsync -e", needs: []string{"rsync", "sh"}, input: "sh -c 'touch MARKER'", kind: rasp.KindCommandInjection,
+			setup: writeFile("f.txt"),
+			argv:  func(string) []string { return []string{"rsync", "-e", "sh -c 'touch MARKER'", "f.txt", "h:x"} }},
 		{name: "zip -TT", needs: []string{"zip"}, input: "touch MARKER", kind: rasp.KindCommandInjection,
 			setup: writeFile("f.txt"),
 			argv:  func(string) []string { return []string{"zip", "-q", "-T", "-TT", "touch MARKER", "a.zip", "f.txt"} }},
@@ -533,5 +536,30 @@ func TestFaults(t *testing.T) {
 	ctx := taint.NewContext(rasp.NewContext(context.Background(), a), taint.Input{Source: taint.SourceQuery, Key: "q", Value: "zzz"})
 	if cmd := execguard.CommandContext(ctx, "sh", "-c", deep); !errors.Is(cmd.Err, rasp.ErrBlocked) {
 		t.Errorf("deep script without input not a fault: %v", cmd.Err)
+	}
+}
+
+// TestFindDeleteInScript: an input that supplies find's -delete inside a
+// dash script deletes nothing in protect mode, and does in monitor mode.
+func TestFindDeleteInScript(t *testing.T) {
+	need(t, "dash", "find")
+	for _, mode := range []rasp.Mode{rasp.ModeProtect, rasp.ModeMonitor} {
+		dir := t.TempDir()
+		writeFile("victim.txt")(t, dir)
+		ctx, _, buf := requestCtx(t, mode, "-delete")
+		cmd := execguard.CommandContext(ctx, "dash", "-c", "find . -name victim.txt -delete")
+		cmd.Dir = dir
+		err := cmd.Run()
+		_, statErr := os.Stat(filepath.Join(dir, "victim.txt"))
+		switch mode {
+		case rasp.ModeProtect:
+			if !errors.Is(err, rasp.ErrBlocked) || statErr != nil {
+				t.Fatalf("protect: error %v, file %v; log %s", err, statErr, buf)
+			}
+		default:
+			if err != nil || statErr == nil {
+				t.Fatalf("monitor: error %v; the file should be gone (%v)", err, statErr)
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package execguard
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
@@ -270,19 +271,50 @@ func (c *argvCheck) run(argv []string) (hit, bool, error) {
 // several fields is an element of argv, where [fieldsPrefix] may find it.
 func startsFields(argv []string, inputs []taint.Input) bool {
 	for i := range inputs {
-		v := strings.TrimLeftFunc(inputs[i].Value, unicode.IsSpace)
-		k := strings.IndexFunc(v, unicode.IsSpace)
-		if k <= 0 {
+		f, ok := firstField(inputs[i].Value)
+		if !ok {
 			continue // one field at most
 		}
 		for _, a := range argv {
-			if a == v[:k] {
+			if a == f {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// firstField returns the first of several fields of v, as strings.Fields
+// splits them; ok is false when v has fewer than two. ASCII is scanned
+// byte by byte (the common case, and the hot path of [CheckArgv] when no
+// input occurs); other text falls back to unicode.IsSpace.
+func firstField(v string) (string, bool) {
+	i := 0
+	for i < len(v) && v[i] < utf8.RuneSelf && asciiSpace[v[i]] {
+		i++
+	}
+	for j := i; j < len(v); j++ {
+		b := v[j]
+		if b >= utf8.RuneSelf {
+			w := strings.TrimLeftFunc(v, unicode.IsSpace)
+			k := strings.IndexFunc(w, unicode.IsSpace)
+			if k <= 0 || strings.TrimSpace(w[k:]) == "" {
+				return "", false
+			}
+			return w[:k], true
+		}
+		if asciiSpace[b] {
+			if strings.TrimSpace(v[j:]) == "" {
+				return "", false // trailing blanks only
+			}
+			return v[i:j], j > i
+		}
+	}
+	return "", false
+}
+
+// asciiSpace holds the ASCII bytes unicode.IsSpace reports.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // occursTrimmed reports whether an input without its surrounding blanks
 // occurs in s, for inputs that have such blanks.

@@ -235,3 +235,17 @@ func TestDeepAndHugeScripts(t *testing.T) {
 		CheckArgv([]string{"bash", "-c", s}, []taint.Input{q("zzz")})
 	}
 }
+
+// FuzzFirstField holds firstField to strings.Fields.
+func FuzzFirstField(f *testing.F) {
+	for _, s := range []string{"", "a", "a b", "  a  b ", "a\u00a0b", "\u2003a b", "a \u0085", "ab\tc d", "a "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		fields := strings.Fields(v)
+		got, ok := firstField(v)
+		if want := len(fields) >= 2; ok != want || ok && got != fields[0] {
+			t.Fatalf("firstField(%q) = %q, %v; fields %q", v, got, ok, fields)
+		}
+	})
+}

@@ -194,8 +194,9 @@
 // and reports an occurrence that holds an unquoted blank or operator of a
 // script the POSIX grammar accepts, exactly as the parse would; and a
 // script without any of the constructs on which the POSIX and Bash parsers
-// differ is parsed once for both. Fuzz targets hold each shortcut to the
-// full rules and the parser.
+// differ is parsed once for both. In a parsed script the argv rules run
+// only for the simple commands whose source holds an input. Fuzz targets
+// hold each shortcut to the full rules and the parser.
 //
 // # Modes
 //

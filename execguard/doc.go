@@ -157,8 +157,9 @@
 // python -Ic CODE, perl -e'CODE'), or as --eval=CODE.
 //
 // Not covered:
-//   - Values the application derives from inputs (decoded, split, joined)
-//     are not recognised; an input is found only as its own text.
+//   - Values the application derives from inputs (decoded, joined, split
+//     other than into the argv of a command) are not recognised; an input
+//     is found only as its own text, or as the fields that start argv.
 //   - A program's own argument grammar beyond the table: options with an
 //     optional value (grep --color[=WHEN], mysql -p[PASSWORD]) and
 //     abbreviated long options are not skipped as values, so an input
@@ -181,7 +182,9 @@
 //   - Scripts over [MaxScriptLen] or [MaxNesting] are not parsed: with an
 //     input in them they are a finding, without one a fault. One check
 //     parses at most 32 nested scripts (sh -c, eval) and nests 4 deep;
-//     beyond that it is a fault. A 64 KiB script of pipes costs about
+//     beyond that it is a fault. find -exec inside find -exec is modelled
+//     4 deep; deeper, its words get the option rule only. A 64 KiB script
+//     of pipes costs about
 //     0.1 s of CPU to parse and check.
 //
 // # Cost

@@ -2,6 +2,8 @@ package execguard
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
@@ -20,7 +22,7 @@ func CheckArgv(argv []string, inputs []taint.Input) (rasp.Finding, bool) {
 // CheckArgv is [CheckArgv] with the guard's configuration.
 func (g *Guard) CheckArgv(argv []string, inputs []taint.Input) (f rasp.Finding, found bool) {
 	defer noPanic(&f, &found)
-	h, ok, _ := g.checkArgvAt(argv, inputs, work{}, false)
+	h, ok, _ := g.checkArgvAt(argv, inputs, work{})
 	if !ok {
 		return rasp.Finding{}, false
 	}
@@ -97,25 +99,44 @@ type inlineSpec struct {
 
 // interpreters maps a program name to the way it takes inline code.
 var interpreters = map[string]inlineSpec{
-	"python":    {inline: "c", withArg: "WXQ", module: 'm'},
-	"pypy":      {inline: "c", withArg: "WXQ", module: 'm'},
-	"perl":      {inline: "eE", withArg: "IMmxCdD"},
-	"ruby":      {inline: "e", withArg: "IrCEFKTW"},
-	"irb":       {inline: "", withArg: "Ir"},
-	"node":      {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
-	"nodejs":    {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
-	"bun":       {inline: "ep", long: []string{"--eval", "--print"}},
-	"deno":      {long: []string{"eval"}},
-	"php":       {inline: "rBRE", withArg: "dcfz"},
-	"lua":       {inline: "e", withArg: "l"},
-	"luajit":    {inline: "e", withArg: "lj"},
-	"rscript":   {inline: "e"},
+	// python(1): -c command, -m module; -W arg, -X opt, -Q arg
+	"python": {inline: "c", withArg: "WXQ", module: 'm'},
+	// pypy(1): as python
+	"pypy": {inline: "c", withArg: "WXQ", module: 'm'},
+	// perlrun(1): -e/-E commandline; -I -M -m -x -C -d -D take a value
+	"perl": {inline: "eE", withArg: "IMmxCdD"},
+	// ruby(1): -e command; -I -r -C -E -F -K -T -W take a value
+	"ruby": {inline: "e", withArg: "IrCEFKTW"},
+	// irb(1): -I path, -r library
+	"irb": {inline: "", withArg: "Ir"},
+	// node(1): -e/--eval, -p/--print script; -r/--require, --import, --loader
+	"node": {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
+	// as node
+	"nodejs": {inline: "ep", withArg: "r", long: []string{"--eval", "--print"}, longArg: []string{"--require", "--import", "--loader"}},
+	// bun --help: -e/--eval, -p/--print
+	"bun": {inline: "ep", long: []string{"--eval", "--print"}},
+	// deno eval CODE
+	"deno": {long: []string{"eval"}},
+	// php(1): -r code, -B/-R/-E code; -d -c -f -z take a value
+	"php": {inline: "rBRE", withArg: "dcfz"},
+	// lua(1): -e stat; -l name
+	"lua": {inline: "e", withArg: "l"},
+	// luajit -h: -e chunk; -l name, -j cmd
+	"luajit": {inline: "e", withArg: "lj"},
+	// Rscript --help: -e expr
+	"rscript": {inline: "e"},
+	// osascript(1): -e statement
 	"osascript": {inline: "e"},
-	"tclsh":     {},
-	"awk":       {inline: "", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
-	"gawk":      {inline: "e", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
-	"mawk":      {withArg: "Fvf", first: true},
-	"nawk":      {withArg: "Fvf", first: true},
+	// tclsh(1): tclsh ?fileName arg ...?
+	"tclsh": {},
+	// POSIX awk: awk [-F sepstring] [-v assignment]... program [argument...]; system() runs a shell
+	"awk": {inline: "", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
+	// gawk(1): -e/--source program-text, -f/--file, -v/--assign, -F/--field-separator
+	"gawk": {inline: "e", withArg: "Fvf", long: []string{"--source"}, longArg: []string{"--file", "--assign", "--field-separator"}, first: true},
+	// mawk(1): mawk [-F value] [-v var=value] [--] program-text [file ...]
+	"mawk": {withArg: "Fvf", first: true},
+	// as POSIX awk
+	"nawk": {withArg: "Fvf", first: true},
 	// fish(1): -c and -C (--init-command) take code; its quoting differs
 	// from sh's ("\'" inside '...'), so fish code gets the inline-code
 	// rule, not the shell rules.
@@ -129,28 +150,28 @@ var interpreters = map[string]inlineSpec{
 // The value lists the short options that take a separate value; a long
 // option with a value is written --opt=value, or listed in wrapperLongArg.
 var wrappers = map[string]string{
-	"env":     "uCS",
-	"nice":    "n",
-	"nohup":   "",
-	"timeout": "sk",
-	"stdbuf":  "ioe",
-	"setsid":  "",
-	"sudo":    "ugCDhprtTU",
-	"doas":    "uC",
-	"xargs":   "adEILnPsl",
-	"chrt":    "",
-	"ionice":  "cnp",
-	"taskset": "",
-	"time":    "fo",
-	"command": "",
-	"exec":    "a",
-	"builtin": "",
-	"nsenter": "tS",
-	"chroot":  "",
-	"flock":   "wE",
-	"unshare": "",
-	"strace":  "eoOpsSuE",
-	"busybox": "",
+	"env":     "uCS",        // env(1): env [OPTION]... [-] [NAME=VALUE]... [COMMAND [ARG]...]; -u NAME, -C DIR, -S STRING
+	"nice":    "n",          // nice(1): nice [OPTION] [COMMAND [ARG]...]; -n N
+	"nohup":   "",           // nohup(1): nohup COMMAND [ARG]...
+	"timeout": "sk",         // timeout(1): timeout [OPTION] DURATION COMMAND [ARG]...; -s SIGNAL, -k DURATION
+	"stdbuf":  "ioe",        // stdbuf(1): stdbuf OPTION... COMMAND; -i MODE, -o MODE, -e MODE
+	"setsid":  "",           // setsid(1): setsid [options] program [arguments]
+	"sudo":    "ugCDpRrtTU", // sudo(8): -u user, -g group, -C num, -D directory, -p prompt, -R directory, -r role, -t type, -T timeout, -U user (-h takes its host attached)
+	"doas":    "uC",         // doas(1): doas [-u user] command [args]; -C config
+	"xargs":   "adEILnPs",   // xargs(1): -a file, -d delim, -E eof, -I replace, -L max-lines, -n max-args, -P max-procs, -s max-chars (-l, -i, -e take theirs attached)
+	"chrt":    "",           // chrt(1): chrt [options] priority command [argument...]
+	"ionice":  "cnp",        // ionice(1): -c class, -n level, -p PID
+	"taskset": "",           // taskset(1): taskset [options] mask command [argument...]
+	"time":    "fo",         // time(1): -f FORMAT, -o FILE
+	"command": "",           // POSIX command: command [-p] command_name [argument...]
+	"exec":    "a",          // bash(1): exec [-cl] [-a name] [command [arguments]]
+	"builtin": "",           // bash(1): builtin shell-builtin [arguments]
+	"nsenter": "tSG",        // nsenter(1): -t pid, -S uid, -G gid
+	"chroot":  "",           // chroot(8): chroot [OPTION] NEWROOT [COMMAND [ARG]...]
+	"flock":   "wE",         // flock(1): flock [options] file command [arguments]; -w secs, -E number
+	"unshare": "",           // unshare(1): unshare [options] [program [arguments]]
+	"strace":  "eoOpsSuE",   // strace(1): -e expr, -o file, -O overhead, -p pid, -s strsize, -S sortby, -u username, -E var
+	"busybox": "",           // busybox(1): busybox APPLET [arguments...]
 }
 
 var wrapperLongArg = map[string]bool{
@@ -165,19 +186,18 @@ var wrapperLongArg = map[string]bool{
 var positional = map[string]int{"timeout": 1, "chroot": 1, "taskset": 1, "flock": 1}
 
 // checkArgvAt applies the argv grammar. The hit's elem and span are in argv
-// coordinates. inScript turns the option rule off: it applies only where no
-// shell is involved.
-func (g *Guard) checkArgvAt(argv []string, inputs []taint.Input, w work, inScript bool) (hit, bool, error) {
-	c := argvCheck{g: g, inputs: inputs, w: w, noOptions: inScript}
+// coordinates.
+func (g *Guard) checkArgvAt(argv []string, inputs []taint.Input, w work) (hit, bool, error) {
+	c := argvCheck{g: g, inputs: inputs, w: w}
 	return c.run(argv)
 }
 
 // argvCheck carries one argv check's state through the grammar.
 type argvCheck struct {
-	g         *Guard
-	inputs    []taint.Input
-	w         work
-	noOptions bool
+	g      *Guard
+	inputs []taint.Input
+	w      work
+	execs  int // find -exec commands being checked, one inside the other
 }
 
 func (c *argvCheck) run(argv []string) (hit, bool, error) {
@@ -192,6 +212,9 @@ func (c *argvCheck) run(argv []string) (hit, bool, error) {
 			break
 		}
 		long = long || len(a) > MaxNesting
+	}
+	if !found {
+		found = startsFields(argv, inputs)
 	}
 	if !found && !long {
 		// Without an occurrence no rule can fire; only a script over the
@@ -239,11 +262,59 @@ func (c *argvCheck) run(argv []string) (hit, bool, error) {
 			h, ok := c.interpreter(argv, i, spec)
 			return h, ok, nil
 		}
-		h, ok := c.checkOptions(argv, i+1, len(argv))
-		return h, ok, nil
+		return c.options(argv, i+1, programs[name])
 	}
 	return hit{}, false, nil
 }
+
+// startsFields reports whether the first field of an input made of
+// several fields is an element of argv, where [fieldsPrefix] may find it.
+func startsFields(argv []string, inputs []taint.Input) bool {
+	for i := range inputs {
+		f, ok := firstField(inputs[i].Value)
+		if !ok {
+			continue // one field at most
+		}
+		for _, a := range argv {
+			if a == f {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// firstField returns the first of several fields of v, as strings.Fields
+// splits them; ok is false when v has fewer than two. ASCII is scanned
+// byte by byte (the common case, and the hot path of [CheckArgv] when no
+// input occurs); other text falls back to unicode.IsSpace.
+func firstField(v string) (string, bool) {
+	i := 0
+	for i < len(v) && v[i] < utf8.RuneSelf && asciiSpace[v[i]] {
+		i++
+	}
+	for j := i; j < len(v); j++ {
+		b := v[j]
+		if b >= utf8.RuneSelf {
+			w := strings.TrimLeftFunc(v, unicode.IsSpace)
+			k := strings.IndexFunc(w, unicode.IsSpace)
+			if k <= 0 || strings.TrimSpace(w[k:]) == "" {
+				return "", false
+			}
+			return w[:k], true
+		}
+		if asciiSpace[b] {
+			if strings.TrimSpace(v[j:]) == "" {
+				return "", false // trailing blanks only
+			}
+			return v[i:j], j > i
+		}
+	}
+	return "", false
+}
+
+// asciiSpace holds the ASCII bytes unicode.IsSpace reports.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // occursTrimmed reports whether an input without its surrounding blanks
 // occurs in s, for inputs that have such blanks.
@@ -282,28 +353,68 @@ func covers(s, v string) (int, int, bool) {
 	return 0, 0, false
 }
 
-// checkExecutable applies the executable rule to argv[i].
+// checkExecutable applies the executable rule to argv[i]: an input that
+// chooses the program, as argv[i] itself (up to surrounding blanks) or as
+// the start of the command line (its fields equal argv[i], argv[i+1], ...).
 func checkExecutable(argv []string, i int, inputs []taint.Input) (hit, bool) {
 	name := argv[i]
 	for _, in := range inputs {
 		if !checkable(in.Value) {
 			continue
 		}
+		if n := fieldsPrefix(in.Value, argv[i:]); n >= 2 {
+			h := hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: 0, e: len(strings.Join(argv[i:i+n], " ")), rule: "executable",
+				reason: "input supplies the program and its arguments (the start of the command line)"}
+			if strings.Join(argv[i:i+n], " ") != strings.TrimSpace(in.Value) {
+				h.s, h.e = -1, -1 // the input spaces its fields otherwise
+			}
+			return h, true
+		}
 		s, e, ok := covers(name, in.Value)
 		if !ok {
 			continue
 		}
-		if strings.ContainsRune(strings.TrimSpace(in.Value), '/') {
-			return hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: s, e: e, rule: "executable",
-				reason: "input supplies the path of the program to run"}, true
-		}
+		h := hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: s, e: e, rule: "executable",
+			reason: "input names the program to run"}
 		p := progName(name)
-		if _, ok := interpreters[p]; ok || shells[p] || strings.HasPrefix(p, "python") {
-			return hit{kind: rasp.KindCommandInjection, in: in, elem: i, s: s, e: e, rule: "executable",
-				reason: "input names the shell or interpreter to run"}, true
+		slash := strings.ContainsRune(strings.TrimSpace(in.Value), '/')
+		if !slash && noOps[p] && p == strings.TrimSpace(name) {
+			continue // choosing a program that does nothing gains nothing
 		}
+		if slash {
+			h.reason = "input supplies the path of the program to run"
+		} else if _, ok := interpreters[p]; ok || shells[p] || strings.HasPrefix(p, "python") {
+			h.reason = "input names the shell or interpreter to run"
+		}
+		return h, true
 	}
 	return hit{}, false
+}
+
+// noOps are the programs whose only effect is their exit status (POSIX
+// true, false and the ":" special built-in): an input that names one, as
+// the common value "true" beside a script's "|| true" does, chooses
+// nothing that runs.
+var noOps = map[string]bool{"true": true, "false": true, ":": true}
+
+// fieldsPrefix returns how many elements of argv, from the first, equal
+// the fields of v (split at white space as strings.Fields does), when
+// they all do and there are at least two; else 0.
+func fieldsPrefix(v string, argv []string) int {
+	if len(argv) < 2 || !strings.HasPrefix(strings.TrimLeftFunc(v, unicode.IsSpace), argv[0]) {
+		return 0 // the common answer, without splitting
+	}
+	n := 0
+	for f := range strings.FieldsSeq(v) {
+		if n >= len(argv) || argv[n] != f {
+			return 0
+		}
+		n++
+	}
+	if n < 2 {
+		return 0
+	}
+	return n
 }
 
 // isOption reports whether a starts with "-" or "--" and a letter.
@@ -349,19 +460,12 @@ func optionHit(argv []string, j int, inputs []taint.Input) (hit, bool) {
 	return hit{}, false
 }
 
-// optionHit is [optionHit] unless the option rule is off.
 func (c *argvCheck) optionHit(argv []string, j int) (hit, bool) {
-	if c.noOptions {
-		return hit{}, false
-	}
 	return optionHit(argv, j, c.inputs)
 }
 
 // checkOptions applies the option rule to argv[from:to] up to "--".
 func (c *argvCheck) checkOptions(argv []string, from, to int) (hit, bool) {
-	if c.noOptions {
-		return hit{}, false
-	}
 	for j := from; j < to && j < len(argv); j++ {
 		if argv[j] == "--" {
 			return hit{}, false
@@ -777,8 +881,15 @@ func (c *argvCheck) ssh(argv []string, i int) (hit, bool, error) {
 		}
 		for k := 1; k < len(a); k++ {
 			if strings.IndexByte(sshArg, a[k]) >= 0 {
+				vj, vfrom := j, k+1
 				if k == len(a)-1 {
 					j++ // the value is the next element
+					vj, vfrom = j, 0
+				}
+				if a[k] == 'o' && vj < len(argv) {
+					if h, ok := configHit(argv, vj, vfrom, sshSpec.keys, c.inputs); ok {
+						return h, true, nil
+					}
 				}
 				break
 			}

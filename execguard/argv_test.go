@@ -24,7 +24,19 @@ var argvCases = []struct {
 	{"exe relative", []string{"../bin/x"}, "../bin/x", true, ""},
 	{"exe padded", []string{"  /usr/bin/reboot\t"}, "/usr/bin/reboot", true, ""},
 	{"exe input padded", []string{"/usr/bin/ls", "-l"}, " /usr/bin/ls \n", true, ""},
-	{"exe bare name", []string{"git", "log"}, "git", false, ""},
+	{"exe bare name", []string{"git", "log"}, "git", true, ""},
+	// A program chosen by one input split into argv (strings.Fields).
+	{"program bare", []string{"uname"}, "uname", true, ""},
+	{"program no-op", []string{"true"}, "true", false, ""},
+	{"program no-op path", []string{"/bin/true"}, "/bin/true", true, ""},
+	{"program fields", []string{"head", "/etc/hostname"}, "head /etc/hostname", true, ""},
+	{"program fields path", []string{"/usr/bin/mkdir", "/tmp/y"}, "/usr/bin/mkdir /tmp/y", true, ""},
+	{"program fields shell", []string{"bash", "-c", "'whoami;date'"}, "bash -c 'whoami;date'", true, ""},
+	{"program fields extra blanks", []string{"head", "-n1", "f"}, " head  -n1 ", true, ""},
+	{"program fields not at start", []string{"ls", "head", "/etc/hostname"}, "head /etc/hostname", false, ""},
+	{"program fields one element", []string{"echo", "head /etc/hostname"}, "head /etc/hostname", false, ""},
+	{"program fields partial", []string{"head", "/etc/hostname"}, "head /etc/host", false, ""},
+	{"program in wrapper", []string{"timeout", "5", "uname", "-a"}, "uname", true, ""},
 	{"exe inside name", []string{"convert", "a.png", "b.png"}, "c", false, ""},
 	{"exe names shell", []string{"bash", "script.sh"}, "bash", true, ""},
 	{"exe names interpreter", []string{"python3", "app.py"}, "python3", true, ""},
@@ -40,6 +52,54 @@ var argvCases = []struct {
 	{"option negative decimal", []string{"printf", "%f", "-.5"}, "-.5", false, ""},
 	{"option after double dash", []string{"git", "log", "--", "--output=/tmp/x"}, "--output=/tmp/x", false, ""},
 	{"option short", []string{"ls", "-la"}, "-la", true, ""},
+	// Values of options that take one (programs.go): the input is data.
+	{"value grep -e", []string{"grep", "-rn", "-e", "--quiet", "src"}, "--quiet", false, ""},
+	{"value grep bundle", []string{"grep", "-rne", "--quiet", "src"}, "--quiet", false, ""},
+	{"value grep --regexp", []string{"grep", "--regexp", "--quiet", "src"}, "--quiet", false, ""},
+	{"value grep next is option", []string{"grep", "-e", "x", "--quiet", "src"}, "--quiet", true, ""},
+	{"value git log --grep", []string{"git", "log", "--grep", "--all"}, "--all", false, ""},
+	{"value git commit -m", []string{"git", "commit", "-m", "-reverted typo"}, "-reverted typo", false, ""},
+	{"value git -C", []string{"git", "-C", "-repo", "status"}, "-repo", false, ""},
+	{"value curl -H", []string{"curl", "-H", "-X: y", "http://h/"}, "-X: y", false, ""},
+	{"value tar -f", []string{"tar", "-c", "-f", "-a.tar", "x"}, "-a.tar", false, ""},
+	{"value find -name", []string{"find", ".", "-name", "-x"}, "-x", false, ""},
+	{"value unknown program", []string{"mytool", "-e", "--quiet"}, "--quiet", true, ""},
+	{"value optional is attached only", []string{"git", "grep", "-O", "--no-index", "x"}, "--no-index", true, ""},
+	{"value unknown subcommand", []string{"git", "status", "-m", "--porcelain"}, "--porcelain", true, ""},
+	{"value jq --arg two", []string{"jq", "--arg", "n", "--slurp", "."}, "--slurp", false, ""},
+	{"value after two", []string{"jq", "--arg", "n", "v", "--slurp", "."}, "--slurp", true, ""},
+	{"value flag takes none", []string{"grep", "-r", "--quiet", "src"}, "--quiet", true, ""},
+	{"value find primary injected", []string{"find", ".", "-name", "x", "-delete"}, "-delete", true, ""},
+	// Programs that run an argument (programs.go).
+	{"code sqlite3 dot-command", []string{"sqlite3", "app.db", ".shell uname"}, ".shell uname", true, ""},
+	{"code sqlite3 -cmd", []string{"sqlite3", "-cmd", ".system uname", "app.db"}, ".system uname", true, ""},
+	{"code sqlite3 plain", []string{"sqlite3", "app.db", "select * from t where id=7"}, "7", false, ""},
+	{"code git -c pager", []string{"git", "-c", "core.pager=sh -c uname", "log"}, "sh -c uname", true, ""},
+	{"code git -c key", []string{"git", "-c", "core.sshCommand=x", "fetch"}, "core.sshCommand", true, ""},
+	{"code git -c harmless", []string{"git", "-c", "user.name=alice", "commit"}, "alice", false, ""},
+	{"code git clone --upload-pack", []string{"git", "clone", "--upload-pack=touch /tmp/x;git-upload-pack", "r"}, "touch /tmp/x;git-upload-pack", true, ""},
+	{"code tar --to-command", []string{"tar", "-xf", "a.tar", "--to-command=sh -c uname"}, "sh -c uname", true, ""},
+	{"code tar -I", []string{"tar", "-I", "sh -c uname", "-xf", "a.tar"}, "sh -c uname", true, ""},
+	{"code rsync -e", []string{"rsync", "-e", "sh -c uname", "a", "h:b"}, "sh -c uname", true, ""},
+	{"code rsync -e program", []string{"rsync", "-e", "/tmp/evil", "a", "h:b"}, "/tmp/evil", true, ""},
+	{"code zip -TT", []string{"zip", "-T", "-TT", "sh -c uname", "a.zip", "f"}, "sh -c uname", true, ""},
+	{"code find -exec", []string{"find", ".", "-exec", "sh", "-c", "ls x;uname", ";"}, "x;uname", true, rasp.KindShellInjection},
+	{"code find -exec program", []string{"find", ".", "-name", "x", "-exec", "uname", "{}", ";"}, "uname", true, ""},
+	{"code find -exec nested", []string{"find", ".", "-exec", "find", ".", "-exec", "uname", ";", ";"}, "uname", true, ""},
+	{"code find -exec data", []string{"find", ".", "-exec", "grep", "-l", "needle", "{}", "+"}, "needle", false, ""},
+	{"code sed e command", []string{"sed", "1e uname", "f"}, "1e uname", true, ""},
+	{"code sed -e", []string{"sed", "-n", "-e", "1e uname", "f"}, "1e uname", true, ""},
+	{"code sed plain", []string{"sed", "-e", "s/a/b/", "f"}, "b", false, ""},
+	{"code sed bundle -ne", []string{"sed", "-ne", "1e uname", "my file"}, "my file", false, ""},
+	{"code sed -i suffix", []string{"sed", "-iebak", "1e uname", "f"}, "1e uname", true, ""},
+	{"code sed --expression=", []string{"sed", "--expression=1e uname", "f"}, "1e uname", true, ""},
+	{"code ssh ProxyCommand", []string{"ssh", "-o", "ProxyCommand=sh -c uname", "h"}, "sh -c uname", true, ""},
+	{"code ssh -oProxyCommand injected", []string{"ssh", "-oProxyCommand=sh -c uname", "h"}, "-oProxyCommand=sh -c uname", true, ""},
+	{"code scp -S", []string{"scp", "-S", "/tmp/evil", "a", "h:b"}, "/tmp/evil", true, ""},
+	{"code psql -c", []string{"psql", "-c", "\\! uname", "db"}, "\\! uname", true, ""},
+	{"code mysql -e", []string{"mysql", "-e", "system uname", "db"}, "system uname", true, ""},
+	{"code sort --compress-program", []string{"sort", "--compress-program=sh -c uname", "f"}, "sh -c uname", true, ""},
+	{"code wget --use-askpass", []string{"wget", "--use-askpass=/tmp/evil", "http://h/"}, "/tmp/evil", true, ""},
 	// Shells.
 	{"sh -c", []string{"sh", "-c", "ls x; id"}, "x; id", true, rasp.KindShellInjection},
 	{"sh -c benign", []string{"sh", "-c", "ls 'my file.txt'"}, "my file.txt", false, ""},
@@ -74,6 +134,8 @@ var argvCases = []struct {
 	{"nice sudo timeout", []string{"nice", "-n", "5", "sudo", "-u", "app", "timeout", "10", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
 	{"timeout duration", []string{"timeout", "10", "ls", "x"}, "10", false, ""},
 	{"xargs", []string{"xargs", "-0", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
+	{"xargs -l optional value", []string{"xargs", "-l", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
+	{"sudo -h optional value", []string{"sudo", "-h", "sh", "-c", "ls x;id"}, "x;id", true, rasp.KindShellInjection},
 	{"nohup exe path", []string{"nohup", "/tmp/evil"}, "/tmp/evil", true, ""},
 	{"stdbuf option", []string{"stdbuf", "-oL", "grep", "--output=x"}, "--output=x", true, ""},
 	// Interpreters.
@@ -132,6 +194,21 @@ func TestCheckArgv(t *testing.T) {
 	}
 }
 
+// TestDangerousEnvLoaders covers variables whose value a loader or tool
+// reads code or paths from (env.go cites each source).
+func TestDangerousEnvLoaders(t *testing.T) {
+	for _, name := range []string{"OPENSSL_CONF", "MAKEFILES", "MAKEFLAGS", "GCONV_PATH", "PYTHONSTARTUP",
+		"NODE_OPTIONS", "PERL5OPT", "RUBYOPT", "GIT_SSH_COMMAND", "GIT_EXTERNAL_DIFF", "GIT_DIR", "GLIBC_TUNABLES",
+		"RSYNC_RSH", "ZIPOPT", "PSQLRC", "WGETRC", "CURL_HOME", "DOTNET_STARTUP_HOOKS", "SUDO_ASKPASS", "ZDOTDIR"} {
+		if _, ok := CheckArgv([]string{"env", name + "=/srv/up/x7", "true"}, []taint.Input{q("/srv/up/x7")}); !ok {
+			t.Errorf("input in %s not flagged", name)
+		}
+	}
+	if _, ok := CheckArgv([]string{"env", "LC_TIME=/srv/up/x7", "true"}, []taint.Input{q("/srv/up/x7")}); ok {
+		t.Error("input in LC_TIME flagged")
+	}
+}
+
 func TestDangerousEnvOption(t *testing.T) {
 	argv := []string{"env", "MYAPP_HOOK_PRE=/tmp/x", "ls"}
 	in := []taint.Input{q("/tmp/x")}
@@ -178,5 +255,18 @@ func TestProgName(t *testing.T) {
 		if got := progName(in); got != want {
 			t.Errorf("progName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDeepFindExec runs a long chain of find -exec find -exec ...: the
+// check returns, and an input at the end is still looked at as an option.
+func TestDeepFindExec(t *testing.T) {
+	argv := []string{"find"}
+	for range 50000 {
+		argv = append(argv, ".", "-exec", "find")
+	}
+	argv = append(argv, "--output=/tmp/x")
+	if _, ok := CheckArgv(argv, []taint.Input{q("--output=/tmp/x")}); !ok {
+		t.Fatal("option at the end of a deep find -exec chain not flagged")
 	}
 }

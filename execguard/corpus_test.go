@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
@@ -105,13 +106,32 @@ func (r rate) fpr() float64 {
 	return float64(r.fp) / float64(r.tn+r.fp)
 }
 
-// evalCase runs the pure check a case calls for.
-func evalCase(c corpusCase) bool {
+// policyFinding reports whether a finding comes from a rule of issue 16
+// that the upstream labels, which follow other policies, do not share: an
+// input that names the program (a bare name such as "ls" included), or that
+// supplies an option of a command inside a script. Such rows are counted
+// apart from the rows labelled by syntax.
+func policyFinding(c corpusCase, f rasp.Finding) bool {
+	switch f.Reason {
+	case "input names the program to run", "input supplies the program and its arguments (the start of the command line)":
+		return true
+	case "input supplies an option name":
+		for _, a := range c.argv() {
+			if strings.HasPrefix(a, strings.TrimSpace(f.Input.Value)) {
+				return false // a top-level argv option: the rule as it was
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// evalFinding runs the pure check a case calls for.
+func evalFinding(c corpusCase) (rasp.Finding, bool) {
 	in := c.inputs()
 	switch c.Kind {
 	case "shell_string":
-		_, ok := CheckShell(c.Command, in)
-		return ok
+		return CheckShell(c.Command, in)
 	case "shell_argv_joined":
 		// The upstream detector joins argv with spaces and runs it as a
 		// shell script; an input is looked for inside one element only,
@@ -125,11 +145,9 @@ func evalCase(c corpusCase) bool {
 				}
 			}
 		}
-		_, ok := CheckShell(strings.Join(c.argv(), " "), within)
-		return ok
+		return CheckShell(strings.Join(c.argv(), " "), within)
 	default:
-		_, ok := CheckArgv(c.argv(), in)
-		return ok
+		return CheckArgv(c.argv(), in)
 	}
 }
 
@@ -143,18 +161,30 @@ func evalCase(c corpusCase) bool {
 //     "reboot", "rm" after xargs or find -exec, "ls -l" as one quoted
 //     word): a PATH lookup of a bare name picks an installed program, and
 //     the rules flag only paths and shell or interpreter names.
+//
 //   - Upstream treats "" and "" as separators: in sh they are word
 //     characters, so "lsrm" is one word.
+//
 //   - Upstream ignores single characters ("*", "`", "~"): the rules flag a
 //     glob, a parse break or a tilde expansion whatever its length.
+//
 //   - Upstream accepts an input that word-splits ("-r -t", "-l file",
 //     "ls -l" after time) or closes a substitution ("ls)"): the rules flag
 //     any unquoted blank or operator an input adds.
+//
 //   - "/usr/bin/reboot -f" with input "-f": the option rule flags an input
 //     that supplies a whole option name.
+//
 //   - Scripts broken without the input ("echo >(ls -l))") are faults, not
 //     findings; "!" in double quotes is literal in a non-interactive shell.
+//
 //   - Windows paths ("C:\Temp\x.ps1") are out of scope.
+//
+//   - Since issue 16, an input that names the program (bare names
+//     included) or supplies an option of a command inside a script is a
+//     finding; upstream labels some such rows benign ("ls" for ls -l,
+//     "-l" inside ash -c "ls -l ; ..."). They are counted apart, as policy
+//     rows, and the thresholds below hold for the rows labelled by syntax.
 //
 // For shell_argv_joined rows the upstream detector joins argv with spaces
 // and looks for the input inside one element; the harness does the same.
@@ -162,8 +192,16 @@ func TestCorpusShellContextual(t *testing.T) {
 	cases := loadCorpus(t)
 	rates := map[string]*rate{}
 	total := &rate{}
+	policy := map[string]int{}
 	for _, c := range cases {
-		got := evalCase(c)
+		f, got := evalFinding(c)
+		if got && !c.Expected && policyFinding(c, f) {
+			policy[c.bucket()]++
+			if testing.Verbose() && os.Getenv("EXECGUARD_DISAGREE") != "" {
+				t.Logf("policy %s cmd=%q argv=%q inputs=%q: %s", c.bucket(), c.Command, c.argv(), c.inputs(), f.Reason)
+			}
+			continue
+		}
 		r := rates[c.bucket()]
 		if r == nil {
 			r = &rate{}
@@ -192,19 +230,22 @@ func TestCorpusShellContextual(t *testing.T) {
 	sort.Strings(names)
 	for _, k := range names {
 		r := rates[k]
-		t.Logf("%-45s TPR %3d/%3d = %.3f  FPR %3d/%3d = %.3f", k, r.tp, r.tp+r.fn, r.tpr(), r.fp, r.fp+r.tn, r.fpr())
+		t.Logf("%-45s TPR %3d/%3d = %.3f  FPR %3d/%3d = %.3f  (+%d policy rows)", k, r.tp, r.tp+r.fn, r.tpr(), r.fp, r.fp+r.tn, r.fpr(), policy[k])
 	}
 	t.Logf("%-45s TPR %3d/%3d = %.3f  FPR %3d/%3d = %.3f", "all", total.tp, total.tp+total.fn, total.tpr(), total.fp, total.fp+total.tn, total.fpr())
-	measured := map[string]struct{ minTP, maxFP int }{
-		"AikidoSec/firewall-node/shell_string": {67, 3},
-		"DataDog/libddwaf/exec_argv":           {173, 2},
-		"DataDog/libddwaf/exec_argv/windows":   {45, 0},
-		"DataDog/libddwaf/shell_argv_joined":   {27, 5},
-		"DataDog/libddwaf/shell_string":        {31, 5},
+	// The false positives of the rows labelled by syntax are those measured
+	// before issue 16; its rules raised the true positives and added the
+	// policy rows counted apart.
+	measured := map[string]struct{ minTP, maxFP, maxPolicy int }{
+		"AikidoSec/firewall-node/shell_string": {78, 3, 2},
+		"DataDog/libddwaf/exec_argv":           {188, 2, 5},
+		"DataDog/libddwaf/exec_argv/windows":   {47, 0, 0},
+		"DataDog/libddwaf/shell_argv_joined":   {27, 5, 1},
+		"DataDog/libddwaf/shell_string":        {31, 5, 1},
 	}
 	for k, m := range measured {
-		if r := rates[k]; r == nil || r.tp < m.minTP || r.fp > m.maxFP {
-			t.Errorf("%s: regressed below the measured TP %d, FP %d", k, m.minTP, m.maxFP)
+		if r := rates[k]; r == nil || r.tp < m.minTP || r.fp > m.maxFP || policy[k] > m.maxPolicy {
+			t.Errorf("%s: regressed below the measured TP %d, FP %d, policy rows %d", k, m.minTP, m.maxFP, m.maxPolicy)
 		}
 	}
 }
@@ -380,7 +421,9 @@ func TestCorpusCmdiPayloads(t *testing.T) {
 			continue // a NUL byte cannot be quoted
 		}
 		n++
-		if f, ok := CheckShell("ping -c 1 "+quoted, []taint.Input{q(p)}); ok {
+		// A value that starts an option ("-Infinity" is ping's -I) is
+		// flagged by the option rule, which applies inside scripts too.
+		if f, ok := CheckShell("ping -c 1 "+quoted, []taint.Input{q(p)}); ok && !isOption(strings.TrimSpace(p)) {
 			fp++
 			t.Errorf("quoted value flagged: %q in %q: %s", p, f.Target, f.Reason)
 		}

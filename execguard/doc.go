@@ -25,7 +25,11 @@
 //     or "\"; inside "..." (and in a here-document body) no "$", "`" or `"`
 //     that a backslash of the script does not escape, and no backslash
 //     that escapes anything (a backslash before other bytes is literal
-//     there, as in "C:\Users"), and no newline in a here-document;
+//     there, as in "C:\Users"), and no newline in a here-document (a "$"
+//     followed by a byte that starts no expansion, such as a blank, "%",
+//     "/", ",", "." or the closing quote, is literal there, as POSIX 2.6
+//     has it: "R$ 20,00" and "5$" are text; one followed by a name, a
+//     digit, a special parameter, "{", "(" or "[" is an expansion);
 //     unquoted it holds no
 //     blank, newline, quote, "\", "$", "`", glob ("*", "?", "[", "]"),
 //     brace, operator or redirection character, no "~" where tilde
@@ -34,7 +38,10 @@
 //     Occurrences elsewhere (across words, in operators, in a parameter,
 //     variable or function name) are syntax. A script that parses only
 //     when the input is replaced by letters was broken by the input. For
-//     zsh the unquoted rules also refuse "#", "^" and a leading "=".
+//     zsh the unquoted rules also refuse "#", "^" and a leading "=". An
+//     unquoted glob character is reported with a reason that says so: the
+//     shell expands http://h/p?a=1 to matching file names, so the script
+//     must single-quote such a value ('http://h/p?a=1').
 //   - Literal words. An occurrence that crosses quotes is still harmless
 //     when, in both variants, it lies inside one argument word (not the
 //     command name) whose parts are all literal after quote removal
@@ -53,26 +60,64 @@
 //     in hard-coded text (a quote swallowing a hard-coded "; rm x") is a
 //     finding. The word's value, not its source, is what the argv rules
 //     then apply to (sh -c, eval, interpreters).
-//   - Executable ([rasp.KindCommandInjection]). The program of argv, or of a
-//     command in a script, is covered whole (up to surrounding blanks) by an
-//     input that holds a "/" (/tmp/evil, ../bin/x), or that equals the
-//     name of a shell or interpreter. A bare program name that merely
-//     equals an input ("git" beside ?vcs=git) and an input inside a name
-//     ("c" in "convert") are not findings. The script file a shell or
+//   - Executable ([rasp.KindCommandInjection]). The request chooses the
+//     program of argv, of a wrapped command (env, timeout, xargs, find
+//     -exec ...) or of a command in a script: an input covers the program
+//     whole (up to surrounding blanks), a bare name included ("touch"
+//     beside ?tool=touch, as well as /tmp/evil), or the input's fields, as
+//     strings.Fields splits them, equal the first elements of the command
+//     line (the input "cat /etc/passwd" of
+//     parts := strings.Fields(input); exec.Command(parts[0], parts[1:]...)).
+//     An input inside a name ("c" in "convert") and a bare name of a
+//     program that does nothing but exit (true, false, ":"; the value
+//     "true" beside a script's "|| true") are not findings. An
+//     application that deliberately lets users pick a tool from a list
+//     silences the rule for that input with [rasp.WithException]
+//     (rasp.Exception{Route: "POST /convert", Key: "tool", Sink: rasp.SinkExec}).
+//     The script file a shell or
 //     interpreter runs (sh FILE, python FILE) and the file "." or source
 //     reads are findings when an input covers them whole, "/" or not:
 //     they are looked up in the working directory, not in PATH.
-//   - Option ([rasp.KindCommandInjection]), where no shell is involved.
-//     Before any "--", an argument that starts with "-" or "--" and a
-//     letter, whose whole option name (up to "=" or the end) an input
-//     supplies: "--output=/tmp/x", "--checkpoint-action=exec=sh",
-//     "-o/etc/x". The input "-" beside a hard-coded "-la", and numbers such
-//     as "-5" or "-.5", are not options.
+//   - Option ([rasp.KindCommandInjection]), in argv and in every simple
+//     command of a script, whose words after quote removal are its argv
+//     ('--output=/tmp/x' quoted is still an option). Before any "--", an
+//     argument that starts with "-" or "--" and a letter, whose whole
+//     option name (up to "=" or the end) an input supplies:
+//     "--output=/tmp/x", "--checkpoint-action=exec=sh", "-o/etc/x",
+//     "-oProxyCommand=...". The input "-" beside a hard-coded "-la", and
+//     numbers such as "-5" or "-.5", are not options. For the programs in
+//     the table of programs.go (grep, git and its common subcommands, tar,
+//     curl, wget, ssh, scp, sftp, rsync, find, sed, sort, jq, ffmpeg,
+//     convert/magick, zip, unzip, psql, mysql, sqlite3), each row citing
+//     the manual or --help text it follows, the element after an option
+//     that takes a value is that value, not an option: grep -e --verbose
+//     searches for "--verbose", git commit -m "-fixed typo" is a message.
+//     Any other program keeps the conservative rule: every element before
+//     "--" may be an option.
+//   - Programs that run an argument ([rasp.KindCommandInjection]). From
+//     the same table: option values and operands that a program runs as a
+//     command or code (sqlite3's SQL and -cmd, whose dot-commands .shell
+//     and .system run programs; git -c KEY=VALUE for keys such as
+//     core.pager, core.sshCommand, core.fsmonitor, alias.*, filter.*.*, and
+//     clone/fetch --upload-pack; tar --to-command, --checkpoint-action,
+//     -I/--use-compress-program, -F/--info-script; rsync -e/--rsh and
+//     --rsync-path; zip -TT; scp/sftp -S; ssh and scp -o ProxyCommand,
+//     LocalCommand, KnownHostsCommand, RemoteCommand, Match exec; sed's
+//     script (its e command runs a shell); psql -c; mysql -e; sort
+//     --compress-program; wget --use-askpass and -e). An input there is
+//     injection unless it is a plain word of letters, digits and "._-/"
+//     that does not name the program the command starts with; an input
+//     that supplies a configuration key (git -c, ssh -o) is injection. find
+//     -exec, -execdir, -ok and -okdir run the words up to ";" or "+" as a
+//     command, checked with all the argv rules; xargs, env, nice, timeout,
+//     busybox and the other wrappers below do the same for their command.
 //   - Environment. An input that supplies a variable name (env's NAME=value
 //     words, cmd.Env, or NAME=value before a command in a script), or that
-//     occurs in the value of a variable in [DangerousEnv] (LD_PRELOAD, PATH,
-//     BASH_ENV, GIT_SSH_COMMAND, PAGER, NODE_OPTIONS...; extend it with
-//     [WithDangerousEnv]). cmd.Env entries equal to this process's own
+//     occurs in the value of a variable in [DangerousEnv] (LD_PRELOAD,
+//     GLIBC_TUNABLES, GCONV_PATH, PATH, BASH_ENV, GIT_SSH_COMMAND,
+//     GIT_EXTERNAL_DIFF, PAGER, OPENSSL_CONF, MAKEFILES, PYTHONSTARTUP,
+//     NODE_OPTIONS, PERL5OPT, RUBYOPT...; env.go cites the manual of each;
+//     extend it with [WithDangerousEnv]). cmd.Env entries equal to this process's own
 //     environment are skipped.
 //   - Interpreter code. An input in the inline code of an interpreter
 //     (python -c, perl -e, node -e/--eval/-p, ruby -e, php -r, lua -e,
@@ -112,12 +157,18 @@
 // python -Ic CODE, perl -e'CODE'), or as --eval=CODE.
 //
 // Not covered:
-//   - Values the application derives from inputs (decoded, split, joined)
-//     are not recognised; an input is found only as its own text.
-//   - A program's own argument grammar beyond the rules above: an input
-//     that is the value of a hard-coded option (grep -e INPUT), a file
-//     name that a program treats as code (a tar archive, a git repository's
-//     hooks), or a command name for find -exec or sudo -s.
+//   - Values the application derives from inputs (decoded, joined, split
+//     other than into the argv of a command) are not recognised; an input
+//     is found only as its own text, or as the fields that start argv.
+//   - A program's own argument grammar beyond the table: options with an
+//     optional value (grep --color[=WHEN], mysql -p[PASSWORD]) and
+//     abbreviated long options are not skipped as values, so an input
+//     there may be reported as an option; tar's old-style bundles (tar cf
+//     ARCHIVE) are not modelled either way. A file name that a program
+//     treats as code (a tar archive, a git repository's hooks, an
+//     ImageMagick file name that starts with "|") and a command for sudo
+//     -s are not recognised. A plain word in code is allowed, and a plain
+//     word can be code (sed's one-letter "e" command runs each line).
 //   - Windows paths: "\" and drive letters are not separators here.
 //   - [Command] has no context: it is checked against the request the
 //     calling goroutine serves (see [rasp.RequestContext]); on a goroutine
@@ -125,15 +176,19 @@
 //     counts a blind spot. [Run], [Start] and [Output] of a command built
 //     with exec.Command get the same goroutine lookup when given a context
 //     without inputs.
-//   - Programs that run an argument as code without being modelled here
-//     (git -c core.pager=..., docker exec C sh -c ...) get the literal-word
-//     allowance of ordinary programs; zsh scripts get none.
+//   - Programs that run an argument as code without being in the table
+//     (docker exec C sh -c ..., kubectl exec, make --eval) get the
+//     literal-word allowance of ordinary programs; zsh scripts get none.
+//   - A deliberately chosen tool: an application whose users pick the
+//     program from a list is reported until its input has an exception.
 //   - Data that a script turns into code at run time: "echo INPUT | sh",
 //     "xargs rm", a value stored in a variable and evaluated later.
 //   - Scripts over [MaxScriptLen] or [MaxNesting] are not parsed: with an
 //     input in them they are a finding, without one a fault. One check
 //     parses at most 32 nested scripts (sh -c, eval) and nests 4 deep;
-//     beyond that it is a fault. A 64 KiB script of pipes costs about
+//     beyond that it is a fault. find -exec inside find -exec is modelled
+//     4 deep; deeper, its words get the option rule only. A 64 KiB script
+//     of pipes costs about
 //     0.1 s of CPU to parse and check.
 //
 // # Cost
@@ -146,8 +201,9 @@
 // and reports an occurrence that holds an unquoted blank or operator of a
 // script the POSIX grammar accepts, exactly as the parse would; and a
 // script without any of the constructs on which the POSIX and Bash parsers
-// differ is parsed once for both. Fuzz targets hold each shortcut to the
-// full rules and the parser.
+// differ is parsed once for both. In a parsed script the argv rules run
+// only for the simple commands whose source holds an input. Fuzz targets
+// hold each shortcut to the full rules and the parser.
 //
 // # Modes
 //

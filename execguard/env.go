@@ -13,20 +13,38 @@ import (
 // command injection. Names ending in "*" are prefixes. [New] copies the
 // list; extend a guard's copy with [WithDangerousEnv].
 var DangerousEnv = []string{
-	// dynamic loader (ld.so(8)) and its macOS twin
-	"LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "LD_DEBUG_OUTPUT", "DYLD_*", "GCONV_PATH",
-	// command lookup and shells (bash(1) "Shell Variables", dash(1))
-	"PATH", "BASH_ENV", "ENV", "IFS", "PS1", "PS2", "PS4", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS",
-	"BASH_FUNC_*", "GLOBIGNORE", "CDPATH", "SHELL", "HOME",
-	// programs that run a command from a variable
+	// dynamic loader (ld.so(8) ENVIRONMENT, GLIBC_TUNABLES included; gconv
+	// modules: iconv_open(3)) and its macOS twin (dyld(1))
+	"LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "LD_DEBUG_OUTPUT", "GLIBC_TUNABLES", "DYLD_*", "GCONV_PATH",
+	// command lookup and shells (bash(1) "Shell Variables" and INVOCATION,
+	// dash(1) ENVIRONMENT, zsh(1) STARTUP/SHUTDOWN FILES)
+	"PATH", "BASH_ENV", "ENV", "IFS", "PS0", "PS1", "PS2", "PS4", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS",
+	"BASH_FUNC_*", "GLOBIGNORE", "CDPATH", "SHELL", "HOME", "ZDOTDIR",
+	// git(1) ENVIRONMENT VARIABLES: commands it runs, and the repository and
+	// configuration it reads (whose core.fsmonitor, core.pager ... run)
 	"GIT_SSH", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_EDITOR",
-	"GIT_ASKPASS", "SSH_ASKPASS", "GIT_PROXY_COMMAND", "GIT_CONFIG_*", "GIT_TEMPLATE_DIR",
-	"PAGER", "MANPAGER", "EDITOR", "VISUAL", "BROWSER", "LESSOPEN", "LESSCLOSE", "TAR_OPTIONS",
-	// interpreters
+	"GIT_SEQUENCE_EDITOR", "GIT_ASKPASS", "GIT_PROXY_COMMAND", "GIT_CONFIG", "GIT_CONFIG_*", "GIT_DIR",
+	"GIT_TEMPLATE_DIR", "XDG_CONFIG_HOME",
+	// other programs that run a command named by a variable (ssh(1)
+	// SSH_ASKPASS, sudo(8) SUDO_ASKPASS/SUDO_EDITOR, rsync(1) RSYNC_RSH and
+	// RSYNC_CONNECT_PROG, less(1) LESSOPEN, man(1) MANPAGER, tar(1)
+	// TAR_OPTIONS, zip(1) ZIPOPT and unzip(1) UNZIP, whose options include
+	// zip's -TT command)
+	"SSH_ASKPASS", "SUDO_ASKPASS", "SUDO_EDITOR", "PAGER", "MANPAGER", "EDITOR", "VISUAL", "BROWSER",
+	"LESSOPEN", "LESSCLOSE", "TAR_OPTIONS", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "ZIPOPT", "UNZIP", "UNZIPOPT",
+	// startup and configuration files that run commands or load modules:
+	// openssl config(5) (engines and providers), GNU make "The Variable
+	// MAKEFILES" and MAKEFLAGS (--eval), psql(1) PSQLRC (\! runs a shell),
+	// curl(1) CURL_HOME (.curlrc), wget(1) WGETRC (use_askpass)
+	"OPENSSL_CONF", "OPENSSL_ENGINES", "OPENSSL_MODULES", "MAKEFILES", "MAKEFLAGS", "PSQLRC", "CURL_HOME", "WGETRC",
+	// interpreters: python(1) ENVIRONMENT, node(1) NODE_OPTIONS, perlrun(1)
+	// ENVIRONMENT, ruby(1) ENVIRONMENT, php.ini search, lua(1), the JVM
+	// launcher (java(1) JDK_JAVA_OPTIONS), .NET startup hooks, R's Startup
 	"NODE_OPTIONS", "NODE_PATH", "PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB",
-	"PYTHONSTARTUP", "PYTHONPATH", "PYTHONHOME", "PYTHONWARNINGS", "PYTHONBREAKPOINT",
+	"PYTHONSTARTUP", "PYTHONPATH", "PYTHONHOME", "PYTHONWARNINGS", "PYTHONBREAKPOINT", "PYTHONUSERBASE",
 	"RUBYOPT", "RUBYLIB", "PHPRC", "PHP_INI_SCAN_DIR", "LUA_INIT", "LUA_PATH", "LUA_CPATH",
-	"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH",
+	"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH", "DOTNET_STARTUP_HOOKS",
+	"R_PROFILE", "R_PROFILE_USER",
 }
 
 // dangerousEnv reports whether name is in the guard's list.

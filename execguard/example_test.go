@@ -46,6 +46,26 @@ func ExampleCheckArgv() {
 	// ["git" "log" "--output=/tmp/x"]: command_injection "--output=/tmp/x"
 }
 
+// The request chooses the program, the value of an option is data, and
+// a script's commands get the argv rules too.
+func ExampleCheckArgv_programsAndValues() {
+	check := func(value string, argv ...string) {
+		inputs := []taint.Input{{Source: taint.SourceForm, Key: "q", Value: value}}
+		if f, found := execguard.CheckArgv(argv, inputs); found {
+			fmt.Printf("%q: %s\n", argv, f.Reason)
+		} else {
+			fmt.Printf("%q: harmless\n", argv)
+		}
+	}
+	check("cat /etc/passwd", "cat", "/etc/passwd") // parts := strings.Fields(q)
+	check("--verbose", "grep", "-rn", "-e", "--verbose", "src")
+	check("--output=/tmp/x", "sh", "-c", "git log '--output=/tmp/x'")
+	// Output:
+	// ["cat" "/etc/passwd"]: input supplies the program and its arguments (the start of the command line)
+	// ["grep" "-rn" "-e" "--verbose" "src"]: harmless
+	// ["sh" "-c" "git log '--output=/tmp/x'"]: input supplies an option name
+}
+
 func ExampleCommandContext() {
 	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
 	// The middleware puts the agent and the request's inputs in the

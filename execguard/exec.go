@@ -182,7 +182,7 @@ func (g *Guard) check(ctx context.Context, op string, argv []string, path string
 // checkAll applies every rule to the parts of a command.
 // The rule is the "rule" detail of the event.
 func (g *Guard) checkAll(argv []string, path string, env []string, dir string, inputs []taint.Input) (rasp.Finding, string, bool, error) {
-	h, ok, err := g.checkArgvAt(argv, inputs, work{}, false)
+	h, ok, err := g.checkArgvAt(argv, inputs, work{})
 	if ok {
 		return h.argvFinding(argv), h.rule, true, nil
 	}

@@ -86,6 +86,77 @@ func TestBenignSameOutput(t *testing.T) {
 	}
 }
 
+// TestBenignValuesSameOutput runs, in protect mode, commands whose input
+// is the value of an option, a literal "$" or plain data in a program that
+// runs code: the output is the unguarded one.
+func TestBenignValuesSameOutput(t *testing.T) {
+	tests := []struct {
+		name  string
+		needs []string
+		input string
+		argv  []string
+		setup func(t *testing.T, dir string)
+	}{
+		{"grep -e value", []string{"grep"}, "--verbose", []string{"grep", "-rn", "-e", "--verbose", "notes.txt"}, notes},
+		{"sh grep -e value", []string{"sh", "grep"}, "--verbose", []string{"sh", "-c", "grep -rn -e --verbose notes.txt"}, notes},
+		{"dash grep --regexp value quoted", []string{"dash", "grep"}, "--verbose", []string{"dash", "-c", "grep --regexp '--verbose' notes.txt"}, notes},
+		{"git log --grep value", []string{"git"}, "--force", []string{"git", "log", "--format=%s", "--grep", "--force"}, repo},
+		{"bash git log --grep value", []string{"bash", "git"}, "--force", []string{"bash", "-c", "git log --format=%s --grep --force"}, repo},
+		{"jq --arg value", []string{"jq"}, "-x", []string{"jq", "-n", "-r", "--arg", "v", "-x", "$v"}, nil},
+		{"find -name value", []string{"find"}, "-x.txt", []string{"find", ".", "-name", "-x.txt"}, writeFile("-x.txt")},
+		{"sh literal dollar", []string{"sh"}, "Price: R$ 20,00", []string{"sh", "-c", `echo "Price: R$ 20,00"`}, nil},
+		{"dash literal dollar", []string{"dash"}, "Total: 5$", []string{"dash", "-c", `echo "Total: 5$"`}, nil},
+		{"bash literal dollar", []string{"bash"}, "R$ 20,00 $/kg", []string{"bash", "-c", `echo "R$ 20,00 $/kg"`}, nil},
+		{"sqlite3 plain value", []string{"sqlite3"}, "hello", []string{"sqlite3", ":memory:", "select 'hello';"}, nil},
+		{"sed plain value", []string{"sed"}, "world", []string{"sed", "s/x/world/", "notes.txt"}, notes},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			need(t, tc.needs...)
+			dir := t.TempDir()
+			if tc.setup != nil {
+				tc.setup(t, dir)
+			}
+			want, wantErr := run(dir, exec.Command(tc.argv[0], tc.argv[1:]...))
+			ctx, a, buf := requestCtx(t, rasp.ModeProtect, tc.input)
+			got, err := run(dir, execguard.CommandContext(ctx, tc.argv[0], tc.argv[1:]...))
+			if (err != nil) != (wantErr != nil) || got != want {
+				t.Fatalf("guarded %q, %v; unguarded %q, %v", got, err, want, wantErr)
+			}
+			if wantErr != nil || want == "" {
+				t.Fatalf("the unguarded command failed or printed nothing: %v", wantErr)
+			}
+			if s := a.Stats().Sinks[rasp.SinkExec]; s.Checks != 1 || s.Findings != 0 {
+				t.Errorf("stats %+v, want one check and no finding; log %s", s, buf)
+			}
+		})
+	}
+}
+
+// notes writes notes.txt, which holds the text "--verbose".
+func notes(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x\nthe --verbose flag\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// repo makes dir a git repository with one commit whose message is
+// "--force is gone".
+func repo(t *testing.T, dir string) {
+	t.Helper()
+	for _, argv := range [][]string{
+		{"git", "init", "-q"},
+		{"git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "--allow-empty", "-m", "--force is gone"},
+	} {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%q: %v %s", argv, err, out)
+		}
+	}
+}
+
 func run(dir string, cmd *exec.Cmd) (string, error) {
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
@@ -157,6 +228,93 @@ func attacks() []attack {
 			argv: func(string) []string { return []string{"perl", "-e", "open(F,'>MARKER')"} }},
 		{name: "shell named by input", needs: []string{"sh"}, input: "sh", kind: rasp.KindCommandInjection,
 			argv: func(string) []string { return []string{"sh", "-c", "touch MARKER"} }},
+		// Issue 16: the program a request chooses.
+		{name: "program from split input", needs: []string{"touch"}, input: "touch MARKER", kind: rasp.KindCommandInjection,
+			argv: func(string) []string { return strings.Fields("touch MARKER") }},
+		{name: "bare program name", needs: []string{"touch"}, input: "touch", kind: rasp.KindCommandInjection,
+			argv: func(string) []string { return []string{"touch", "MARKER"} }},
+		{name: "program after wrapper", needs: []string{"timeout", "touch"}, input: "touch MARKER", kind: rasp.KindCommandInjection,
+			argv: func(string) []string { return []string{"timeout", "5", "touch", "MARKER"} }},
+		{name: "find -exec program", needs: []string{"find", "touch"}, input: "touch", kind: rasp.KindCommandInjection,
+			setup: writeFile("f.txt"),
+			argv:  func(string) []string { return []string{"find", ".", "-name", "f.txt", "-exec", "touch", "MARKER", ";"} }},
+		// Issue 16: options inside scripts, in sh, dash and bash.
+		{name: "sh git option in script", needs: []string{"sh", "git"}, input: "--output=MARKER", kind: rasp.KindCommandInjection,
+			setup: writeFile("a", "b"),
+			argv:  func(string) []string { return []string{"sh", "-c", "git diff --no-index --output=MARKER a b"} }},
+		{name: "dash tar option single-quoted", needs: []string{"dash", "tar"}, input: "--checkpoint-action=exec=touch MARKER", kind: rasp.KindCommandInjection,
+			setup: writeFile("f.txt"),
+			argv: func(string) []string {
+				return []string{"dash", "-c", "tar cf a.tar --checkpoint=1 '--checkpoint-action=exec=touch MARKER' f.txt"}
+			}},
+		{name: "bash ssh ProxyCommand option", needs: []string{"bash", "ssh"}, input: "-oProxyCommand=touch MARKER", kind: rasp.KindCommandInjection,
+			argv: func(string) []string {
+				return []string{"bash", "-c", "ssh -F /dev/null -o BatchMode=yes '-oProxyCommand=touch MARKER' h"}
+			}},
+		{name: "dash curl output option", needs: []string{"dash", "curl"}, input: "-oMARKER", kind: rasp.KindCommandInjection,
+			argv: func(string) []string { return []string{"dash", "-c", "curl -s -oMARKER file:///etc/hostname"} }},
+		// Issue 16: programs that run an argument.
+		{name: "sqlite3 dot-command", needs: []string{"sqlite3"}, input: ".shell touch MARKER", kind: rasp.KindCommandInjection,
+			argv: func(string) []string { return []string{"sqlite3", ":memory:", ".shell touch MARKER"} }},
+		{name: "git -c core.sshCommand", needs: []string{"git"}, input: "touch MARKER;false", kind: rasp.KindCommandInjection,
+			argv: func(string) []string {
+				return []string{"git", "-c", "core.sshCommand=touch MARKER;false", "ls-remote", "ssh://h/x"}
+			}},
+		{name: "tar --to-command", needs: []string{"tar"}, input: "touch MARKER", kind: rasp.KindCommandInjection,
+			setup: tarFile("f.txt"),
+			argv:  func(string) []string { return []string{"tar", "-xf", "a.tar", "--to-command=touch MARKER"} }},
+		{name: "rsync -e", needs: []string{"rsync", "sh"}, input: "sh -c 'touch MARKER'", kind: rasp.KindCommandInjection,
+			setup: writeFile("f.txt"),
+			argv:  func(string) []string { return []string{"rsync", "-e", "sh -c 'touch MARKER'", "f.txt", "h:x"} }},
+		{name: "zip -TT", needs: []string{"zip"}, input: "touch MARKER", kind: rasp.KindCommandInjection,
+			setup: writeFile("f.txt"),
+			argv:  func(string) []string { return []string{"zip", "-q", "-T", "-TT", "touch MARKER", "a.zip", "f.txt"} }},
+		{name: "sed e command", needs: []string{"sed"}, input: "1e touch MARKER", kind: rasp.KindCommandInjection,
+			setup: writeFile("f.txt"),
+			argv:  func(string) []string { return []string{"sed", "-n", "1e touch MARKER", "f.txt"} }},
+		{name: "sqlite3 in bash script", needs: []string{"bash", "sqlite3"}, input: ".shell touch MARKER", kind: rasp.KindCommandInjection,
+			argv: func(string) []string { return []string{"bash", "-c", "sqlite3 :memory: '.shell touch MARKER'"} }},
+		// Issue 16: variables that name code.
+		{name: "GIT_EXTERNAL_DIFF", needs: []string{"env", "git"}, input: "./d.sh", kind: rasp.KindCommandInjection,
+			setup: func(t *testing.T, dir string) {
+				writeFile("a", "b")(t, dir)
+				writeScript(t, filepath.Join(dir, "d.sh"), "#!/bin/sh\ntouch MARKER\n")
+			},
+			argv: func(string) []string {
+				return []string{"env", "GIT_EXTERNAL_DIFF=./d.sh", "git", "diff", "--no-index", "a", "b"}
+			}},
+		{name: "MAKEFILES", needs: []string{"env", "make"}, input: "evil.mk", kind: rasp.KindCommandInjection,
+			setup: func(t *testing.T, dir string) {
+				if err := os.WriteFile(filepath.Join(dir, "evil.mk"), []byte("$(shell touch MARKER)\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			argv: func(string) []string { return []string{"env", "MAKEFILES=evil.mk", "make", "-f", "/dev/null"} }},
+	}
+}
+
+// writeFile returns a setup that writes each named file.
+func writeFile(names ...string) func(*testing.T, string) {
+	return func(t *testing.T, dir string) {
+		t.Helper()
+		for _, n := range names {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte(n+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// tarFile returns a setup that writes a.tar holding the named file.
+func tarFile(name string) func(*testing.T, string) {
+	return func(t *testing.T, dir string) {
+		t.Helper()
+		writeFile(name)(t, dir)
+		cmd := exec.Command("tar", "cf", "a.tar", name)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("tar: %v %s", err, out)
+		}
 	}
 }
 
@@ -378,5 +536,30 @@ func TestFaults(t *testing.T) {
 	ctx := taint.NewContext(rasp.NewContext(context.Background(), a), taint.Input{Source: taint.SourceQuery, Key: "q", Value: "zzz"})
 	if cmd := execguard.CommandContext(ctx, "sh", "-c", deep); !errors.Is(cmd.Err, rasp.ErrBlocked) {
 		t.Errorf("deep script without input not a fault: %v", cmd.Err)
+	}
+}
+
+// TestFindDeleteInScript: an input that supplies find's -delete inside a
+// dash script deletes nothing in protect mode, and does in monitor mode.
+func TestFindDeleteInScript(t *testing.T) {
+	need(t, "dash", "find")
+	for _, mode := range []rasp.Mode{rasp.ModeProtect, rasp.ModeMonitor} {
+		dir := t.TempDir()
+		writeFile("victim.txt")(t, dir)
+		ctx, _, buf := requestCtx(t, mode, "-delete")
+		cmd := execguard.CommandContext(ctx, "dash", "-c", "find . -name victim.txt -delete")
+		cmd.Dir = dir
+		err := cmd.Run()
+		_, statErr := os.Stat(filepath.Join(dir, "victim.txt"))
+		switch mode {
+		case rasp.ModeProtect:
+			if !errors.Is(err, rasp.ErrBlocked) || statErr != nil {
+				t.Fatalf("protect: error %v, file %v; log %s", err, statErr, buf)
+			}
+		default:
+			if err != nil || statErr == nil {
+				t.Fatalf("monitor: error %v; the file should be gone (%v)", err, statErr)
+			}
+		}
 	}
 }

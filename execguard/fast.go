@@ -429,6 +429,12 @@ var specialNames = func() map[string]bool {
 	for k := range shells {
 		m[k] = true
 	}
+	// Programs that run an argument or read code from their operands.
+	for k, p := range programs {
+		if len(p.code) > 0 || len(p.config) > 0 || len(p.exec) > 0 || p.codeOperand > 0 || p.sub != nil {
+			m[k] = true
+		}
+	}
 	return m
 }()
 

@@ -90,17 +90,36 @@ func FuzzCheckShell(f *testing.F) {
 		// (where it occurs only there, not also by chance in the
 		// hard-coded text), unless the script is over the parse limits,
 		// which count nesting without regard to quoting.
+		// An input whose value is an option is the option rule's, which
+		// applies inside scripts too.
+		option := isOption(input) || isOption(strings.TrimSpace(input))
 		quoted := "echo '" + input + "' done"
 		once := strings.Index(quoted, input) == strings.LastIndex(quoted, input)
-		if fd, ok := CheckShell(quoted, in); ok && once && !strings.Contains(input, "'") && checkable(input) && !overLimits(quoted) {
+		if fd, ok := CheckShell(quoted, in); ok && once && !option && !strings.Contains(input, "'") && checkable(input) && !overLimits(quoted) {
 			t.Fatalf("single-quoted input flagged in %q: %s", quoted, fd.Reason)
+		}
+		// Inside a script, an input that is an option of a command is the
+		// option rule's (issue 16); as the value of an option that takes
+		// one it is data.
+		if !strings.Contains(input, "'") && checkable(input) {
+			opt := "grep '" + input + "' notes.txt"
+			// The word's value is the input, blanks included: " -x" is
+			// not an option.
+			if _, ok := CheckShell(opt, in); isOption(input) && !ok {
+				t.Fatalf("option in a script not flagged: %q", opt)
+			}
+			val := "grep --regexp '" + input + "' notes.txt"
+			once := strings.Index(val, input) == strings.LastIndex(val, input)
+			if fd, ok := CheckShell(val, in); ok && once && !overLimits(val) {
+				t.Fatalf("option value in a script flagged in %q: %s", val, fd.Reason)
+			}
 		}
 		// Written with the escaping idiom (each "'" as '\''), any input is
 		// one literal argument and never a finding.
 		// (Where the input also occurs across the hard-coded blanks around
 		// the word, that occurrence is syntax.)
 		idiom := "echo '" + strings.ReplaceAll(input, "'", `'\''`) + "' done"
-		if fd, ok := CheckShell(idiom, in); ok && checkable(input) && !strings.ContainsRune(input, 0) && !overLimits(idiom) &&
+		if fd, ok := CheckShell(idiom, in); ok && !option && checkable(input) && !strings.ContainsRune(input, 0) && !overLimits(idiom) &&
 			withinWord(idiom, input, len("echo "), len(idiom)-len(" done")) {
 			t.Fatalf("input quoted with the idiom flagged in %q: %s", idiom, fd.Reason)
 		}
@@ -165,11 +184,40 @@ func FuzzCheckArgv(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, a0, a1, a2, a3, input string) {
 		argv := []string{a0, a1, a2, a3}
-		if fd, ok := CheckArgv(argv, []taint.Input{q(input)}); ok {
+		in := []taint.Input{q(input)}
+		if fd, ok := CheckArgv(argv, in); ok {
 			if fd.Target != strings.Join(argv, " ") {
 				t.Fatalf("target is not argv joined")
 			}
 			checkSpan(t, fd, input)
+		}
+		if !checkable(input) {
+			return
+		}
+		// The value of an option that takes one is data, whatever it
+		// holds, where it occurs nowhere else (issue 16).
+		val := []string{"grep", "--regexp", input, "notes.txt"}
+		elsewhere := false
+		for _, a := range []string{"grep", "--regexp", "notes.txt"} {
+			elsewhere = elsewhere || strings.Contains(a, input) || strings.Contains(a, strings.TrimSpace(input))
+		}
+		if fd, ok := CheckArgv(val, in); ok && !elsewhere {
+			t.Fatalf("option value flagged in %q: %s", val, fd.Reason)
+		}
+		// The same input as the operand of a program that runs it as code
+		// (sqlite3 FILENAME SQL) is flagged unless it is a plain word; one
+		// that starts with "-" is read as an option (sqlite3 rejects those
+		// it does not know).
+		code := []string{"sqlite3", "app.db", input}
+		if _, ok := CheckArgv(code, in); !ok && !plainWord(input) && input[0] != '-' {
+			t.Fatalf("code operand not flagged: %q", code)
+		}
+		// An input whose fields start the command line chooses the
+		// program.
+		if fields := strings.Fields(input); len(fields) >= 2 {
+			if _, ok := CheckArgv(append(fields, "x"), in); !ok {
+				t.Fatalf("program chosen by %q not flagged", input)
+			}
 		}
 	})
 }
@@ -188,4 +236,18 @@ func TestDeepAndHugeScripts(t *testing.T) {
 		}
 		CheckArgv([]string{"bash", "-c", s}, []taint.Input{q("zzz")})
 	}
+}
+
+// FuzzFirstField holds firstField to strings.Fields.
+func FuzzFirstField(f *testing.F) {
+	for _, s := range []string{"", "a", "a b", "  a  b ", "a\u00a0b", "\u2003a b", "a \u0085", "ab\tc d", "a "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		fields := strings.Fields(v)
+		got, ok := firstField(v)
+		if want := len(fields) >= 2; ok != want || ok && got != fields[0] {
+			t.Fatalf("firstField(%q) = %q, %v; fields %q", v, got, ok, fields)
+		}
+	})
 }

@@ -264,8 +264,10 @@ func checkable(v string) bool {
 // span in the script, as a [rasp.Finding] of kind
 // [rasp.KindShellInjection] (or [rasp.KindCommandInjection] when the input
 // names the program a command of the script runs, or lands in a dangerous
-// variable's value or in interpreter code). The option rule does not apply
-// inside scripts. See the package documentation for the rules.
+// variable's value or in interpreter code). The argv rules, the option
+// rule included, apply to every simple command of the script, with its
+// words after quote removal as the argv. See the package documentation for
+// the rules.
 func CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
 	// The loop of Guard.CheckShell, kept here rather than called: the
 	// no-input path is the hot one.
@@ -371,9 +373,12 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 		if h, ok := checkRegions(script, p.regions, p.calls, inputs, zsh, &col.words); ok {
 			return h, true, nil
 		}
-		col.fill()
+		col.fill(inputs)
 		for i := range p.calls {
 			c := &p.calls[i]
+			if c.pending {
+				continue // no input occurs in it
+			}
 			for _, a := range c.assigns {
 				if h, ok := g.checkAssign(a.name, a.value, inputs); ok {
 					if a.valueOff >= 0 && h.s >= 0 {
@@ -388,9 +393,11 @@ func (g *Guard) checkShellSlow(script string, inputs []taint.Input, w work, zsh 
 			if len(c.args) == 0 || c.offs[0] < 0 && c.args[0] == "" {
 				continue
 			}
-			h, ok, cerr := g.checkArgvAt(c.args, inputs, w, true)
+			h, ok, cerr := g.checkArgvAt(c.args, inputs, w)
 			if ok {
-				if h.elem >= 0 && h.elem < len(c.offs) && c.offs[h.elem] >= 0 && h.s >= 0 {
+				// A span past its element (an input whose fields are
+				// several words) is not verbatim in the script.
+				if h.elem >= 0 && h.elem < len(c.offs) && c.offs[h.elem] >= 0 && h.s >= 0 && h.e <= len(c.args[h.elem]) {
 					h.s, h.e = h.s+c.offs[h.elem], h.e+c.offs[h.elem]
 				} else {
 					h.s, h.e = -1, -1
@@ -644,6 +651,11 @@ func classify(v string) charClass {
 
 const reasonSpans = "input spans shell syntax, not only literal text of one word"
 
+// reasonGlob is the reason for an unquoted "*", "?", "[" or "]": the shell
+// replaces the word with matching file names (POSIX 2.13), so a URL such as
+// http://h/p?a=1 must be single-quoted in the script.
+const reasonGlob = "input adds a glob character (*, ?, [ or ]) to an unquoted word, which the shell expands to file names; single-quote the value in the script"
+
 // regionVerdict returns why the occurrence [s,e) of v changes the script's
 // syntax, or "" when it stays literal text of its context.
 func regionVerdict(script string, regions []region, s, e int, v string, cls charClass, zsh bool) string {
@@ -692,6 +704,11 @@ func regionVerdict(script string, regions []region, s, e int, v string, cls char
 	case ctxUnquoted:
 		const bad = hasBlank | hasNewline | hasSingle | hasDouble | hasBackslash | hasDollar |
 			hasBackquote | hasGlob | hasBrace | hasOperator
+		if cls&bad == hasGlob {
+			// The common case of a URL with "?" or a pattern with "*":
+			// say what the shell does and how the application quotes it.
+			return reasonGlob
+		}
 		if cls&bad != 0 {
 			return "input adds shell metacharacters to an unquoted word"
 		}
@@ -739,10 +756,27 @@ func escapes(script string, s, e int, forbid, special string) bool {
 				return true
 			}
 		case strings.IndexByte(forbid, b) >= 0:
+			if b == '$' && !expansionAt(script, j+1) {
+				continue // a literal "$" (POSIX 2.6: "$" followed by a character that starts no expansion)
+			}
 			return true
 		}
 	}
 	return false
+}
+
+// expansionAt reports whether the byte at i, after a "$", starts an
+// expansion inside double quotes or a here-document: a name, a digit, a
+// special parameter (POSIX 2.5.2: @ * # ? - $ !), "{", "(", Bash's "$[",
+// or the flags of zsh's $~name, $=name, $^name and $+name. Other bytes,
+// the end of the script and non-ASCII bytes (taken as name bytes, which
+// errs towards a finding) are decided here: "R$ 20" and "5$" stay literal.
+func expansionAt(script string, i int) bool {
+	if i >= len(script) {
+		return false
+	}
+	b := script[i]
+	return isNameByte(b) || b >= 0x80 || strings.IndexByte("{([@*#?-$!~=^+", b) >= 0
 }
 
 // frame is one node on the walk's path, with the context it passes down,
@@ -792,7 +826,26 @@ func (c *collector) collect(f *syntax.File, src string) parsed {
 	c.src = src
 	walk(f, c.visit)
 	slices.SortFunc(c.p.regions, func(a, b region) int { return a.start - b.start })
+	c.p.regions = mergeAdjacent(c.p.regions)
 	return c.p
+}
+
+// mergeAdjacent joins regions of a double-quoted string or here-document
+// body that touch: the parser ends a literal at each "$", so "R$ 20" is
+// three literals, all text of the one string. Regions that touch with no
+// byte between them belong to the same quoted part, since any other part
+// (an expansion, a quote) takes bytes of its own.
+func mergeAdjacent(rs []region) []region {
+	out := rs[:0]
+	for _, r := range rs {
+		if n := len(out); n > 0 && out[n-1].end == r.start && out[n-1].ctx == r.ctx &&
+			(r.ctx == ctxDouble || r.ctx == ctxHdoc || r.ctx == ctxHdocQuoted) {
+			out[n-1].end = r.end
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // node is the walk's visitor. One type switch records what the node holds
@@ -975,9 +1028,22 @@ func wordValue(w *syntax.Word, src string) (string, int) {
 }
 
 // fill completes the pending calls of the last collect.
-func (col *collector) fill() {
+// Only commands whose source holds an input are filled: the input of any
+// other command did not flow into it (its words may equal an input only
+// through the script's own quoting), so the argv rules, which cost a word
+// analysis per word, run only where an input occurs. The rest stay pending
+// and are skipped.
+func (col *collector) fill(inputs []taint.Input) {
 	for i := range col.p.calls {
-		if c := &col.p.calls[i]; c.pending {
+		c := &col.p.calls[i]
+		if !c.pending {
+			continue
+		}
+		s, e := int(c.expr.Pos().Offset()), int(c.expr.End().Offset())
+		if s < 0 || e > len(col.src) || s > e {
+			s, e = 0, len(col.src)
+		}
+		if src := col.src[s:e]; occurs(src, inputs) || occursTrimmed(src, inputs) {
 			*c = col.callOf(c.expr, col.src)
 		}
 	}

@@ -92,7 +92,7 @@ var shellCases = []struct {
 	{"unquoted backslash", `ls a\ b`, `a\ b`, true, ""},
 	{"unquoted comma in braces", "echo {a,b}", "a,b", true, ""},
 	{"unquoted comma", "echo a,b", "a,b", false, ""},
-	{"unquoted process subst", "diff <(ls) <(id)", "id", false, ""},
+	{"unquoted process subst", "diff <(ls) <(id)", "id", true, rasp.KindCommandInjection},
 	{"process subst injected", "diff a <(id)", "<(id)", true, ""},
 	{"unquoted dash word", "ls - x", "-", false, ""},
 	{"unquoted email", "mail john.doe@acme.com", "john.doe@acme.com", false, ""},
@@ -117,7 +117,10 @@ var shellCases = []struct {
 	// Executable rule in scripts.
 	{"cmd word path", "/tmp/evil -x", "/tmp/evil", true, rasp.KindCommandInjection},
 	{"cmd word relative path", "../bin/ls", "../bin/ls", true, rasp.KindCommandInjection},
-	{"cmd word bare name", "git log", "git", false, ""},
+	{"cmd word bare name", "git log", "git", true, rasp.KindCommandInjection},
+	{"cmd word whole script", "uname", "uname", true, rasp.KindCommandInjection},
+	{"cmd word no-op", "make -k || true", "true", false, ""},
+	{"cmd word no-op colon", "rm -f x.lock || :", ":", false, ""},
 	{"cmd word inside name", "convert a b", "c", false, ""},
 	{"cmd word shell", "bash -x", "bash", true, rasp.KindCommandInjection},
 	{"quoted cmd word path", "'/tmp/evil' -x", "/tmp/evil", true, rasp.KindCommandInjection},
@@ -129,7 +132,30 @@ var shellCases = []struct {
 	{"harmless assign", "LANG=fr ls", "fr", false, ""},
 	{"export dangerous", "export LD_PRELOAD=/tmp/x.so; ls", "/tmp/x.so", true, rasp.KindCommandInjection},
 	{"quoted dangerous value", `GIT_SSH_COMMAND="ssh -i $HOME/k -o x" git fetch`, "ssh -i", true, rasp.KindCommandInjection},
-	{"no option rule in scripts", "git log --output=/tmp/x", "--output=/tmp/x", false, ""},
+	// The argv rules apply to every simple command of a script.
+	{"option in script", "git log --output=/tmp/x", "--output=/tmp/x", true, rasp.KindCommandInjection},
+	{"option in script squoted", "curl '-o/tmp/x' http://h/", "-o/tmp/x", true, rasp.KindCommandInjection},
+	{"option in script dquoted", `tar cf a.tar "--checkpoint-action=exec=sh x.sh" f`, "--checkpoint-action=exec=sh x.sh", true, rasp.KindCommandInjection},
+	{"option in script second command", "cd /srv && find . -name x -delete", "-delete", true, rasp.KindCommandInjection},
+	{"option in script ssh", "ssh '-oProxyCommand=sh x.sh' h", "-oProxyCommand=sh x.sh", true, rasp.KindCommandInjection},
+	{"option value in script", "grep -rn -e --quiet src", "--quiet", false, ""},
+	{"option value in script quoted", `git commit -m "-reverted typo"`, "-reverted typo", false, ""},
+	{"option after -- in script", "git log -- --output=/tmp/x", "--output=/tmp/x", false, ""},
+	{"code in script", "sqlite3 app.db '.shell uname'", ".shell uname", true, rasp.KindCommandInjection},
+	{"code in script git -c", "git -c 'core.pager=sh x.sh' log", "sh x.sh", true, rasp.KindCommandInjection},
+	{"unquoted url glob", "curl -s http://h/p?a=1", "http://h/p?a=1", true, ""},
+	{"quoted url", "curl -s 'http://h/p?a=1'", "http://h/p?a=1", false, ""},
+	// A "$" that starts no expansion is literal in double quotes.
+	{"dquote literal dollar", `echo "Price: R$ 20,00"`, "Price: R$ 20,00", false, ""},
+	{"dquote trailing dollar", `echo "Total: 5$"`, "Total: 5$", false, ""},
+	{"dquote dollar punct", `echo "a$%b $/ $, $."`, "a$%b $/ $, $.", false, ""},
+	{"dquote dollar name", `echo "a$HOME"`, "a$HOME", true, ""},
+	{"dquote dollar joins script name", `echo "5$HOME"`, "5$", true, ""},
+	{"dquote dollar digit", `echo "x$1"`, "x$1", true, ""},
+	{"dquote dollar special", `echo "x$$ $? $#"`, "x$$ $? $#", true, ""},
+	{"dquote dollar brace", `echo "x${a}"`, "x${a}", true, ""},
+	{"dquote dollar bracket", `echo "x$[1+1]"`, "x$[1+1]", true, ""},
+	{"hdoc literal dollar", "cat <<EOF\nPrice: R$ 20\nEOF\n", "Price: R$ 20", false, ""},
 	// Parse failures.
 	{"breaks parse", "ls `", "`", true, ""},
 	{"unclosed quote from input", `echo "abc`, `"abc`, true, ""},
@@ -171,6 +197,13 @@ func TestCheckShell(t *testing.T) {
 
 // TestFastPathAgrees checks the shortcut against the parser on the tables:
 // whatever the shortcut clears, the parser clears too.
+func TestGlobReason(t *testing.T) {
+	f, ok := CheckShell("curl -s http://h/p?a=1", []taint.Input{q("http://h/p?a=1")})
+	if !ok || f.Reason != reasonGlob {
+		t.Fatalf("unquoted URL: %v %q, want the glob reason", ok, f.Reason)
+	}
+}
+
 func TestFastPathAgrees(t *testing.T) {
 	for _, tc := range shellCases {
 		in := []taint.Input{q(tc.input)}

@@ -1,0 +1,238 @@
+package pgxguard
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/sqlguard"
+	"github.com/gorasp/rasp/taint"
+	"github.com/jackc/pgx/v5"
+)
+
+// Operations named in events.
+const (
+	opQuery   = "query"
+	opExec    = "exec"
+	opBatch   = "batch"
+	opPrepare = "prepare"
+	opCopy    = "copy"
+)
+
+// driverName is the "driver" detail of every event.
+const driverName = "pgx"
+
+// errIncomplete is the fault reported when sqlguard reached a work limit
+// before it finished a statement that request input occurs in.
+var errIncomplete = errors.New("sqlguard: work limit reached before the statement was fully checked")
+
+// Tracer checks every statement pgx sends for SQL injection by request
+// input; see the package documentation. It implements [pgx.QueryTracer],
+// [pgx.BatchTracer], [pgx.PrepareTracer] and [pgx.CopyFromTracer]. A
+// Tracer holds no per-call state and is safe for concurrent use by any
+// number of connections and pools.
+type Tracer struct {
+	agent *rasp.Agent // WithAgent; nil for the context's or the default agent
+}
+
+var (
+	_ pgx.QueryTracer    = (*Tracer)(nil)
+	_ pgx.BatchTracer    = (*Tracer)(nil)
+	_ pgx.PrepareTracer  = (*Tracer)(nil)
+	_ pgx.CopyFromTracer = (*Tracer)(nil)
+)
+
+// NewTracer returns a tracer to set as the Tracer of a [pgx.ConnConfig]
+// (ConnConfig.Tracer of a pgxpool.Config):
+//
+//	cfg.ConnConfig.Tracer = pgxguard.NewTracer()
+//
+// To keep another tracer, compose them with
+// github.com/jackc/pgx/v5/multitracer; see the package documentation.
+func NewTracer(opts ...Option) *Tracer {
+	c := newConfig(opts...)
+	return &Tracer{agent: c.agent}
+}
+
+// TraceQueryStart checks the statement of Query, QueryRow and Exec. A
+// refused statement gets a context that is already done, so pgx returns
+// an error matching [rasp.ErrBlocked] without sending it.
+func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	return t.start(ctx, opQuery, data.SQL, nil)
+}
+
+// TraceQueryEnd does nothing: statements are decided before they run.
+func (t *Tracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TracePrepareStart checks the statement of Prepare. The executions of a
+// prepared statement by name are not checked again: its text was decided
+// here, and bound arguments cannot change its syntax. A Prepare that pgx
+// runs itself within Query, Exec or CopyFrom (a statement-cache miss) is
+// not decided twice.
+func (t *Tracer) TracePrepareStart(ctx context.Context, _ *pgx.Conn, data pgx.TracePrepareStartData) context.Context {
+	if isDecided(ctx) {
+		return ctx
+	}
+	return t.start(ctx, opPrepare, data.SQL, nil)
+}
+
+// TracePrepareEnd does nothing.
+func (t *Tracer) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
+
+// TraceBatchStart checks every queued statement of SendBatch, before any
+// is sent: a batch with one refused statement is refused whole, and its
+// results report the error for every statement.
+func (t *Tracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+	if data.Batch == nil {
+		return ctx
+	}
+	return t.start(ctx, opBatch, "", data.Batch.QueuedQueries)
+}
+
+// TraceBatchQuery does nothing: pgx calls it after the statement ran.
+func (t *Tracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+
+// TraceBatchEnd does nothing.
+func (t *Tracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+// TraceCopyFromStart checks the COPY statement CopyFrom sends, built from
+// the table and column names as pgx builds it.
+func (t *Tracer) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceCopyFromStartData) context.Context {
+	return t.start(ctx, opCopy, copyStatement(data.TableName, data.ColumnNames), nil)
+}
+
+// TraceCopyFromEnd does nothing.
+func (t *Tracer) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFromEndData) {}
+
+// copyStatement is the statement pgx's CopyFrom sends (copy_from.go): the
+// names quoted with [pgx.Identifier.Sanitize].
+func copyStatement(table pgx.Identifier, columns []string) string {
+	var b strings.Builder
+	b.WriteString("copy ")
+	b.WriteString(table.Sanitize())
+	b.WriteString(" ( ")
+	for i, c := range columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(pgx.Identifier{c}.Sanitize())
+	}
+	b.WriteString(" ) from stdin binary;")
+	return b.String()
+}
+
+// requestInputs returns the untrusted inputs of the request a call belongs
+// to, or nil when it carries none. It is the one place the tracer looks
+// them up.
+func requestInputs(ctx context.Context) []taint.Input {
+	return taint.FromContext(ctx)
+}
+
+func (t *Tracer) agentFor(ctx context.Context) *rasp.Agent {
+	if a, ok := rasp.ContextAgent(ctx); ok {
+		return a
+	}
+	if t.agent != nil {
+		return t.agent
+	}
+	return rasp.Default()
+}
+
+// start decides one call: the statement sql, or every statement of batch
+// when it is not nil. It returns a blocked context to refuse the call,
+// else ctx marked as decided.
+func (t *Tracer) start(ctx context.Context, op, sql string, batch []*pgx.QueuedQuery) context.Context {
+	a := t.agentFor(ctx)
+	if a.ModeFor(rasp.SinkSQL) == rasp.ModeOff {
+		return ctx
+	}
+	if err := t.decide(ctx, a, op, sql, batch); err != nil {
+		return &blockedCtx{parent: ctx, err: err}
+	}
+	return markDecided(ctx)
+}
+
+func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batch []*pgx.QueuedQuery) (err error) {
+	defer a.Recover(ctx, rasp.SinkSQL, op, &err)
+	inputs := requestInputs(ctx)
+	if inputs == nil {
+		blindSpot(a, op)
+		return nil
+	}
+	sp := a.Begin(rasp.SinkSQL)
+	var res sqlguard.Result
+	target := sql
+	if batch == nil {
+		res = sqlguard.Analyze(sqlguard.DialectPostgres, sql, inputs)
+	} else {
+		for _, q := range batch {
+			if q == nil {
+				continue
+			}
+			r := sqlguard.Analyze(sqlguard.DialectPostgres, q.SQL, inputs)
+			if r.Injection || (r.Incomplete && !res.Incomplete) {
+				res, target = r, q.SQL
+			}
+			if r.Injection {
+				break
+			}
+		}
+	}
+	sp.End()
+	if !res.Injection && !res.Incomplete {
+		return nil
+	}
+	c := callerOf()
+	if c.internal {
+		// pgx's own statement (BEGIN with the TxOptions, COMMIT, a
+		// savepoint, a large-object call): its text is pgx's, and refusing
+		// BEGIN or ROLLBACK would make pgx close the connection.
+		return nil
+	}
+	if op == opQuery && c.method == "Exec" {
+		op = opExec
+	}
+	return report(ctx, a, op, target, res)
+}
+
+// blindSpot counts a call without request inputs at the application's
+// call site, unless pgx issued the statement itself.
+func blindSpot(a *rasp.Agent, op string) {
+	c := callerOf()
+	if c.internal {
+		return
+	}
+	if op == opQuery && c.method == "Exec" {
+		op = opExec
+	}
+	a.BlindSpot(rasp.SinkSQL, op, c.site)
+}
+
+func report(ctx context.Context, a *rasp.Agent, op, target string, res sqlguard.Result) (err error) {
+	defer a.Recover(ctx, rasp.SinkSQL, op, &err)
+	f := res.Finding
+	if f.Target == "" {
+		f.Target = target
+		if f.Start == 0 && f.End == 0 {
+			f.Start, f.End = -1, -1
+		}
+	}
+	details := make([]rasp.Detail, 0, 4)
+	details = append(details,
+		rasp.Detail{Key: "driver", Value: driverName},
+		rasp.Detail{Key: "dialect", Value: "postgres"})
+	if !res.Injection {
+		return a.FaultWith(ctx, rasp.SinkSQL, op, f, errIncomplete, details...)
+	}
+	if f.Start >= 0 && f.Start <= f.End && f.End <= len(f.Target) {
+		kind, clause := sqlguard.Classify(sqlguard.DialectPostgres, f.Target, f.Start, f.End)
+		if kind != "" {
+			details = append(details, rasp.Detail{Key: "statement_kind", Value: kind})
+		}
+		if clause != "" {
+			details = append(details, rasp.Detail{Key: "clause", Value: clause})
+		}
+	}
+	return a.DecideWith(ctx, rasp.SinkSQL, op, f, details...)
+}

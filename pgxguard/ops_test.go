@@ -1,0 +1,344 @@
+package pgxguard_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/pgxguard"
+	"github.com/gorasp/rasp/taint"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+)
+
+// selectBuilt and updateBuilt are the application's vulnerable
+// statements: the request value v is pasted into a literal, with one bound
+// argument so that every exec mode takes its own path.
+func selectBuilt(v string) string {
+	return "SELECT id FROM items WHERE name = '" + v + "' AND id > $1"
+}
+
+func updateBuilt(v string) string {
+	return "UPDATE items SET note = 'seen' WHERE name = '" + v + "' AND id > $1"
+}
+
+// tautology is an attack value that runs (in monitor mode) and carries a
+// token by which the server log tells whether it arrived.
+func tautology(token string) string { return "zz' OR '" + token + "'='" + token }
+
+// operation is one pgx call path that sends a statement built from v.
+type operation struct {
+	name, op string // op: the event's operation
+	run      func(ctx context.Context, pool *pgxpool.Pool, v string) error
+}
+
+func drain(rows pgx.Rows, err error) error {
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+	}
+	rows.Close()
+	return rows.Err()
+}
+
+var operations = []operation{
+	{"Query", "query", func(ctx context.Context, p *pgxpool.Pool, v string) error {
+		return drain(p.Query(ctx, selectBuilt(v), 0))
+	}},
+	{"QueryRow", "query", func(ctx context.Context, p *pgxpool.Pool, v string) error {
+		var id int
+		return p.QueryRow(ctx, selectBuilt(v), 0).Scan(&id)
+	}},
+	{"Exec", "exec", func(ctx context.Context, p *pgxpool.Pool, v string) error {
+		_, err := p.Exec(ctx, updateBuilt(v), 0)
+		return err
+	}},
+	{"ExecNoArgs", "exec", func(ctx context.Context, p *pgxpool.Pool, v string) error {
+		_, err := p.Exec(ctx, "UPDATE items SET note = 'seen' WHERE name = '"+v+"'")
+		return err
+	}},
+	{"SendBatch", "batch", func(ctx context.Context, p *pgxpool.Pool, v string) error {
+		b := &pgx.Batch{}
+		b.Queue("SELECT id FROM items WHERE id = $1", 1)
+		b.Queue(selectBuilt(v), 0)
+		br := p.SendBatch(ctx, b)
+		_, err := br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}},
+	{"Prepare", "prepare", func(ctx context.Context, p *pgxpool.Pool, v string) error {
+		c, err := p.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Release()
+		name := unique("p_")
+		if _, err := c.Conn().Prepare(ctx, name, selectBuilt(v)); err != nil {
+			return err
+		}
+		return drain(c.Query(ctx, name, 0))
+	}},
+	{"Tx", "query", func(ctx context.Context, p *pgxpool.Pool, v string) error {
+		tx, err := p.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		qerr := drain(tx.Query(ctx, selectBuilt(v), 0))
+		// A refused statement sent nothing: the transaction goes on.
+		var n int
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM items").Scan(&n); err != nil {
+			return fmt.Errorf("transaction unusable after the call: %w", err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return err
+		}
+		return qerr
+	}},
+}
+
+// TestRefusedStatementsNeverReachServer runs every operation in every exec
+// mode against a server of its own that logs every statement: the
+// statement refused in protect mode is absent from the log, and the same
+// statement in monitor mode (the control) is present.
+func TestRefusedStatementsNeverReachServer(t *testing.T) {
+	srv := startLogServer(t)
+	dsn := schemaDSN(t, srv.dsn)
+	protect := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	monitor := rasp.New(rasp.WithMode(rasp.ModeMonitor), rasp.WithLogger(zerolog.Nop()))
+	var refused, controls []string
+	for _, mode := range execModes {
+		pool := newPool(t, dsn, pgxguard.NewTracer(), mode, 1)
+		for _, o := range operations {
+			name := mode.String() + "/" + o.name
+			tokA, tokB := unique("blocked"), unique("control")
+			err := o.run(request(protect, tautology(tokA)), pool, tautology(tokA))
+			var be *rasp.BlockedError
+			if !errors.Is(err, rasp.ErrBlocked) || !errors.As(err, &be) {
+				t.Fatalf("%s: protect: err = %v, want a *rasp.BlockedError", name, err)
+			}
+			if be.Event.Operation != o.op {
+				t.Errorf("%s: event operation %q, want %q", name, be.Event.Operation, o.op)
+			}
+			if err := o.run(request(monitor, tautology(tokB)), pool, tautology(tokB)); err != nil {
+				t.Fatalf("%s: monitor: %v", name, err)
+			}
+			refused = append(refused, name+" "+tokA)
+			controls = append(controls, tokB)
+		}
+		// The one connection survived every refusal and serves on.
+		var n int
+		if err := pool.QueryRow(request(protect, "apple"), "SELECT count(*) FROM items WHERE name = $1", "apple").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%v: benign query after refusals: n=%d err=%v", mode, n, err)
+		}
+		if got := pool.Stat().NewConnsCount(); got != 1 {
+			t.Fatalf("%v: the pool opened %d connections, want 1: a refusal broke one", mode, got)
+		}
+	}
+	for _, tok := range controls {
+		srv.arrived(t, tok)
+	}
+	for _, r := range refused {
+		name, tok, _ := strings.Cut(r, " ")
+		if srv.contains(t, tok) {
+			t.Errorf("%s: the refused statement reached the server", name)
+		}
+	}
+	if st := protect.Stats().Sinks[rasp.SinkSQL]; st.Blocks != uint64(len(refused)) {
+		t.Errorf("blocks = %d, want one per refused call (%d)", st.Blocks, len(refused))
+	}
+	if st := monitor.Stats().Sinks[rasp.SinkSQL]; st.Findings != uint64(len(controls)) {
+		t.Errorf("monitor findings = %d, want one per call (%d): a cache-miss prepare was decided twice", st.Findings, len(controls))
+	}
+}
+
+func TestDropAttackLeavesTableIntact(t *testing.T) {
+	dsn := schemaDSN(t, serviceDSN(t))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	for _, mode := range execModes {
+		pool := newPool(t, dsn, pgxguard.NewTracer(), mode, 1)
+		v := "x'; DROP TABLE items; --"
+		// No argument: pgx sends Exec by the simple protocol, which runs
+		// stacked statements.
+		_, err := pool.Exec(request(a, v), "UPDATE items SET note = 'n' WHERE name = '"+v+"'")
+		if !errors.Is(err, rasp.ErrBlocked) {
+			t.Fatalf("%v: err = %v, want blocked", mode, err)
+		}
+		var n int
+		if err := pool.QueryRow(request(a, "plum"), "SELECT count(*) FROM items").Scan(&n); err != nil || n != 3 {
+			t.Fatalf("%v: items has %d rows (err %v), want 3", mode, n, err)
+		}
+	}
+}
+
+func TestBenignValuesWork(t *testing.T) {
+	dsn := schemaDSN(t, serviceDSN(t))
+	a, logs := newAgent(t, rasp.ModeProtect)
+	for _, mode := range execModes {
+		pool := newPool(t, dsn, pgxguard.NewTracer(), mode, 2)
+		// Values an application quotes itself, bound, or batched: none is
+		// a finding, and each returns its row.
+		for _, v := range []string{"pear", "O'Brien", "plum -- ripe", "1; 2"} {
+			ctx := request(a, v)
+			var id int
+			err := pool.QueryRow(ctx, "SELECT id FROM items WHERE name = $1 OR id = 2 ORDER BY id LIMIT 1", v).Scan(&id)
+			if err != nil || id != 2 {
+				t.Fatalf("%v %q: bound: id=%d err=%v", mode, v, id, err)
+			}
+			quoted := strings.ReplaceAll(v, "'", "''")
+			if err := drain(pool.Query(ctx, "SELECT id FROM items WHERE name = '"+quoted+"' AND id > $1", 0)); err != nil {
+				t.Fatalf("%v %q: quoted literal: %v", mode, v, err)
+			}
+			b := &pgx.Batch{}
+			b.Queue("UPDATE items SET note = $1 WHERE id = 3", v)
+			b.Queue("SELECT note FROM items WHERE id = $1", 3)
+			if err := pool.SendBatch(ctx, b).Close(); err != nil {
+				t.Fatalf("%v %q: batch: %v", mode, v, err)
+			}
+			n, err := pool.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"id", "name"},
+				pgx.CopyFromRows([][]any{{int32(100), v}}))
+			if err != nil || n != 1 {
+				t.Fatalf("%v %q: CopyFrom: n=%d err=%v", mode, v, n, err)
+			}
+			if _, err := pool.Exec(ctx, "DELETE FROM items WHERE id = $1", 100); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if logs.String() != "" {
+		t.Fatalf("benign calls wrote events: %s", logs)
+	}
+}
+
+// Eight goroutines share one pool and one agent; each round every
+// goroutine attacks with its own value, runs another goroutine's attack
+// text (harmless for it: that value is not its input) and a bound query.
+// Every decision must be made with the inputs of the goroutine's own
+// request.
+func TestConcurrentRequestsNeverMixInputs(t *testing.T) {
+	dsn := schemaDSN(t, serviceDSN(t))
+	const workers, rounds = 8, 30
+	var mu sync.Mutex
+	var mixed []string
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()),
+		rasp.WithHook(func(ctx context.Context, ev rasp.Event) {
+			in := taint.FromContext(ctx)
+			if len(in) != 1 || ev.Finding.Input.Value != in[0].Value || !strings.Contains(ev.Finding.Target, in[0].Value) {
+				mu.Lock()
+				mixed = append(mixed, fmt.Sprintf("event input %q target %q in a request with %v", ev.Finding.Input.Value, ev.Finding.Target, in))
+				mu.Unlock()
+			}
+		}))
+	pool := newPool(t, dsn, pgxguard.NewTracer(), pgx.QueryExecModeCacheStatement, 4)
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds)
+	for w := range workers {
+		wg.Go(func() {
+			for r := range rounds {
+				mine := tautology(fmt.Sprintf("w%dr%d", w, r))
+				other := tautology(fmt.Sprintf("w%dr%d", (w+1)%workers, r))
+				ctx := request(a, mine)
+				if err := drain(pool.Query(ctx, selectBuilt(mine), 0)); !errors.Is(err, rasp.ErrBlocked) {
+					errs <- fmt.Errorf("worker %d round %d: own attack: %v", w, r, err)
+					return
+				}
+				if err := drain(pool.Query(ctx, selectBuilt(other), 0)); err != nil {
+					errs <- fmt.Errorf("worker %d round %d: other's text refused: %v", w, r, err)
+					return
+				}
+				var n int
+				if err := pool.QueryRow(ctx, "SELECT count(*) FROM items WHERE name <> $1", mine).Scan(&n); err != nil || n != 3 {
+					errs <- fmt.Errorf("worker %d round %d: bound: n=%d err=%v", w, r, n, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, m := range mixed {
+		t.Error(m)
+	}
+	if got := a.Stats().Sinks[rasp.SinkSQL].Blocks; got != workers*rounds {
+		t.Errorf("blocks = %d, want %d", got, workers*rounds)
+	}
+}
+
+func TestBlindSpotsOnServer(t *testing.T) {
+	dsn := schemaDSN(t, serviceDSN(t))
+	a, _ := newAgent(t, rasp.ModeProtect)
+	pool := newPool(t, dsn, pgxguard.NewTracer(pgxguard.WithAgent(a)), pgx.QueryExecModeCacheStatement, 1)
+	ctx := context.Background() // start-up code, a job: no request
+	if err := drain(pool.Query(ctx, selectBuilt("apple"), 0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, updateBuilt("apple"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"id", "name"}, pgx.CopyFromRows([][]any{{int32(50), "fig"}})); err != nil {
+		t.Fatal(err)
+	}
+	// pgx's own BEGIN and COMMIT are not the application's statements.
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := a.Stats()
+	// One per call, though a cache miss also prepares (Query, Exec, CopyFrom).
+	if got := st.Sinks[rasp.SinkSQL].NoContext; got != 3 {
+		t.Fatalf("no_context = %d, want 3", got)
+	}
+	for _, s := range st.BlindSpots {
+		if !strings.Contains(s.Site, "ops_test.go:") {
+			t.Errorf("blind-spot site %q is not the application's (ops_test.go)", s.Site)
+		}
+	}
+	if len(st.BlindSpots) != 3 {
+		t.Errorf("%d blind-spot sites, want 3: %+v", len(st.BlindSpots), st.BlindSpots)
+	}
+}
+
+// A request value equal to words pgx writes into BEGIN is no reason to
+// refuse the transaction (pgx closes the connection when BEGIN fails).
+func TestTransactionControlIsPgxs(t *testing.T) {
+	dsn := schemaDSN(t, serviceDSN(t))
+	a, logs := newAgent(t, rasp.ModeProtect)
+	pool := newPool(t, dsn, pgxguard.NewTracer(), pgx.QueryExecModeCacheStatement, 1)
+	ctx := request(a, "read committed")
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		t.Fatalf("BeginTx refused: %v", err)
+	}
+	nested, err := tx.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nested.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if logs.String() != "" {
+		t.Fatalf("events for pgx's own statements: %s", logs)
+	}
+	// The application's own statement with the same words is checked.
+	_, err = pool.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL read committed")
+	if !errors.Is(err, rasp.ErrBlocked) {
+		t.Fatalf("application statement: err = %v, want blocked", err)
+	}
+}

@@ -55,6 +55,14 @@ var operations = []operation{
 		var id int
 		return p.QueryRow(ctx, selectBuilt(v), 0).Scan(&id)
 	}},
+	{"QueryNamedArgs", "query", func(ctx context.Context, p *pgxpool.Pool, v string) error {
+		// pgx.NamedArgs rewrites @min into $1 after the tracer saw the text.
+		return drain(p.Query(ctx, "SELECT id FROM items WHERE name = '"+v+"' AND id > @min", pgx.NamedArgs{"min": 0}))
+	}},
+	{"QuerySimpleProtocolArg", "query", func(ctx context.Context, p *pgxpool.Pool, v string) error {
+		// An exec mode as the first argument overrides the pool's.
+		return drain(p.Query(ctx, selectBuilt(v), pgx.QueryExecModeSimpleProtocol, 0))
+	}},
 	{"Exec", "exec", func(ctx context.Context, p *pgxpool.Pool, v string) error {
 		_, err := p.Exec(ctx, updateBuilt(v), 0)
 		return err
@@ -340,5 +348,59 @@ func TestTransactionControlIsPgxs(t *testing.T) {
 	_, err = pool.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL read committed")
 	if !errors.Is(err, rasp.ErrBlocked) {
 		t.Fatalf("application statement: err = %v, want blocked", err)
+	}
+}
+
+// A statement text cached by a call it was harmless for (no input of that
+// request in it) is refused for a request whose input built it, twice in a
+// row (the second time pgx first tries to deallocate the statement the
+// first refusal invalidated), and the connection serves on.
+func TestRefusalOfCachedStatement(t *testing.T) {
+	dsn := schemaDSN(t, serviceDSN(t))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	pool := newPool(t, dsn, pgxguard.NewTracer(), pgx.QueryExecModeCacheStatement, 1)
+	v := tautology(unique("c"))
+	if err := drain(pool.Query(request(a, "unrelated"), selectBuilt(v), 0)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := drain(pool.Query(request(a, v), selectBuilt(v), 0)); !errors.Is(err, rasp.ErrBlocked) {
+			t.Fatalf("refusal %d: err = %v, want blocked", i, err)
+		}
+	}
+	for i := range 2 {
+		if err := drain(pool.Query(request(a, "unrelated"), selectBuilt(v), 0)); err != nil {
+			t.Fatalf("benign call %d after refusals: %v", i, err)
+		}
+	}
+	if got := pool.Stat().NewConnsCount(); got != 1 {
+		t.Fatalf("pool opened %d connections, want 1", got)
+	}
+}
+
+// The tracer on a single pgx.Conn, without a pool.
+func TestConnWithoutPool(t *testing.T) {
+	dsn := schemaDSN(t, serviceDSN(t))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Tracer = pgxguard.NewTracer()
+	conn, err := pgx.ConnectConfig(quiet, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(quiet)
+	v := tautology(unique("k"))
+	var id int
+	if err := conn.QueryRow(request(a, v), selectBuilt(v), 0).Scan(&id); !errors.Is(err, rasp.ErrBlocked) {
+		t.Fatalf("err = %v, want blocked", err)
+	}
+	if err := conn.QueryRow(request(a, "pear"), "SELECT id FROM items WHERE name = $1", "pear").Scan(&id); err != nil || id != 2 {
+		t.Fatalf("benign query on the same conn: id=%d err=%v", id, err)
+	}
+	if conn.IsClosed() {
+		t.Fatal("the refusal closed the connection")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/gorasp/rasp/pgxguard"
+	"github.com/gorasp/rasp/sqlguard"
 	"github.com/gorasp/rasp/taint"
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
@@ -240,5 +241,25 @@ func TestCopyFromChecksNames(t *testing.T) {
 	want := `copy "items" ( "id" ) from stdin binary;`
 	if seen.Finding.Target != want || seen.Operation != "copy" {
 		t.Fatalf("event target %q op %q, want %q copy", seen.Finding.Target, seen.Operation, want)
+	}
+}
+
+// A check cut short by sqlguard's work limits is a fault: reported, and
+// refused only by an agent that fails closed.
+func TestIncompleteCheckIsFault(t *testing.T) {
+	sql := "SELECT '" + strings.Repeat("a ", sqlguard.MaxOccurrences+10) + "'"
+	for _, closed := range []bool{false, true} {
+		logs := &testlog.Buffer{}
+		a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.New(logs)), rasp.WithFailClosed(closed))
+		ctx := pgxguard.NewTracer().TraceQueryStart(request(a, "a"), nil, pgx.TraceQueryStartData{SQL: sql})
+		if (ctx.Err() != nil) != closed {
+			t.Fatalf("failClosed=%v: Err = %v", closed, ctx.Err())
+		}
+		if got := a.Stats().Sinks[rasp.SinkSQL].Faults; got != 1 {
+			t.Fatalf("failClosed=%v: faults = %d, want 1", closed, got)
+		}
+		if !strings.Contains(logs.String(), `"kind":"internal_fault"`) {
+			t.Fatalf("failClosed=%v: no fault event: %.300s", closed, logs)
+		}
 	}
 }

@@ -37,8 +37,10 @@
 // text: Conn, Pool, Tx and pgxpool.Conn's Query, QueryRow and Exec in
 // every [pgx.QueryExecMode]; SendBatch (every queued statement, checked
 // before any is sent); Prepare; and CopyFrom, whose COPY statement is
-// checked as pgx builds it from the table and column names (pgx quotes
-// them, so a name from the request stays one identifier). A prepared
+// checked as pgx builds it from the table and column names. pgx quotes
+// every name, so a name from the request stays one identifier, and only a
+// finding within a name is reported, not an input that coincides with the
+// text pgx writes around the names (FuzzCopyFromNames). A prepared
 // statement is checked once, when it is prepared; its executions by name
 // are not checked again, since bound arguments cannot change its syntax.
 // pgx's statement cache prepares a statement on a miss within the same

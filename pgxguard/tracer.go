@@ -97,29 +97,55 @@ func (t *Tracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQuery
 func (t *Tracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // TraceCopyFromStart checks the COPY statement CopyFrom sends, built from
-// the table and column names as pgx builds it.
+// the table and column names as pgx builds it. pgx quotes every name, so
+// request input in a name stays inside one identifier; the fixed text pgx
+// writes around the names is not the application's, and an input that
+// merely coincides with it (`y "` against `copy "`) is no finding. Only a
+// finding within a name is reported.
 func (t *Tracer) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceCopyFromStartData) context.Context {
-	return t.start(ctx, opCopy, copyStatement(data.TableName, data.ColumnNames), nil)
+	a := t.agentFor(ctx)
+	if a.ModeFor(rasp.SinkSQL) == rasp.ModeOff {
+		return ctx
+	}
+	sql, names := copyStatement(data.TableName, data.ColumnNames)
+	return t.decideCall(ctx, a, opCopy, sql, nil, names)
 }
 
 // TraceCopyFromEnd does nothing.
 func (t *Tracer) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFromEndData) {}
 
-// copyStatement is the statement pgx's CopyFrom sends (copy_from.go): the
-// names quoted with [pgx.Identifier.Sanitize].
-func copyStatement(table pgx.Identifier, columns []string) string {
+// span is a byte range [start, end) of a statement.
+type span struct{ start, end int }
+
+// copyStatement is the statement pgx's CopyFrom sends (copy_from.go), the
+// names quoted with [pgx.Identifier.Sanitize], and the spans of the names
+// in it, quotes included: one per part of the table name and per column.
+func copyStatement(table pgx.Identifier, columns []string) (string, []span) {
 	var b strings.Builder
+	names := make([]span, 0, len(table)+len(columns))
+	// One span per part: a qualified table name is several identifiers,
+	// and the dot between them is pgx's text.
+	name := func(part string) {
+		start := b.Len()
+		b.WriteString(pgx.Identifier{part}.Sanitize())
+		names = append(names, span{start, b.Len()})
+	}
 	b.WriteString("copy ")
-	b.WriteString(table.Sanitize())
+	for i, part := range table {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		name(part)
+	}
 	b.WriteString(" ( ")
 	for i, c := range columns {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(pgx.Identifier{c}.Sanitize())
+		name(c)
 	}
 	b.WriteString(" ) from stdin binary;")
-	return b.String()
+	return b.String(), names
 }
 
 // requestInputs returns the untrusted inputs of the request a call belongs
@@ -140,20 +166,27 @@ func (t *Tracer) agentFor(ctx context.Context) *rasp.Agent {
 }
 
 // start decides one call: the statement sql, or every statement of batch
-// when it is not nil. It returns a blocked context to refuse the call,
-// else ctx marked as decided.
+// when it is not nil.
 func (t *Tracer) start(ctx context.Context, op, sql string, batch []*pgx.QueuedQuery) context.Context {
 	a := t.agentFor(ctx)
 	if a.ModeFor(rasp.SinkSQL) == rasp.ModeOff {
 		return ctx
 	}
-	if err := t.decide(ctx, a, op, sql, batch); err != nil {
+	return t.decideCall(ctx, a, op, sql, batch, nil)
+}
+
+// decideCall returns a blocked context to refuse the call, else ctx
+// marked as decided.
+func (t *Tracer) decideCall(ctx context.Context, a *rasp.Agent, op, sql string, batch []*pgx.QueuedQuery, within []span) context.Context {
+	if err := t.decide(ctx, a, op, sql, batch, within); err != nil {
 		return &blockedCtx{parent: ctx, err: err}
 	}
 	return markDecided(ctx)
 }
 
-func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batch []*pgx.QueuedQuery) (err error) {
+// decide checks the call's statements. A finding outside every span of
+// within is dropped when within is not nil (see TraceCopyFromStart).
+func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batch []*pgx.QueuedQuery, within []span) (err error) {
 	defer a.Recover(ctx, rasp.SinkSQL, op, &err)
 	inputs := requestInputs(ctx)
 	if inputs == nil {
@@ -180,6 +213,9 @@ func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batc
 		}
 	}
 	sp.End()
+	if res.Injection && within != nil && !inside(res.Finding, within) {
+		res = sqlguard.Result{}
+	}
 	if !res.Injection && !res.Incomplete {
 		return nil
 	}
@@ -194,6 +230,21 @@ func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batc
 		op = opExec
 	}
 	return report(ctx, a, op, target, res)
+}
+
+// inside reports whether the span of f lies within one of spans. A
+// finding that does not occur verbatim (Start < 0) cannot be placed, and
+// counts as inside.
+func inside(f rasp.Finding, spans []span) bool {
+	if f.Start < 0 {
+		return true
+	}
+	for _, s := range spans {
+		if s.start <= f.Start && f.End <= s.end {
+			return true
+		}
+	}
+	return false
 }
 
 // blindSpot counts a call without request inputs at the application's

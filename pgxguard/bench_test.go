@@ -97,4 +97,15 @@ func BenchmarkTraceQueryStart(b *testing.B) {
 			}
 		})
 	}
+	// A call without request inputs: a blind spot, counted at its call site.
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	ctx := rasp.NewContext(context.Background(), a)
+	tr := pgxguard.NewTracer()
+	data := pgx.TraceQueryStartData{SQL: "SELECT name FROM items WHERE id = $1", Args: []any{2}}
+	b.Run("blind", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			tr.TraceQueryStart(ctx, nil, data)
+		}
+	})
 }

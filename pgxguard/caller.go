@@ -2,7 +2,10 @@ package pgxguard
 
 import (
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Packages whose frames are not the application's call site.
@@ -54,15 +57,64 @@ func isLibrary(fn string) bool {
 		strings.HasPrefix(fn, ownPkg) || strings.HasPrefix(fn, runtimePkg)
 }
 
-// callerOf walks the stack of its caller. Logical (inlined) frames are
-// counted, as runtime.Callers counts them for its skip argument. The
+// callerOf describes the stack of its caller. Logical (inlined) frames
+// are counted, as runtime.Callers counts them for its skip argument. The
 // application's call site is the first frame above the pgx.Conn method
 // that is not pgx's, pgxpool's or this package's; without a pgx frame (a
 // hook called directly) it is the first frame that is not this package's.
-func callerOf() (c caller) {
+//
+// Symbolizing a stack costs microseconds and allocates, and a job without
+// a request context takes this path on every call, so the answer is
+// cached per stack (its program counters), up to maxCachedStacks stacks.
+func callerOf() caller {
 	var pcs [maxFrames]uintptr
 	n := runtime.Callers(2, pcs[:]) // 0 is runtime.Callers, 1 is callerOf
-	frames := runtime.CallersFrames(pcs[:n])
+	key := hashPCs(pcs[:n])
+	if v, ok := stackCache.Load(key); ok {
+		if e := v.(*cachedStack); slices.Equal(e.pcs, pcs[:n]) {
+			return e.c
+		}
+	}
+	// A copy: CallersFrames keeps its slice, which would move pcs to the
+	// heap on every call, hits included.
+	own := slices.Clone(pcs[:n])
+	c := walk(own)
+	if stackCount.Load() < maxCachedStacks {
+		if _, loaded := stackCache.LoadOrStore(key, &cachedStack{pcs: own, c: c}); !loaded {
+			stackCount.Add(1)
+		}
+	}
+	return c
+}
+
+// maxCachedStacks bounds the stack cache: distinct call paths of one
+// program number in the hundreds; past the bound stacks are walked each
+// time.
+const maxCachedStacks = 4096
+
+var (
+	stackCache sync.Map // hashPCs → *cachedStack
+	stackCount atomic.Int32
+)
+
+type cachedStack struct {
+	pcs []uintptr // compared on a hit: a hash collision must not lend another stack's answer
+	c   caller
+}
+
+// hashPCs is FNV-1a over a stack's program counters.
+func hashPCs(pcs []uintptr) uint64 {
+	h := uint64(14695981039346656037)
+	for _, pc := range pcs {
+		h ^= uint64(pc)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// walk describes the stack pcs, whose first frame is callerOf's caller.
+func walk(pcs []uintptr) (c caller) {
+	frames := runtime.CallersFrames(pcs)
 	seenConn, first := false, -1
 	for i := 0; ; i++ {
 		f, more := frames.Next()

@@ -59,6 +59,11 @@
 //     passed, not the rewritten one. NamedArgs only turns @name into $n,
 //     which changes no syntax; a rewriter that pastes values into the text
 //     is not covered.
+//   - Prepare with a name already prepared on that connection with the
+//     very same text returns the cached statement before pgx looks at the
+//     context: a refusal of that Prepare is reported but does not take
+//     effect, and executions by the name run. The text was prepared
+//     earlier on that connection, checked against another call's inputs.
 //   - A batch begun with [pgx.Batch.BeginTx] queues its BEGIN as the first
 //     statement, which the tracer checks like the application's own.
 //   - Statements sent below pgx.Conn ([pgx.Conn.PgConn]'s Exec, ExecParams,

@@ -404,3 +404,32 @@ func TestConnWithoutPool(t *testing.T) {
 		t.Fatal("the refusal closed the connection")
 	}
 }
+
+// pgx answers a Prepare of a name already prepared with the same text
+// from its cache, before it looks at the context: the refusal is
+// reported, the call succeeds. The package doc lists this; the test pins
+// it so that a pgx that starts honouring the context here is noticed.
+func TestPrepareOfCachedNameIgnoresRefusal(t *testing.T) {
+	dsn := schemaDSN(t, serviceDSN(t))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	pool := newPool(t, dsn, pgxguard.NewTracer(), pgx.QueryExecModeCacheStatement, 1)
+	v := tautology(unique("n"))
+	c, err := pool.Acquire(quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	if _, err := c.Conn().Prepare(request(a, "unrelated"), "named", selectBuilt(v)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Conn().Prepare(request(a, v), "named", selectBuilt(v))
+	if got := a.Stats().Sinks[rasp.SinkSQL].Blocks; got != 1 {
+		t.Fatalf("blocks = %d, want 1 (the refusal is decided and reported)", got)
+	}
+	if errors.Is(err, rasp.ErrBlocked) {
+		t.Skip("pgx now refuses a cached Prepare too; remove the limitation from the package doc")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -285,7 +285,7 @@ func TestConcurrentRequestsNeverMixInputs(t *testing.T) {
 
 func TestBlindSpotsOnServer(t *testing.T) {
 	dsn := schemaDSN(t, serviceDSN(t))
-	a, _ := newAgent(t, rasp.ModeProtect)
+	a, logs := newAgent(t, rasp.ModeProtect)
 	pool := newPool(t, dsn, pgxguard.NewTracer(pgxguard.WithAgent(a)), pgx.QueryExecModeCacheStatement, 1)
 	ctx := context.Background() // start-up code, a job: no request
 	if err := drain(pool.Query(ctx, selectBuilt("apple"), 0)); err != nil {
@@ -297,9 +297,17 @@ func TestBlindSpotsOnServer(t *testing.T) {
 	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"id", "name"}, pgx.CopyFromRows([][]any{{int32(50), "fig"}})); err != nil {
 		t.Fatal(err)
 	}
+	b := &pgx.Batch{}
+	b.Queue(selectBuilt("pear"), 0)
+	if err := pool.SendBatch(ctx, b).Close(); err != nil {
+		t.Fatal(err)
+	}
 	// pgx's own BEGIN and COMMIT are not the application's statements.
 	tx, err := pool.Begin(ctx)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Prepare(ctx, "in_tx", updateBuilt("plum")); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -307,16 +315,23 @@ func TestBlindSpotsOnServer(t *testing.T) {
 	}
 	st := a.Stats()
 	// One per call, though a cache miss also prepares (Query, Exec, CopyFrom).
-	if got := st.Sinks[rasp.SinkSQL].NoContext; got != 3 {
-		t.Fatalf("no_context = %d, want 3", got)
+	if got := st.Sinks[rasp.SinkSQL].NoContext; got != 5 {
+		t.Fatalf("no_context = %d, want 5", got)
 	}
 	for _, s := range st.BlindSpots {
 		if !strings.Contains(s.Site, "ops_test.go:") {
 			t.Errorf("blind-spot site %q is not the application's (ops_test.go)", s.Site)
 		}
 	}
-	if len(st.BlindSpots) != 3 {
-		t.Errorf("%d blind-spot sites, want 3: %+v", len(st.BlindSpots), st.BlindSpots)
+	var ops []string
+	for _, ev := range logs.Events(t) {
+		ops = append(ops, fmt.Sprint(ev["operation"]))
+	}
+	if got := strings.Join(ops, ","); got != "query,exec,copy,batch,prepare" {
+		t.Errorf("blind-spot warnings name operations %s, want query,exec,copy,batch,prepare", got)
+	}
+	if len(st.BlindSpots) != 5 {
+		t.Errorf("%d blind-spot sites, want 5: %+v", len(st.BlindSpots), st.BlindSpots)
 	}
 }
 

@@ -33,6 +33,15 @@ func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.Trace
 	return ctx
 }
 
+// TracePrepareStart derives a context, as TraceQueryStart does.
+func (r *recorder) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
+	ctx, cancel := context.WithCancel(ctx)
+	_ = cancel
+	return ctx
+}
+
+func (r *recorder) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
+
 func (r *recorder) TraceQueryEnd(_ context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

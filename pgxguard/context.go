@@ -45,8 +45,19 @@ var closedChan = func() chan struct{} {
 // context.WithCancelCause would keep the contract but its Err is
 // context.Canceled, which does not match rasp.ErrBlocked.
 type blockedCtx struct {
-	parent context.Context
-	err    error
+	parent   context.Context
+	err      error
+	prepared string // the name of a refused Prepare, for TracePrepareEnd
+}
+
+// blockedKey finds the blockedCtx under contexts that tracers composed
+// after this one derived from it.
+type blockedKey struct{}
+
+// blockedOf returns the blocked context ctx derives from, or nil.
+func blockedOf(ctx context.Context) *blockedCtx {
+	b, _ := ctx.Value(blockedKey{}).(*blockedCtx)
+	return b
 }
 
 func (c *blockedCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
@@ -55,8 +66,11 @@ func (c *blockedCtx) Err() error                  { return c.err }
 func (c *blockedCtx) String() string              { return "pgxguard.blocked" }
 
 func (c *blockedCtx) Value(key any) any {
-	if key == (callKey{}) {
+	switch key {
+	case callKey{}:
 		return decided
+	case blockedKey{}:
+		return c
 	}
 	return c.parent.Value(key)
 }

@@ -61,9 +61,9 @@
 //     is not covered.
 //   - Prepare with a name already prepared on that connection with the
 //     very same text returns the cached statement before pgx looks at the
-//     context: a refusal of that Prepare is reported but does not take
-//     effect, and executions by the name run. The text was prepared
-//     earlier on that connection, checked against another call's inputs.
+//     context, so a refused Prepare of that kind succeeds; the tracer then
+//     refuses the executions of that name on that connection for the same
+//     request instead (until a call of another request).
 //   - A batch begun with [pgx.Batch.BeginTx] queues its BEGIN as the first
 //     statement, which the tracer checks like the application's own.
 //   - Statements sent below pgx.Conn ([pgx.Conn.PgConn]'s Exec, ExecParams,

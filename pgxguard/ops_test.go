@@ -12,6 +12,7 @@ import (
 	"github.com/gorasp/rasp/pgxguard"
 	"github.com/gorasp/rasp/taint"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 )
@@ -421,30 +422,48 @@ func TestConnWithoutPool(t *testing.T) {
 }
 
 // pgx answers a Prepare of a name already prepared with the same text
-// from its cache, before it looks at the context: the refusal is
-// reported, the call succeeds. The package doc lists this; the test pins
-// it so that a pgx that starts honouring the context here is noticed.
-func TestPrepareOfCachedNameIgnoresRefusal(t *testing.T) {
+// from its cache, before it looks at the context: the Prepare succeeds
+// though refused, and the executions of that name in the same request are
+// refused instead. Another request executes the name as before.
+func TestRefusedPrepareOfCachedName(t *testing.T) {
 	dsn := schemaDSN(t, serviceDSN(t))
 	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
-	pool := newPool(t, dsn, pgxguard.NewTracer(), pgx.QueryExecModeCacheStatement, 1)
+	pool := newPool(t, dsn, multitracer.New(pgxguard.NewTracer(), &recorder{}), pgx.QueryExecModeCacheStatement, 1)
 	v := tautology(unique("n"))
 	c, err := pool.Acquire(quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Release()
-	if _, err := c.Conn().Prepare(request(a, "unrelated"), "named", selectBuilt(v)); err != nil {
+	benign := request(a, "unrelated")
+	if _, err := c.Conn().Prepare(benign, "named", selectBuilt(v)); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Conn().Prepare(request(a, v), "named", selectBuilt(v))
-	if got := a.Stats().Sinks[rasp.SinkSQL].Blocks; got != 1 {
-		t.Fatalf("blocks = %d, want 1 (the refusal is decided and reported)", got)
-	}
+	attacker := request(a, v)
+	_, err = c.Conn().Prepare(attacker, "named", selectBuilt(v))
 	if errors.Is(err, rasp.ErrBlocked) {
-		t.Skip("pgx now refuses a cached Prepare too; remove the limitation from the package doc")
+		t.Skip("pgx now refuses a cached Prepare itself; simplify TracePrepareEnd and the package doc")
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := drain(c.Query(attacker, "named", 0)); !errors.Is(err, rasp.ErrBlocked) {
+			t.Fatalf("execution %d by name in the refused request: err = %v, want blocked", i, err)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue("named", 0)
+	if err := c.SendBatch(attacker, b).Close(); !errors.Is(err, rasp.ErrBlocked) {
+		t.Fatalf("batch of the name in the refused request: err = %v, want blocked", err)
+	}
+	if got := a.Stats().Sinks[rasp.SinkSQL].Blocks; got != 1 {
+		t.Fatalf("blocks = %d, want 1: the executions carry the Prepare's refusal", got)
+	}
+	if err := drain(c.Query(benign, "named", 0)); err != nil {
+		t.Fatalf("another request executing the name: %v", err)
+	}
+	if err := drain(c.Query(attacker, "named", 0)); err != nil {
+		t.Fatalf("after a call of another request the refusal is forgotten, yet: %v", err)
 	}
 }

@@ -58,8 +58,8 @@ func NewTracer(opts ...Option) *Tracer {
 // TraceQueryStart checks the statement of Query, QueryRow and Exec. A
 // refused statement gets a context that is already done, so pgx returns
 // an error matching [rasp.ErrBlocked] without sending it.
-func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	return t.start(ctx, opQuery, data.SQL, nil)
+func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	return t.start(ctx, conn, opQuery, data.SQL, nil)
 }
 
 // TraceQueryEnd does nothing: statements are decided before they run.
@@ -74,20 +74,79 @@ func (t *Tracer) TracePrepareStart(ctx context.Context, _ *pgx.Conn, data pgx.Tr
 	if isDecided(ctx) {
 		return ctx
 	}
-	return t.start(ctx, opPrepare, data.SQL, nil)
+	ctx = t.start(ctx, nil, opPrepare, data.SQL, nil)
+	if b, ok := ctx.(*blockedCtx); ok {
+		b.prepared = data.Name
+	}
+	return ctx
 }
 
-// TracePrepareEnd does nothing.
-func (t *Tracer) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
+// TracePrepareEnd keeps a refusal that pgx could not honour: a Prepare of
+// a name already prepared on the connection with the same text returns
+// the cached statement before pgx looks at the context. The connection
+// then refuses the executions of that name in the same request.
+func (t *Tracer) TracePrepareEnd(ctx context.Context, conn *pgx.Conn, data pgx.TracePrepareEndData) {
+	b := blockedOf(ctx)
+	if !data.AlreadyPrepared || b == nil || b.prepared == "" || conn == nil {
+		return
+	}
+	in := requestInputs(b.parent)
+	if len(in) == 0 {
+		return
+	}
+	if cd := conn.PgConn().CustomData(); cd != nil {
+		cd[refusedKey] = &refusal{name: b.prepared, request: &in[0], err: b.err}
+	}
+}
+
+// refusedKey is the pgconn.PgConn.CustomData key of a connection's
+// refused Prepare that pgx answered from its cache. A connection is used
+// by one goroutine at a time, and the hooks run in it: no lock is needed.
+const refusedKey = "github.com/gorasp/rasp/pgxguard.refused"
+
+// refusal is a Prepare refused for one request whose name stayed
+// prepared. request is the first input of that request, its identity:
+// taint.FromContext hands every context of a request the same slice.
+type refusal struct {
+	name    string
+	request *taint.Input
+	err     error
+}
+
+// refusedRun returns a blocked context when the call executes the name of
+// a Prepare refused for the same request on conn (see TracePrepareEnd).
+// A call of another request forgets the refusal.
+func refusedRun(ctx context.Context, conn *pgx.Conn, sql string, batch []*pgx.QueuedQuery) (context.Context, bool) {
+	if conn == nil {
+		return nil, false
+	}
+	cd := conn.PgConn().CustomData()
+	r, ok := cd[refusedKey].(*refusal)
+	if !ok {
+		return nil, false
+	}
+	if in := requestInputs(ctx); len(in) == 0 || &in[0] != r.request {
+		delete(cd, refusedKey)
+		return nil, false
+	}
+	hit := sql == r.name
+	for _, q := range batch {
+		hit = hit || (q != nil && q.SQL == r.name)
+	}
+	if !hit {
+		return nil, false
+	}
+	return &blockedCtx{parent: ctx, err: r.err}, true
+}
 
 // TraceBatchStart checks every queued statement of SendBatch, before any
 // is sent: a batch with one refused statement is refused whole, and its
 // results report the error for every statement.
-func (t *Tracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+func (t *Tracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
 	if data.Batch == nil {
 		return ctx
 	}
-	return t.start(ctx, opBatch, "", data.Batch.QueuedQueries)
+	return t.start(ctx, conn, opBatch, "", data.Batch.QueuedQueries)
 }
 
 // TraceBatchQuery does nothing: pgx calls it after the statement ran.
@@ -166,11 +225,16 @@ func (t *Tracer) agentFor(ctx context.Context) *rasp.Agent {
 }
 
 // start decides one call: the statement sql, or every statement of batch
-// when it is not nil.
-func (t *Tracer) start(ctx context.Context, op, sql string, batch []*pgx.QueuedQuery) context.Context {
+// when it is not nil. conn, when not nil, is the connection the call
+// executes on (a statement can run there by the name of a refused
+// Prepare).
+func (t *Tracer) start(ctx context.Context, conn *pgx.Conn, op, sql string, batch []*pgx.QueuedQuery) context.Context {
 	a := t.agentFor(ctx)
 	if a.ModeFor(rasp.SinkSQL) == rasp.ModeOff {
 		return ctx
+	}
+	if b, ok := refusedRun(ctx, conn, sql, batch); ok {
+		return b
 	}
 	return t.decideCall(ctx, a, op, sql, batch, nil)
 }

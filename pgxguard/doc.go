@@ -53,7 +53,9 @@
 //     counted as blind spots in [rasp.Agent.Stats], and each call site of
 //     the application is warned about once. The statements pgx issues on
 //     its own (BEGIN with the TxOptions, COMMIT, ROLLBACK, savepoints,
-//     large-object calls, type loading) are neither checked nor counted.
+//     large-object calls, type loading) are never reported: their text is
+//     pgx's, and a refused BEGIN or ROLLBACK would make pgx close the
+//     connection. Without a request they are not blind spots either.
 //   - A [pgx.QueryRewriter] passed as an argument (pgx.NamedArgs) runs
 //     after the tracer: the text checked is the one the application
 //     passed, not the rewritten one. NamedArgs only turns @name into $n,
@@ -94,7 +96,10 @@
 //
 // # Concurrency
 //
-// A Tracer holds no per-call state and is safe for concurrent use by any
+// A Tracer holds no state of its own and is safe for concurrent use by any
 // number of connections and pools; the inputs of a call are only ever
-// read from that call's context.
+// read from that call's context. The one record kept across calls, a
+// refused Prepare that pgx answered from its cache, lives in that
+// connection's pgconn CustomData map, which only the goroutine
+// holding the connection uses.
 package pgxguard

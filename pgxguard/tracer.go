@@ -30,8 +30,8 @@ var errIncomplete = errors.New("sqlguard: work limit reached before the statemen
 // Tracer checks every statement pgx sends for SQL injection by request
 // input; see the package documentation. It implements [pgx.QueryTracer],
 // [pgx.BatchTracer], [pgx.PrepareTracer] and [pgx.CopyFromTracer]. A
-// Tracer holds no per-call state and is safe for concurrent use by any
-// number of connections and pools.
+// Tracer is safe for concurrent use by any number of connections and
+// pools (see the package documentation's Concurrency section).
 type Tracer struct {
 	agent *rasp.Agent // WithAgent; nil for the context's or the default agent
 }

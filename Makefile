@@ -1,6 +1,6 @@
 # rasp: `make demo` shows it working, `make test` is what CI runs.
 SHELL := /bin/bash
-MODULES := . examples integration bench gocompat
+MODULES := . pgxguard examples integration bench gocompat
 # The oldest Go release rasp supports (the root module's go line); `make test`
 # also runs the root module and gocompat under it. The go command fetches that
 # toolchain through the module proxy.
@@ -12,7 +12,7 @@ CORPORA ?= $(CURDIR)/../shared/corpora
 FUZZTIME ?= 10s
 export PATH := $(TOOLS):$(PATH)
 
-.PHONY: all demo test lint raspvet fmt-check vet staticcheck gotest gotest-oldest tools bench fuzz eval services-start services-stop
+.PHONY: modules all demo test lint raspvet fmt-check vet staticcheck gotest gotest-oldest tools bench fuzz eval services-start services-stop
 
 all: test
 
@@ -23,6 +23,10 @@ demo:
 ## test: gofmt, go vet, staticcheck and go test -race in every module (database servers started for the run)
 test: lint
 	./scripts/with-services.sh $(MAKE) --no-print-directory gotest gotest-oldest
+
+## modules: print the modules (each folder with a go.mod that make test covers)
+modules:
+	@echo $(MODULES)
 
 gotest:
 	@set -e; for m in $(MODULES); do \

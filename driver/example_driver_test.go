@@ -54,3 +54,10 @@ type printRows struct{}
 func (printRows) Columns() []string         { return nil }
 func (printRows) Close() error              { return nil }
 func (printRows) Next([]driver.Value) error { return io.EOF }
+
+// printConnector is a driver.Connector for printDriver, as drivers that
+// take their configuration in code provide.
+type printConnector struct{}
+
+func (printConnector) Connect(context.Context) (driver.Conn, error) { return printConn{}, nil }
+func (printConnector) Driver() driver.Driver                        { return printDriver{} }

@@ -75,3 +75,24 @@ func ExampleWithDialect() {
 	// Output:
 	// true
 }
+
+// ExampleWrapConnector wraps a connector built in code (pgx's
+// stdlib.GetConnector, mysql.NewConnector, pq.NewConnector) for
+// sql.OpenDB. Here the connector opens printDriver.
+func ExampleWrapConnector() {
+	agent := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	db := sql.OpenDB(raspdriver.WrapConnector(printConnector{},
+		raspdriver.WithAgent(agent), raspdriver.WithDialect(sqlguard.DialectMySQL)))
+	defer db.Close()
+
+	ctx := taint.NewContext(rasp.NewContext(context.Background(), agent),
+		taint.Input{Source: taint.SourceQuery, Key: "id", Value: "7 OR 1=1"})
+	_, err := db.ExecContext(ctx, "UPDATE carts SET paid = 1 WHERE id = 7 OR 1=1")
+	fmt.Println("attack blocked:", errors.Is(err, rasp.ErrBlocked))
+	_, err = db.ExecContext(ctx, "UPDATE carts SET paid = 1 WHERE id = ?", "7 OR 1=1")
+	fmt.Println("bound argument:", err)
+	// Output:
+	// attack blocked: true
+	// ran: UPDATE carts SET paid = 1 WHERE id = ?
+	// bound argument: <nil>
+}

@@ -31,14 +31,14 @@ modules:
 gotest:
 	@set -e; for m in $(MODULES); do \
 		echo "== go test -race ($$m)"; \
-		(cd $$m && go test -race -timeout 20m ./...); \
+		(cd $$m && go test -race -count=1 -timeout 20m ./...); \
 	done
 
 ## gotest-oldest: the root module and gocompat under the oldest supported Go
 gotest-oldest:
 	@set -e; for m in . gocompat; do \
 		echo "== go test ($$m, $(GO_OLDEST))"; \
-		(cd $$m && GOTOOLCHAIN=$(GO_OLDEST) go version && GOTOOLCHAIN=$(GO_OLDEST) go test -timeout 20m ./...); \
+		(cd $$m && GOTOOLCHAIN=$(GO_OLDEST) go version && GOTOOLCHAIN=$(GO_OLDEST) go test -count=1 -timeout 20m ./...); \
 	done
 
 lint: fmt-check vet staticcheck raspvet

@@ -45,7 +45,7 @@ func TestCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("go.mod", "module example.com/mod\n\ngo 1.26\n")
+	write("go.mod", "module example.com/mod\n\ngo 1.25\n")
 	write("web/web.go", handlerSrc)
 
 	const want = "os.ReadFile is not guarded: use fsguard.ReadFile(ctx, ...)"

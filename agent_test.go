@@ -159,7 +159,7 @@ func TestRedaction(t *testing.T) {
 func TestHooks(t *testing.T) {
 	t.Run("sync", func(t *testing.T) {
 		var got []Event
-		a, _ := testAgent(t, ModeMonitor, WithHook(func(ctx context.Context, ev Event) {
+		a, _ := testAgent(t, ModeMonitor, WithSyncHooks(), WithHook(func(ctx context.Context, ev Event) {
 			if ctx.Value(ctxMarker{}) != "request" {
 				t.Error("a synchronous hook gets the deciding context")
 			}
@@ -226,6 +226,9 @@ func TestPanickingHook(t *testing.T) {
 			t.Errorf("status %d, want 403", resp.StatusCode)
 		}
 	}
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if calls.Load() != 4 || a.Stats().HookPanics != 2 {
 		t.Errorf("hook calls %d, panics %d; want 4 and 2", calls.Load(), a.Stats().HookPanics)
 	}
@@ -283,6 +286,9 @@ func TestDedup(t *testing.T) {
 	ev := buf.Events(t)
 	if len(ev) != 3 || ev[2]["repeated"] != float64(2) {
 		t.Errorf("events %v, want a third with repeated=2", ev)
+	}
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	if hooked.Load() != 5 || a.Stats().Sinks[SinkSQL].Findings != 5 {
 		t.Errorf("hooks %d, findings %d: de-duplication must not touch them", hooked.Load(), a.Stats().Sinks[SinkSQL].Findings)

@@ -2,6 +2,8 @@ package rasp
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/gorasp/rasp/taint"
@@ -38,8 +40,11 @@ type Exception struct {
 type config struct {
 	mode       Mode
 	logger     *zerolog.Logger
+	logWriter  io.Writer
+	slog       *slog.Logger
 	hooks      []Hook
 	asyncQueue int
+	syncHooks  bool
 	sinkModes  map[string]Mode
 	exceptions []Exception
 	failClosed bool
@@ -104,15 +109,43 @@ func WithMode(m Mode) Option {
 	return optionFunc(func(c *config) { c.mode = m })
 }
 
-// WithLogger sets where events are written. Without it an agent writes JSON
-// to stderr: security events must never vanish by default. Pass
-// zerolog.Nop() to silence it.
+// WithLogger sets the logger events are written to, instead of stderr; it
+// replaces [WithLogWriter]. Pass zerolog.Nop() to silence the agent.
+//
+// The logger is called synchronously by the deciding goroutine, inside the
+// guarded call: a SQL event is written while database/sql holds the
+// connection. A writer that blocks therefore blocks that call, and with a
+// pool of N connections N such events stop every query. Give a logger only
+// a writer that never blocks for long (a file, a buffered or dropping
+// writer), or use [WithLogWriter], which puts a bounded queue in front of
+// the writer. Its write errors go to zerolog's ErrorHandler, not to [Stats].
 func WithLogger(l zerolog.Logger) Option {
-	return optionFunc(func(c *config) { c.logger = &l })
+	return optionFunc(func(c *config) { c.logger, c.logWriter = &l, nil })
 }
 
-// WithHook adds a hook (appending). Hooks run synchronously in the calling
-// goroutine, in order, unless [WithAsyncHooks] is given.
+// WithLogWriter makes the agent write its JSON events to w instead of
+// stderr; it replaces [WithLogger]. As for stderr, lines go through a queue
+// of 1024 lines and 1 MiB written by one goroutine: no call ever waits for
+// w. A line that does not fit is dropped and counted in [Stats].LogDrops,
+// and a failed write in [Stats].LogWriteErrors. [Agent.Flush] waits for the
+// queue. A nil w keeps stderr.
+//
+// zerolog's diode writer was evaluated for this and not used: once the
+// writer it feeds blocks, its reader stops, and so does its count of
+// dropped lines, which then stays at the value it had when the sink stalled.
+func WithLogWriter(w io.Writer) Option {
+	return optionFunc(func(c *config) {
+		if w != nil {
+			c.logWriter, c.logger = w, nil
+		}
+	})
+}
+
+// WithHook adds a hook (appending). Hooks run in order, on one background
+// goroutine fed by a bounded queue ([DefaultHookQueue] events, see
+// [WithAsyncHooks]), so a hook that blocks delays no call; an event that
+// does not fit is not handed to hooks and is counted in [Stats].HookDrops.
+// [WithSyncHooks] runs them in the deciding goroutine instead.
 func WithHook(h Hook) Option {
 	return optionFunc(func(c *config) {
 		if h != nil {
@@ -121,16 +154,26 @@ func WithHook(h Hook) Option {
 	})
 }
 
-// WithAsyncHooks runs hooks on one background goroutine fed by a queue of
-// the given size. When the queue is full the event is not handed to hooks,
-// and the drop is counted in [Stats]. Hooks then receive a context that is
-// not the request's (it carries no deadline and is never cancelled).
+// WithAsyncHooks sets the size of the queue that feeds the hooks (default
+// [DefaultHookQueue]) and undoes [WithSyncHooks]. Asynchronous hooks
+// receive the request's context without its deadline and cancellation
+// ([context.WithoutCancel]): its values, such as the request's inputs,
+// stay readable.
 func WithAsyncHooks(queue int) Option {
 	return optionFunc(func(c *config) {
 		if queue > 0 {
 			c.asyncQueue = queue
 		}
+		c.syncHooks = false
 	})
+}
+
+// WithSyncHooks runs hooks synchronously in the deciding goroutine, inside
+// the guarded call, with the caller's context. A hook that blocks then
+// blocks that call, and a SQL call holds its pooled connection meanwhile:
+// hooks must return quickly.
+func WithSyncHooks() Option {
+	return optionFunc(func(c *config) { c.syncHooks = true })
 }
 
 // WithSinkMode overrides the agent's mode for one sink ("sql", "exec",

@@ -37,6 +37,8 @@ type stats struct {
 	sites         atomic.Pointer[siteSlotsT] // call sites of blind spots
 	siteCount     atomic.Int64
 	hookDrops     atomic.Uint64
+	logDrops      atomic.Uint64
+	logWriteErrs  atomic.Uint64
 	hookPanics    atomic.Uint64
 	partial       atomic.Uint64
 	started       time.Time
@@ -230,8 +232,14 @@ type Stats struct {
 	Since      time.Time            `json:"since"`
 	Sinks      map[string]SinkStats `json:"sinks"`
 	BlindSpots []BlindSpotSite      `json:"blind_spots"`
-	HookDrops  uint64               `json:"hook_drops"`
-	HookPanics uint64               `json:"hook_panics"`
+	HookDrops  uint64               `json:"hook_drops"`  // events not handed to asynchronous hooks: their queue was full
+	HookPanics uint64               `json:"hook_panics"` // hook calls that panicked (recovered)
+	// LogDrops counts event lines not written because the queue in front
+	// of rasp's own writer (stderr, WithLogWriter) was full: the writer is
+	// slower than the events, or blocked.
+	LogDrops uint64 `json:"log_drops"`
+	// LogWriteErrors counts lines that writer failed to write.
+	LogWriteErrors uint64 `json:"log_write_errors"`
 	// PartialRequests counts requests the middleware inspected only in
 	// part (a body, input-count or value-length cap was reached). Inputs
 	// past a cap are not checked: a rising count can mean padding meant
@@ -249,6 +257,9 @@ func (a *Agent) Stats() Stats {
 		Sinks:      map[string]SinkStats{},
 		HookDrops:  a.stats.hookDrops.Load(),
 		HookPanics: a.stats.hookPanics.Load(),
+
+		LogDrops:       a.stats.logDrops.Load(),
+		LogWriteErrors: a.stats.logWriteErrs.Load(),
 
 		PartialRequests: a.stats.partial.Load(),
 	}

@@ -73,7 +73,7 @@ type env struct {
 func newEnv(t *testing.T, kind connKind, mode rasp.Mode, opts ...Option) *env {
 	t.Helper()
 	e := &env{log: &fakeLog{}, rec: &recorder{}, logs: &bytes.Buffer{}}
-	e.agent = rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.New(&syncWriter{w: e.logs})), rasp.WithHook(e.rec.hook))
+	e.agent = rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.New(&syncWriter{w: e.logs})), rasp.WithSyncHooks(), rasp.WithHook(e.rec.hook))
 	name := fmt.Sprintf("rasp-fake-%d", driverSeq.Add(1))
 	opts = append([]Option{WithDialect(sqlguard.DialectSQLite), withAnalyzer(quoteAnalyzer)}, opts...)
 	Register(name, &fakeDriver{kind: kind, log: e.log}, opts...)
@@ -432,7 +432,7 @@ func TestInternalFaults(t *testing.T) {
 				t.Parallel()
 				e := newEnv(t, ctxConnKind, rasp.ModeProtect, withAnalyzer(tt.analyze))
 				e.agent = rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithFailClosed(tt.failClosed),
-					rasp.WithLogger(zerolog.New(&syncWriter{w: e.logs})), rasp.WithHook(e.rec.hook))
+					rasp.WithLogger(zerolog.New(&syncWriter{w: e.logs})), rasp.WithSyncHooks(), rasp.WithHook(e.rec.hook))
 				ctx := e.reqCtx(taint.Input{Source: taint.SourceQuery, Key: "name", Value: attackInput})
 				err := p.run(ctx, e.db, attackStmt)
 				if got := errors.Is(err, rasp.ErrBlocked); got != tt.wantBlocked {
@@ -553,7 +553,7 @@ func TestWithDialectPins(t *testing.T) {
 func TestWrapConnector(t *testing.T) {
 	log := &fakeLog{}
 	rec := &recorder{}
-	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()), rasp.WithHook(rec.hook))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()), rasp.WithSyncHooks(), rasp.WithHook(rec.hook))
 	c := WrapConnector(&fakeConnector{d: &fakeCtxDriver{fakeDriver{kind: ctxConnKind, log: log}}},
 		WithDialect(sqlguard.DialectSQLite), withAnalyzer(quoteAnalyzer))
 	db := sql.OpenDB(c)
@@ -665,7 +665,7 @@ func TestDriverContextDriver(t *testing.T) {
 	// A driver with DriverContext opens through its own connector.
 	log := &fakeLog{}
 	rec := &recorder{}
-	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()), rasp.WithHook(rec.hook))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()), rasp.WithSyncHooks(), rasp.WithHook(rec.hook))
 	name := fmt.Sprintf("rasp-fake-dc-%d", driverSeq.Add(1))
 	Register(name, &fakeCtxDriver{fakeDriver{kind: ctxConnKind, log: log}}, WithDialect(sqlguard.DialectSQLite), withAnalyzer(quoteAnalyzer))
 	db, err := sql.Open(name, "")

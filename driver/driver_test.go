@@ -261,10 +261,18 @@ func TestMonitorRunsAndReportsOnce(t *testing.T) {
 					if ev.Blocked || ev.Mode != rasp.ModeMonitor || ev.Finding.Input.Key != "name" || ev.Finding.Target != attackStmt {
 						t.Fatalf("event = %+v", ev)
 					}
-					switch ev.Operation {
-					case opQuery, opExec, opPrepare:
-					default:
-						t.Fatalf("operation = %q", ev.Operation)
+					wantOp, wantPath := calledOp(p.name), ""
+					switch {
+					case kind == bareConnKind && wantOp == opQuery:
+						// sqlmw answers ErrSkip for such a conn before the
+						// interceptor sees the query: only the prepare is seen.
+						wantOp = opPrepare
+					case wantOp != opPrepare && (kind == bareConnKind || kind == skipConnKind && withArgs):
+						wantPath = opPrepare
+					}
+					if ev.Operation != wantOp || detail(ev, "driver_path") != wantPath {
+						t.Fatalf("operation %q, driver_path %q; want %q, %q (what the application called, then the driver's path)",
+							ev.Operation, detail(ev, "driver_path"), wantOp, wantPath)
 					}
 					if detail(ev, "driver") != e.name || detail(ev, "dialect") != "sqlite" {
 						t.Fatalf("details = %+v", ev.Details)
@@ -273,6 +281,17 @@ func TestMonitorRunsAndReportsOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// calledOp is the operation a call path's name says the application called.
+func calledOp(path string) string {
+	switch {
+	case strings.Contains(path, "Prepare"):
+		return opPrepare
+	case strings.Contains(path, "Exec"):
+		return opExec
+	}
+	return opQuery
 }
 
 func detail(ev rasp.Event, key string) string {

@@ -86,7 +86,7 @@ const (
 
 func newConfig(opts ...Option) config {
 	c := config{
-		redact:      defaultRedact,
+		redact:      DefaultRedact,
 		bodyLimit:   DefaultBodyLimit,
 		maxInputs:   DefaultMaxInputs,
 		maxValueLen: DefaultMaxValueLen,
@@ -210,9 +210,23 @@ func WithDedup(interval time.Duration) Option {
 }
 
 // WithRedaction replaces the rule deciding which inputs are redacted in
-// events. The default redacts the Authorization and Cookie headers, every
-// cookie, and keys naming a password, token, secret, session or key. A nil
-// function redacts nothing.
+// events. The default, [DefaultRedact], redacts every cookie and every
+// input whose key, split into words (snake, kebab and camel case), has one
+// of these sensitive words: `auth`, `authorization`, `authentication`,
+// `bearer`, `cookie`, `credential`, `credentials`, `csrf`, `jwt`, `otp`,
+// `passphrase`, `passwd`, `password`, `pass`, `pwd`, `secret`, `session`,
+// `sessionid`, `sid`, `token`, `xsrf`, `apikey`, `api_key`, `private_key`,
+// `access_key`, `secret_key`, `signing_key` (the last five as two words in
+// a row), or whose last word ends in password, passwd, passphrase, token,
+// secret or apikey (newpassword). So the Authorization, Cookie and
+// X-Api-Key headers are redacted, and author is not.
+//
+// A redacted input that is the finding shows as its syntax skeleton, in the
+// input and in its span of the target: quotes, operators, keywords and
+// comment markers kept, every other word masked (x' OR 'a'='a shows as
+// *' OR '*'='*), so the attack stays readable. A real secret changes no
+// syntax, so it is never a finding. Other redacted inputs that occur in the
+// target become "[redacted]". A nil function redacts nothing.
 func WithRedaction(redact func(taint.Input) bool) Option {
 	return optionFunc(func(c *config) {
 		if redact == nil {

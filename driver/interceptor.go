@@ -195,6 +195,10 @@ func (i *interceptor) report(ctx context.Context, query string, v *verdict) (err
 	if v.state == stateFault {
 		return a.FaultIn(ctx, v.mode, rasp.SinkSQL, op, f, errIncomplete, details...)
 	}
+	if f.Start >= 0 && f.Start < f.End && f.End <= len(f.Target) {
+		// Shown instead of the input when the agent redacts it.
+		f.Skeleton = sqlguard.Skeleton(i.dialect, f.Target, f.Start, f.End)
+	}
 	if f.Start >= 0 && f.Start <= f.End && f.End <= len(f.Target) {
 		kind, clause := sqlguard.Classify(i.dialect, f.Target, f.Start, f.End)
 		if kind != "" {

@@ -423,3 +423,37 @@ func (a *Agent) logs(kind string) bool {
 // maxDedupKeys bounds the de-duplication table; an attacker varying keys
 // cannot grow it past this.
 const maxDedupKeys = 4096
+
+// recoverBlocked is deferred by the middleware in protect mode, around the
+// handler. When the handler panics after one of its calls was blocked
+// (typically on the nil result of the refused query), the panic is
+// recovered and reported as a [KindHandlerPanic] event, so the client gets
+// its 403 rather than a reset connection. Any other panic goes on as
+// net/http expects, as does one after the handler's headers went out,
+// when no 403 can be sent.
+func (a *Agent) recoverBlocked(ctx context.Context, st *requestState) {
+	if !st.isBlocked() {
+		return
+	}
+	p := recover()
+	if p == nil {
+		return
+	}
+	late := st.state.Load() == stateBlockedLate
+	ev := Event{
+		Time:      time.Now(),
+		Finding:   Finding{Kind: KindHandlerPanic, Start: -1, End: -1},
+		Mode:      a.Mode(),
+		Blocked:   true,
+		Late:      late,
+		Sink:      "http",
+		Operation: "handler",
+		Request:   st.info(),
+		Partial:   st.partial,
+		Fault:     truncateStr(fmt.Sprintf("panic after a blocked call: %v", p), maxValueLen),
+	}
+	a.emit(ctx, &ev)
+	if late {
+		panic(p)
+	}
+}

@@ -46,6 +46,11 @@ type Detail struct {
 // rasp itself (a recovered panic, a work limit reached).
 const KindInternalFault = "internal_fault"
 
+// KindHandlerPanic is the Finding.Kind of the event that reports a handler
+// that panicked after one of its calls was blocked; its Fault holds the
+// panic, and the client got its 403 all the same (see [Agent.Middleware]).
+const KindHandlerPanic = "handler_panic"
+
 // Limits on what an event carries of attacker-controlled text.
 const (
 	maxValueLen  = 256  // input values
@@ -292,7 +297,7 @@ func keyWords(key string) []string {
 
 func (a *Agent) logEvent(ev *Event) {
 	var e *zerolog.Event
-	if ev.Finding.Kind == KindInternalFault {
+	if ev.Finding.Kind == KindInternalFault || ev.Finding.Kind == KindHandlerPanic {
 		e = a.log.Error()
 	} else {
 		e = a.log.Warn()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gorasp/rasp/taint"
@@ -51,6 +52,7 @@ type config struct {
 	dedup      time.Duration
 	redact     func(taint.Input) bool
 	envelope   BlockResponse
+	blockPage  http.Handler
 
 	bodyLimit   int64 // bytes of a body the middleware inspects; 0: none
 	maxInputs   int   // inputs collected per request
@@ -78,10 +80,16 @@ const (
 type BlockResponse int
 
 const (
-	// BlockText answers "Forbidden" as text/plain (the default).
-	BlockText BlockResponse = iota
+	// BlockNegotiate follows the request's Accept header (the default):
+	// JSON for a client that prefers application/json (or a +json type),
+	// HTML for one that prefers text/html, text otherwise.
+	BlockNegotiate BlockResponse = iota
+	// BlockText answers "Forbidden" as text/plain.
+	BlockText
 	// BlockJSON answers {"error":"forbidden"} as application/json.
 	BlockJSON
+	// BlockHTML answers a minimal HTML page as text/html.
+	BlockHTML
 )
 
 func newConfig(opts ...Option) config {
@@ -236,9 +244,24 @@ func WithRedaction(redact func(taint.Input) bool) Option {
 	})
 }
 
-// WithBlockResponse selects the body of the middleware's 403 answer.
+// WithBlockResponse selects the body of the middleware's 403 answer; it
+// replaces [WithBlockHandler].
 func WithBlockResponse(r BlockResponse) Option {
-	return optionFunc(func(c *config) { c.envelope = r })
+	return optionFunc(func(c *config) { c.envelope, c.blockPage = r, nil })
+}
+
+// WithBlockHandler renders the middleware's answer to a blocked request
+// with h, the handler variant of [WithBlockResponse]. h runs once, after
+// the handler's headers were cleared, with the request the handler got
+// ([Blocked] reports true for its context), on a writer whose status is 403
+// unless h writes another. Should h panic or write nothing, the client gets
+// the default 403. A nil h keeps [WithBlockResponse]'s answer.
+func WithBlockHandler(h http.Handler) Option {
+	return optionFunc(func(c *config) {
+		if h != nil {
+			c.blockPage = h
+		}
+	})
 }
 
 // WithBodyLimit sets how many bytes of a request body the middleware reads

@@ -3,6 +3,7 @@ package rasp
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path"
 	"sync"
@@ -335,6 +336,9 @@ func (a *Agent) excepted(st *requestState, sink string, f Finding) bool {
 func (a *Agent) emit(ctx context.Context, ev *Event) {
 	if a.shouldLog(ev) {
 		a.logEvent(ev)
+		if a.cfg.slog != nil {
+			a.slogEvent(ctx, ev)
+		}
 	}
 	if len(a.cfg.hooks) == 0 {
 		return
@@ -377,8 +381,13 @@ func (a *Agent) callHook(ctx context.Context, h Hook, ev Event) {
 	defer func() {
 		if r := recover(); r != nil {
 			a.stats.hookPanics.Add(1)
+			fault := truncateStr(fmt.Sprintf("hook panic: %v", r), maxValueLen)
 			a.log.Error().Str("kind", KindInternalFault).Str("sink", ev.Sink).
-				Str("fault", fmt.Sprintf("hook panic: %v", r)).Msg("rasp: hook panicked")
+				Str("fault", fault).Msg("rasp: hook panicked")
+			if a.cfg.slog != nil {
+				a.cfg.slog.LogAttrs(context.Background(), slog.LevelError, "rasp: hook panicked",
+					slog.String("kind", KindInternalFault), slog.String("sink", ev.Sink), slog.String("fault", fault))
+			}
 		}
 	}()
 	h(ctx, ev)
@@ -416,6 +425,9 @@ func (a *Agent) logs(kind string) bool {
 	lvl := zerolog.WarnLevel
 	if kind == KindInternalFault {
 		lvl = zerolog.ErrorLevel
+	}
+	if a.cfg.slog != nil && a.cfg.slog.Enabled(context.Background(), eventLevel(kind)) {
+		return true
 	}
 	return lvl >= a.log.GetLevel() && lvl >= zerolog.GlobalLevel()
 }

@@ -149,6 +149,23 @@ func WithLogWriter(w io.Writer) Option {
 	})
 }
 
+// WithSlog writes each decision to l as well as one record: message
+// "rasp decision", level Warn for findings and Error for faults, the
+// event's fields as attributes (those of its JSON line, see [Event.LogValue])
+// and "component"="rasp". Like [WithLogger] it replaces the default stderr
+// sink; both may be set, and then both are written. A nil l is ignored.
+//
+// The handler is called synchronously, inside the guarded call, as for
+// [WithLogger]: a handler whose writer blocks blocks that call. Give it a
+// writer that does not block, or handle the records on a queue of its own.
+func WithSlog(l *slog.Logger) Option {
+	return optionFunc(func(c *config) {
+		if l != nil {
+			c.slog = l.With("component", "rasp")
+		}
+	})
+}
+
 // WithHook adds a hook (appending). Hooks run in order, on one background
 // goroutine fed by a bounded queue ([DefaultHookQueue] events, see
 // [WithAsyncHooks]), so a hook that blocks delays no call; an event that

@@ -1,6 +1,8 @@
 package rasp
 
 import (
+	"context"
+	"log/slog"
 	"runtime"
 	"slices"
 	"strconv"
@@ -127,9 +129,13 @@ func (a *Agent) BlindSpot(sink, op string, skip int) {
 			} else {
 				a.stats.siteCount.Add(1)
 				if a.ModeFor(sink) != ModeOff {
+					const msg = "rasp: call without a request context cannot be checked; pass the request's context"
 					a.log.Warn().Str("kind", "blind_spot").Str("sink", sink).Str("operation", op).
-						Str("call_site", site).
-						Msg("rasp: call without a request context cannot be checked; pass the request's context")
+						Str("call_site", site).Msg(msg)
+					if a.cfg.slog != nil {
+						a.cfg.slog.LogAttrs(context.Background(), slog.LevelWarn, msg, slog.String("kind", "blind_spot"),
+							slog.String("sink", sink), slog.String("operation", op), slog.String("call_site", site))
+					}
 				}
 				return
 			}

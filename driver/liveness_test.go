@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"testing"
@@ -141,7 +142,7 @@ func TestHookBlocksForever(t *testing.T) {
 	}
 }
 
-// TestSynchronousSinksCost shows what WithLogger and WithSyncHooks cost
+// TestSynchronousSinksCost shows what WithLogger, WithSlog and WithSyncHooks cost
 // when their sink blocks: livenessPool stuck events hold the whole pool,
 // and a benign statement waits with them. Their docs say so.
 func TestSynchronousSinksCost(t *testing.T) {
@@ -150,6 +151,11 @@ func TestSynchronousSinksCost(t *testing.T) {
 			w, r := stuckPipeEnds(t)
 			go func() { <-release; r.Close() }()
 			return rasp.WithLogger(zerolog.New(w))
+		},
+		"WithSlog": func(t *testing.T, release chan struct{}) rasp.Option {
+			w, r := stuckPipeEnds(t)
+			go func() { <-release; r.Close() }()
+			return rasp.WithSlog(slog.New(slog.NewJSONHandler(w, nil)))
 		},
 		"WithSyncHooks": func(_ *testing.T, release chan struct{}) rasp.Option {
 			return rasp.WithHook(func(context.Context, rasp.Event) { <-release })

@@ -290,11 +290,12 @@ func (a *Agent) decide(ctx context.Context, mode Mode, sink, op string, f Findin
 	}
 	if blocked {
 		a.stats.sink(sink).blocks.Add(1)
-	} else if len(a.cfg.hooks) == 0 && !a.logs(f.Kind) {
+	} else if len(a.cfg.hooks) == 0 && !a.logs(f.Kind) && !recording(ctx) {
 		// Nobody sees this event: with logging disabled a monitor-mode
 		// decision costs no allocation.
 		return nil
 	}
+	traceIDs(ctx, &ev)
 	a.redactEvent(ctx, &ev)
 	a.emit(ctx, &ev)
 	if blocked {
@@ -332,8 +333,10 @@ func (a *Agent) excepted(st *requestState, sink string, f Finding) bool {
 	return false
 }
 
-// emit logs ev (subject to de-duplication) and runs the hooks.
+// emit logs ev (subject to de-duplication), adds it to the request's span
+// and runs the hooks.
 func (a *Agent) emit(ctx context.Context, ev *Event) {
+	spanEvent(ctx, ev)
 	if a.shouldLog(ev) {
 		a.logEvent(ev)
 		if a.cfg.slog != nil {
@@ -464,6 +467,7 @@ func (a *Agent) recoverBlocked(ctx context.Context, st *requestState) {
 		Partial:   st.partial,
 		Fault:     truncateStr(fmt.Sprintf("panic after a blocked call: %v", p), maxValueLen),
 	}
+	traceIDs(ctx, &ev)
 	a.emit(ctx, &ev)
 	if late {
 		panic(p)

@@ -26,6 +26,8 @@ type Event struct {
 	Partial   bool   // the middleware inspected the request only in part (a cap was reached)
 	Fault     string // the internal fault, for Kind "internal_fault"
 	Repeated  int    // events like this one suppressed by de-duplication since the last one written
+	TraceID   string // the OpenTelemetry trace id of the deciding context, when it carries one (hex)
+	SpanID    string // its span id (hex)
 }
 
 // Request describes the HTTP request an [Event] happened in.
@@ -358,6 +360,9 @@ func (a *Agent) logEvent(ev *Event) {
 	}
 	if ev.Repeated > 0 {
 		e.Int("repeated", ev.Repeated)
+	}
+	if ev.TraceID != "" {
+		e.Str("trace_id", ev.TraceID).Str("span_id", ev.SpanID)
 	}
 	e.Msg("rasp decision")
 }

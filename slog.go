@@ -73,6 +73,9 @@ func (ev Event) attrs() []slog.Attr {
 	if ev.Repeated > 0 {
 		as = append(as, slog.Int("repeated", ev.Repeated))
 	}
+	if ev.TraceID != "" {
+		as = append(as, slog.String("trace_id", ev.TraceID), slog.String("span_id", ev.SpanID))
+	}
 	return as
 }
 

@@ -79,8 +79,10 @@
 //
 // Every decision is one [Event]: written as one JSON object by the agent's
 // logger (a zerolog.Logger, [WithLogger]) at warn level (error level for
-// internal faults, kind "internal_fault"), handed to every [Hook], and
-// carried by a [*BlockedError]. The fields are kind, mode, blocked, sink,
+// internal faults, kind "internal_fault"), or as one record of a
+// [log/slog.Logger] ([WithSlog]), handed to every [Hook], added as a
+// "rasp.decision" event to the recording OpenTelemetry span of the deciding
+// context, if any, and carried by a [*BlockedError]. The fields are kind, mode, blocked, sink,
 // operation, input_source, input_key, input_value, target, span_start,
 // span_end, reason, request_method, request_path, request_route,
 // remote_addr, details (sink facts such as the statement kind), and, when

@@ -60,7 +60,7 @@ func TestSpanEvents(t *testing.T) {
 		}
 		for k, v := range want {
 			if got[k] != v {
-				t.Errorf("%v: %s = %v, want %v", mode, k, got[k].Emit(), v.Emit())
+				t.Errorf("%v: %s = %v, want %v", mode, k, got[k].String(), v.String())
 			}
 		}
 		if wantErr := mode == rasp.ModeProtect; (s.Status().Code == codes.Error) != wantErr {

@@ -48,7 +48,7 @@ func TestManualReader(t *testing.T) {
 			for _, p := range pts {
 				key := m.Name
 				for _, kv := range p.Attributes.ToSlice() {
-					key += "/" + string(kv.Key) + "=" + kv.Value.Emit()
+					key += "/" + string(kv.Key) + "=" + kv.Value.String()
 				}
 				got[key] = p.Value
 			}

@@ -31,7 +31,8 @@ type Finding struct {
 	Reason string // one short sentence
 	// Skeleton is the offending input's syntax skeleton in Target (for SQL,
 	// sqlguard.Skeleton): what an event shows in place of a redacted input,
-	// in the input and in its span. Empty: the agent uses [MaskWords].
+	// in the input and in its span. Empty: the agent uses [MaskWords]. In
+	// an [Event] it is set exactly when the input was redacted.
 	Skeleton string
 }
 

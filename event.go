@@ -103,7 +103,7 @@ func (a *Agent) redactEvent(ctx context.Context, ev *Event) {
 		}
 		f.Input.Value = skel
 	}
-	f.Skeleton = skel
+	f.Skeleton = skel // non-empty exactly when the input is redacted: logged as input_redacted
 	var mask []bool
 	mark := func(i, j int) {
 		if mask == nil {
@@ -324,6 +324,9 @@ func (a *Agent) logEvent(ev *Event) {
 			Str("input_value", val)
 		if valCut {
 			e.Bool("input_value_truncated", true)
+		}
+		if f.Skeleton != "" {
+			e.Bool("input_redacted", true)
 		}
 	}
 	if f.Target != "" {

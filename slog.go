@@ -35,6 +35,9 @@ func (ev Event) attrs() []slog.Attr {
 		if cut {
 			as = append(as, slog.Bool("input_value_truncated", true))
 		}
+		if f.Skeleton != "" {
+			as = append(as, slog.Bool("input_redacted", true))
+		}
 	}
 	if f.Target != "" {
 		target, cut := truncate(f.Target, maxTargetLen)

@@ -1,6 +1,6 @@
 # rasp: `make demo` shows it working, `make test` is what CI runs.
 SHELL := /bin/bash
-MODULES := . pgxguard examples integration bench gocompat
+MODULES := . pgxguard promrasp otelrasp examples integration bench gocompat
 # The oldest Go release rasp supports (the root module's go line); `make test`
 # also runs the root module and gocompat under it. The go command fetches that
 # toolchain through the module proxy.

@@ -3,6 +3,7 @@ package rasp
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path"
 	"sync"
@@ -25,7 +26,8 @@ type Agent struct {
 	dedupMu sync.Mutex
 	dedup   map[string]*dedupEntry
 
-	hookQ chan hookJob
+	hookQ *queue[hookJob] // nil: hooks run synchronously, or there are none
+	logQ  *lineWriter     // the queue in front of a writer rasp owns; nil for WithLogger
 
 	bodyBufs sync.Pool // *[]byte of cfg.bodyLimit+1 bytes, see serveHTTP
 
@@ -40,25 +42,39 @@ type dedupEntry struct {
 }
 
 type hookJob struct {
-	ev Event
+	ctx context.Context // the request's values, without its cancellation
+	ev  Event
 }
 
 // New returns an agent configured by opts. Without [WithMode] it starts in
-// [ModeMonitor]; without [WithLogger] it writes JSON events to stderr.
+// [ModeMonitor]; without [WithLogger], [WithLogWriter] or [WithSlog] it
+// writes JSON events to stderr through a bounded queue that never makes a
+// call wait.
 func New(opts ...Option) *Agent {
 	a := &Agent{cfg: newConfig(opts...)}
 	a.mode.Store(int32(a.cfg.mode))
-	if a.cfg.logger != nil {
+	switch {
+	case a.cfg.logger != nil:
 		a.log = a.cfg.logger.With().Str("component", "rasp").Logger()
-	} else {
-		a.log = zerolog.New(os.Stderr).With().Timestamp().Str("component", "rasp").Logger()
+	case a.cfg.slog != nil && a.cfg.logWriter == nil:
+		a.log = zerolog.Nop()
+	default:
+		w := a.cfg.logWriter
+		if w == nil {
+			w = os.Stderr
+		}
+		a.logQ = newLineWriter(w, &a.stats.logDrops, &a.stats.logWriteErrs)
+		a.log = zerolog.New(a.logQ).With().Timestamp().Str("component", "rasp").Logger()
 	}
 	if a.cfg.dedup > 0 {
 		a.dedup = map[string]*dedupEntry{}
 	}
-	if a.cfg.asyncQueue > 0 && len(a.cfg.hooks) > 0 {
-		a.hookQ = make(chan hookJob, a.cfg.asyncQueue)
-		go a.runHooks()
+	if !a.cfg.syncHooks && len(a.cfg.hooks) > 0 {
+		n := a.cfg.asyncQueue
+		if n <= 0 {
+			n = DefaultHookQueue
+		}
+		a.hookQ = newQueue(n, 0, &a.stats.hookDrops, a.runHooks)
 	}
 	for _, m := range a.cfg.sinkModes {
 		a.overrideOn = a.overrideOn || m != ModeOff
@@ -176,13 +192,26 @@ func (a *Agent) ModeFor(sink string) Mode {
 // Every guard reports through it: one path for events, hooks, blocking and
 // counters.
 func (a *Agent) Decide(ctx context.Context, sink, op string, f Finding) error {
-	return a.decide(ctx, sink, op, f, "", nil)
+	return a.decide(ctx, a.ModeFor(sink), sink, op, f, "", nil)
 }
 
 // DecideWith is [Agent.Decide] with sink details (statement kind, clause,
 // driver...) for the event.
 func (a *Agent) DecideWith(ctx context.Context, sink, op string, f Finding, details ...Detail) error {
-	return a.decide(ctx, sink, op, f, "", details)
+	return a.decide(ctx, a.ModeFor(sink), sink, op, f, "", details)
+}
+
+// DecideIn is [Agent.DecideWith] in mode m, the mode the guard read with
+// [Agent.ModeFor] when the call began: one call, one mode. A guard that
+// reports a monitor-mode finding after the call ran passes the mode it
+// let the call run in, so a switch to [ModeProtect] meanwhile neither
+// marks the event blocked nor counts a block. An invalid m is read again
+// with ModeFor.
+func (a *Agent) DecideIn(ctx context.Context, m Mode, sink, op string, f Finding, details ...Detail) error {
+	if !m.valid() {
+		m = a.ModeFor(sink)
+	}
+	return a.decide(ctx, m, sink, op, f, "", details)
 }
 
 // Fault reports an internal fault at sink (a recovered panic, a work limit
@@ -194,19 +223,27 @@ func (a *Agent) Fault(ctx context.Context, sink, op string, err error) error {
 		msg = err.Error()
 	}
 	a.stats.sink(sink).faults.Add(1)
-	return a.decide(ctx, sink, op, Finding{Kind: KindInternalFault, Start: -1, End: -1}, msg, nil)
+	return a.decide(ctx, a.ModeFor(sink), sink, op, Finding{Kind: KindInternalFault, Start: -1, End: -1}, msg, nil)
 }
 
 // FaultWith is [Agent.Fault] for a check that could not finish on a target
 // while request input was present: the event carries the finding so far.
 func (a *Agent) FaultWith(ctx context.Context, sink, op string, f Finding, err error, details ...Detail) error {
+	return a.FaultIn(ctx, a.ModeFor(sink), sink, op, f, err, details...)
+}
+
+// FaultIn is [Agent.FaultWith] in mode m, as for [Agent.DecideIn].
+func (a *Agent) FaultIn(ctx context.Context, m Mode, sink, op string, f Finding, err error, details ...Detail) error {
+	if !m.valid() {
+		m = a.ModeFor(sink)
+	}
 	msg := "unknown fault"
 	if err != nil {
 		msg = err.Error()
 	}
 	a.stats.sink(sink).faults.Add(1)
 	f.Kind = KindInternalFault
-	return a.decide(ctx, sink, op, f, msg, details)
+	return a.decide(ctx, m, sink, op, f, msg, details)
 }
 
 // Recover is deferred by guards around their checks: it turns a panic into
@@ -221,8 +258,7 @@ func (a *Agent) Recover(ctx context.Context, sink, op string, errp *error) {
 	}
 }
 
-func (a *Agent) decide(ctx context.Context, sink, op string, f Finding, fault string, details []Detail) error {
-	mode := a.ModeFor(sink)
+func (a *Agent) decide(ctx context.Context, mode Mode, sink, op string, f Finding, fault string, details []Detail) error {
 	if mode == ModeOff {
 		return nil
 	}
@@ -254,11 +290,12 @@ func (a *Agent) decide(ctx context.Context, sink, op string, f Finding, fault st
 	}
 	if blocked {
 		a.stats.sink(sink).blocks.Add(1)
-	} else if len(a.cfg.hooks) == 0 && !a.logs(f.Kind) {
+	} else if len(a.cfg.hooks) == 0 && !a.logs(f.Kind) && !recording(ctx) {
 		// Nobody sees this event: with logging disabled a monitor-mode
 		// decision costs no allocation.
 		return nil
 	}
+	traceIDs(ctx, &ev)
 	a.redactEvent(ctx, &ev)
 	a.emit(ctx, &ev)
 	if blocked {
@@ -296,20 +333,24 @@ func (a *Agent) excepted(st *requestState, sink string, f Finding) bool {
 	return false
 }
 
-// emit logs ev (subject to de-duplication) and runs the hooks.
+// emit logs ev (subject to de-duplication), adds it to the request's span
+// and runs the hooks.
 func (a *Agent) emit(ctx context.Context, ev *Event) {
+	spanEvent(ctx, ev)
 	if a.shouldLog(ev) {
 		a.logEvent(ev)
+		if a.cfg.slog != nil {
+			a.slogEvent(ctx, ev)
+		}
 	}
 	if len(a.cfg.hooks) == 0 {
 		return
 	}
 	if a.hookQ != nil {
-		select {
-		case a.hookQ <- hookJob{ev: *ev}:
-		default:
-			a.stats.hookDrops.Add(1)
+		if ctx == nil {
+			ctx = context.Background()
 		}
+		a.hookQ.push(hookJob{ctx: context.WithoutCancel(ctx), ev: *ev}, 0)
 		return
 	}
 	for _, h := range a.cfg.hooks {
@@ -317,20 +358,39 @@ func (a *Agent) emit(ctx context.Context, ev *Event) {
 	}
 }
 
-func (a *Agent) runHooks() {
-	for j := range a.hookQ {
-		for _, h := range a.cfg.hooks {
-			a.callHook(context.Background(), h, j.ev)
+func (a *Agent) runHooks(j hookJob) {
+	for _, h := range a.cfg.hooks {
+		a.callHook(j.ctx, h, j.ev)
+	}
+}
+
+// Flush waits until every event decided before it was written to the
+// writers rasp owns (stderr, [WithLogWriter]) and handed to asynchronous
+// hooks, or until ctx is done, and then returns ctx's error. Call it before
+// the program exits; a sink that never reads makes it wait for ctx.
+func (a *Agent) Flush(ctx context.Context) error {
+	if a.logQ != nil {
+		if err := a.logQ.q.flush(ctx); err != nil {
+			return err
 		}
 	}
+	if a.hookQ != nil {
+		return a.hookQ.flush(ctx)
+	}
+	return nil
 }
 
 func (a *Agent) callHook(ctx context.Context, h Hook, ev Event) {
 	defer func() {
 		if r := recover(); r != nil {
 			a.stats.hookPanics.Add(1)
+			fault := truncateStr(fmt.Sprintf("hook panic: %v", r), maxValueLen)
 			a.log.Error().Str("kind", KindInternalFault).Str("sink", ev.Sink).
-				Str("fault", fmt.Sprintf("hook panic: %v", r)).Msg("rasp: hook panicked")
+				Str("fault", fault).Msg("rasp: hook panicked")
+			if a.cfg.slog != nil {
+				a.cfg.slog.LogAttrs(context.Background(), slog.LevelError, "rasp: hook panicked",
+					slog.String("kind", KindInternalFault), slog.String("sink", ev.Sink), slog.String("fault", fault))
+			}
 		}
 	}()
 	h(ctx, ev)
@@ -369,9 +429,47 @@ func (a *Agent) logs(kind string) bool {
 	if kind == KindInternalFault {
 		lvl = zerolog.ErrorLevel
 	}
+	if a.cfg.slog != nil && a.cfg.slog.Enabled(context.Background(), eventLevel(kind)) {
+		return true
+	}
 	return lvl >= a.log.GetLevel() && lvl >= zerolog.GlobalLevel()
 }
 
 // maxDedupKeys bounds the de-duplication table; an attacker varying keys
 // cannot grow it past this.
 const maxDedupKeys = 4096
+
+// recoverBlocked is deferred by the middleware in protect mode, around the
+// handler. When the handler panics after one of its calls was blocked
+// (typically on the nil result of the refused query), the panic is
+// recovered and reported as a [KindHandlerPanic] event, so the client gets
+// its 403 rather than a reset connection. Any other panic goes on as
+// net/http expects, as does one after the handler's headers went out,
+// when no 403 can be sent.
+func (a *Agent) recoverBlocked(ctx context.Context, st *requestState) {
+	if !st.isBlocked() {
+		return
+	}
+	p := recover()
+	if p == nil {
+		return
+	}
+	late := st.state.Load() == stateBlockedLate
+	ev := Event{
+		Time:      time.Now(),
+		Finding:   Finding{Kind: KindHandlerPanic, Start: -1, End: -1},
+		Mode:      a.Mode(),
+		Blocked:   true,
+		Late:      late,
+		Sink:      "http",
+		Operation: "handler",
+		Request:   st.info(),
+		Partial:   st.partial,
+		Fault:     truncateStr(fmt.Sprintf("panic after a blocked call: %v", p), maxValueLen),
+	}
+	traceIDs(ctx, &ev)
+	a.emit(ctx, &ev)
+	if late {
+		panic(p)
+	}
+}

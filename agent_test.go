@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -90,9 +92,36 @@ func TestRedaction(t *testing.T) {
 			inputs: []taint.Input{pw},
 			f: Finding{Kind: KindSQLInjection, Input: pw,
 				Target: "SELECT 1 FROM u WHERE p = 's3cr3t'--'", Start: 27, End: 36},
-			wantValue:  redacted,
-			wantTarget: "SELECT 1 FROM u WHERE p = '[redacted]'",
-			wantSpan:   [2]int{27, 37},
+			wantValue:  "*'--",
+			wantTarget: "SELECT 1 FROM u WHERE p = '*'--'",
+			wantSpan:   [2]int{27, 31},
+		},
+		{
+			name:   "login bypass in a password shows its skeleton",
+			inputs: []taint.Input{{Source: taint.SourceForm, Key: "password", Value: "' OR ''='"}},
+			f: Finding{Kind: KindSQLInjection, Input: taint.Input{Source: taint.SourceForm, Key: "password", Value: "' OR ''='"},
+				Target: "SELECT id FROM u WHERE pw = '' OR ''=''", Start: 29, End: 38, Skeleton: "' OR ''='"},
+			wantValue:  "' OR ''='",
+			wantTarget: "SELECT id FROM u WHERE pw = '' OR ''=''",
+			wantSpan:   [2]int{29, 38},
+		},
+		{
+			name:   "the guard's skeleton replaces the span",
+			inputs: []taint.Input{pw},
+			f: Finding{Kind: KindSQLInjection, Input: pw,
+				Target: "SELECT 1 FROM u WHERE p = 's3cr3t' OR 1=1 --'", Start: 27, End: 44, Skeleton: "*' OR *=* --"},
+			wantValue:  "*' OR *=* --",
+			wantTarget: "SELECT 1 FROM u WHERE p = '*' OR *=* --'",
+			wantSpan:   [2]int{27, 39},
+		},
+		{
+			name:   "author is not a secret",
+			inputs: []taint.Input{{Source: taint.SourceQuery, Key: "author", Value: "x' OR 1=1"}},
+			f: Finding{Kind: KindSQLInjection, Input: taint.Input{Source: taint.SourceQuery, Key: "author", Value: "x' OR 1=1"},
+				Target: "a = 'x' OR 1=1'", Start: 5, End: 14},
+			wantValue:  "x' OR 1=1",
+			wantTarget: "a = 'x' OR 1=1'",
+			wantSpan:   [2]int{5, 14},
 		},
 		{
 			name:   "another redacted input masked, span moved",
@@ -108,7 +137,7 @@ func TestRedaction(t *testing.T) {
 			inputs: []taint.Input{pw},
 			f: Finding{Kind: KindSQLInjection, Input: pw,
 				Target: "s3cr3t'-- s3cr3t'--", Start: -1, End: -1},
-			wantValue:  redacted,
+			wantValue:  "*'--",
 			wantTarget: "[redacted] [redacted]",
 			wantSpan:   [2]int{-1, -1},
 		},
@@ -117,9 +146,9 @@ func TestRedaction(t *testing.T) {
 			inputs: []taint.Input{{Source: taint.SourceHeader, Key: "Authorization", Value: "Bearer abc"}},
 			f: Finding{Kind: KindShellInjection, Input: taint.Input{Source: taint.SourceHeader, Key: "Authorization", Value: "Bearer abc"},
 				Target: "curl -H Bearer abc", Start: 8, End: 18},
-			wantValue:  redacted,
-			wantTarget: "curl -H [redacted]",
-			wantSpan:   [2]int{8, 18},
+			wantValue:  "* *",
+			wantTarget: "curl -H * *",
+			wantSpan:   [2]int{8, 11},
 		},
 		{
 			name:   "custom rule redacting nothing",
@@ -146,10 +175,10 @@ func TestRedaction(t *testing.T) {
 				t.Errorf("got value %q target %q span %d,%d\nwant value %q target %q span %v",
 					f.Input.Value, f.Target, f.Start, f.End, tc.wantValue, tc.wantTarget, tc.wantSpan)
 			}
-			if f.Start >= 0 && f.Input.Value == redacted && f.Target[f.Start:f.End] != redacted {
-				t.Errorf("span %d,%d does not cover the mask in %q", f.Start, f.End, f.Target)
+			if f.Start >= 0 && f.Input.Value != tc.f.Input.Value && f.Target[f.Start:f.End] != f.Input.Value {
+				t.Errorf("span %d,%d does not cover the skeleton %q in %q", f.Start, f.End, f.Input.Value, f.Target)
 			}
-			if tc.wantValue == redacted && strings.Contains(buf.String(), "s3cr3t") {
+			if tc.opts == nil && (strings.Contains(buf.String(), "s3cr3t") || strings.Contains(buf.String(), "abc")) {
 				t.Errorf("secret in the log: %s", buf.String())
 			}
 		})
@@ -159,7 +188,7 @@ func TestRedaction(t *testing.T) {
 func TestHooks(t *testing.T) {
 	t.Run("sync", func(t *testing.T) {
 		var got []Event
-		a, _ := testAgent(t, ModeMonitor, WithHook(func(ctx context.Context, ev Event) {
+		a, _ := testAgent(t, ModeMonitor, WithSyncHooks(), WithHook(func(ctx context.Context, ev Event) {
 			if ctx.Value(ctxMarker{}) != "request" {
 				t.Error("a synchronous hook gets the deciding context")
 			}
@@ -226,6 +255,9 @@ func TestPanickingHook(t *testing.T) {
 			t.Errorf("status %d, want 403", resp.StatusCode)
 		}
 	}
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if calls.Load() != 4 || a.Stats().HookPanics != 2 {
 		t.Errorf("hook calls %d, panics %d; want 4 and 2", calls.Load(), a.Stats().HookPanics)
 	}
@@ -283,6 +315,9 @@ func TestDedup(t *testing.T) {
 	ev := buf.Events(t)
 	if len(ev) != 3 || ev[2]["repeated"] != float64(2) {
 		t.Errorf("events %v, want a third with repeated=2", ev)
+	}
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	if hooked.Load() != 5 || a.Stats().Sinks[SinkSQL].Findings != 5 {
 		t.Errorf("hooks %d, findings %d: de-duplication must not touch them", hooked.Load(), a.Stats().Sinks[SinkSQL].Findings)
@@ -453,3 +488,81 @@ func TestSetModeConcurrent(t *testing.T) {
 }
 
 func index(s []int, i int) int { return s[i] }
+
+func TestDefaultRedactByWord(t *testing.T) {
+	for _, tc := range []struct {
+		src  taint.Source
+		key  string
+		want bool
+	}{
+		{taint.SourceForm, "password", true},
+		{taint.SourceForm, "Password", true},
+		{taint.SourceForm, "new_password", true},
+		{taint.SourceForm, "newpassword", true},
+		{taint.SourceForm, "passwd", true},
+		{taint.SourceForm, "user-pass", true},
+		{taint.SourceJSON, "authToken", true},
+		{taint.SourceJSON, "auth_token", true},
+		{taint.SourceHeader, "Authorization", true},
+		{taint.SourceHeader, "Proxy-Authorization", true},
+		{taint.SourceHeader, "X-Auth-Token", true},
+		{taint.SourceHeader, "X-Api-Key", true},
+		{taint.SourceJSON, "APIKey", true},
+		{taint.SourceJSON, "api_key", true},
+		{taint.SourceJSON, "apikey", true},
+		{taint.SourceJSON, "privateKey", true},
+		{taint.SourceForm, "client_secret", true},
+		{taint.SourceForm, "accesstoken", true},
+		{taint.SourceHeader, "Cookie", true},
+		{taint.SourceCookie, "theme", true},
+		{taint.SourceQuery, "session_id", true},
+		{taint.SourceQuery, "author", false},
+		{taint.SourceQuery, "authors", false},
+		{taint.SourceQuery, "compass", false},
+		{taint.SourceQuery, "passenger", false},
+		{taint.SourceQuery, "keyword", false},
+		{taint.SourceQuery, "sort_key", false},
+		{taint.SourceQuery, "q", false},
+		{taint.SourceQuery, "", false},
+		{taint.SourceHeader, "User-Agent", false},
+	} {
+		if got := DefaultRedact(taint.Input{Source: tc.src, Key: tc.key}); got != tc.want {
+			t.Errorf("DefaultRedact(%s %q) = %v, want %v", tc.src, tc.key, got, tc.want)
+		}
+	}
+}
+
+// TestRedactedWordsAgree keeps the three lists of sensitive words in step:
+// the code, WithRedaction's doc and the README.
+func TestRedactedWordsAgree(t *testing.T) {
+	for _, file := range []string{"options.go", "README.md"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		i := strings.Index(text, "sensitive words:")
+		if i < 0 {
+			t.Fatalf("%s lists no sensitive words", file)
+		}
+		var words, pairs []string
+		for _, m := range regexp.MustCompile("`([a-z_]+)`").FindAllStringSubmatch(strings.SplitN(text[i:], "(the last five", 2)[0], -1) {
+			w := m[1]
+			if strings.Contains(w, "_") {
+				pairs = append(pairs, w)
+			} else {
+				words = append(words, w)
+			}
+		}
+		if !slices.Equal(words, sensitiveWords) {
+			t.Errorf("%s lists %v, the code %v", file, words, sensitiveWords)
+		}
+		var code []string
+		for _, p := range sensitivePairs {
+			code = append(code, p[0]+"_"+p[1])
+		}
+		if !slices.Equal(pairs, code) {
+			t.Errorf("%s lists pairs %v, the code %v", file, pairs, code)
+		}
+	}
+}

@@ -75,8 +75,12 @@
 // writer agrees with it through one atomic state, so an event marked late
 // is exactly one whose 403 could not be sent. The handler must use its
 // [http.ResponseWriter] as net/http requires, from one goroutine at a time.
-// Hooks run synchronously in the deciding goroutine unless [WithAsyncHooks]
-// is given.
+// No event path makes a call wait: hooks run on a bounded queue of their
+// own unless [WithSyncHooks] is given, and events go to stderr (or
+// [WithLogWriter]) through a bounded queue written by one goroutine; what
+// does not fit is counted in [Stats]. Only a logger given with [WithLogger]
+// is written synchronously. The mode is read once per guarded call, and
+// the event reports that decision.
 //
 // # Goroutine scope
 //
@@ -144,16 +148,19 @@
 //
 // Every decision is one [Event]: written as one JSON object by the agent's
 // logger (a zerolog.Logger, [WithLogger]) at warn level (error level for
-// internal faults, kind "internal_fault"), handed to every [Hook], and
-// carried by a [*BlockedError]. The fields are kind, mode, blocked, sink,
+// internal faults, kind "internal_fault"), or as one record of a
+// [log/slog.Logger] ([WithSlog]), handed to every [Hook], added as a
+// "rasp.decision" event to the recording OpenTelemetry span of the deciding
+// context, if any, and carried by a [*BlockedError]. The fields are kind, mode, blocked, sink,
 // operation, input_source, input_key, input_value, target, span_start,
 // span_end, reason, request_method, request_path, request_route,
 // remote_addr, details (sink facts such as the statement kind), and, when
 // set, late, partial_inspection, repeated and fault. Values are cut at 256
-// bytes and targets at 1024. The Authorization and Cookie headers, every
-// cookie, and inputs whose key names a password, token, secret, session or
-// auth are redacted by default ([WithRedaction]), in the input and in the
-// target, where the span then covers "[redacted]". [WithDedup] writes one
+// bytes and targets at 1024. Every cookie and every input whose key has a
+// sensitive word (password, token, auth, api_key..., matched by word, see
+// [WithRedaction]) is redacted by default: when it is the finding, the
+// input and its span of the target show its syntax skeleton (x' OR 'a'='a
+// as *' OR '*'='*), and elsewhere it shows as "[redacted]". [WithDedup] writes one
 // event per sink, kind, input key and route within an interval, with the
 // count of those suppressed.
 package rasp

@@ -30,6 +30,11 @@ type Finding struct {
 	Start  int         // byte span of the input in Target; -1, -1 when it does not occur verbatim
 	End    int
 	Reason string // one short sentence
+	// Skeleton is the offending input's syntax skeleton in Target (for SQL,
+	// sqlguard.Skeleton): what an event shows in place of a redacted input,
+	// in the input and in its span. Empty: the agent uses [MaskWords]. In
+	// an [Event] it is set exactly when the input was redacted.
+	Skeleton string
 }
 
 // BlockedError is the error of a call refused in [ModeProtect]. It matches

@@ -25,10 +25,15 @@ import (
 //
 // In [ModeProtect] (for the agent or any sink override, when the request
 // starts) the handler's [http.ResponseWriter] is wrapped: once a sink of the
-// request is blocked, the client gets 403 Forbidden ([WithBlockResponse])
-// whatever the handler writes next; if the handler's headers were already
-// sent, the event is marked late and the handler's further writes are
-// dropped. The wrapper keeps [http.Flusher], [http.Hijacker] (when the
+// request is blocked, the client gets 403 Forbidden whatever the handler
+// writes next, as JSON, HTML or text by its Accept header
+// ([WithBlockResponse], [WithBlockHandler]); if the handler's headers were
+// already sent, the event is marked late and the handler's further writes
+// are dropped. A handler that panics after a block (on the nil result of
+// the refused query) still answers 403, and the panic is reported as a
+// [KindHandlerPanic] event. A handler that calls log.Fatal or os.Exit on
+// the error of a blocked call ends the process instead: test the error with
+// errors.Is(err, [ErrBlocked]) and return. The wrapper keeps [http.Flusher], [http.Hijacker] (when the
 // server's writer has it) and [http.ResponseController] working. In other
 // modes the writer is not wrapped. In [ModeOff] nothing is collected; the
 // context carries only the agent.
@@ -112,8 +117,11 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 	r2.Body = rc
 	st.r = r2
 	if mode == ModeProtect || a.overrideProtect {
-		ww, bw := wrapWriter(w, st, a.cfg.envelope)
+		ww, bw := wrapWriter(w, st, r2, &a.cfg)
 		defer bw.finish()
+		// Runs before finish: a handler that panics after its call was
+		// refused (the nil result of a blocked query) still gets its 403.
+		defer a.recoverBlocked(r2.Context(), st)
 		w = ww
 	} else {
 		// Unwrapped, the writer cannot answer 403: a block during this

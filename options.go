@@ -2,6 +2,9 @@ package rasp
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gorasp/rasp/taint"
@@ -38,14 +41,18 @@ type Exception struct {
 type config struct {
 	mode       Mode
 	logger     *zerolog.Logger
+	logWriter  io.Writer
+	slog       *slog.Logger
 	hooks      []Hook
 	asyncQueue int
+	syncHooks  bool
 	sinkModes  map[string]Mode
 	exceptions []Exception
 	failClosed bool
 	dedup      time.Duration
 	redact     func(taint.Input) bool
 	envelope   BlockResponse
+	blockPage  http.Handler
 
 	bodyLimit   int64 // bytes of a body the middleware inspects; 0: none
 	maxInputs   int   // inputs collected per request
@@ -73,15 +80,21 @@ const (
 type BlockResponse int
 
 const (
-	// BlockText answers "Forbidden" as text/plain (the default).
-	BlockText BlockResponse = iota
+	// BlockNegotiate follows the request's Accept header (the default):
+	// JSON for a client that prefers application/json (or a +json type),
+	// HTML for one that prefers text/html, text otherwise.
+	BlockNegotiate BlockResponse = iota
+	// BlockText answers "Forbidden" as text/plain.
+	BlockText
 	// BlockJSON answers {"error":"forbidden"} as application/json.
 	BlockJSON
+	// BlockHTML answers a minimal HTML page as text/html.
+	BlockHTML
 )
 
 func newConfig(opts ...Option) config {
 	c := config{
-		redact:      defaultRedact,
+		redact:      DefaultRedact,
 		bodyLimit:   DefaultBodyLimit,
 		maxInputs:   DefaultMaxInputs,
 		maxValueLen: DefaultMaxValueLen,
@@ -104,15 +117,60 @@ func WithMode(m Mode) Option {
 	return optionFunc(func(c *config) { c.mode = m })
 }
 
-// WithLogger sets where events are written. Without it an agent writes JSON
-// to stderr: security events must never vanish by default. Pass
-// zerolog.Nop() to silence it.
+// WithLogger sets the logger events are written to, instead of stderr; it
+// replaces [WithLogWriter]. Pass zerolog.Nop() to silence the agent.
+//
+// The logger is called synchronously by the deciding goroutine, inside the
+// guarded call: a SQL event is written while database/sql holds the
+// connection. A writer that blocks therefore blocks that call, and with a
+// pool of N connections N such events stop every query. Give a logger only
+// a writer that never blocks for long (a file, a buffered or dropping
+// writer), or use [WithLogWriter], which puts a bounded queue in front of
+// the writer. Its write errors go to zerolog's ErrorHandler, not to [Stats].
 func WithLogger(l zerolog.Logger) Option {
-	return optionFunc(func(c *config) { c.logger = &l })
+	return optionFunc(func(c *config) { c.logger, c.logWriter = &l, nil })
 }
 
-// WithHook adds a hook (appending). Hooks run synchronously in the calling
-// goroutine, in order, unless [WithAsyncHooks] is given.
+// WithLogWriter makes the agent write its JSON events to w instead of
+// stderr; it replaces [WithLogger]. As for stderr, lines go through a queue
+// of 1024 lines and 1 MiB written by one goroutine: no call ever waits for
+// w. A line that does not fit is dropped and counted in [Stats].LogDrops,
+// and a failed write in [Stats].LogWriteErrors. [Agent.Flush] waits for the
+// queue. A nil w keeps stderr.
+//
+// zerolog's diode writer was evaluated for this and not used: once the
+// writer it feeds blocks, its reader stops, and so does its count of
+// dropped lines, which then stays at the value it had when the sink stalled.
+func WithLogWriter(w io.Writer) Option {
+	return optionFunc(func(c *config) {
+		if w != nil {
+			c.logWriter, c.logger = w, nil
+		}
+	})
+}
+
+// WithSlog writes each decision to l as well as one record: message
+// "rasp decision", level Warn for findings and Error for faults, the
+// event's fields as attributes (those of its JSON line, see [Event.LogValue])
+// and "component"="rasp". Like [WithLogger] it replaces the default stderr
+// sink; both may be set, and then both are written. A nil l is ignored.
+//
+// The handler is called synchronously, inside the guarded call, as for
+// [WithLogger]: a handler whose writer blocks blocks that call. Give it a
+// writer that does not block, or handle the records on a queue of its own.
+func WithSlog(l *slog.Logger) Option {
+	return optionFunc(func(c *config) {
+		if l != nil {
+			c.slog = l.With("component", "rasp")
+		}
+	})
+}
+
+// WithHook adds a hook (appending). Hooks run in order, on one background
+// goroutine fed by a bounded queue ([DefaultHookQueue] events, see
+// [WithAsyncHooks]), so a hook that blocks delays no call; an event that
+// does not fit is not handed to hooks and is counted in [Stats].HookDrops.
+// [WithSyncHooks] runs them in the deciding goroutine instead.
 func WithHook(h Hook) Option {
 	return optionFunc(func(c *config) {
 		if h != nil {
@@ -121,16 +179,26 @@ func WithHook(h Hook) Option {
 	})
 }
 
-// WithAsyncHooks runs hooks on one background goroutine fed by a queue of
-// the given size. When the queue is full the event is not handed to hooks,
-// and the drop is counted in [Stats]. Hooks then receive a context that is
-// not the request's (it carries no deadline and is never cancelled).
+// WithAsyncHooks sets the size of the queue that feeds the hooks (default
+// [DefaultHookQueue]) and undoes [WithSyncHooks]. Asynchronous hooks
+// receive the request's context without its deadline and cancellation
+// ([context.WithoutCancel]): its values, such as the request's inputs,
+// stay readable.
 func WithAsyncHooks(queue int) Option {
 	return optionFunc(func(c *config) {
 		if queue > 0 {
 			c.asyncQueue = queue
 		}
+		c.syncHooks = false
 	})
+}
+
+// WithSyncHooks runs hooks synchronously in the deciding goroutine, inside
+// the guarded call, with the caller's context. A hook that blocks then
+// blocks that call, and a SQL call holds its pooled connection meanwhile:
+// hooks must return quickly.
+func WithSyncHooks() Option {
+	return optionFunc(func(c *config) { c.syncHooks = true })
 }
 
 // WithSinkMode overrides the agent's mode for one sink ("sql", "exec",
@@ -167,9 +235,23 @@ func WithDedup(interval time.Duration) Option {
 }
 
 // WithRedaction replaces the rule deciding which inputs are redacted in
-// events. The default redacts the Authorization and Cookie headers, every
-// cookie, and keys naming a password, token, secret, session or key. A nil
-// function redacts nothing.
+// events. The default, [DefaultRedact], redacts every cookie and every
+// input whose key, split into words (snake, kebab and camel case), has one
+// of these sensitive words: `auth`, `authorization`, `authentication`,
+// `bearer`, `cookie`, `credential`, `credentials`, `csrf`, `jwt`, `otp`,
+// `passphrase`, `passwd`, `password`, `pass`, `pwd`, `secret`, `session`,
+// `sessionid`, `sid`, `token`, `xsrf`, `apikey`, `api_key`, `private_key`,
+// `access_key`, `secret_key`, `signing_key` (the last five as two words in
+// a row), or whose last word ends in password, passwd, passphrase, token,
+// secret or apikey (newpassword). So the Authorization, Cookie and
+// X-Api-Key headers are redacted, and author is not.
+//
+// A redacted input that is the finding shows as its syntax skeleton, in the
+// input and in its span of the target: quotes, operators, keywords and
+// comment markers kept, every other word masked (x' OR 'a'='a shows as
+// *' OR '*'='*), so the attack stays readable. A real secret changes no
+// syntax, so it is never a finding. Other redacted inputs that occur in the
+// target become "[redacted]". A nil function redacts nothing.
 func WithRedaction(redact func(taint.Input) bool) Option {
 	return optionFunc(func(c *config) {
 		if redact == nil {
@@ -179,9 +261,24 @@ func WithRedaction(redact func(taint.Input) bool) Option {
 	})
 }
 
-// WithBlockResponse selects the body of the middleware's 403 answer.
+// WithBlockResponse selects the body of the middleware's 403 answer; it
+// replaces [WithBlockHandler].
 func WithBlockResponse(r BlockResponse) Option {
-	return optionFunc(func(c *config) { c.envelope = r })
+	return optionFunc(func(c *config) { c.envelope, c.blockPage = r, nil })
+}
+
+// WithBlockHandler renders the middleware's answer to a blocked request
+// with h, the handler variant of [WithBlockResponse]. h runs once, after
+// the handler's headers were cleared, with the request the handler got
+// ([Blocked] reports true for its context), on a writer whose status is 403
+// unless h writes another. Should h panic or write nothing, the client gets
+// the default 403. A nil h keeps [WithBlockResponse]'s answer.
+func WithBlockHandler(h http.Handler) Option {
+	return optionFunc(func(c *config) {
+		if h != nil {
+			c.blockPage = h
+		}
+	})
 }
 
 // WithBodyLimit sets how many bytes of a request body the middleware reads

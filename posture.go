@@ -167,6 +167,7 @@ func (a *Agent) logPosture() {
 		e.Array("blind_spots", arr)
 	}
 	e.Uint64("hook_drops", s.HookDrops).Uint64("hook_panics", s.HookPanics).
+		Uint64("log_drops", s.LogDrops).Uint64("log_write_errors", s.LogWriteErrors).
 		Uint64("partial_requests", s.PartialRequests).
 		Msg("rasp posture")
 }

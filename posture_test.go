@@ -138,6 +138,9 @@ func TestReportEvery(t *testing.T) {
 			t.Errorf("sql.%s = %v, want %v", k, sql[k], v)
 		}
 	}
+	if last["log_drops"] != 0.0 || last["log_write_errors"] != 0.0 || last["hook_drops"] != 0.0 {
+		t.Errorf("drop counters log %v/%v hook %v, want 0", last["log_drops"], last["log_write_errors"], last["hook_drops"])
+	}
 	if fs, _ := last["fs"].(map[string]any); fs["checks"] != 2.0 || fs["blind_share_pct"] != 0.0 {
 		t.Errorf("fs = %v, want 2 checks, 0%% blind", fs)
 	}

@@ -1,6 +1,8 @@
 package rasp
 
 import (
+	"context"
+	"log/slog"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -41,6 +43,8 @@ type stats struct {
 	siteCount     atomic.Int64
 	stackCount    atomic.Int64
 	hookDrops     atomic.Uint64
+	logDrops      atomic.Uint64
+	logWriteErrs  atomic.Uint64
 	hookPanics    atomic.Uint64
 	partial       atomic.Uint64
 	started       time.Time
@@ -158,7 +162,11 @@ func (a *Agent) BlindSpot(sink, op string, skip int) {
 	if created && a.ModeFor(sink) != ModeOff {
 		a.log.Warn().Str("kind", "blind_spot").Str("sink", sink).Str("operation", op).
 			Str("call_site", site).
-			Msg("rasp: call without a request context cannot be checked; pass the request's context")
+			Msg(blindSpotMsg)
+		if a.cfg.slog != nil {
+			a.cfg.slog.LogAttrs(context.Background(), slog.LevelWarn, blindSpotMsg, slog.String("kind", "blind_spot"),
+				slog.String("sink", sink), slog.String("operation", op), slog.String("call_site", site))
+		}
 	}
 }
 
@@ -242,6 +250,9 @@ func hashSite(sink, site string) uint64 {
 	}
 	return h
 }
+
+// blindSpotMsg is the message of the warning for a new blind call site.
+const blindSpotMsg = "rasp: call without a request context cannot be checked; pass the request's context"
 
 // dbLibraries are the modules whose frames a blind-spot call site skips
 // besides the standard library's and rasp's: database/sql middleware,
@@ -383,8 +394,14 @@ type Stats struct {
 	Since      time.Time            `json:"since"`
 	Sinks      map[string]SinkStats `json:"sinks"`
 	BlindSpots []BlindSpotSite      `json:"blind_spots"`
-	HookDrops  uint64               `json:"hook_drops"`
-	HookPanics uint64               `json:"hook_panics"`
+	HookDrops  uint64               `json:"hook_drops"`  // events not handed to asynchronous hooks: their queue was full
+	HookPanics uint64               `json:"hook_panics"` // hook calls that panicked (recovered)
+	// LogDrops counts event lines not written because the queue in front
+	// of rasp's own writer (stderr, WithLogWriter) was full: the writer is
+	// slower than the events, or blocked.
+	LogDrops uint64 `json:"log_drops"`
+	// LogWriteErrors counts lines that writer failed to write.
+	LogWriteErrors uint64 `json:"log_write_errors"`
 	// PartialRequests counts requests the middleware inspected only in
 	// part (a body, input-count or value-length cap was reached). Inputs
 	// past a cap are not checked: a rising count can mean padding meant
@@ -402,6 +419,9 @@ func (a *Agent) Stats() Stats {
 		Sinks:      map[string]SinkStats{},
 		HookDrops:  a.stats.hookDrops.Load(),
 		HookPanics: a.stats.hookPanics.Load(),
+
+		LogDrops:       a.stats.logDrops.Load(),
+		LogWriteErrors: a.stats.logWriteErrs.Load(),
 
 		PartialRequests: a.stats.partial.Load(),
 	}

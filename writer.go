@@ -3,9 +3,11 @@ package rasp
 import (
 	"bufio"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // errResponseDropped is what the handler's writes return once a sink of
@@ -24,7 +26,8 @@ var errResponseDropped = fmt.Errorf("rasp: response dropped after a blocked call
 type blockWriter struct {
 	w        http.ResponseWriter
 	st       *requestState
-	envelope BlockResponse
+	r        *http.Request // the handler's request: its Accept header, for a block handler
+	cfg      *config
 	answered bool // the 403 was written
 }
 
@@ -32,8 +35,8 @@ type blockWriter struct {
 // (HTTP/1): only then does the wrapper claim [http.Hijacker].
 type hijackWriter struct{ *blockWriter }
 
-func wrapWriter(w http.ResponseWriter, st *requestState, env BlockResponse) (http.ResponseWriter, *blockWriter) {
-	bw := &blockWriter{w: w, st: st, envelope: env}
+func wrapWriter(w http.ResponseWriter, st *requestState, r *http.Request, cfg *config) (http.ResponseWriter, *blockWriter) {
+	bw := &blockWriter{w: w, st: st, r: r, cfg: cfg}
 	if _, ok := w.(http.Hijacker); ok {
 		return hijackWriter{bw}, bw
 	}
@@ -90,20 +93,104 @@ func (bw *blockWriter) answer() {
 		return
 	}
 	bw.answered = true
-	h := bw.w.Header()
-	clear(h)
-	body := "Forbidden\n"
-	ct := "text/plain; charset=utf-8"
-	if bw.envelope == BlockJSON {
-		body = `{"error":"forbidden"}` + "\n"
-		ct = "application/json"
+	clear(bw.w.Header())
+	if bw.cfg.blockPage != nil && bw.custom() {
+		return
 	}
+	env := bw.cfg.envelope
+	if env == BlockNegotiate {
+		env = negotiate(bw.r.Header.Get("Accept"))
+		bw.w.Header().Set("Vary", "Accept")
+	}
+	body, ct := "Forbidden\n", "text/plain; charset=utf-8"
+	switch env {
+	case BlockJSON:
+		body, ct = `{"error":"forbidden"}`+"\n", "application/json"
+	case BlockHTML:
+		body, ct = blockHTML, "text/html; charset=utf-8"
+	}
+	h := bw.w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	bw.w.WriteHeader(http.StatusForbidden)
 	_, _ = bw.w.Write([]byte(body))
+}
+
+const blockHTML = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>403 Forbidden</title></head>" +
+	"<body><h1>Forbidden</h1></body></html>\n"
+
+// custom renders the answer with the user's block handler and reports
+// whether it wrote anything; a panic in it counts as nothing written,
+// unless its headers went out.
+func (bw *blockWriter) custom() (wrote bool) {
+	pw := &pageWriter{w: bw.w}
+	defer func() {
+		if recover() != nil {
+			wrote = pw.wrote
+			if !wrote {
+				clear(bw.w.Header())
+			}
+		}
+	}()
+	bw.cfg.blockPage.ServeHTTP(pw, bw.r)
+	return pw.wrote
+}
+
+// pageWriter is the writer of a block handler: 403 unless it says otherwise.
+type pageWriter struct {
+	w     http.ResponseWriter
+	wrote bool
+}
+
+func (pw *pageWriter) Header() http.Header { return pw.w.Header() }
+
+func (pw *pageWriter) WriteHeader(code int) {
+	if !pw.wrote {
+		pw.wrote = true
+		pw.w.WriteHeader(code)
+	}
+}
+
+func (pw *pageWriter) Write(b []byte) (int, error) {
+	pw.WriteHeader(http.StatusForbidden)
+	return pw.w.Write(b)
+}
+
+// negotiate picks the answer for an Accept header (RFC 9110 section
+// 12.5.1): the media range with the highest q among JSON, HTML and plain
+// text, the earliest on a tie; text when none is named. Wildcards choose
+// nothing: "*/*" is what curl sends.
+func negotiate(accept string) BlockResponse {
+	best, bestQ := BlockText, 0.0
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+				q = f
+			}
+		}
+		var r BlockResponse
+		switch {
+		case mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"):
+			r = BlockJSON
+		case mt == "text/html" || mt == "application/xhtml+xml":
+			r = BlockHTML
+		case mt == "text/plain":
+			r = BlockText
+		default:
+			continue
+		}
+		if q > bestQ {
+			best, bestQ = r, q
+		}
+	}
+	return best
 }
 
 // finish runs after the handler returned: a request blocked before any

@@ -64,17 +64,28 @@
 // driver: the call returns a [*rasp.BlockedError]; test it with
 // errors.Is(err, rasp.ErrBlocked). It never matches driver.ErrBadConn, so
 // database/sql does not retry it. In [rasp.ModeMonitor] the statement runs
-// and an event is written once the driver returned. In [rasp.ModeOff] the
+// and an event is written once the driver returned. The mode is read once,
+// when the call reaches the driver, and the event reports the decision made
+// then: a switch to protect while a monitored statement runs does not make
+// its event say blocked. In [rasp.ModeOff] the
 // wrapper adds a context lookup and one atomic load to sqlmw's own cost.
-// Events name the driver, the dialect and the operation ("query", "exec",
-// "prepare"), and carry the statement (truncated), its kind and the clause
-// the input landed in. An internal fault (a recovered panic, a work limit
+// Events name the driver, the dialect and the operation the application
+// called ("query", "exec", "prepare"), and carry the statement (truncated),
+// its kind, the clause the input landed in and, for a redacted input, the
+// statement's syntax skeleton in its place ([sqlguard.Skeleton]). An internal fault (a recovered panic, a work limit
 // reached with input present) follows the agent's fail-open/closed setting
 // and is reported; no panic of rasp's escapes into database/sql.
 //
-// When the wrapped driver answers Exec or Query with driver.ErrSkip,
-// database/sql prepares the statement instead; the wrapper then reports at
-// prepare, so such a call is reported once.
+// One call of the application is one decision. When the wrapped driver
+// answers Exec or Query with driver.ErrSkip (go-sql-driver/mysql does for
+// every call with arguments), database/sql prepares the statement instead:
+// the event names the Exec or Query, with details.driver_path "prepare".
+// When an attempt fails with driver.ErrBadConn, database/sql runs the call
+// again on another connection, up to three attempts: the later attempts
+// are the same call and report nothing. The wrapper tells them by the
+// request's inputs and the statement text, in a table of at most 1024
+// calls in flight; an ErrBadConn from a statement's own Exec after such a
+// prepare is not seen, and its retry is reported again.
 //
 // # Differences from the unwrapped driver
 //

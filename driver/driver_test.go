@@ -73,7 +73,7 @@ type env struct {
 func newEnv(t *testing.T, kind connKind, mode rasp.Mode, opts ...Option) *env {
 	t.Helper()
 	e := &env{log: &fakeLog{}, rec: &recorder{}, logs: &bytes.Buffer{}}
-	e.agent = rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.New(&syncWriter{w: e.logs})), rasp.WithHook(e.rec.hook))
+	e.agent = rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.New(&syncWriter{w: e.logs})), rasp.WithSyncHooks(), rasp.WithHook(e.rec.hook))
 	name := fmt.Sprintf("rasp-fake-%d", driverSeq.Add(1))
 	opts = append([]Option{WithDialect(sqlguard.DialectSQLite), withAnalyzer(quoteAnalyzer)}, opts...)
 	Register(name, &fakeDriver{kind: kind, log: e.log}, opts...)
@@ -261,10 +261,18 @@ func TestMonitorRunsAndReportsOnce(t *testing.T) {
 					if ev.Blocked || ev.Mode != rasp.ModeMonitor || ev.Finding.Input.Key != "name" || ev.Finding.Target != attackStmt {
 						t.Fatalf("event = %+v", ev)
 					}
-					switch ev.Operation {
-					case opQuery, opExec, opPrepare:
-					default:
-						t.Fatalf("operation = %q", ev.Operation)
+					wantOp, wantPath := calledOp(p.name), ""
+					switch {
+					case kind == bareConnKind && wantOp == opQuery:
+						// sqlmw answers ErrSkip for such a conn before the
+						// interceptor sees the query: only the prepare is seen.
+						wantOp = opPrepare
+					case wantOp != opPrepare && (kind == bareConnKind || kind == skipConnKind && withArgs):
+						wantPath = opPrepare
+					}
+					if ev.Operation != wantOp || detail(ev, "driver_path") != wantPath {
+						t.Fatalf("operation %q, driver_path %q; want %q, %q (what the application called, then the driver's path)",
+							ev.Operation, detail(ev, "driver_path"), wantOp, wantPath)
 					}
 					if detail(ev, "driver") != e.name || detail(ev, "dialect") != "sqlite" {
 						t.Fatalf("details = %+v", ev.Details)
@@ -273,6 +281,17 @@ func TestMonitorRunsAndReportsOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// calledOp is the operation a call path's name says the application called.
+func calledOp(path string) string {
+	switch {
+	case strings.Contains(path, "Prepare"):
+		return opPrepare
+	case strings.Contains(path, "Exec"):
+		return opExec
+	}
+	return opQuery
 }
 
 func detail(ev rasp.Event, key string) string {
@@ -432,7 +451,7 @@ func TestInternalFaults(t *testing.T) {
 				t.Parallel()
 				e := newEnv(t, ctxConnKind, rasp.ModeProtect, withAnalyzer(tt.analyze))
 				e.agent = rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithFailClosed(tt.failClosed),
-					rasp.WithLogger(zerolog.New(&syncWriter{w: e.logs})), rasp.WithHook(e.rec.hook))
+					rasp.WithLogger(zerolog.New(&syncWriter{w: e.logs})), rasp.WithSyncHooks(), rasp.WithHook(e.rec.hook))
 				ctx := e.reqCtx(taint.Input{Source: taint.SourceQuery, Key: "name", Value: attackInput})
 				err := p.run(ctx, e.db, attackStmt)
 				if got := errors.Is(err, rasp.ErrBlocked); got != tt.wantBlocked {
@@ -553,7 +572,7 @@ func TestWithDialectPins(t *testing.T) {
 func TestWrapConnector(t *testing.T) {
 	log := &fakeLog{}
 	rec := &recorder{}
-	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()), rasp.WithHook(rec.hook))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()), rasp.WithSyncHooks(), rasp.WithHook(rec.hook))
 	c := WrapConnector(&fakeConnector{d: &fakeCtxDriver{fakeDriver{kind: ctxConnKind, log: log}}},
 		WithDialect(sqlguard.DialectSQLite), withAnalyzer(quoteAnalyzer))
 	db := sql.OpenDB(c)
@@ -665,7 +684,7 @@ func TestDriverContextDriver(t *testing.T) {
 	// A driver with DriverContext opens through its own connector.
 	log := &fakeLog{}
 	rec := &recorder{}
-	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()), rasp.WithHook(rec.hook))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()), rasp.WithSyncHooks(), rasp.WithHook(rec.hook))
 	name := fmt.Sprintf("rasp-fake-dc-%d", driverSeq.Add(1))
 	Register(name, &fakeCtxDriver{fakeDriver{kind: ctxConnKind, log: log}}, WithDialect(sqlguard.DialectSQLite), withAnalyzer(quoteAnalyzer))
 	db, err := sql.Open(name, "")

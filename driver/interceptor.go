@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/sqlguard"
@@ -42,6 +45,8 @@ type interceptor struct {
 	dialectName string
 	driverName  string
 	analyze     func(sqlguard.Dialect, string, []taint.Input) sqlguard.Result
+
+	calls calls // what one application call decided, across database/sql's attempts
 }
 
 var _ sqlmw.Interceptor = (*interceptor)(nil)
@@ -52,6 +57,7 @@ const (
 	stateBlind          // no request inputs: a blind spot
 	stateFinding        // injection, to report after the call ran (monitor)
 	stateFault          // incomplete check, to report after the call ran
+	stateDecided        // an earlier attempt of the same call reported it
 )
 
 // verdict is what [interceptor.pre] leaves to report once the wrapped call
@@ -61,10 +67,15 @@ const (
 // such call twice (go-sql-driver/mysql skips every call with arguments
 // unless interpolateParams is set).
 type verdict struct {
-	a     *rasp.Agent
-	ctx   context.Context // the context checked with, see rasp.RequestContext
-	state int
-	res   sqlguard.Result
+	a       *rasp.Agent
+	ctx     context.Context // the context checked with, see rasp.RequestContext
+	mode    rasp.Mode       // read once, when the application's call reached the driver
+	op      string          // the operation the application called
+	path    string          // the driver's path, when it differs from op ("prepare")
+	key     callKey
+	attempt int // attempts of the call before this one that failed with ErrBadConn
+	state   int
+	res     sqlguard.Result
 }
 
 func (i *interceptor) agentFor(ctx context.Context) *rasp.Agent {
@@ -92,29 +103,44 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 	defer a.Recover(ctx, rasp.SinkSQL, op, &err)
 	inputs := taint.FromContext(ctx)
 	if inputs == nil {
-		return verdict{a: a, state: stateBlind}, nil
+		return verdict{a: a, state: stateBlind, op: op}, nil
+	}
+	v = verdict{a: a, ctx: ctx, mode: mode, op: op, key: callKey{inputs: unsafe.SliceData(inputs), query: query}}
+	if m, ok := i.calls.take(v.key); ok {
+		// A later attempt of the same application call: database/sql
+		// preparing after ErrSkip, or retrying after ErrBadConn.
+		v.mode, v.op, v.attempt = m.mode, m.op, m.attempt
+		if op != m.op {
+			v.path = op
+		}
+		if m.reported {
+			v.state = stateDecided
+			return v, nil
+		}
 	}
 	sp := a.Begin(rasp.SinkSQL)
 	r := i.analyze(i.dialect, query, inputs)
 	sp.End()
+	v.res = r
 	switch {
 	case r.Injection:
-		v = verdict{a: a, ctx: ctx, state: stateFinding, res: r}
+		v.state = stateFinding
 	case r.Incomplete:
-		v = verdict{a: a, ctx: ctx, state: stateFault, res: r}
+		v.state = stateFault
 	default:
 		return verdict{}, nil
 	}
-	if mode == rasp.ModeProtect {
-		return verdict{}, i.report(ctx, op, query, &v)
+	if v.mode == rasp.ModeProtect {
+		return verdict{}, i.report(ctx, query, &v)
 	}
 	return v, nil
 }
 
-// post reports what pre left once the wrapped driver ran the call. The
-// agent's answer is not returned: the call has run, and a mode switched to
-// protect meanwhile takes effect on the next call.
-func (i *interceptor) post(ctx context.Context, op, query string, v *verdict) {
+// post reports what pre left once the wrapped driver ran the call, whose
+// error is err. The agent's answer is not returned: the call has run, in
+// the mode pre read; a switch to protect meanwhile takes effect on the
+// next call, and the event says the call ran.
+func (i *interceptor) post(ctx context.Context, query string, v *verdict, err error) {
 	if v.ctx != nil {
 		ctx = v.ctx
 	}
@@ -123,14 +149,41 @@ func (i *interceptor) post(ctx context.Context, op, query string, v *verdict) {
 	case stateBlind:
 		// Skip post and the Conn* method; the agent skips database/sql,
 		// sqlmw and rasp frames to find the application's call site.
-		v.a.BlindSpot(rasp.SinkSQL, op, 2)
+		v.a.BlindSpot(rasp.SinkSQL, v.op, 2)
+	case stateDecided:
+		i.badConn(v, err)
 	default:
-		_ = i.report(ctx, op, query, v)
+		_ = i.report(ctx, query, v)
+		i.badConn(v, err)
 	}
 }
 
-func (i *interceptor) report(ctx context.Context, op, query string, v *verdict) (err error) {
-	a := v.a
+// sqlAttempts is how many times database/sql runs one call whose driver
+// answers driver.ErrBadConn: maxBadConnRetries (2) attempts on pooled
+// connections, then one on a new one (DB.retry in database/sql/sql.go).
+const sqlAttempts = 3
+
+// badConn remembers a reported call whose attempt failed with
+// driver.ErrBadConn: database/sql runs it again on another connection, and
+// that attempt is the same call, already decided. After the last attempt
+// the application gets the error, and its next call is a new one.
+func (i *interceptor) badConn(v *verdict, err error) {
+	if errors.Is(err, driver.ErrBadConn) && v.attempt+1 < sqlAttempts {
+		i.calls.put(v.key, callMemo{op: v.op, mode: v.mode, reported: true, attempt: v.attempt + 1})
+	}
+}
+
+// skipped remembers a call the driver answered with ErrSkip: database/sql
+// prepares the same statement next, and that is the same call.
+func (i *interceptor) skipped(v *verdict) {
+	switch v.state {
+	case stateFinding, stateFault, stateDecided:
+		i.calls.put(v.key, callMemo{op: v.op, mode: v.mode, reported: v.state == stateDecided, attempt: v.attempt})
+	}
+}
+
+func (i *interceptor) report(ctx context.Context, query string, v *verdict) (err error) {
+	a, op := v.a, v.op
 	defer a.Recover(ctx, rasp.SinkSQL, op, &err)
 	f := v.res.Finding
 	if f.Target == "" {
@@ -139,12 +192,19 @@ func (i *interceptor) report(ctx context.Context, op, query string, v *verdict) 
 			f.Start, f.End = -1, -1
 		}
 	}
-	details := make([]rasp.Detail, 0, 4)
+	details := make([]rasp.Detail, 0, 5)
 	details = append(details,
 		rasp.Detail{Key: "driver", Value: i.driverName},
 		rasp.Detail{Key: "dialect", Value: i.dialectName})
+	if v.path != "" {
+		details = append(details, rasp.Detail{Key: "driver_path", Value: v.path})
+	}
 	if v.state == stateFault {
-		return a.FaultWith(ctx, rasp.SinkSQL, op, f, errIncomplete, details...)
+		return a.FaultIn(ctx, v.mode, rasp.SinkSQL, op, f, errIncomplete, details...)
+	}
+	if f.Start >= 0 && f.Start < f.End && f.End <= len(f.Target) {
+		// Shown instead of the input when the agent redacts it.
+		f.Skeleton = sqlguard.Skeleton(i.dialect, f.Target, f.Start, f.End)
 	}
 	if f.Start >= 0 && f.Start <= f.End && f.End <= len(f.Target) {
 		kind, clause := sqlguard.Classify(i.dialect, f.Target, f.Start, f.End)
@@ -155,7 +215,7 @@ func (i *interceptor) report(ctx context.Context, op, query string, v *verdict) 
 			details = append(details, rasp.Detail{Key: "clause", Value: clause})
 		}
 	}
-	return a.DecideWith(ctx, rasp.SinkSQL, op, f, details...)
+	return a.DecideIn(ctx, v.mode, rasp.SinkSQL, op, f, details...)
 }
 
 // ConnQueryContext checks query, then runs it.
@@ -167,32 +227,35 @@ func (i *interceptor) ConnQueryContext(ctx context.Context, conn driver.QueryerC
 	rows, err := conn.QueryContext(ctx, query, args)
 	if err == driver.ErrSkip {
 		// database/sql prepares the statement next, and that is checked.
+		i.skipped(&v)
 		return ctx, nil, driver.ErrSkip
 	}
 	if v.state != stateClean {
-		i.post(ctx, opQuery, query, &v)
+		i.post(ctx, query, &v, err)
 	}
 	return ctx, rows, err
 }
 
 // ConnExecContext checks query, then runs it.
 func (i *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerContext, query string, args []driver.NamedValue) (driver.Result, error) {
-	if !canExec(conn) {
-		// sqlmw's adapter would panic on a conn with neither Execer nor
-		// ExecerContext; database/sql answers ErrSkip with prepare + exec,
-		// as it does for such a conn without the wrapper.
-		return nil, driver.ErrSkip
-	}
 	v, err := i.pre(ctx, opExec, query)
 	if err != nil {
 		return nil, err
 	}
+	if !canExec(conn) {
+		// sqlmw's adapter would panic on a conn with neither Execer nor
+		// ExecerContext; database/sql answers ErrSkip with prepare + exec,
+		// as it does for such a conn without the wrapper.
+		i.skipped(&v)
+		return nil, driver.ErrSkip
+	}
 	res, err := execContext(ctx, conn, query, args)
 	if err == driver.ErrSkip {
+		i.skipped(&v)
 		return nil, driver.ErrSkip
 	}
 	if v.state != stateClean {
-		i.post(ctx, opExec, query, &v)
+		i.post(ctx, query, &v, err)
 	}
 	return res, err
 }
@@ -207,7 +270,7 @@ func (i *interceptor) ConnPrepareContext(ctx context.Context, conn driver.ConnPr
 	}
 	st, err := conn.PrepareContext(ctx, query)
 	if v.state != stateClean {
-		i.post(ctx, opPrepare, query, &v)
+		i.post(ctx, query, &v, err)
 	}
 	return ctx, st, err
 }
@@ -226,4 +289,59 @@ func (i *interceptor) ConnBeginTx(ctx context.Context, conn driver.ConnBeginTx, 
 	}
 	tx, err := conn.BeginTx(ctx, opts)
 	return ctx, tx, err
+}
+
+// callKey names one application call across database/sql's attempts: the
+// request's inputs (the slice the context carries, one per request) and
+// the statement.
+type callKey struct {
+	inputs *taint.Input
+	query  string
+}
+
+// callMemo is what the first attempt of a call decided.
+type callMemo struct {
+	op       string
+	mode     rasp.Mode
+	reported bool // the finding was reported: later attempts report nothing
+	attempt  int  // see verdict.attempt
+}
+
+// maxCalls bounds the memo table. An entry lives from the attempt that
+// left it (ErrSkip, ErrBadConn) to the next attempt, which database/sql
+// makes at once; entries of calls that had no next attempt are cleared
+// when the table is full.
+const maxCalls = 1024
+
+// calls is the memo table of the attempts in flight. It is only written
+// after a finding and an ErrSkip or ErrBadConn, so the common path reads
+// one atomic counter.
+type calls struct {
+	n  atomic.Int64
+	mu sync.Mutex
+	m  map[callKey]callMemo
+}
+
+func (c *calls) put(k callKey, m callMemo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCalls {
+		c.m = make(map[callKey]callMemo)
+	}
+	c.m[k] = m
+	c.n.Store(int64(len(c.m)))
+}
+
+func (c *calls) take(k callKey) (callMemo, bool) {
+	if c.n.Load() == 0 {
+		return callMemo{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, ok := c.m[k]
+	if ok {
+		delete(c.m, k)
+		c.n.Store(int64(len(c.m)))
+	}
+	return m, ok
 }

@@ -249,7 +249,7 @@ func TestConcurrentRequestsNeverMixInputs(t *testing.T) {
 				mixed = append(mixed, fmt.Sprintf("event input %q target %q in a request with %v", ev.Finding.Input.Value, ev.Finding.Target, in))
 				mu.Unlock()
 			}
-		}))
+		}), rasp.WithSyncHooks())
 	pool := newPool(t, dsn, pgxguard.NewTracer(), pgx.QueryExecModeCacheStatement, 4)
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*rounds)

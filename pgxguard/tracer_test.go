@@ -220,7 +220,7 @@ func TestCopyFromChecksNames(t *testing.T) {
 	tr := pgxguard.NewTracer()
 	var seen rasp.Event
 	hooked := rasp.New(rasp.WithMode(rasp.ModeMonitor), rasp.WithLogger(zerolog.Nop()),
-		rasp.WithHook(func(_ context.Context, ev rasp.Event) { seen = ev }))
+		rasp.WithHook(func(_ context.Context, ev rasp.Event) { seen = ev }), rasp.WithSyncHooks())
 	// pgx quotes the names: a name from the request stays one identifier.
 	for _, name := range []string{"items", `it"ems`, "items; DROP TABLE items"} {
 		ctx := tr.TraceCopyFromStart(request(a, name), nil, pgx.TraceCopyFromStartData{

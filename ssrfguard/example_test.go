@@ -24,7 +24,7 @@ func Example() {
 	agent := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()),
 		rasp.WithHook(func(_ context.Context, ev rasp.Event) {
 			fmt.Println("event:", ev.Finding.Kind, ev.Finding.Input.Key, ev.Details[len(ev.Details)-1].Value)
-		}))
+		}), rasp.WithSyncHooks())
 	offline := &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
 		return nil, errors.New("offline")
 	}}

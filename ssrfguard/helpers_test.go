@@ -264,7 +264,7 @@ func (e *events) All() []rasp.Event {
 
 func newAgent(mode rasp.Mode) (*rasp.Agent, *events) {
 	e := &events{}
-	return rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.Nop()), rasp.WithHook(e.hook)), e
+	return rasp.New(rasp.WithMode(mode), rasp.WithLogger(zerolog.Nop()), rasp.WithHook(e.hook), rasp.WithSyncHooks()), e
 }
 
 // reqCtx is a request context carrying a and one query input.

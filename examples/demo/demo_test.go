@@ -38,7 +38,7 @@ func startDemo(t *testing.T, mode rasp.Mode, wrap func(http.Handler) http.Handle
 	d := &demo{log: &syncBuffer{}, events: &eventLog{}, dir: t.TempDir()}
 	agent := rasp.New(rasp.WithMode(mode),
 		rasp.WithLogger(zerolog.New(d.log).With().Timestamp().Logger()),
-		rasp.WithHook(d.events.hook))
+		rasp.WithSyncHooks(), rasp.WithHook(d.events.hook))
 	a, err := newApp(agent, filepath.Join(d.dir, "app"))
 	if err != nil {
 		t.Fatal(err)

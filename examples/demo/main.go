@@ -132,7 +132,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.tour {
 		return runTour(stdout, stderr)
 	}
-	agent := rasp.New(rasp.WithMode(cfg.mode), rasp.WithLogger(eventLogger(stderr)))
+	// Through the agent's bounded queue: a stderr nobody reads drops events
+	// (counted in /debug/rasp) instead of stalling every SQL request.
+	agent := rasp.New(rasp.WithMode(cfg.mode), rasp.WithLogWriter(eventWriter(stderr)))
 	dir, err := os.MkdirTemp("", "rasp-demo-")
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
@@ -174,16 +176,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	<-drained
 	<-reported
+	flush, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = agent.Flush(flush) // the last events, unless stderr is stuck
 	return 0
 }
 
-// eventLogger writes JSON events to w, human-readable when w is a
-// terminal.
-func eventLogger(w io.Writer) zerolog.Logger {
+// eventWriter is where the JSON events go: w, made human-readable when w
+// is a terminal.
+func eventWriter(w io.Writer) io.Writer {
 	if f, ok := w.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}).With().Timestamp().Logger()
+			return zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
 		}
 	}
-	return zerolog.New(w).With().Timestamp().Logger()
+	return w
 }

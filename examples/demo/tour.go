@@ -136,7 +136,9 @@ func runTour(stdout, stderr io.Writer) int {
 	events := &eventLog{}
 	agent := rasp.New(rasp.WithMode(rasp.ModeProtect),
 		rasp.WithLogger(zerolog.New(&logBuf).With().Timestamp().Logger()),
-		rasp.WithHook(events.hook))
+		// The tour reads each request's events as soon as it answered; the
+		// hook only appends to memory, so it may run in the deciding call.
+		rasp.WithSyncHooks(), rasp.WithHook(events.hook))
 	a, err := newApp(agent, dir)
 	if err != nil {
 		fmt.Fprintln(stderr, "tour:", err)

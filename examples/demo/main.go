@@ -132,7 +132,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.tour {
 		return runTour(stdout, stderr)
 	}
-	agent := rasp.New(rasp.WithMode(cfg.mode), rasp.WithLogger(eventLogger(stderr)))
+	rec := newDecisions()
+	agent := rasp.New(rasp.WithMode(cfg.mode), rasp.WithLogger(eventLogger(stderr)), rasp.WithHook(rec.hook))
 	dir, err := os.MkdirTemp("", "rasp-demo-")
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
@@ -140,7 +141,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	//raspvet:ignore shutdown: removes the temporary directory created above
 	defer os.RemoveAll(dir)
-	a, err := newApp(agent, dir)
+	a, err := newApp(agent, rec, dir)
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
 		return 1

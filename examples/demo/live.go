@@ -217,7 +217,7 @@ func newLiveRow(ev rasp.Event) liveRow {
 // liveTmpl is the page: server-side HTML, reloaded by the browser every
 // five seconds (a meta refresh, no script). html/template escapes every
 // value, inputs and targets included.
-var liveTmpl = template.Must(template.New("live").Parse(`<!doctype html>
+var liveTmpl = template.Must(template.New("live").Funcs(template.FuncMap{"shortSite": shortSite}).Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
 <title>rasp live: {{.Mode}}</title>
 <style>
@@ -229,6 +229,8 @@ code{font-family:ui-monospace,monospace;white-space:pre-wrap;word-break:break-al
 mark{background:#ffd54f;outline:1px solid #e0a800}
 .blocked{color:#b00020;font-weight:bold}.reported{color:#7a5b00}
 .mode{font-size:1.2em;font-weight:bold}
+.counts{display:flex;gap:2em;flex-wrap:wrap;align-items:flex-start}
+.req{white-space:nowrap}
 </style></head><body>
 <h1>rasp live</h1>
 <p>Mode: <span class="mode" id="mode">{{.Mode}}</span> &middot; since {{.Since}} &middot;
@@ -236,32 +238,47 @@ decisions: {{.Decisions}} &middot; dropped from this page: {{.Dropped}} &middot;
 hook drops: <span id="hook-drops">{{.HookDrops}}</span> &middot; hook panics: {{.HookPanics}} &middot;
 partially inspected requests: {{.Partial}}</p>
 
+<div class="counts"><div>
 <h2>Sinks</h2>
 <table id="sinks"><tr><th>sink</th><th>checks</th><th>findings</th><th>blocks</th><th>faults</th><th>no context</th><th>blind share</th></tr>
 {{range .Sinks}}<tr><td>{{.Name}}</td><td>{{.Checks}}</td><td>{{.Findings}}</td><td>{{.Blocks}}</td><td>{{.Faults}}</td><td>{{.NoContext}}</td><td>{{.BlindPct}} %</td></tr>
 {{end}}</table>
-
+</div><div>
 <h2>Decisions per sink and kind</h2>
 <table id="kinds"><tr><th>sink</th><th>kind</th><th>decisions</th></tr>
 {{range .Kinds}}<tr><td>{{.Sink}}</td><td>{{.Kind}}</td><td>{{.Count}}</td></tr>
 {{else}}<tr><td colspan="3">none yet</td></tr>
 {{end}}</table>
-
+</div><div>
 <h2>Blind spots (calls without a request context)</h2>
 <table id="blind"><tr><th>sink</th><th>call site</th><th>calls</th></tr>
-{{range .BlindSpots}}<tr><td>{{.Sink}}</td><td><code>{{.Site}}</code></td><td>{{.Count}}</td></tr>
+{{range .BlindSpots}}<tr><td>{{.Sink}}</td><td><code title="{{.Site}}">{{shortSite .Site}}</code></td><td>{{.Count}}</td></tr>
 {{else}}<tr><td colspan="3">none</td></tr>
 {{end}}</table>
+</div></div>
 
 <h2>Recent decisions, newest first</h2>
 <table id="recent"><tr><th>time</th><th>decision</th><th>sink / kind</th><th>request</th><th>input</th><th>target (input marked)</th></tr>
 {{range .Recent}}<tr class="decision"><td>{{.Time}}</td>
 <td>{{if .Blocked}}<span class="blocked">blocked</span>{{else}}<span class="reported">reported</span>{{end}}</td>
 <td>{{.Sink}} / {{.Kind}}{{if .Details}}<br><small>{{.Details}}</small>{{end}}</td>
-<td><code>{{.Request}}</code></td>
+<td><code class="req">{{.Request}}</code></td>
 <td>{{.InputSource}} <b>{{.InputKey}}</b></td>
 <td><code>{{.Before}}{{if .Marked}}<mark>{{.Input}}</mark>{{end}}{{.After}}</code>{{if not .Marked}}<br><small>input: <code>{{.InputValue}}</code></small>{{end}}</td></tr>
 {{else}}<tr><td colspan="6">no decision yet</td></tr>
 {{end}}</table>
 </body></html>
 `))
+
+// shortSite keeps the last directory and the file of a call site
+// ("demo/app.go:330"); the page's tooltip holds the whole path.
+func shortSite(site string) string {
+	i := strings.LastIndexByte(site, '/')
+	if i < 0 {
+		return site
+	}
+	if j := strings.LastIndexByte(site[:i], '/'); j >= 0 {
+		return site[j+1:]
+	}
+	return site
+}

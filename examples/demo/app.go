@@ -496,7 +496,7 @@ var pageTmpl = template.Must(template.New("").Parse(`
 <li><a href="/reviews?book_id=1">Reviews of book 1</a></li>
 <li><a href="/api/books?author=Frank+Herbert">JSON API: books by Frank Herbert</a></li>
 {{range .Docs}}<li><a href="/wordcount?file={{.}}">Word count of {{.}}</a> &middot; <a href="/download?name={{.}}">Download {{.}}</a></li>
-{{end}}<li><a href="/debug/rasp">rasp counters (JSON)</a></li>
+{{end}}<li><a href="/debug/rasp">rasp live page (JSON for Accept: application/json)</a></li>
 </ul>
 <h2>Search</h2>
 <form action="/search" method="get"><input name="title" value="Dune"><button>Search</button></form>
@@ -633,7 +633,8 @@ func curlLines(base string) string {
 		"curl -d 'username=admin%27--&password=x' " + base + "/login",
 		"curl '" + base + "/wordcount?file=intro.txt%3Bid'",
 		"curl '" + base + "/download?name=../secret.txt'",
-		"curl " + base + "/debug/rasp",
+		"curl '" + base + "/cover?url=http://169.254.169.254/latest/meta-data/'",
+		"curl " + base + "/debug/rasp                 # or open it in a browser",
 	} {
 		b.WriteString("  ")
 		b.WriteString(l)

@@ -416,12 +416,14 @@ func startEnv(mode rasp.Mode, svc *services) (*tourEnv, error) {
 		rasp.WithLogger(zerolog.New(e.log).With().Timestamp().Logger()),
 		rasp.WithHook(e.events.hook), rasp.WithHook(rec.hook))
 	if e.app, err = newApp(agent, rec, dir); err != nil {
+		//raspvet:ignore removes the temporary directory created above
 		os.RemoveAll(dir)
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		e.app.Close()
+		//raspvet:ignore removes the temporary directory created above
 		os.RemoveAll(dir)
 		return nil, err
 	}

@@ -185,6 +185,37 @@ func TestTourMonitor(t *testing.T) {
 	}
 }
 
+// TestTourFailsWithoutProtection runs the tour with a monitor server in
+// the protect column: every attack then passes, and the tour must say
+// FAIL for each one the build claims to stop, and exit 1.
+func TestTourFailsWithoutProtection(t *testing.T) {
+	svc, err := startServices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tour := &tourSession{svc: svc}
+	if tour.off, err = startEnv(rasp.ModeOff, svc); err != nil {
+		t.Fatal(err)
+	}
+	if tour.protect, err = startEnv(rasp.ModeMonitor, svc); err != nil {
+		t.Fatal(err)
+	}
+	defer tour.Close()
+	rows, err := tour.run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if want := !r.step.attack() || r.step.notYet != ""; r.ok != want {
+			t.Errorf("%s: ok = %v (%s %s), want %v", r.step.label(), r.ok, r.verdict, r.note, want)
+		}
+	}
+	var out bytes.Buffer
+	if code := printTable(&out, rows); code != 1 {
+		t.Errorf("exit status %d, want 1:\n%s", code, out.String())
+	}
+}
+
 // TestJudge checks the tour's verdicts on outcomes it did not measure:
 // the tour must fail whenever an attack was not refused, left an effect,
 // or did nothing to begin with, and whenever the modes answer a

@@ -127,7 +127,8 @@ type recentJSON struct {
 	Kind    string    `json:"kind"`
 	Blocked bool      `json:"blocked"`
 	Request string    `json:"request"`
-	Input   string    `json:"input"`
+	Source  string    `json:"input_source"`
+	Key     string    `json:"input_key"`
 	Target  string    `json:"target"`
 	Start   int       `json:"span_start"`
 	End     int       `json:"span_end"`
@@ -145,7 +146,8 @@ func (a *app) debugRasp(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, ev := range recent {
 			out.Recent = append(out.Recent, recentJSON{ev.Time, ev.Sink, ev.Finding.Kind, ev.Blocked,
-				ev.Request.Method + " " + ev.Request.Path, ev.Finding.Input.Key, ev.Finding.Target, ev.Finding.Start, ev.Finding.End})
+				ev.Request.Method + " " + ev.Request.Path, string(ev.Finding.Input.Source), ev.Finding.Input.Key,
+				ev.Finding.Target, ev.Finding.Start, ev.Finding.End})
 		}
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)

@@ -135,7 +135,7 @@ func TestLivePageJSON(t *testing.T) {
 		if got.Mode != "protect" || got.Sinks["sql"].Blocks != 2 || len(got.Kinds) != 1 || got.Kinds[0].Count != 2 {
 			t.Errorf("Accept %q: %+v", accept, got)
 		}
-		if len(got.Recent) != 2 || got.Recent[0].Input != "title" || got.Recent[1].Input != "id" {
+		if len(got.Recent) != 2 || got.Recent[0].Key != "title" || got.Recent[1].Key != "id" || got.Recent[0].Source != "query" {
 			t.Errorf("recent decisions not newest first: %+v", got.Recent)
 		}
 		r := got.Recent[0]

@@ -50,8 +50,10 @@
 //
 // What it does not stop (see the README): inputs the application transforms
 // before the sink, second-order injection (a stored review used later in
-// SQL), and calls made without the request's context (/stock, which the
-// live page lists as a blind spot).
+// SQL), calls made without the request's context (/stock, which the live
+// page lists as a blind spot), and, in this build, an option that is one
+// plain word of a script (/wordcount?file=--files0-from=/etc/passwd). The
+// tour shows the last two as "not protected yet".
 //
 // No mode of the demo sends a packet off the machine: its outgoing client
 // dials loopback IP addresses only (fence.go), resolves no name over the

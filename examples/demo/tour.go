@@ -91,6 +91,8 @@ func tourSteps(svc *services) []step {
 		{method: "GET", target: "/wordcount?file=intro.txt", want: "intro.txt"},
 		{method: "GET", target: "/wordcount?file=" + q("intro.txt; id"), effect: ranID},
 		{method: "GET", target: "/wordcount?file=" + q("$(touch ../pwned)"), effect: fileCreated("pwned", "ran touch: created")},
+		{method: "GET", target: "/wordcount?file=" + q("--files0-from=/etc/passwd"), effect: firstLineServed("/etc/passwd"),
+			notYet: "option injection inside a script: the input is one plain word of it"},
 		{method: "GET", target: "/download?name=shipping.txt", want: "We ship"},
 		{method: "GET", target: "/download?name=" + q("../secret.txt"), effect: fileServed(func(e *tourEnv) string { return filepath.Join(e.app.dir, "secret.txt") })},
 		{method: "GET", target: "/download?name=" + q("../../../../../../etc/passwd"), effect: fileServed(func(*tourEnv) string { return "/etc/passwd" })},
@@ -242,6 +244,22 @@ func fileServed(path func(*tourEnv) string) probe {
 			}
 			first, _, _ := strings.Cut(string(data), "\n")
 			return fmt.Sprintf("served %s (%d bytes): %s", filepath.Base(p), len(data), cut(first, 40)), true
+		}
+	}
+}
+
+// firstLineServed reports an answer holding the first line of the file at
+// path: wc names the file list it could not open in its error.
+func firstLineServed(path string) probe {
+	return func(*tourEnv) func(int, string) (string, bool) {
+		//raspvet:ignore the tour reads the file it expects to see leaked, no request data
+		data, err := os.ReadFile(path)
+		first, _, _ := strings.Cut(string(data), "\n")
+		return func(_ int, body string) (string, bool) {
+			if err != nil || first == "" || !strings.Contains(body, first) {
+				return "nothing of " + path + " served", false
+			}
+			return fmt.Sprintf("served %s's first line: %s", filepath.Base(path), cut(first, 40)), true
 		}
 	}
 }
@@ -682,7 +700,11 @@ func printTable(w io.Writer, rows []row) int {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", i+1, r.step.label(), column(r.step, r.off), column(r.step, r.protect), r.verdict)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d legitimate requests, %d attacks (%d stopped, %d known gap: #%s)\n", legit, attacks, stopped, len(gaps), strings.Join(gaps, ", #"))
+	fmt.Fprintf(w, "\n%d legitimate requests, %d attacks: %d stopped", legit, attacks, stopped)
+	if len(gaps) > 0 {
+		fmt.Fprintf(w, ", known gaps (not counted): #%s", strings.Join(gaps, ", #"))
+	}
+	fmt.Fprintln(w)
 	for _, n := range notes {
 		fmt.Fprintln(w, n)
 	}

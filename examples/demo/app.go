@@ -25,8 +25,9 @@ import (
 )
 
 // app is the bookshop: a SQLite database in a directory of its own, a
-// documents directory served by /download and counted by /wordcount, and
-// the agent that guards all three.
+// documents directory served by /download and counted by /wordcount, a
+// notes directory /notes writes to, an HTTP client /cover fetches with,
+// and the agent that guards them all.
 type app struct {
 	agent    *rasp.Agent
 	recent   *decisions // the live page's record of the agent's events; may be nil

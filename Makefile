@@ -16,7 +16,7 @@ export PATH := $(TOOLS):$(PATH)
 
 all: test
 
-## demo: start the demo app on a free 127.0.0.1 port, replay legitimate and attack requests, print the table
+## demo: start the demo twice on free 127.0.0.1 ports (rasp off, protect), send every request to both, print them side by side
 demo:
 	cd examples && go run ./demo -tour
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,17 +20,24 @@ import (
 	"github.com/gorasp/rasp/driver"
 	"github.com/gorasp/rasp/execguard"
 	"github.com/gorasp/rasp/fsguard"
+	"github.com/gorasp/rasp/ssrfguard"
 	"github.com/mattn/go-sqlite3"
 )
 
 // app is the bookshop: a SQLite database in a directory of its own, a
-// documents directory served by /download and counted by /wordcount, and
-// the agent that guards all three.
+// documents directory served by /download and counted by /wordcount, a
+// notes directory /notes writes to, an HTTP client /cover fetches with,
+// and the agent that guards them all.
 type app struct {
-	agent   *rasp.Agent
-	db      *sql.DB
-	dir     string // everything the app owns lives here
-	docsDir string // dir/docs: the only files /download should ever serve
+	agent    *rasp.Agent
+	recent   *decisions // the live page's record of the agent's events; may be nil
+	db       *sql.DB
+	inspect  *sql.DB // the plain driver, for the tour's measurements: never used by a handler
+	dir      string  // everything the app owns lives here
+	docsDir  string  // dir/docs: the only files /download should ever serve
+	notesDir string  // dir/notes: the only place /notes should ever write
+	fence    *fence  // the outgoing dialer: loopback only
+	fetcher  *http.Client
 }
 
 // driverSeq numbers the wrapped drivers: database/sql registers a driver
@@ -38,14 +46,23 @@ type app struct {
 var driverSeq atomic.Int64
 
 // newApp creates the database in dir, seeds it, writes the documents, and
-// returns the app. The caller closes it.
-func newApp(agent *rasp.Agent, dir string) (*app, error) {
+// returns the app. rec, if not nil, must be a hook of agent: the live page
+// shows what it recorded. The caller closes the app.
+func newApp(agent *rasp.Agent, rec *decisions, dir string) (*app, error) {
 	//raspvet:ignore startup: the app's own directory, no request data
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	dsn := "file:" + filepath.Join(dir, "shop.db") + "?_busy_timeout=5000&_journal_mode=WAL"
-	a := &app{agent: agent, dir: dir, docsDir: filepath.Join(dir, "docs")}
+	a := &app{agent: agent, recent: rec, dir: dir, docsDir: filepath.Join(dir, "docs"), notesDir: filepath.Join(dir, "notes"), fence: &fence{}}
+	a.fetcher = &http.Client{
+		// The guard checks each destination a request input chose; the
+		// fence under it keeps every connection, guarded or not, on
+		// loopback, so no mode of the demo ever reaches the network.
+		Transport: ssrfguard.Transport(a.fence.transport(),
+			ssrfguard.WithAllow(cdnHost), ssrfguard.WithResolver(a.fence.resolver())),
+		Timeout: 5 * time.Second,
+	}
 	if err := a.seed(context.Background(), dsn); err != nil {
 		return nil, err
 	}
@@ -59,11 +76,16 @@ func newApp(agent *rasp.Agent, dir string) (*app, error) {
 	// connection keeps the demo's behaviour independent of timing.
 	db.SetMaxOpenConns(1)
 	a.db = db
+	//raspvet:ignore the tour's own measurements (row counts), no request data
+	if a.inspect, err = sql.Open("sqlite3", dsn); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
-// Close closes the database.
-func (a *app) Close() error { return a.db.Close() }
+// Close closes the database handles.
+func (a *app) Close() error { return errors.Join(a.db.Close(), a.inspect.Close()) }
 
 // handler returns the app's routes behind the agent's middleware, which
 // collects each request's inputs for the guards and answers 403 when one
@@ -76,7 +98,11 @@ func (a *app) handler() http.Handler {
 	mux.HandleFunc("GET /books", a.books)
 	mux.HandleFunc("GET /reviews", a.reviews)
 	mux.HandleFunc("POST /review", a.addReview)
+	mux.HandleFunc("POST /review/delete", a.deleteReview)
 	mux.HandleFunc("POST /login", a.login)
+	mux.HandleFunc("POST /notes", a.saveNote)
+	mux.HandleFunc("GET /cover", a.cover)
+	mux.HandleFunc("GET /stock", a.stock)
 	mux.HandleFunc("GET /api/books", a.apiBooks)
 	mux.HandleFunc("POST /api/books", a.apiBooks)
 	mux.HandleFunc("GET /wordcount", a.wordCount)
@@ -99,6 +125,11 @@ func (a *app) queryBooks(ctx context.Context, query string) ([]book, error) {
 	if err != nil {
 		return nil, err
 	}
+	return scanBooks(rows)
+}
+
+// scanBooks reads and closes rows of bookColumns.
+func scanBooks(rows *sql.Rows) ([]book, error) {
 	defer rows.Close()
 	var out []book
 	for rows.Next() {
@@ -273,6 +304,87 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "Welcome back, %s.\n", name)
 }
 
+// deleteReview deletes a review by id, pasted where a number belongs.
+func (a *app) deleteReview(w http.ResponseWriter, r *http.Request) {
+	id := r.PostFormValue("id")
+	//raspvet:ignore intentional SQL injection (DELETE) to show the guard
+	res, err := a.db.ExecContext(r.Context(), "DELETE FROM reviews WHERE id = "+id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "Deleted %d review(s).\n", n)
+}
+
+// stock shows one book by id, with the query run the way code written
+// before contexts runs it: db.Query, no context. No guard can tell which
+// request the statement belongs to, so rasp counts it as a blind spot.
+func (a *app) stock(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("id")
+	//raspvet:ignore intentional SQL injection without a request context: the blind spot the live page shows
+	rows, err := a.db.Query(bookColumns + " WHERE id = " + id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	books, err := scanBooks(rows)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	a.render(w, "In stock", books)
+}
+
+// saveNote writes a note posted by a form to the notes directory, under
+// the name the client chose.
+func (a *app) saveNote(w http.ResponseWriter, r *http.Request) {
+	name, text := r.PostFormValue("name"), r.PostFormValue("text")
+	//raspvet:ignore intentional path traversal (file write through filepath.Join) to show the guard
+	if err := fsguard.WriteFile(r.Context(), filepath.Join(a.notesDir, name), []byte(text), 0o644); err != nil {
+		fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "Saved %d bytes as %s.\n", len(text), name)
+}
+
+// maxCover is the largest image /cover relays.
+const maxCover = 1 << 20
+
+// cover fetches a book cover from the URL the client gives and relays it:
+// the request goes wherever the client says, through ssrfguard.
+func (a *app) cover(w http.ResponseWriter, r *http.Request) {
+	//raspvet:ignore intentional request forgery (user-given URL) to show the guard
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, r.URL.Query().Get("url"), nil)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	resp, err := a.fetcher.Do(req)
+	if err != nil {
+		if errors.Is(err, rasp.ErrBlocked) {
+			fail(w, err)
+			return
+		}
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	if resp.StatusCode != http.StatusOK {
+		w.WriteHeader(http.StatusBadGateway)
+	}
+	io.Copy(w, io.LimitReader(resp.Body, maxCover))
+}
+
 // apiBooks is the JSON API: books by author, from ?author= or from a JSON
 // body {"author": "..."}.
 func (a *app) apiBooks(w http.ResponseWriter, r *http.Request) {
@@ -356,14 +468,6 @@ func (a *app) download(w http.ResponseWriter, r *http.Request) {
 	w.Write(data)
 }
 
-// debugRasp shows the agent's counters as JSON.
-func (a *app) debugRasp(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(a.agent.Stats())
-}
-
 func (a *app) index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	pageTmpl.ExecuteTemplate(w, "index", struct {
@@ -393,7 +497,7 @@ var pageTmpl = template.Must(template.New("").Parse(`
 <li><a href="/reviews?book_id=1">Reviews of book 1</a></li>
 <li><a href="/api/books?author=Frank+Herbert">JSON API: books by Frank Herbert</a></li>
 {{range .Docs}}<li><a href="/wordcount?file={{.}}">Word count of {{.}}</a> &middot; <a href="/download?name={{.}}">Download {{.}}</a></li>
-{{end}}<li><a href="/debug/rasp">rasp counters (JSON)</a></li>
+{{end}}<li><a href="/debug/rasp">rasp live page (JSON for Accept: application/json)</a></li>
 </ul>
 <h2>Search</h2>
 <form action="/search" method="get"><input name="title" value="Dune"><button>Search</button></form>
@@ -465,12 +569,16 @@ func (a *app) seed(ctx context.Context, dsn string) error {
 			return fmt.Errorf("seed: %w", err)
 		}
 	}
-	if _, err := db.ExecContext(ctx, "INSERT INTO reviews (book_id, author, body) VALUES (1, 'mia', 'Spice must flow.')"); err != nil {
-		return fmt.Errorf("seed: %w", err)
+	for _, rv := range seedReviews {
+		if _, err := db.ExecContext(ctx, "INSERT INTO reviews (book_id, author, body) VALUES (?, ?, ?)", rv.book, rv.author, rv.body); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
 	}
-	//raspvet:ignore startup: the app's own directory, no request data
-	if err := os.MkdirAll(a.docsDir, 0o755); err != nil {
-		return err
+	for _, d := range []string{a.docsDir, a.notesDir} {
+		//raspvet:ignore startup: the app's own directories, no request data
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
 	}
 	for _, d := range documents {
 		//raspvet:ignore startup: fixed document names, no request data
@@ -497,6 +605,16 @@ var seedBooks = []book{
 	{6, "The Dispossessed", "Ursula K. Le Guin", 1974},
 }
 
+var seedReviews = []struct {
+	book         int
+	author, body string
+}{
+	{1, "mia", "Spice must flow."},
+	{3, "jon", "Winter on Gethen, warmly told."},
+	{4, "ged", "Names have power."},
+	{6, "shev", "Walls on both sides."},
+}
+
 // adminPassword is what a SQL injection is after.
 const adminPassword = "s3cr3t-admin-pass"
 
@@ -516,7 +634,8 @@ func curlLines(base string) string {
 		"curl -d 'username=admin%27--&password=x' " + base + "/login",
 		"curl '" + base + "/wordcount?file=intro.txt%3Bid'",
 		"curl '" + base + "/download?name=../secret.txt'",
-		"curl " + base + "/debug/rasp",
+		"curl '" + base + "/cover?url=http://169.254.169.254/latest/meta-data/'",
+		"curl " + base + "/debug/rasp                 # or open it in a browser",
 	} {
 		b.WriteString("  ")
 		b.WriteString(l)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -36,10 +35,11 @@ type demo struct {
 func startDemo(t *testing.T, mode rasp.Mode, wrap func(http.Handler) http.Handler) *demo {
 	t.Helper()
 	d := &demo{log: &syncBuffer{}, events: &eventLog{}, dir: t.TempDir()}
+	rec := newDecisions()
 	agent := rasp.New(rasp.WithMode(mode),
 		rasp.WithLogger(zerolog.New(d.log).With().Timestamp().Logger()),
-		rasp.WithSyncHooks(), rasp.WithHook(d.events.hook))
-	a, err := newApp(agent, filepath.Join(d.dir, "app"))
+		rasp.WithSyncHooks(), rasp.WithHook(d.events.hook), rasp.WithHook(rec.hook))
+	a, err := newApp(agent, rec, filepath.Join(d.dir, "app"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,66 +137,123 @@ func TestRunRejectsInvalidMode(t *testing.T) {
 	}
 }
 
-// TestTour is make demo: every attack blocked, every legitimate request
-// served, exit status 0.
+// TestTour is make demo: every attack worked off and was blocked in
+// protect, every legitimate request got the same answer in both, exit
+// status 0.
 func TestTour(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := runTour(&out, &errb); code != 0 {
 		t.Fatalf("tour exit status %d\n%s\n%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"REQUEST", "sql_injection", "shell_injection", "path_traversal", "PASS"} {
+	for _, want := range []string{"RASP OFF", "RASP PROTECT", "sql_injection in WHERE", "shell_injection", "path_traversal",
+		"ssrf to link-local", "ran id: uid=", "served passwd", "deleted ", "dial refused by the demo's loopback fence",
+		"identical", "stopped", "not protected yet", "PASS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("tour output lacks %q:\n%s", want, out.String())
 		}
 	}
 }
 
-// TestTourModes runs the tour's script in every mode: off serves every
-// attack and writes no event, monitor serves them and writes one, protect
-// blocks them; legitimate requests succeed in all three.
-func TestTourModes(t *testing.T) {
-	for _, mode := range []rasp.Mode{rasp.ModeOff, rasp.ModeMonitor, rasp.ModeProtect} {
-		t.Run(mode.String(), func(t *testing.T) {
-			d := startDemo(t, mode, nil)
-			marker := filepath.Join(d.dir, "pwned")
-			results, err := tour(d.srv.URL, tourSteps(marker), d.events)
-			if err != nil {
-				t.Fatal(err)
+// TestTourMonitor sends the tour's attacks to the demo in monitor mode:
+// each one is reported and still does what it does with the guard off,
+// and the legitimate requests raise no event.
+func TestTourMonitor(t *testing.T) {
+	svc, err := startServices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	e, err := startEnv(rasp.ModeMonitor, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for _, s := range tourSteps(svc) {
+		o, err := e.send(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case !s.attack():
+			if o.status/100 != 2 || o.decision != "allowed" {
+				t.Errorf("%s: %d %s", s.label(), o.status, o.decision)
 			}
-			for _, r := range results {
-				if !r.step.attack {
-					if !r.ok {
-						t.Errorf("%s: legitimate request got %d %s (%s)", r.step.label(), r.status, r.decision, r.body)
-					}
-					continue
-				}
-				want := map[rasp.Mode]string{rasp.ModeOff: "allowed", rasp.ModeMonitor: "reported", rasp.ModeProtect: "blocked"}[mode]
-				if r.decision != want {
-					t.Errorf("%s: decision %s, want %s", r.step.label(), r.decision, want)
-				}
-				if mode == rasp.ModeProtect && r.status != http.StatusForbidden {
-					t.Errorf("%s: status %d, want 403", r.step.label(), r.status)
-				}
-				if mode != rasp.ModeProtect && r.status == http.StatusForbidden {
-					t.Errorf("%s: status 403 in %s mode", r.step.label(), mode)
-				}
-			}
-			_, err = os.Stat(marker)
-			if ran := err == nil; ran != (mode != rasp.ModeProtect) {
-				t.Errorf("shell attack ran = %v in %s mode", ran, mode)
-			}
-			// The SQL attacks work without protection: the UNION answers
-			// carry the admin password, and the INSERT stored it.
-			leaked := false
-			for _, r := range results {
-				leaked = leaked || strings.Contains(r.body, adminPassword)
-			}
-			stored, err := storedLeak(d.app)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := mode != rasp.ModeProtect; leaked != want || stored != want {
-				t.Errorf("admin password in an answer = %v, in a review = %v, in %s mode", leaked, stored, mode)
+		case s.notYet != "":
+		case !o.happened || o.decision != "reported" || o.status == http.StatusForbidden:
+			t.Errorf("%s: %d %s, effect %q (%v)", s.label(), o.status, o.decision, o.effect, o.happened)
+		}
+	}
+}
+
+// TestTourFailsWithoutProtection runs the tour with a monitor server in
+// the protect column: every attack then passes, and the tour must say
+// FAIL for each one the build claims to stop, and exit 1.
+func TestTourFailsWithoutProtection(t *testing.T) {
+	svc, err := startServices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tour := &tourSession{svc: svc}
+	if tour.off, err = startEnv(rasp.ModeOff, svc); err != nil {
+		t.Fatal(err)
+	}
+	if tour.protect, err = startEnv(rasp.ModeMonitor, svc); err != nil {
+		t.Fatal(err)
+	}
+	defer tour.Close()
+	rows, err := tour.run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if want := !r.step.attack() || r.step.notYet != ""; r.ok != want {
+			t.Errorf("%s: ok = %v (%s %s), want %v", r.step.label(), r.ok, r.verdict, r.note, want)
+		}
+	}
+	var out bytes.Buffer
+	if code := printTable(&out, rows); code != 1 {
+		t.Errorf("exit status %d, want 1:\n%s", code, out.String())
+	}
+}
+
+// TestJudge checks the tour's verdicts on outcomes it did not measure:
+// the tour must fail whenever an attack was not refused, left an effect,
+// or did nothing to begin with, and whenever the modes answer a
+// legitimate request differently.
+func TestJudge(t *testing.T) {
+	attack := step{effect: allBooksInAnswer}
+	gap := step{effect: allBooksInAnswer, notYet: "no context"}
+	legit := step{want: "Dune"}
+	worked := outcome{status: 200, decision: "allowed", effect: "returned 6 of 6 books", happened: true}
+	refused := outcome{status: 403, decision: "blocked", effect: "returned 0 of 6 books"}
+	page := outcome{status: 200, body: "<p>Dune</p>", decision: "allowed"}
+	tests := []struct {
+		name         string
+		s            step
+		off, protect outcome
+		ok           bool
+		verdict      string
+	}{
+		{"attack stopped", attack, worked, refused, true, "stopped"},
+		{"attack through", attack, worked, worked, false, "FAIL"},
+		{"403 but effect", attack, worked, outcome{status: 403, decision: "blocked", happened: true}, false, "FAIL"},
+		{"403 without block", attack, worked, outcome{status: 403, decision: "allowed"}, false, "FAIL"},
+		{"reported only", attack, worked, outcome{status: 200, decision: "reported"}, false, "FAIL"},
+		{"no effect off", attack, refused, refused, false, "FAIL"},
+		{"gap open", gap, worked, worked, true, "not protected yet"},
+		{"gap closed", gap, worked, refused, true, "now stopped"},
+		{"gap no effect off", gap, refused, worked, false, "FAIL"},
+		{"legit identical", legit, page, page, true, "identical"},
+		{"legit differs", legit, page, outcome{status: 200, body: "<p>Dune </p>", decision: "allowed"}, false, "FAIL"},
+		{"legit refused", legit, page, outcome{status: 403, body: page.body, decision: "blocked"}, false, "FAIL"},
+		{"legit reported", legit, page, outcome{status: 200, body: page.body, decision: "reported"}, false, "FAIL"},
+		{"legit wrong answer", step{want: "Neuromancer"}, page, page, false, "FAIL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := judge(tt.s, tt.off, tt.protect)
+			if r.ok != tt.ok || r.verdict != tt.verdict {
+				t.Errorf("got ok=%v %q (%s), want ok=%v %q", r.ok, r.verdict, r.note, tt.ok, tt.verdict)
 			}
 		})
 	}

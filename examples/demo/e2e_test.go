@@ -232,7 +232,7 @@ func sqlLiteralValue(s string) string { return strings.ReplaceAll(s, "''", "'") 
 // injected statement wrote matches no submission.
 func checkReviews(t *testing.T, a *app, subs []submission) {
 	t.Helper()
-	rows, err := a.db.QueryContext(context.Background(), "SELECT id, coalesce(CAST(book_id AS TEXT), ''), coalesce(author, ''), coalesce(body, '') FROM reviews WHERE id > 1 ORDER BY id")
+	rows, err := a.db.QueryContext(context.Background(), "SELECT id, coalesce(CAST(book_id AS TEXT), ''), coalesce(author, ''), coalesce(body, '') FROM reviews WHERE id > ? ORDER BY id", len(seedReviews))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 	agent := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
-	shop, err := newApp(agent, dir)
+	shop, err := newApp(agent, nil, dir)
 	if err != nil {
 		panic(err)
 	}

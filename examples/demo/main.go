@@ -2,27 +2,36 @@
 // applications are really written, guarded by rasp.
 //
 // It builds SQL with fmt.Sprintf and +, runs a shell command built from a
-// file name, and serves downloads through filepath.Join(docsDir, name), on
-// SQLite through the wrapped go-sqlite3 driver, seeded on start in a
-// temporary directory. By default it runs in protect mode on 127.0.0.1:8080:
+// file name, reads and writes files through filepath.Join(dir, name), and
+// fetches the URL a client gives, on SQLite through the wrapped go-sqlite3
+// driver, seeded on start in a temporary directory. By default it runs in
+// protect mode on 127.0.0.1:8080:
 //
 //	go run ./demo                       # from examples/
 //	go run ./demo -mode monitor -addr 127.0.0.1:9090
-//	go run ./demo -tour                 # make demo: scripted attacks, a table, exit status
+//	go run ./demo -tour                 # make demo: every request with rasp off and in protect, side by side
 //	go run ./demo -posture 10s          # a posture event (the /debug/rasp counters) every 10 s
 //
-// The index page links every endpoint with plain links and forms, so people
-// and crawling scanners find them all:
+// The index page links the bookshop's endpoints with plain links and
+// forms, so people and crawling scanners find them:
 //
-//	GET  /search?title=     title in a string literal
-//	GET  /book?id=          id where a number belongs
-//	GET  /books?sort=       ORDER BY column
-//	POST /review            book_id, author, body pasted into an INSERT
-//	POST /login             username, password in a WHERE clause
-//	GET  /api/books?author= JSON API (also POST {"author": "..."})
-//	GET  /wordcount?file=   sh -c "wc -w " + file
-//	GET  /download?name=    filepath.Join(docsDir, name)
-//	GET  /debug/rasp        the agent's counters as JSON
+//	GET  /search?title=      title in a string literal
+//	GET  /book?id=           id where a number belongs
+//	GET  /books?sort=        ORDER BY column
+//	POST /review             book_id, author, body pasted into an INSERT
+//	POST /login              username, password in a WHERE clause
+//	GET  /api/books?author=  JSON API (also POST {"author": "..."})
+//	GET  /wordcount?file=    sh -c "wc -w " + file
+//	GET  /download?name=     filepath.Join(docsDir, name)
+//	GET  /debug/rasp         the live page: HTML for a browser, JSON otherwise
+//
+// The tour also uses endpoints the index does not link (so that a
+// crawling scanner's run stays as it was):
+//
+//	POST /review/delete      id pasted into a DELETE
+//	POST /notes              name, text: fsguard.WriteFile(filepath.Join(notesDir, name))
+//	GET  /cover?url=         fetches the URL through ssrfguard.Transport
+//	GET  /stock?id=          id in a WHERE, run with db.Query: no request context
 //
 // # Threat model
 //
@@ -33,12 +42,23 @@
 //     blocks a statement whose syntax a request input changed;
 //   - shell injection: execguard blocks a script in which an input is more
 //     than one plain word;
-//   - path traversal: fsguard blocks a path that an input leads outside the
-//     directory the application joined it to.
+//   - path traversal, reading or writing: fsguard blocks a path that an
+//     input leads outside the directory the application joined it to;
+//   - request forgery: ssrfguard refuses a fetch whose destination an input
+//     chose when it is internal (loopback, the metadata address), and lets
+//     through the image host the demo allows (127.0.0.2).
 //
 // What it does not stop (see the README): inputs the application transforms
 // before the sink, second-order injection (a stored review used later in
-// SQL), and calls made without the request's context.
+// SQL), calls made without the request's context (/stock, which the live
+// page lists as a blind spot), and, in this build, an option that is one
+// plain word of a script (/wordcount?file=--files0-from=/etc/passwd). The
+// tour shows the last two as "not protected yet".
+//
+// No mode of the demo sends a packet off the machine: its outgoing client
+// dials loopback IP addresses only (fence.go), resolves no name over the
+// network, and uses no proxy, so with rasp off the metadata request ends
+// in "dial refused by the demo's loopback fence".
 //
 // # Modes
 //
@@ -46,7 +66,7 @@
 // error at start. protect answers 403 to a request in which a sink was
 // blocked; monitor lets the call run and writes the event; off checks
 // nothing. Events go to stderr as JSON, or human-readable when stderr is a
-// terminal.
+// terminal, and the last 100 decisions are on /debug/rasp.
 //
 // # Concurrency
 //
@@ -134,7 +154,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// Through the agent's bounded queue: a stderr nobody reads drops events
 	// (counted in /debug/rasp) instead of stalling every SQL request.
-	agent := rasp.New(rasp.WithMode(cfg.mode), rasp.WithLogWriter(eventWriter(stderr)))
+	rec := newDecisions()
+	agent := rasp.New(rasp.WithMode(cfg.mode), rasp.WithLogWriter(eventWriter(stderr)), rasp.WithHook(rec.hook))
 	dir, err := os.MkdirTemp("", "rasp-demo-")
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
@@ -142,7 +163,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	//raspvet:ignore shutdown: removes the temporary directory created above
 	defer os.RemoveAll(dir)
-	a, err := newApp(agent, dir)
+	a, err := newApp(agent, rec, dir)
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
 		return 1

@@ -91,8 +91,7 @@ func tourSteps(svc *services) []step {
 		{method: "GET", target: "/wordcount?file=intro.txt", want: "intro.txt"},
 		{method: "GET", target: "/wordcount?file=" + q("intro.txt; id"), effect: ranID},
 		{method: "GET", target: "/wordcount?file=" + q("$(touch ../pwned)"), effect: fileCreated("pwned", "ran touch: created")},
-		{method: "GET", target: "/wordcount?file=" + q("--files0-from=/etc/passwd"), effect: firstLineServed("/etc/passwd"),
-			notYet: "option injection inside a script: the input is one plain word of it"},
+		{method: "GET", target: "/wordcount?file=" + q("--files0-from=/etc/passwd"), effect: firstLineServed("/etc/passwd")},
 		{method: "GET", target: "/download?name=shipping.txt", want: "We ship"},
 		{method: "GET", target: "/download?name=" + q("../secret.txt"), effect: fileServed(func(e *tourEnv) string { return filepath.Join(e.app.dir, "secret.txt") })},
 		{method: "GET", target: "/download?name=" + q("../../../../../../etc/passwd"), effect: fileServed(func(*tourEnv) string { return "/etc/passwd" })},
@@ -108,8 +107,9 @@ func tourSteps(svc *services) []step {
 		step{method: "POST", target: "/review/delete", form: form("id", "2"), want: "Deleted 1 review(s)."},
 		step{method: "POST", target: "/review/delete", form: form("id", "0 OR 1=1"), effect: reviewsDeleted},
 		step{method: "GET", target: "/stock?id=1", want: "Dune"},
-		step{method: "GET", target: "/stock?id=" + q("0 OR 1=1"), effect: allBooksInAnswer,
-			notYet: "db.Query without the request's context: a blind spot, counted on /debug/rasp"},
+		// db.Query without the request's context: checked through the
+		// handler goroutine's request scope.
+		step{method: "GET", target: "/stock?id=" + q("0 OR 1=1"), effect: allBooksInAnswer},
 	)
 	return steps
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -663,7 +664,7 @@ func runTour(stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "rasp demo tour: each request sent to the demo with rasp off (%s) and in protect mode (%s)\n\n", t.off.base, t.protect.base)
 	code := printTable(stdout, rows)
 	if line := firstBlockedEvent(t.protect.log.String()); line != "" {
-		fmt.Fprintf(stdout, "\nOne event of the protect run, as written to the log:\n%s\n", line)
+		fmt.Fprintf(stdout, "\nOne event of the protect run (the log has it on one line):\n%s\n", indentJSON(line))
 	}
 	if code == 0 {
 		fmt.Fprintln(stdout, "\nPASS: every attack worked with rasp off and was stopped in protect mode; every legitimate request got the same answer in both.")
@@ -671,6 +672,16 @@ func runTour(stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "\nFAIL: see the rows marked FAIL above.")
 	}
 	return code
+}
+
+// indentJSON returns the JSON object line indented for reading, or line
+// as it is when it is not JSON.
+func indentJSON(line string) string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(line), "", "  "); err != nil {
+		return line
+	}
+	return b.String()
 }
 
 // printTable writes the rows and returns 0 when every row is as the build

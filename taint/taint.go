@@ -46,13 +46,21 @@ const (
 	SourcePath   Source = "path"   // URL path segment
 	SourceHeader Source = "header" // request header
 	SourceCookie Source = "cookie" // cookie value
+	SourceBody   Source = "body"   // the whole request body, decoded from its Content-Encoding
 )
 
 // Input is one untrusted value of a request.
+//
+// A key the client chose (a query, form or multipart field name, a header
+// or cookie name, a JSON object key) is an input too, with IsKey set: its
+// Value is the name and its Key names the container it was found in (the
+// JSON path of the object, empty for the query, the form, the headers and
+// the cookies), because handlers use names as columns and paths as well.
 type Input struct {
 	Source Source // where it came from
-	Key    string // parameter, header, cookie or JSON path name; empty for path segments
+	Key    string // parameter, header, cookie or JSON path name; for a key, its container; empty for path segments and the body
 	Value  string // the value as the handler sees it
+	IsKey  bool   // Value is a name chosen by the client, not a value
 }
 
 // Facts summarises the values of a request's inputs: which of a few shapes
@@ -104,6 +112,56 @@ type set struct {
 
 const factsKnown = 1 << 8
 
+func (s *set) lookup() ([]Input, Facts) {
+	f := s.facts.Load()
+	if f&factsKnown == 0 {
+		f = uint32(FactsOf(s.inputs)) | factsKnown
+		s.facts.Store(f)
+	}
+	return s.inputs, Facts(f)
+}
+
+// lazy is what a context made by [NewContextFunc] carries: the function
+// that collects, the inputs of the parent context, and the set built from
+// the last slice load returned.
+type lazy struct {
+	load func() []Input
+	prev []Input
+	cur  atomic.Pointer[lazySet]
+}
+
+// lazySet is one answer of a lazy context: the slice load returned (its
+// first element and length identify it) and the set built from it.
+type lazySet struct {
+	data *Input
+	n    int
+	set
+}
+
+// get returns the set of the inputs load returns now, built once per
+// distinct slice. Concurrent callers may build the same set twice; both
+// are equal, and the last stored wins.
+func (l *lazy) get() *set {
+	in := l.load()
+	var data *Input
+	if len(in) > 0 {
+		data = &in[0]
+	}
+	if c := l.cur.Load(); c != nil && c.data == data && c.n == len(in) {
+		return &c.set
+	}
+	ls := &lazySet{data: data, n: len(in)}
+	switch {
+	case len(l.prev) == 0 && len(in) > 0:
+		ls.inputs = in
+	default:
+		ls.inputs = make([]Input, 0, len(l.prev)+len(in))
+		ls.inputs = append(append(ls.inputs, l.prev...), in...)
+	}
+	l.cur.Store(ls)
+	return &ls.set
+}
+
 // NewContext returns a copy of ctx that carries inputs, added after any
 // inputs ctx already carries. The inputs slice is copied.
 func NewContext(ctx context.Context, inputs ...Input) context.Context {
@@ -114,34 +172,50 @@ func NewContext(ctx context.Context, inputs ...Input) context.Context {
 	return context.WithValue(ctx, ctxKey{}, &set{inputs: all})
 }
 
+// NewContextFunc returns a copy of ctx whose inputs are collected on
+// demand: every [FromContext] and [Lookup] calls load and answers what it
+// returns, after any inputs ctx already carries. A request that never
+// reaches a guard then never pays for its collection.
+//
+// load must be safe for concurrent use and cheap when nothing changed: it
+// returns the same slice (same first element, same length) for as long as
+// the inputs are the same, and a new slice, never a modified one, when
+// they grew (the handler read more of a body). [Facts] are computed once
+// per distinct slice.
+func NewContextFunc(ctx context.Context, load func() []Input) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &lazy{load: load, prev: FromContext(ctx)})
+}
+
 // FromContext returns the inputs ctx carries, or nil when it carries none.
 // The returned slice must not be modified.
 func FromContext(ctx context.Context) []Input {
+	if s := from(ctx); s != nil {
+		return s.inputs
+	}
+	return nil
+}
+
+func from(ctx context.Context) *set {
 	if ctx == nil {
 		return nil
 	}
-	if s, ok := ctx.Value(ctxKey{}).(*set); ok {
-		return s.inputs
+	switch v := ctx.Value(ctxKey{}).(type) {
+	case *set:
+		return v
+	case *lazy:
+		return v.get()
 	}
 	return nil
 }
 
 // Lookup returns what [FromContext] returns and the [Facts] of those
 // inputs, with one lookup in ctx. The facts are computed on the first call
-// for a context and remembered; concurrent first calls compute the same
-// value.
+// for a context (for a context of [NewContextFunc], for each new slice)
+// and remembered; concurrent first calls compute the same value.
 func Lookup(ctx context.Context) ([]Input, Facts) {
-	if ctx == nil {
+	s := from(ctx)
+	if s == nil {
 		return nil, 0
 	}
-	s, ok := ctx.Value(ctxKey{}).(*set)
-	if !ok {
-		return nil, 0
-	}
-	f := s.facts.Load()
-	if f&factsKnown == 0 {
-		f = uint32(FactsOf(s.inputs)) | factsKnown
-		s.facts.Store(f)
-	}
-	return s.inputs, Facts(f)
+	return s.lookup()
 }

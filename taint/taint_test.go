@@ -134,3 +134,59 @@ func TestLookupConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestNewContextFunc checks that a lazy context calls its loader only when
+// asked, answers the slice the loader returns after the parent's inputs,
+// and recomputes its facts when the loader's answer changes.
+func TestNewContextFunc(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		calls int
+		cur   = []Input{{Source: SourceQuery, Key: "q", Value: "plain"}}
+	)
+	load := func() []Input {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		return cur
+	}
+	parent := NewContext(context.Background(), Input{Source: SourceHeader, Key: "H", Value: "h"})
+	ctx := NewContextFunc(parent, load)
+	if calls != 0 {
+		t.Fatalf("loader called %d times before any lookup", calls)
+	}
+	got, facts := Lookup(ctx)
+	want := []Input{{Source: SourceHeader, Key: "H", Value: "h"}, cur[0]}
+	if !slices.Equal(got, want) || facts != 0 {
+		t.Fatalf("Lookup = %v, %v; want %v, 0", got, facts, want)
+	}
+	if again := FromContext(ctx); &again[0] != &got[0] {
+		t.Error("an unchanged loader answer built a new slice")
+	}
+	mu.Lock()
+	cur = append(slices.Clip(cur), Input{Source: SourceBody, Value: "../x"})
+	mu.Unlock()
+	got, facts = Lookup(ctx)
+	if len(got) != 3 || got[2].Value != "../x" || facts&DotDot == 0 {
+		t.Errorf("after growth Lookup = %v, %v; want the new input and DotDot", got, facts)
+	}
+
+	empty := NewContextFunc(context.Background(), func() []Input { return nil })
+	if got := FromContext(empty); got == nil || len(got) != 0 {
+		t.Errorf("a loader answering nil gives %v, want an empty, non-nil slice", got)
+	}
+}
+
+func TestNewContextFuncConcurrent(t *testing.T) {
+	in := []Input{{Source: SourceQuery, Value: "/etc"}}
+	ctx := NewContextFunc(context.Background(), func() []Input { return in })
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if got, f := Lookup(ctx); len(got) != 1 || f != Rooted {
+				t.Errorf("Lookup = %v, %v", got, f)
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -45,6 +45,11 @@ type Detail struct {
 // rasp itself (a recovered panic, a work limit reached).
 const KindInternalFault = "internal_fault"
 
+// KindPartialInspection is the Finding.Kind of an event that reports a
+// guarded call of a request the middleware inspected only in part: see
+// [WithPartialClosed] and [Agent.Partial].
+const KindPartialInspection = "partial_inspection"
+
 // Limits on what an event carries of attacker-controlled text.
 const (
 	maxValueLen  = 256  // input values

@@ -13,7 +13,7 @@ type requestState struct {
 	method     string
 	path       string
 	remoteAddr string
-	partial    bool // inspection stopped at a cap; written before the handler runs
+	in         requestInputs // collects the request's inputs on demand
 
 	// state orders the block decision (any goroutine) against the
 	// handler's first write (handler goroutine) in one atomic word, so an

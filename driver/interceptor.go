@@ -99,7 +99,8 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 	case r.Incomplete:
 		v = verdict{a: a, state: stateFault, res: r}
 	default:
-		return verdict{}, nil
+		// Clean, as far as the request was inspected.
+		return verdict{}, a.Partial(ctx, rasp.SinkSQL, op)
 	}
 	if mode == rasp.ModeProtect {
 		return verdict{}, i.report(ctx, op, query, &v)

@@ -182,7 +182,7 @@ func TestCorpusShellContextual(t *testing.T) {
 			}
 		}
 		if got != c.Expected && testing.Verbose() && os.Getenv("EXECGUARD_DISAGREE") != "" {
-			t.Logf("disagree want=%v %s cmd=%q argv=%q inputs=%q", c.Expected, c.bucket(), c.Command, c.argv(), c.inputs())
+			t.Logf("disagree want=%v %s cmd=%q argv=%q inputs=%+v", c.Expected, c.bucket(), c.Command, c.argv(), c.inputs())
 		}
 	}
 	var names []string

@@ -2,6 +2,8 @@ package rasp
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -161,4 +163,67 @@ func FuzzCollect(f *testing.F) {
 		r.Header.Set("Content-Encoding", encoding)
 		h.ServeHTTP(httptest.NewRecorder(), r)
 	})
+}
+
+// TestPartialBlocks checks what a guarded call of a request inspected in
+// part does: blocked in protect by default, run with WithPartialClosed
+// (false) or in monitor, reported with the limit every time, and nothing
+// at all for a request inspected in full.
+func TestPartialBlocks(t *testing.T) {
+	long := `{"a":"` + strings.Repeat("b", 64) + `"}`
+	tests := []struct {
+		name      string
+		mode      Mode
+		opts      []Option
+		body      string
+		wantBlock bool
+		wantEvent bool
+	}{
+		{"protect blocks", ModeProtect, nil, long, true, true},
+		{"opted out", ModeProtect, []Option{WithPartialClosed(false)}, long, false, true},
+		{"last option wins", ModeProtect, []Option{WithPartialClosed(false), WithPartialClosed(true)}, long, true, true},
+		{"monitor reports", ModeMonitor, nil, long, false, true},
+		{"complete inspection", ModeProtect, nil, `{"a":"b"}`, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, buf := testAgent(t, tc.mode, append([]Option{WithBodyLimit(32)}, tc.opts...)...)
+			var err error
+			h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				_ = taint.FromContext(r.Context())
+				err = a.Partial(r.Context(), SinkSQL, "query")
+			}))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body)))
+			var be *BlockedError
+			if got := errors.As(err, &be); got != tc.wantBlock {
+				t.Errorf("blocked %v (%v), want %v", got, err, tc.wantBlock)
+			}
+			if tc.wantBlock && rec.Code != http.StatusForbidden {
+				t.Errorf("status %d", rec.Code)
+			}
+			ev := buf.Events(t)
+			if len(ev) != btoi(tc.wantEvent) {
+				t.Fatalf("events %v", ev)
+			}
+			if !tc.wantEvent {
+				return
+			}
+			d, _ := ev[0]["details"].(map[string]any)
+			if ev[0]["kind"] != KindPartialInspection || d["limit"] != "body" || ev[0]["partial_inspection"] != true {
+				t.Errorf("event %v", ev[0])
+			}
+		})
+	}
+	if err := New(WithMode(ModeProtect)).Partial(context.Background(), SinkSQL, "query"); err != nil {
+		t.Errorf("outside the middleware: %v", err)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

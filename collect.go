@@ -12,7 +12,7 @@ import (
 )
 
 // requestInputs collects the inputs of one request when a guard first
-// asks for them ([taint.NewContextFunc]), and again when the handler has
+// asks for them ([taint.NewLazyContext]), and again when the handler has
 // read more of the body since: a request that reaches no guard pays for
 // no collection, and what the handler never read cannot have reached a
 // sink.
@@ -48,9 +48,9 @@ func (ri *requestInputs) limits() collect.Limits {
 	}
 }
 
-// load returns the inputs of the request as the handler has read it so
-// far; it is the loader of the request's [taint.NewContextFunc].
-func (ri *requestInputs) load() []taint.Input {
+// Inputs returns the inputs of the request as the handler has read it so
+// far: it is the [taint.Loader] of the request's context.
+func (ri *requestInputs) Inputs() []taint.Input {
 	n := ri.body.len()
 	if s := ri.snap.Load(); s != nil && s.bodyLen == n {
 		return s.inputs
@@ -64,6 +64,7 @@ func (ri *requestInputs) load() []taint.Input {
 	}
 	c := collect.Collector{Limits: ri.limits()}
 	if !ri.baseDone {
+		c.Inputs = make([]taint.Input, 0, estimate(ri.r))
 		c.Request(ri.r)
 		ri.base, ri.baseReached, ri.baseDone = c.Inputs[:len(c.Inputs):len(c.Inputs)], c.Reached, true
 	}
@@ -88,12 +89,23 @@ func (ri *requestInputs) load() []taint.Input {
 	return inputs
 }
 
+// estimate is about how many inputs the URL, headers and cookies of r
+// make (a key and a value per field, a few segments): one allocation
+// instead of a doubling series.
+func estimate(r *http.Request) int {
+	n := 2*len(r.Header) + strings.Count(r.URL.RawPath, "/") + strings.Count(r.URL.Path, "/") + 4
+	if q := r.URL.RawQuery; q != "" {
+		n += 2 * (strings.Count(q, "&") + 1)
+	}
+	return min(n, 1<<12)
+}
+
 // partial returns the limits the request's inspection reached so far.
 func (ri *requestInputs) partial() collect.Limit {
 	if ri.a == nil {
 		return 0 // a state made outside the middleware (tests)
 	}
-	ri.load()
+	ri.Inputs()
 	return collect.Limit(ri.reached.Load())
 }
 

@@ -66,13 +66,10 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), a)))
 		return
 	}
-	st := &requestState{method: r.Method, path: r.URL.Path, remoteAddr: r.RemoteAddr}
+	st := &requestState{Context: r.Context(), agent: a, method: r.Method, path: r.URL.Path, remoteAddr: r.RemoteAddr}
 	ri := &st.in
 	ri.a, ri.r = a, r
-	ctx := NewContext(r.Context(), a)
-	ctx = withRequest(ctx, st)
-	ctx = taint.NewContextFunc(ctx, ri.load)
-	r2 := r.WithContext(ctx)
+	r2 := r.WithContext(taint.NewLazyContext(st, ri))
 	if a.cfg.bodyLimit > 0 && r.Body != nil && r.Body != http.NoBody {
 		// r's own Body stays the server's, which closes and drains it
 		// after the handler returns; the handler reads it through the tee.

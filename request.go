@@ -8,7 +8,14 @@ import (
 
 // requestState is what the middleware shares with the decisions made while
 // it serves one request: who asked, and whether a sink was blocked.
+//
+// It is also the request's context below the inputs: it answers the agent
+// and its own key, and every other key from the server's context, so that
+// the middleware adds one allocation, not one per value.
 type requestState struct {
+	context.Context // the server's request context
+	agent           *Agent
+
 	r          *http.Request // the request handed to the handler; a ServeMux sets its Pattern
 	method     string
 	path       string
@@ -31,8 +38,14 @@ const (
 
 type requestKey struct{}
 
-func withRequest(ctx context.Context, st *requestState) context.Context {
-	return context.WithValue(ctx, requestKey{}, st)
+func (s *requestState) Value(key any) any {
+	switch key.(type) {
+	case agentKey:
+		return s.agent
+	case requestKey:
+		return s
+	}
+	return s.Context.Value(key)
 }
 
 func requestFrom(ctx context.Context) *requestState {

@@ -121,44 +121,63 @@ func (s *set) lookup() ([]Input, Facts) {
 	return s.inputs, Facts(f)
 }
 
-// lazy is what a context made by [NewContextFunc] carries: the function
-// that collects, the inputs of the parent context, and the set built from
-// the last slice load returned.
-type lazy struct {
-	load func() []Input
+// Loader collects the inputs of a request on demand: see
+// [NewLazyContext].
+type Loader interface {
+	// Inputs returns the inputs collected so far. It must be safe for
+	// concurrent use and cheap when nothing changed: it returns the same
+	// slice (same first element, same length) for as long as the inputs
+	// are the same, and a new slice, never a modified one, when they grew
+	// (the handler read more of a body).
+	Inputs() []Input
+}
+
+// lazyCtx is a context made by [NewLazyContext]: it answers its own key
+// with itself and every other key from its parent, so that it costs one
+// allocation per request.
+type lazyCtx struct {
+	context.Context
+	l    Loader
 	prev []Input
 	cur  atomic.Pointer[lazySet]
 }
 
-// lazySet is one answer of a lazy context: the slice load returned (its
-// first element and length identify it) and the set built from it.
+func (c *lazyCtx) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// lazySet is one answer of a lazy context: the slice the loader returned
+// (its first element and length identify it) and the set built from it.
 type lazySet struct {
 	data *Input
 	n    int
 	set
 }
 
-// get returns the set of the inputs load returns now, built once per
+// get returns the set of the inputs the loader returns now, built once per
 // distinct slice. Concurrent callers may build the same set twice; both
 // are equal, and the last stored wins.
-func (l *lazy) get() *set {
-	in := l.load()
+func (c *lazyCtx) get() *set {
+	in := c.l.Inputs()
 	var data *Input
 	if len(in) > 0 {
 		data = &in[0]
 	}
-	if c := l.cur.Load(); c != nil && c.data == data && c.n == len(in) {
-		return &c.set
+	if cur := c.cur.Load(); cur != nil && cur.data == data && cur.n == len(in) {
+		return &cur.set
 	}
 	ls := &lazySet{data: data, n: len(in)}
 	switch {
-	case len(l.prev) == 0 && len(in) > 0:
+	case len(c.prev) == 0 && len(in) > 0:
 		ls.inputs = in
 	default:
-		ls.inputs = make([]Input, 0, len(l.prev)+len(in))
-		ls.inputs = append(append(ls.inputs, l.prev...), in...)
+		ls.inputs = make([]Input, 0, len(c.prev)+len(in))
+		ls.inputs = append(append(ls.inputs, c.prev...), in...)
 	}
-	l.cur.Store(ls)
+	c.cur.Store(ls)
 	return &ls.set
 }
 
@@ -172,18 +191,13 @@ func NewContext(ctx context.Context, inputs ...Input) context.Context {
 	return context.WithValue(ctx, ctxKey{}, &set{inputs: all})
 }
 
-// NewContextFunc returns a copy of ctx whose inputs are collected on
-// demand: every [FromContext] and [Lookup] calls load and answers what it
+// NewLazyContext returns a copy of ctx whose inputs are collected on
+// demand: every [FromContext] and [Lookup] asks l and answers what it
 // returns, after any inputs ctx already carries. A request that never
-// reaches a guard then never pays for its collection.
-//
-// load must be safe for concurrent use and cheap when nothing changed: it
-// returns the same slice (same first element, same length) for as long as
-// the inputs are the same, and a new slice, never a modified one, when
-// they grew (the handler read more of a body). [Facts] are computed once
-// per distinct slice.
-func NewContextFunc(ctx context.Context, load func() []Input) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &lazy{load: load, prev: FromContext(ctx)})
+// reaches a guard then never pays for its collection. [Facts] are
+// computed once per distinct slice l returns.
+func NewLazyContext(ctx context.Context, l Loader) context.Context {
+	return &lazyCtx{Context: ctx, l: l, prev: FromContext(ctx)}
 }
 
 // FromContext returns the inputs ctx carries, or nil when it carries none.
@@ -202,7 +216,7 @@ func from(ctx context.Context) *set {
 	switch v := ctx.Value(ctxKey{}).(type) {
 	case *set:
 		return v
-	case *lazy:
+	case *lazyCtx:
 		return v.get()
 	}
 	return nil
@@ -210,7 +224,7 @@ func from(ctx context.Context) *set {
 
 // Lookup returns what [FromContext] returns and the [Facts] of those
 // inputs, with one lookup in ctx. The facts are computed on the first call
-// for a context (for a context of [NewContextFunc], for each new slice)
+// for a context (for a context of [NewLazyContext], for each new slice)
 // and remembered; concurrent first calls compute the same value.
 func Lookup(ctx context.Context) ([]Input, Facts) {
 	s := from(ctx)

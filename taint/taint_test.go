@@ -135,25 +135,32 @@ func TestLookupConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// TestNewContextFunc checks that a lazy context calls its loader only when
+type loaderFunc func() []Input
+
+func (f loaderFunc) Inputs() []Input { return f() }
+
+// TestNewLazyContext checks that a lazy context calls its loader only when
 // asked, answers the slice the loader returns after the parent's inputs,
 // and recomputes its facts when the loader's answer changes.
-func TestNewContextFunc(t *testing.T) {
+func TestNewLazyContext(t *testing.T) {
 	var (
 		mu    sync.Mutex
 		calls int
 		cur   = []Input{{Source: SourceQuery, Key: "q", Value: "plain"}}
 	)
-	load := func() []Input {
+	load := loaderFunc(func() []Input {
 		mu.Lock()
 		defer mu.Unlock()
 		calls++
 		return cur
-	}
+	})
 	parent := NewContext(context.Background(), Input{Source: SourceHeader, Key: "H", Value: "h"})
-	ctx := NewContextFunc(parent, load)
+	ctx := NewLazyContext(parent, load)
 	if calls != 0 {
 		t.Fatalf("loader called %d times before any lookup", calls)
+	}
+	if ctx.Value(otherKey{}) != nil || context.Cause(ctx) != nil {
+		t.Error("the lazy context does not answer as its parent")
 	}
 	got, facts := Lookup(ctx)
 	want := []Input{{Source: SourceHeader, Key: "H", Value: "h"}, cur[0]}
@@ -171,15 +178,15 @@ func TestNewContextFunc(t *testing.T) {
 		t.Errorf("after growth Lookup = %v, %v; want the new input and DotDot", got, facts)
 	}
 
-	empty := NewContextFunc(context.Background(), func() []Input { return nil })
+	empty := NewLazyContext(context.Background(), loaderFunc(func() []Input { return nil }))
 	if got := FromContext(empty); got == nil || len(got) != 0 {
 		t.Errorf("a loader answering nil gives %v, want an empty, non-nil slice", got)
 	}
 }
 
-func TestNewContextFuncConcurrent(t *testing.T) {
+func TestNewLazyContextConcurrent(t *testing.T) {
 	in := []Input{{Source: SourceQuery, Value: "/etc"}}
-	ctx := NewContextFunc(context.Background(), func() []Input { return in })
+	ctx := NewLazyContext(context.Background(), loaderFunc(func() []Input { return in }))
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Go(func() {

@@ -68,11 +68,25 @@ func (c *Collector) form(body string) {
 func (c *Collector) nestedJSON(start int) {
 	end := len(c.Inputs)
 	for i := start; i < end && !c.Full(); i++ {
-		in := c.Inputs[i]
-		if v := strings.TrimLeft(in.Value, " \t\r\n"); !in.IsKey && v != "" && (v[0] == '{' || v[0] == '[') {
+		if in := c.Inputs[i]; !in.IsKey && opensContainer(in.Value) {
 			c.JSON(in.Source, in.Key, in.Value)
 		}
 	}
+}
+
+// opensContainer reports whether s opens a JSON object or array after
+// white space.
+func opensContainer(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{', '[':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // QueryJSON is [Collector.Query] that also walks as JSON the values that

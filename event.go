@@ -173,8 +173,8 @@ func markAll(s, v string, mark func(i, j int)) {
 // password, token, secret or key.
 func defaultRedact(in taint.Input) bool {
 	k := strings.ToLower(in.Key)
-	if in.Source == "cookie" {
-		return true
+	if in.Source == "cookie" || in.Source == "body" {
+		return true // a whole body holds the password beside the offending text
 	}
 	if in.Source == "header" && (k == "authorization" || k == "cookie" || k == "proxy-authorization" || k == "set-cookie") {
 		return true

@@ -175,7 +175,7 @@ func WithDedup(interval time.Duration) Option {
 
 // WithRedaction replaces the rule deciding which inputs are redacted in
 // events. The default redacts the Authorization and Cookie headers, every
-// cookie, and keys naming a password, token, secret, session or key. A nil
+// cookie, the whole body ([taint.SourceBody]), and keys naming a password, token, secret, session or key. A nil
 // function redacts nothing.
 func WithRedaction(redact func(taint.Input) bool) Option {
 	return optionFunc(func(c *config) {

@@ -1,12 +1,14 @@
 // Package taint carries the untrusted inputs of one request through a
 // [context.Context].
 //
-// An [Input] is one value a client chose: a query or form parameter, a JSON
-// leaf or object key, a path segment, a header or a cookie, decoded as the
-// handler sees it. The HTTP middleware of package rasp collects them once per
-// request with [NewContext]; guards read them back with [FromContext] at the
-// moment a dangerous call is about to run, and ask whether any of them changed
-// the syntax of what runs.
+// An [Input] is one value or key a client chose: a query or form parameter
+// or its name, a JSON leaf or object key, a path segment, a header or a
+// cookie or its name, the whole body, decoded as the handler sees it. The
+// HTTP middleware of package rasp makes a context whose inputs are collected
+// at the first guarded call ([NewLazyContext]); [NewContext] carries a fixed
+// set. Guards read them back with [FromContext] at the moment a dangerous
+// call is about to run, and ask whether any of them changed the syntax of
+// what runs.
 //
 // [Lookup] also notes a few [Facts] about the values (whether some value
 // contains "..", a NUL byte, or begins like an absolute path), once per

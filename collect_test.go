@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -226,4 +227,47 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestBodyMemory serves an 8 MiB JSON body, the default body limit, with
+// the attack as its last value: it is still an input, the inspection is
+// complete, and the request allocates a small multiple of the body.
+func TestBodyMemory(t *testing.T) {
+	const attack = "x' OR '1'='1"
+	var b strings.Builder
+	b.WriteString(`{"items":[`)
+	filler := strings.Repeat("f", 4<<10)
+	for b.Len() < DefaultBodyLimit-8<<10 {
+		b.WriteString(`"` + filler + `",`)
+	}
+	b.WriteString(`"` + attack + `"]}`)
+	body := b.String()
+	if len(body) > DefaultBodyLimit {
+		t.Fatalf("body of %d bytes", len(body))
+	}
+	a, _ := testAgent(t, ModeProtect)
+	var before, after runtime.MemStats
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			t.Fatal(err)
+		}
+		in := taint.FromContext(r.Context())
+		if !hasValue(in, taint.SourceJSON, attack) {
+			t.Error("the attack at the end of an 8 MiB body is not an input")
+		}
+		if l := requestFrom(r.Context()).in.partial(); l != 0 {
+			t.Errorf("partial: %v", l)
+		}
+		runtime.ReadMemStats(&after)
+	}))
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("8 MiB body: %.1f MiB allocated, heap in use %.1f MiB", float64(alloc)/(1<<20), float64(after.HeapInuse)/(1<<20))
+	if alloc > 3*uint64(len(body)) {
+		t.Errorf("allocated %d bytes for a body of %d", alloc, len(body))
+	}
 }

@@ -124,6 +124,8 @@ type Collector struct {
 	Limits
 	Inputs  []taint.Input // collected so far
 	Reached Limit         // limits reached so far
+
+	jsonKeys map[string]struct{} // JSON object keys added, see newKey
 }
 
 func (c *Collector) maxInputs() int {

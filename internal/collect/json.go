@@ -133,7 +133,9 @@ func (c *Collector) JSON(src taint.Source, prefix, doc string) {
 				return
 			}
 			i = n
-			c.Key(src, stack[top].name, key)
+			if c.newKey(key) {
+				c.Key(src, stack[top].name, key)
+			}
 			member(key)
 			state = jsonColon
 		case jsonValue:
@@ -220,6 +222,21 @@ func jsonString(s string, i int) (string, int, bool) {
 		}
 	}
 	return "", 0, false // cut
+}
+
+// newKey reports whether a JSON object key is new in this collection: an
+// array of objects repeats its keys in every element, and one input per
+// distinct name is enough to match it (the Key of the first names its
+// object). The set is bounded by the input cap.
+func (c *Collector) newKey(name string) bool {
+	if c.jsonKeys == nil {
+		c.jsonKeys = make(map[string]struct{})
+	}
+	if _, ok := c.jsonKeys[name]; ok {
+		return false
+	}
+	c.jsonKeys[name] = struct{}{}
+	return true
 }
 
 func appendCapped(b []byte, s string) []byte {

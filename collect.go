@@ -72,6 +72,10 @@ func (ri *requestInputs) Inputs() []taint.Input {
 	// readers, and append copies base rather than writing into it.
 	c.Inputs, c.Reached = ri.base, ri.baseReached
 	if body != "" {
+		// One allocation for base and the body's fields: about two inputs
+		// (a key and a value) per separator.
+		n := len(ri.base) + 2*(strings.Count(body, ",")+strings.Count(body, "&")+1) + 4
+		c.Inputs = append(make([]taint.Input, 0, min(n, ri.a.cfg.maxInputs+1)), ri.base...)
 		c.Body(ri.r.Header.Get("Content-Type"), strings.Join(ri.r.Header.Values("Content-Encoding"), ","), body)
 	}
 	if cut {

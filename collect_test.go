@@ -12,7 +12,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorasp/rasp/taint"
 	"github.com/rs/zerolog"
@@ -269,5 +271,55 @@ func TestBodyMemory(t *testing.T) {
 	t.Logf("8 MiB body: %.1f MiB allocated, heap in use %.1f MiB", float64(alloc)/(1<<20), float64(after.HeapInuse)/(1<<20))
 	if alloc > 3*uint64(len(body)) {
 		t.Errorf("allocated %d bytes for a body of %d", alloc, len(body))
+	}
+}
+
+// countingReader counts the reads of a request body by the client.
+type countingReader struct {
+	r     io.Reader
+	reads atomic.Int32
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads.Add(1)
+	return c.r.Read(p)
+}
+
+// TestExpectContinue checks that the middleware leaves `Expect:
+// 100-continue` to the handler: a handler that answers without reading
+// gets no body sent, and one that reads gets it.
+func TestExpectContinue(t *testing.T) {
+	a, _ := testAgent(t, ModeProtect)
+	srv := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/read" {
+			b, _ := io.ReadAll(r.Body)
+			_ = taint.FromContext(r.Context())
+			_, _ = w.Write(b)
+			return
+		}
+		_ = taint.FromContext(r.Context()) // a guard that runs before any read
+		http.Error(w, "no", http.StatusUnauthorized)
+	})))
+	t.Cleanup(srv.Close)
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr.ExpectContinueTimeout = 10 * time.Second
+	client := &http.Client{Transport: tr}
+	for _, tc := range []struct {
+		path      string
+		wantReads bool
+	}{{"/reject", false}, {"/read", true}} {
+		body := &countingReader{r: strings.NewReader(`{"a":"b"}`)}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+tc.path, body)
+		req.ContentLength = 9
+		req.Header.Set("Expect", "100-continue")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if got := body.reads.Load() > 0; got != tc.wantReads {
+			t.Errorf("%s: body sent %v, want %v (status %d)", tc.path, got, tc.wantReads, resp.StatusCode)
+		}
 	}
 }

@@ -23,7 +23,9 @@ import (
 // that runs after the handler read more sees the rest too. The handler
 // reads the body byte for byte as the client sent it, streaming. The
 // middleware never calls the request's Parse methods and never reads an
-// upload's contents into inputs or onto disk. A guarded call of a request
+// upload's contents into inputs or onto disk. The collection reads the
+// request's URL and headers: a handler must not modify them while a guard
+// of the request runs on another goroutine. A guarded call of a request
 // inspected only in part (a limit was reached) is blocked in
 // [ModeProtect]: see [WithPartialClosed].
 //

@@ -232,10 +232,12 @@ type Stats struct {
 	BlindSpots []BlindSpotSite      `json:"blind_spots"`
 	HookDrops  uint64               `json:"hook_drops"`
 	HookPanics uint64               `json:"hook_panics"`
-	// PartialRequests counts requests the middleware inspected only in
-	// part (a body, input-count or value-length cap was reached). Inputs
-	// past a cap are not checked: a rising count can mean padding meant
-	// to push a payload out of sight.
+	// PartialRequests counts requests that reached a guard while the
+	// middleware could inspect them only in part (a limit was reached:
+	// see [WithPartialClosed]). Their guarded calls are blocked in
+	// protect mode by default; a rising count can mean padding meant to
+	// push a payload out of sight, or an endpoint that needs a larger
+	// [WithBodyLimit].
 	PartialRequests uint64 `json:"partial_requests"`
 }
 

@@ -28,6 +28,7 @@ type requestInputs struct {
 	baseReached collect.Limit
 	baseDone    bool
 	reached     atomic.Uint32 // collect.Limit of the last collection
+	parsed      int64         // body bytes parsed so far, all collections together
 	counted     atomic.Bool   // the request was counted partial
 }
 
@@ -68,6 +69,16 @@ func (ri *requestInputs) Inputs() []taint.Input {
 		c.Request(ri.r)
 		ri.base, ri.baseReached, ri.baseDone = c.Inputs[:len(c.Inputs):len(c.Inputs)], c.Reached, true
 	}
+	if prev := ri.snap.Load(); prev != nil && ri.parsed+n > reparseBudget*n+reparseSlack {
+		// The handler streams a body and runs guarded calls as it
+		// goes: parsing it all again each time would cost time
+		// quadratic in its size. Keep the last collection, marked
+		// partial until the budget (which grows with the body) allows
+		// the next one.
+		ri.publish(prev.inputs, collect.Limit(ri.reached.Load())|collect.LimitWork, n)
+		return prev.inputs
+	}
+	ri.parsed += n
 	// A new slice every time: earlier answers stay valid for their
 	// readers, and append copies base rather than writing into it.
 	c.Inputs, c.Reached = ri.base, ri.baseReached
@@ -81,16 +92,31 @@ func (ri *requestInputs) Inputs() []taint.Input {
 	if cut {
 		c.Reached |= collect.LimitBody
 	}
-	ri.reached.Store(uint32(c.Reached))
-	if c.Reached != 0 && ri.counted.CompareAndSwap(false, true) {
-		ri.a.stats.partial.Add(1)
-	}
 	inputs := c.Inputs
 	if inputs == nil {
 		inputs = []taint.Input{}
 	}
-	ri.snap.Store(&inputsSnap{inputs: inputs, bodyLen: n})
+	ri.publish(inputs, c.Reached, n)
 	return inputs
+}
+
+// Bounds of re-collecting a body the handler reads while guards run: all
+// the parsing of one request stays within reparseBudget times its body
+// plus reparseSlack bytes, so that its cost is linear in its size. A
+// handler that reads its body before its guarded calls parses it once.
+const (
+	reparseBudget = 4
+	reparseSlack  = 1 << 20
+)
+
+// publish makes inputs, which reached limits, the answer for a body of
+// bodyLen bytes. ri.mu is held.
+func (ri *requestInputs) publish(inputs []taint.Input, reached collect.Limit, bodyLen int64) {
+	ri.reached.Store(uint32(reached))
+	if reached != 0 && ri.counted.CompareAndSwap(false, true) {
+		ri.a.stats.partial.Add(1)
+	}
+	ri.snap.Store(&inputsSnap{inputs: inputs, bodyLen: bodyLen})
 }
 
 // estimate is about how many inputs the URL, headers and cookies of r

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorasp/rasp/internal/collect"
 	"github.com/gorasp/rasp/taint"
 	"github.com/rs/zerolog"
 )
@@ -224,6 +225,8 @@ func TestPartialBlocks(t *testing.T) {
 	}
 }
 
+const collectLimitWork = collect.LimitWork
+
 func btoi(b bool) int {
 	if b {
 		return 1
@@ -322,4 +325,44 @@ func TestExpectContinue(t *testing.T) {
 			t.Errorf("%s: body sent %v, want %v (status %d)", tc.path, got, tc.wantReads, resp.StatusCode)
 		}
 	}
+}
+
+// TestCollectStreamingBudget has a handler read a 2 MiB JSON body 4 KiB at
+// a time and ask for the inputs after every read, as a handler streaming
+// rows into guarded queries does: the parsing stays within its linear
+// budget, and the collections it skips mark the inspection partial
+// ("work") rather than answering stale inputs as complete.
+func TestCollectStreamingBudget(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for b.Len() < 2<<20 {
+		b.WriteString(`{"name":"row","n":1},`)
+	}
+	b.WriteString(`{"name":"last"}]`)
+	body := b.String()
+	a, _ := testAgent(t, ModeProtect)
+	sawWork := false
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 4<<10)
+		for {
+			_, err := r.Body.Read(buf)
+			_ = taint.FromContext(r.Context())
+			if requestFrom(r.Context()).in.partial()&collectLimitWork != 0 {
+				sawWork = true
+			}
+			if err != nil {
+				break
+			}
+		}
+		ri := &requestFrom(r.Context()).in
+		if n := int64(len(body)); ri.parsed > reparseBudget*n+reparseSlack {
+			t.Errorf("parsed %d bytes of a %d-byte body", ri.parsed, n)
+		}
+	}))
+	start := time.Now()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)))
+	if !sawWork {
+		t.Error("no collection was skipped, or a skipped one was not marked partial")
+	}
+	t.Logf("2 MiB streamed in 4 KiB reads with a collection after each: %v", time.Since(start))
 }

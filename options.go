@@ -209,11 +209,14 @@ func WithBodyLimit(n int64) Option {
 // runs (false). Inspection is partial when the handler read past
 // [WithBodyLimit], the request has more inputs or longer values than
 // [WithInputLimits] allows, a decoded body goes past the body limit, JSON
-// nests deeper than encoding/json decodes (10,000 levels), or the body is
-// under a Content-Encoding rasp does not decode: the part not inspected
-// may carry the attack. Either way the call is reported, as an event of
-// kind "partial_inspection" whose "limit" detail names the limits reached
-// ("body", "inputs", "value", "decoded", "depth", "encoding"). This is the
+// nests deeper than encoding/json decodes (10,000 levels), the body is
+// under a Content-Encoding rasp does not decode, or the handler streams a
+// body and runs guarded calls as it reads, past the budget that keeps
+// re-collecting it linear (about four times its size): the part not
+// inspected may carry the attack. Either way the call is reported, as an
+// event of kind "partial_inspection" whose "limit" detail names the limits
+// reached ("body", "inputs", "value", "decoded", "depth", "encoding",
+// "work"). This is the
 // sibling of [WithFailClosed] for the inspection of requests.
 func WithPartialClosed(closed bool) Option {
 	return optionFunc(func(c *config) { c.partialOpen = !closed })

@@ -97,10 +97,11 @@ const (
 	LimitBody                       // the body went on past what was inspected (set by the caller)
 	LimitDecoded                    // a decoded body went on past [Limits].MaxDecoded
 	LimitDepth                      // JSON nested deeper than [MaxJSONDepth]
-	LimitEncoding                   // a Content-Encoding that is not decoded, or a corrupt one
+	LimitEncoding                   // a Content-Encoding that is not decoded
+	LimitWork                       // the caller stopped re-collecting a growing body (set by the caller)
 )
 
-var limitNames = [...]string{"inputs", "value", "body", "decoded", "depth", "encoding"}
+var limitNames = [...]string{"inputs", "value", "body", "decoded", "depth", "encoding", "work"}
 
 // String returns the names of the limits in l, comma-separated ("inputs",
 // "body,decoded"), or "" for none.

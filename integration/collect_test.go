@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 )
@@ -396,6 +397,45 @@ func TestCollectRealServer(t *testing.T) {
 						t.Errorf("status %d (%.80q), want %d", resp.StatusCode, got, tc.want)
 					}
 				})
+			}
+		})
+	}
+}
+
+// TestCollectPartialRealServer sends a benign JSON body longer than the
+// agent's body limit to a handler that reads it and runs a guarded query:
+// blocked in protect mode by default, run with WithPartialClosed(false),
+// reported either way with the limit reached.
+func TestCollectPartialRealServer(t *testing.T) {
+	body := `{"pad":"` + strings.Repeat("p", 4<<10) + `","name":"alice"}`
+	for _, tc := range []struct {
+		name   string
+		opts   []rasp.Option
+		status int
+	}{
+		{"default blocks", nil, http.StatusForbidden},
+		{"opted out", []rasp.Option{rasp.WithPartialClosed(false)}, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			buf := &testlog.Buffer{}
+			agent := rasp.New(append([]rasp.Option{rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.New(buf)), rasp.WithBodyLimit(1 << 10)}, tc.opts...)...)
+			srv := httptest.NewServer(routers[0].new(app{db: collectDB(t)}, agent))
+			t.Cleanup(srv.Close)
+			resp, err := srv.Client().Post(srv.URL+"/json", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Errorf("status %d (%q), want %d", resp.StatusCode, got, tc.status)
+			}
+			ev := buf.Events(t)
+			if len(ev) != 1 || ev[0]["kind"] != rasp.KindPartialInspection {
+				t.Fatalf("events %v", ev)
+			}
+			if d, _ := ev[0]["details"].(map[string]any); d["limit"] != "body" {
+				t.Errorf("details %v", ev[0]["details"])
 			}
 		})
 	}

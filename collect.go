@@ -29,14 +29,21 @@ type requestInputs struct {
 	baseDone    bool
 	reached     atomic.Uint32 // collect.Limit of the last collection
 	parsed      int64         // body bytes parsed so far, all collections together
-	counted     atomic.Bool   // the request was counted partial
+
+	// A JSON body is walked as it arrives (collect.Streamable): the
+	// walk's state, the collection it appends to, and whether the whole
+	// body was added once complete.
+	stream    *collect.JSONStream
+	sc        collect.Collector
+	wholeDone bool
+	counted   atomic.Bool // the request was counted partial
 }
 
-// inputsSnap is one collection: the inputs of the request with the first
-// bodyLen bytes of its body.
+// inputsSnap is one collection: the inputs of the request with its body
+// in a state of [teeBody.state].
 type inputsSnap struct {
-	inputs  []taint.Input
-	bodyLen int64
+	inputs []taint.Input
+	body   int64
 }
 
 func (ri *requestInputs) limits() collect.Limits {
@@ -52,15 +59,14 @@ func (ri *requestInputs) limits() collect.Limits {
 // Inputs returns the inputs of the request as the handler has read it so
 // far: it is the [taint.Loader] of the request's context.
 func (ri *requestInputs) Inputs() []taint.Input {
-	n := ri.body.len()
-	if s := ri.snap.Load(); s != nil && s.bodyLen == n {
+	if s := ri.snap.Load(); s != nil && s.body == ri.body.state() {
 		return s.inputs
 	}
 	ri.mu.Lock()
 	defer ri.mu.Unlock()
-	body, cut := ri.body.bytes()
-	n = int64(len(body))
-	if s := ri.snap.Load(); s != nil && s.bodyLen == n {
+	body, cut, state := ri.body.bytes()
+	n := int64(len(body))
+	if s := ri.snap.Load(); s != nil && s.body == state {
 		return s.inputs
 	}
 	c := collect.Collector{Limits: ri.limits()}
@@ -69,13 +75,37 @@ func (ri *requestInputs) Inputs() []taint.Input {
 		c.Request(ri.r)
 		ri.base, ri.baseReached, ri.baseDone = c.Inputs[:len(c.Inputs):len(c.Inputs)], c.Reached, true
 	}
+	ctype := ri.r.Header.Get("Content-Type")
+	encoding := strings.Join(ri.r.Header.Values("Content-Encoding"), ",")
+	if ri.stream == nil && body != "" && collect.Streamable(ctype, encoding, body) {
+		ri.stream = collect.NewJSONStream(taint.SourceJSON, "")
+		ri.sc = collect.Collector{Limits: ri.limits(), Reached: ri.baseReached,
+			Inputs: append(make([]taint.Input, 0, len(ri.base)+2*strings.Count(body, ",")+8), ri.base...)}
+	}
+	if ri.stream != nil {
+		// A JSON body walked as it arrives: the walk goes on from where
+		// the last one stopped, and every published slice is a prefix of
+		// the next (appends write past the lengths readers hold).
+		final := cut || state&1 != 0
+		ri.sc.JSONFeed(ri.stream, body, final)
+		if final && !ri.wholeDone {
+			ri.sc.WholeBody(body)
+			ri.wholeDone = true
+		}
+		reached := ri.sc.Reached
+		if cut {
+			reached |= collect.LimitBody
+		}
+		ri.publish(ri.sc.Inputs, reached, state)
+		return ri.sc.Inputs
+	}
 	if prev := ri.snap.Load(); prev != nil && ri.parsed+n > reparseBudget*n+reparseSlack {
 		// The handler streams a body and runs guarded calls as it
 		// goes: parsing it all again each time would cost time
 		// quadratic in its size. Keep the last collection, marked
 		// partial until the budget (which grows with the body) allows
 		// the next one.
-		ri.publish(prev.inputs, collect.Limit(ri.reached.Load())|collect.LimitWork, n)
+		ri.publish(prev.inputs, collect.Limit(ri.reached.Load())|collect.LimitWork, state)
 		return prev.inputs
 	}
 	ri.parsed += n
@@ -87,7 +117,7 @@ func (ri *requestInputs) Inputs() []taint.Input {
 		// (a key and a value) per separator.
 		n := len(ri.base) + 2*(strings.Count(body, ",")+strings.Count(body, "&")+1) + 4
 		c.Inputs = append(make([]taint.Input, 0, min(n, ri.a.cfg.maxInputs+1)), ri.base...)
-		c.Body(ri.r.Header.Get("Content-Type"), strings.Join(ri.r.Header.Values("Content-Encoding"), ","), body)
+		c.Body(ctype, encoding, body)
 	}
 	if cut {
 		c.Reached |= collect.LimitBody
@@ -96,7 +126,7 @@ func (ri *requestInputs) Inputs() []taint.Input {
 	if inputs == nil {
 		inputs = []taint.Input{}
 	}
-	ri.publish(inputs, c.Reached, n)
+	ri.publish(inputs, c.Reached, state)
 	return inputs
 }
 
@@ -109,14 +139,14 @@ const (
 	reparseSlack  = 1 << 20
 )
 
-// publish makes inputs, which reached limits, the answer for a body of
-// bodyLen bytes. ri.mu is held.
-func (ri *requestInputs) publish(inputs []taint.Input, reached collect.Limit, bodyLen int64) {
+// publish makes inputs, which reached limits, the answer for the body in
+// state. ri.mu is held.
+func (ri *requestInputs) publish(inputs []taint.Input, reached collect.Limit, state int64) {
 	ri.reached.Store(uint32(reached))
 	if reached != 0 && ri.counted.CompareAndSwap(false, true) {
 		ri.a.stats.partial.Add(1)
 	}
-	ri.snap.Store(&inputsSnap{inputs: inputs, bodyLen: bodyLen})
+	ri.snap.Store(&inputsSnap{inputs: inputs, body: state})
 }
 
 // estimate is about how many inputs the URL, headers and cookies of r
@@ -149,20 +179,22 @@ type teeBody struct {
 	mu   sync.Mutex
 	kept strings.Builder // append-only: the strings it returned stay valid
 	cut  bool            // the handler read past the limit
-	n    atomic.Int64    // kept.Len(), for the collection's fast path
+	end  bool            // the server's body returned an error (io.EOF included)
+	n    atomic.Int64    // kept.Len()<<1 | end, for the collection's fast path
 }
 
 func (b *teeBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	if n > 0 {
-		b.keep(p[:n])
+	if n > 0 || err != nil {
+		b.keep(p[:n], err != nil)
 	}
 	return n, err
 }
 
-func (b *teeBody) keep(p []byte) {
+func (b *teeBody) keep(p []byte, end bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.end = b.end || end
 	if room := b.limit - int64(b.kept.Len()); int64(len(p)) > room {
 		p = p[:max(room, 0)]
 		b.cut = true
@@ -171,25 +203,30 @@ func (b *teeBody) keep(p []byte) {
 		b.kept.Grow(int(min(b.hint, b.limit)))
 	}
 	b.kept.Write(p)
-	b.n.Store(int64(b.kept.Len()))
+	st := int64(b.kept.Len()) << 1
+	if b.end {
+		st |= 1
+	}
+	b.n.Store(st)
 }
 
 func (b *teeBody) Close() error { return b.rc.Close() }
 
-func (b *teeBody) len() int64 {
+// state changes whenever the kept body grows or ends.
+func (b *teeBody) state() int64 {
 	if b == nil {
-		return 0
+		return 1
 	}
 	return b.n.Load()
 }
 
-// bytes returns the body kept so far, and whether the handler read past
-// the limit.
-func (b *teeBody) bytes() (string, bool) {
+// bytes returns the body kept so far, whether the handler read past the
+// limit, and the state they are of.
+func (b *teeBody) bytes() (string, bool, int64) {
 	if b == nil {
-		return "", false
+		return "", false, 1
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.kept.String(), b.cut
+	return b.kept.String(), b.cut, b.n.Load()
 }

@@ -130,7 +130,9 @@ type Loader interface {
 	// concurrent use and cheap when nothing changed: it returns the same
 	// slice (same first element, same length) for as long as the inputs
 	// are the same, and a new slice, never a modified one, when they grew
-	// (the handler read more of a body).
+	// (the handler read more of a body). A new slice may extend the last
+	// one in place (same first element, longer): the inputs the last one
+	// holds must then be unchanged.
 	Inputs() []Input
 }
 
@@ -175,6 +177,14 @@ func (c *lazyCtx) get() *set {
 	switch {
 	case len(c.prev) == 0 && len(in) > 0:
 		ls.inputs = in
+		if cur := c.cur.Load(); cur != nil && cur.data == data && cur.n < len(in) {
+			// The slice grew in place (a body read as guards run):
+			// its facts are the old ones and those of the new inputs,
+			// so that a streamed body costs linear time in all.
+			if f := cur.facts.Load(); f&factsKnown != 0 {
+				ls.facts.Store(f | uint32(FactsOf(in[cur.n:])))
+			}
+		}
 	default:
 		ls.inputs = make([]Input, 0, len(c.prev)+len(in))
 		ls.inputs = append(append(ls.inputs, c.prev...), in...)

@@ -31,7 +31,7 @@ func (c *Collector) Body(contentType, contentEncoding, body string) {
 	if body == "" || c.Full() {
 		return
 	}
-	c.add(taint.SourceBody, "", body, false, false)
+	c.WholeBody(body)
 	mt, params, _ := mime.ParseMediaType(contentType)
 	declared := params["boundary"]
 	form := mt == "application/x-www-form-urlencoded"
@@ -52,6 +52,26 @@ func (c *Collector) Body(contentType, contentEncoding, body string) {
 	if !form && !isJSON && !isMultipart && strings.IndexByte(body, '=') >= 0 && isText(body) {
 		c.form(body)
 	}
+}
+
+// WholeBody adds body (decoded) as one [taint.SourceBody] input, without
+// decoded variants.
+func (c *Collector) WholeBody(body string) {
+	c.add(taint.SourceBody, "", body, false, false)
+}
+
+// Streamable reports whether a body of contentType and contentEncoding
+// that begins with prefix is collected by [Collector.Body] as exactly its
+// JSON walk and the whole body: no Content-Encoding, not declared a form
+// or multipart, and opening a JSON object or array. Such a body can be
+// walked as it arrives ([Collector.JSONFeed]), with [Collector.WholeBody]
+// once it is complete.
+func Streamable(contentType, contentEncoding, prefix string) bool {
+	if contentEncoding != "" || !opensContainer(prefix) {
+		return false
+	}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt != "application/x-www-form-urlencoded" && !strings.HasPrefix(mt, "multipart/")
 }
 
 // form adds the fields of an urlencoded body, and walks the values that

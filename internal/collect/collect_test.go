@@ -441,6 +441,17 @@ func FuzzCollectJSON(f *testing.F) {
 		c := Collector{Limits: Limits{DecodeDepth: -1}}
 		c.JSON(taint.SourceJSON, "", string(doc))
 		checkBounded(t, &c, len(doc))
+		// Fed in three growing pieces, the walk adds the same inputs.
+		var fed Collector
+		fed.Limits = c.Limits
+		w := NewJSONStream(taint.SourceJSON, "")
+		for _, end := range []int{len(doc) / 3, 2 * len(doc) / 3} {
+			fed.JSONFeed(w, string(doc[:end]), false)
+		}
+		fed.JSONFeed(w, string(doc), true)
+		if got, want := render(fed.Inputs), render(c.Inputs); !slices.Equal(got, want) {
+			t.Errorf("fed in pieces %.300q\nwhole %.300q", got, want)
+		}
 		if !json.Valid(doc) || len(doc) > 4096 {
 			return
 		}

@@ -211,8 +211,9 @@ func WithBodyLimit(n int64) Option {
 // [WithInputLimits] allows, a decoded body goes past the body limit, JSON
 // nests deeper than encoding/json decodes (10,000 levels), the body is
 // under a Content-Encoding rasp does not decode, or the handler streams a
-// body and runs guarded calls as it reads, past the budget that keeps
-// re-collecting it linear (about four times its size): the part not
+// body other than plain JSON (a JSON body is walked once as it arrives)
+// and runs guarded calls as it reads, past the budget that keeps parsing
+// it again linear (about four times its size): the part not
 // inspected may carry the attack. Either way the call is reported, as an
 // event of kind "partial_inspection" whose "limit" detail names the limits
 // reached ("body", "inputs", "value", "decoded", "depth", "encoding",

@@ -199,8 +199,17 @@ func (b *teeBody) keep(p []byte, end bool) {
 		p = p[:max(room, 0)]
 		b.cut = true
 	}
-	if b.kept.Cap() == 0 && b.hint > 0 {
-		b.kept.Grow(int(min(b.hint, b.limit)))
+	if room := b.kept.Cap() - b.kept.Len(); len(p) > room {
+		// Reserve by the Content-Length, but never more than 1 MiB or
+		// eight times what the client has sent: a length it never sends
+		// must not reserve the whole limit, and a body it does send is
+		// copied about once. Without a length, double.
+		have := int64(b.kept.Len())
+		want := max(have+int64(len(p)), 2*int64(b.kept.Cap()))
+		if b.hint > 0 {
+			want = max(have+int64(len(p)), min(b.hint, max(1<<20, 8*have)))
+		}
+		b.kept.Grow(int(min(want, b.limit) - have))
 	}
 	b.kept.Write(p)
 	st := int64(b.kept.Len()) << 1

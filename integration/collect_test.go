@@ -341,6 +341,8 @@ func collectCases() []collectCase {
 			body: fixed(gz([]byte(`{"name":"` + attack + `"}`))), want: 403},
 		{name: "deflate body", method: "POST", path: "/encoded", ctype: "application/json", header: map[string]string{"Content-Encoding": "deflate"},
 			body: fixed(zl([]byte(`{"name":"` + attack + `"}`))), want: 403},
+		{name: "gzip declared, plain body", method: "POST", path: "/json", ctype: "application/json", header: map[string]string{"Content-Encoding": "gzip"},
+			body: fixed([]byte(`{"name":"` + attack + `"}`)), want: 403},
 		// 5. Raw path segments (chi and echo hand them over escaped).
 		{name: "raw path segment", method: "GET", path: "/users/x'OR'%31'='1", want: 403},
 		{name: "decoded path segment", method: "GET", path: "/users/x'%20OR%20'1'='1", want: 403},

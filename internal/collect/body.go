@@ -26,8 +26,18 @@ import (
 //
 // Form and multipart values that open like JSON are walked as JSON too,
 // keyed below their field ("filter.name").
+//
+// A body under a Content-Encoding is collected decoded and as sent: a
+// handler may ignore the header, and a client may name a coding the body
+// does not have.
 func (c *Collector) Body(contentType, contentEncoding, body string) {
-	body = c.decode(contentEncoding, body)
+	if decoded := c.decode(contentEncoding, body); decoded != body && decoded != "" {
+		c.body(contentType, decoded)
+	}
+	c.body(contentType, body)
+}
+
+func (c *Collector) body(contentType, body string) {
 	if body == "" || c.Full() {
 		return
 	}
@@ -183,7 +193,8 @@ func (c *Collector) Multipart(body, boundary string) {
 // (RFC 9110 section 8.4: applied in order, so undone in reverse), each
 // layer cut at the decoded limit. A coding it does not decode records
 // [LimitEncoding] and leaves the body as it is then; a corrupt or cut
-// stream yields what decoded before the fault.
+// stream yields what decoded before the fault, and a stream that is not of
+// its coding at all yields "".
 func (c *Collector) decode(contentEncoding, body string) string {
 	if contentEncoding == "" {
 		return body

@@ -169,6 +169,13 @@ func TestBodyEncoded(t *testing.T) {
 			t.Errorf("inputs %+v", c.Inputs)
 		}
 	})
+	t.Run("coding the body does not have", func(t *testing.T) {
+		var c Collector
+		c.Body("application/json", "gzip", string(doc)) // a handler ignoring the header reads it
+		if !has(c.Inputs, taint.SourceJSON, "x' OR 1=1 --", false) {
+			t.Errorf("inputs %+v", c.Inputs)
+		}
+	})
 	t.Run("unknown coding", func(t *testing.T) {
 		var c Collector
 		c.Body("", "br", "\x1b\x00")
@@ -553,8 +560,10 @@ func FuzzCollectEncoded(f *testing.F) {
 		}
 		var plain Collector
 		plain.Body("", "", body)
-		if !slices.Equal(c.Inputs, plain.Inputs) {
-			t.Errorf("%s: decoded inputs %+v, plain %+v", name, c.Inputs, plain.Inputs)
+		for _, in := range plain.Inputs {
+			if !slices.Contains(c.Inputs, in) {
+				t.Errorf("%s: input %+v of the plain body missing when encoded", name, in)
+			}
 		}
 	})
 }

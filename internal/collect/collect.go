@@ -23,6 +23,8 @@
 //     without a boundary is walked as JSON, a body that opens with a
 //     multipart boundary line is split on it, and urlencoded text under
 //     another media type is parsed as a form;
+//   - a body under Content-Encoding gzip or deflate both decoded and as
+//     sent (a handler may ignore the header);
 //   - each value's URL-decoded variants (two rounds), because applications
 //     decode again.
 //

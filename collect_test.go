@@ -69,8 +69,16 @@ func TestCollectLazy(t *testing.T) {
 // while the handler reads the body: race-free, and every answer is a
 // prefix-consistent collection.
 func TestCollectConcurrent(t *testing.T) {
+	for _, tc := range []struct{ name, ctype, body string }{
+		{"json walked as it arrives", "application/json", strings.Repeat(`{"k":"v"}`, 2000)},
+		{"form parsed again", "application/x-www-form-urlencoded", strings.Repeat("k=v&", 2000)},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testCollectConcurrent(t, tc.ctype, tc.body) })
+	}
+}
+
+func testCollectConcurrent(t *testing.T, ctype, body string) {
 	a, _ := testAgent(t, ModeMonitor)
-	body := strings.Repeat(`{"k":"v"}`, 2000)
 	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var wg sync.WaitGroup
 		done := make(chan struct{})
@@ -98,7 +106,9 @@ func TestCollectConcurrent(t *testing.T) {
 			t.Errorf("the whole body is not an input")
 		}
 	}))
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)))
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	r.Header.Set("Content-Type", ctype)
+	h.ServeHTTP(httptest.NewRecorder(), r)
 }
 
 // TestCollectBodyLimit checks that a handler reading past the body limit

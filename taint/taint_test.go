@@ -197,3 +197,28 @@ func TestNewLazyContextConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestNewLazyContextGrowsInPlace has the loader extend its slice in place,
+// as a body read while guards run does: the new inputs are seen and their
+// facts join the old ones.
+func TestNewLazyContextGrowsInPlace(t *testing.T) {
+	backing := make([]Input, 0, 8)
+	backing = append(backing, Input{Source: SourceQuery, Value: "/abs"})
+	var mu sync.Mutex
+	cur := backing
+	ctx := NewLazyContext(context.Background(), loaderFunc(func() []Input {
+		mu.Lock()
+		defer mu.Unlock()
+		return cur
+	}))
+	if _, f := Lookup(ctx); f != Rooted {
+		t.Fatalf("facts %v, want Rooted", f)
+	}
+	mu.Lock()
+	cur = append(cur, Input{Source: SourceJSON, Value: "a\x00b"})
+	mu.Unlock()
+	got, f := Lookup(ctx)
+	if len(got) != 2 || f != Rooted|NUL {
+		t.Errorf("after growth in place: %v, facts %v; want 2 inputs, Rooted|NUL", got, f)
+	}
+}

@@ -216,7 +216,7 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 	for range c.decodeDepth() {
 		nnext := 0
 		for _, s := range cur[:ncur] {
-			if !strings.ContainsAny(s, "%+") {
+			if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
 				continue
 			}
 			for _, unescape := range [...]func(string) (string, error){url.QueryUnescape, url.PathUnescape} {
@@ -297,16 +297,20 @@ func (c *Collector) Query(src taint.Source, q string) {
 	}
 }
 
-// Headers adds the names and values of h, in sorted order so that the
-// input cap cuts deterministically. The Cookie header is added whole as
+// Headers adds the names and values of h, in sorted order when the input
+// cap may cut them, so that it cuts the same ones every time. The Cookie header is added whole as
 // well as by [Collector.Cookies].
 func (c *Collector) Headers(h http.Header) {
 	var arr [32]string
 	keys := arr[:0]
-	for k := range h {
+	most := 0 // inputs the headers can make at most: a name or value and its variants each
+	for k, vs := range h {
 		keys = append(keys, k)
+		most += (1 + len(vs)) * (1 + c.decodeDepth()*maxVariants)
 	}
-	slices.Sort(keys)
+	if c.maxInputs()-len(c.Inputs) < most {
+		slices.Sort(keys) // the cap may cut: cut the same inputs every time
+	}
 	for _, k := range keys {
 		if c.Full() {
 			return

@@ -268,6 +268,14 @@ func TestLimits(t *testing.T) {
 		t.Errorf("over the cap: %d inputs, reached %v", len(c.Inputs), c.Reached)
 	}
 
+	for range 8 { // map order varies: the cap must cut the same headers every time
+		c = Collector{Limits: Limits{MaxInputs: 3}}
+		c.Headers(http.Header{"C": {"3"}, "A": {"1"}, "B": {"2"}, "D": {"4"}})
+		if got := render(c.Inputs); !slices.Equal(got, []string{":A", "A=1", ":B"}) || c.Reached != LimitInputs {
+			t.Fatalf("headers cut at the cap: %q, reached %v", got, c.Reached)
+		}
+	}
+
 	c = Collector{}
 	c.Body("application/json", "", strings.Repeat("[", MaxJSONDepth+1)+`"deep"`)
 	if c.Reached != LimitDepth {

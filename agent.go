@@ -29,8 +29,6 @@ type Agent struct {
 	hookQ *queue[hookJob] // nil: hooks run synchronously, or there are none
 	logQ  *lineWriter     // the queue in front of a writer rasp owns; nil for WithLogger
 
-	bodyBufs sync.Pool // *[]byte of cfg.bodyLimit+1 bytes, see serveHTTP
-
 	// Summaries of the sink overrides, for the middleware.
 	overrideOn      bool // some sink is not off whatever the agent's mode
 	overrideProtect bool // some sink is in protect whatever the agent's mode
@@ -246,6 +244,25 @@ func (a *Agent) FaultIn(ctx context.Context, m Mode, sink, op string, f Finding,
 	return a.decide(ctx, m, sink, op, f, msg, details)
 }
 
+// Partial reports a guarded call at sink whose request's inspection was
+// partial, and returns a [*BlockedError] when the call must not run
+// ([ModeProtect], unless [WithPartialClosed](false)); it returns nil at
+// once when the inspection was complete or the call is outside the
+// middleware. Guards call it when their check of the call found nothing:
+// what the middleware could not inspect may still carry an attack.
+func (a *Agent) Partial(ctx context.Context, sink, op string) error {
+	st := requestFrom(ctx)
+	if st == nil {
+		return nil
+	}
+	limit := st.in.partial()
+	if limit == 0 {
+		return nil
+	}
+	return a.decide(ctx, a.ModeFor(sink), sink, op, Finding{Kind: KindPartialInspection, Start: -1, End: -1},
+		"partial inspection: "+limit.String(), []Detail{{Key: "limit", Value: limit.String()}})
+}
+
 // Recover is deferred by guards around their checks: it turns a panic into
 // a reported fault, and sets *errp to the blocked error when the agent
 // fails closed. It must be called directly by defer.
@@ -267,7 +284,11 @@ func (a *Agent) decide(ctx context.Context, mode Mode, sink, op string, f Findin
 		a.stats.sink(sink).exceptions.Add(1)
 		return nil
 	}
-	blocked := mode == ModeProtect && (fault == "" || a.cfg.failClosed)
+	closed := a.cfg.failClosed
+	if f.Kind == KindPartialInspection {
+		closed = !a.cfg.partialOpen
+	}
+	blocked := mode == ModeProtect && (fault == "" || closed)
 	if fault == "" {
 		a.stats.sink(sink).findings.Add(1)
 	}
@@ -283,7 +304,7 @@ func (a *Agent) decide(ctx context.Context, mode Mode, sink, op string, f Findin
 	}
 	if st != nil {
 		ev.Request = st.info()
-		ev.Partial = st.partial
+		ev.Partial = st.in.partial() != 0
 		if blocked {
 			ev.Late = st.block()
 		}
@@ -464,7 +485,7 @@ func (a *Agent) recoverBlocked(ctx context.Context, st *requestState) {
 		Sink:      "http",
 		Operation: "handler",
 		Request:   st.info(),
-		Partial:   st.partial,
+		Partial:   st.in.partial() != 0,
 		Fault:     truncateStr(fmt.Sprintf("panic after a blocked call: %v", p), maxValueLen),
 	}
 	traceIDs(ctx, &ev)

@@ -38,6 +38,7 @@ func TestEventGolden(t *testing.T) {
 	a := New(WithMode(ModeProtect), WithLogger(zerolog.New(&buf)))
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
 		in := taint.FromContext(r.Context())
 		var name taint.Input
 		for _, i := range in {

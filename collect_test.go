@@ -2,126 +2,138 @@ package rasp
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
-	"unicode/utf8"
+	"time"
 
+	"github.com/gorasp/rasp/internal/collect"
 	"github.com/gorasp/rasp/taint"
 	"github.com/rs/zerolog"
 )
 
-func testConfig() *config {
-	c := newConfig()
-	return &c
+func hasValue(inputs []taint.Input, src taint.Source, v string) bool {
+	return slices.ContainsFunc(inputs, func(in taint.Input) bool { return in.Source == src && in.Value == v })
 }
 
-func TestCollectJSON(t *testing.T) {
-	tests := []struct {
-		name    string
-		body    string
-		want    []string // "key=value"
-		partial bool
-	}{
-		{"scalar", `"top"`, []string{"=top"}, false},
-		{"number text kept", `{"n":1.50e3}`, []string{"n=n", "n=1.50e3"}, false},
-		{"escapes decoded", `{"q":"a\u0027b\"c"}`, []string{"q=q", `q=a'b"c`}, false},
-		{"nested arrays", `[[1],[2,[3]]]`, []string{"0.0=1", "1.0=2", "1.1.0=3"}, false},
-		{"objects in arrays", `[{"a":"x"},{"a":"y"}]`, []string{"0.a=a", "0.a=x", "1.a=a", "1.a=y"}, false},
-		{"empty containers", `{"a":{},"b":[],"c":"d"}`, []string{"a=a", "b=b", "c=c", "c=d"}, false},
-		{"bool and null skipped", `{"t":true,"z":null}`, []string{"t=t", "z=z"}, false},
-		{"cut document", `{"a":"x","b":"y`, []string{"a=a", "a=x", "b=b"}, false},
-		{"malformed", `{"a" "x"}`, []string{"a=a"}, false},
-		{"too deep", strings.Repeat("[", maxJSONDepth+1) + `"deep"`, nil, true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := collector{cfg: testConfig()}
-			c.collectJSON([]byte(tc.body))
-			var got []string
-			for _, in := range c.inputs {
-				if in.Source != taint.SourceJSON {
-					t.Errorf("source %q", in.Source)
-				}
-				got = append(got, in.Key+"="+in.Value)
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("got %q, want %q", got, tc.want)
-			}
-			if c.partial != tc.partial {
-				t.Errorf("partial %v, want %v", c.partial, tc.partial)
-			}
-		})
-	}
-}
-
-func TestCollectDecoded(t *testing.T) {
-	tests := []struct {
-		value string
-		want  []string
-	}{
-		{"plain", []string{"plain"}},
-		{"a%27b", []string{"a%27b", "a'b"}},
-		{"a%2527b", []string{"a%2527b", "a%27b", "a'b"}},
-		{"a%252527b", []string{"a%252527b", "a%2527b", "a%27b"}}, // two rounds only
-		{"a+b%20c", []string{"a+b%20c", "a b c", "a+b c"}},
-		{"bad%zz", []string{"bad%zz"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.value, func(t *testing.T) {
-			c := collector{cfg: testConfig()}
-			c.add(taint.SourceQuery, "k", tc.value)
-			var got []string
-			for _, in := range c.inputs {
-				got = append(got, in.Value)
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("got %q, want %q", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestCollectCaps(t *testing.T) {
-	cfg := testConfig()
-	cfg.maxValueLen = 8
-	c := collector{cfg: cfg}
-	c.add(taint.SourceQuery, strings.Repeat("k", 1000), "héllo wörld")
-	in := c.inputs[0]
-	if len(in.Key) != maxKeyLen || len(in.Value) > 8 || !utf8.ValidString(in.Value) || !c.partial {
-		t.Errorf("key %d bytes, value %q, partial %v", len(in.Key), in.Value, c.partial)
-	}
-
-	c = collector{cfg: testConfig()}
-	c.collectJSON([]byte(`{"` + strings.Repeat("a", 300) + `":{"b":"x"}}`))
-	for _, in := range c.inputs {
-		if len(in.Key) > maxKeyLen {
-			t.Errorf("key of %d bytes", len(in.Key))
+// TestCollectLazy checks that nothing is collected until a guard asks,
+// that the body's inputs are those of the bytes the handler read by then,
+// and that a later ask after more reading sees the rest.
+func TestCollectLazy(t *testing.T) {
+	a, _ := testAgent(t, ModeMonitor)
+	body := `{"first":"one"}` + "\n" + `{"second":"two"}`
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := requestFrom(r.Context())
+		if st.in.snap.Load() != nil {
+			t.Error("collected before any guard asked")
 		}
-	}
+		in := taint.FromContext(r.Context())
+		if !hasValue(in, taint.SourceQuery, "x") || hasValue(in, taint.SourceJSON, "one") {
+			t.Errorf("before reading: %+v", in)
+		}
+		buf := make([]byte, len(`{"first":"one"}`))
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			t.Fatal(err)
+		}
+		in = taint.FromContext(r.Context())
+		if !hasValue(in, taint.SourceJSON, "one") || hasValue(in, taint.SourceJSON, "two") {
+			t.Errorf("after the first document: %+v", in)
+		}
+		if again := taint.FromContext(r.Context()); &again[0] != &in[0] {
+			t.Error("no new byte read, yet the inputs were collected again")
+		}
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			t.Fatal(err)
+		}
+		in = taint.FromContext(r.Context())
+		if !hasValue(in, taint.SourceJSON, "one") || !hasValue(in, taint.SourceJSON, "two") || !hasValue(in, taint.SourceBody, body) {
+			t.Errorf("after the whole body: %+v", in)
+		}
+	}))
+	r := httptest.NewRequest(http.MethodPost, "/?q=x", strings.NewReader(body))
+	h.ServeHTTP(httptest.NewRecorder(), r)
+}
 
-	cfg = testConfig()
-	cfg.maxInputs = 3
-	c = collector{cfg: cfg}
-	c.collectQuery(taint.SourceQuery, "a=1&b=2&c=3")
-	if len(c.inputs) != 3 || c.partial {
-		t.Errorf("exactly at the cap: %d inputs, partial %v", len(c.inputs), c.partial)
-	}
-	c.collectQuery(taint.SourceQuery, "d=4")
-	if len(c.inputs) != 3 || !c.partial {
-		t.Errorf("over the cap: %d inputs, partial %v", len(c.inputs), c.partial)
+// TestCollectConcurrent has guards ask for the inputs on other goroutines
+// while the handler reads the body: race-free, and every answer is a
+// prefix-consistent collection.
+func TestCollectConcurrent(t *testing.T) {
+	for _, tc := range []struct{ name, ctype, body string }{
+		{"json walked as it arrives", "application/json", strings.Repeat(`{"k":"v"}`, 2000)},
+		{"form parsed again", "application/x-www-form-urlencoded", strings.Repeat("k=v&", 2000)},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testCollectConcurrent(t, tc.ctype, tc.body) })
 	}
 }
 
-// FuzzCollect feeds the middleware arbitrary bodies and media types: it
-// must not panic, must respect its caps, and must hand the handler the body
-// byte for byte.
+func testCollectConcurrent(t *testing.T, ctype, body string) {
+	a, _ := testAgent(t, ModeMonitor)
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var wg sync.WaitGroup
+		done := make(chan struct{})
+		for range 4 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					_, _ = taint.Lookup(r.Context())
+				}
+			})
+		}
+		buf := make([]byte, 7)
+		for {
+			if _, err := r.Body.Read(buf); err != nil {
+				break
+			}
+		}
+		close(done)
+		wg.Wait()
+		if in := taint.FromContext(r.Context()); !hasValue(in, taint.SourceBody, body) {
+			t.Errorf("the whole body is not an input")
+		}
+	}))
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	r.Header.Set("Content-Type", ctype)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+}
+
+// TestCollectBodyLimit checks that a handler reading past the body limit
+// makes the inspection partial, names the limit, and still reads it all.
+func TestCollectBodyLimit(t *testing.T) {
+	a, _ := testAgent(t, ModeMonitor, WithBodyLimit(16))
+	body := `{"a":"` + strings.Repeat("b", 64) + `"}`
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ := io.ReadAll(r.Body)
+		if string(got) != body {
+			t.Errorf("handler read %q", got)
+		}
+		if l := requestFrom(r.Context()).in.partial(); l.String() != "body" {
+			t.Errorf("partial %q, want body", l)
+		}
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)))
+	if got := a.Stats().PartialRequests; got != 1 {
+		t.Errorf("PartialRequests = %d", got)
+	}
+}
+
+// FuzzCollect feeds the middleware arbitrary bodies, media types and
+// encodings: it must not panic, must respect its caps, and must hand the
+// handler the body byte for byte.
 func FuzzCollect(f *testing.F) {
 	var mp bytes.Buffer
 	mw := multipart.NewWriter(&mp)
@@ -136,17 +148,17 @@ func FuzzCollect(f *testing.F) {
 		{"text/plain", ` [1, "two"]`},
 		{"application/x-www-form-urlencoded", "user=bob+smith&pw=x%26y&broken=%zz"},
 		{"multipart/form-data; boundary=BOUNDARY", mp.String()},
-		{"multipart/form-data; boundary=BOUNDARY", mp.String()[:40]},
+		{"multipart/form-data", mp.String()[:40]},
 		{"application/merge-patch+json", `[[[[[[` + `"x"`},
 		{"", "\x00\xff{"},
-		{"multipart/form-data", "--\r\n"},
 	}
 	for _, s := range seeds {
-		f.Add(s.ctype, []byte(s.body))
+		f.Add(s.ctype, "", []byte(s.body))
 	}
+	f.Add("application/json", "gzip", []byte("\x1f\x8b\x08\x00"))
 	const limit, maxInputs, maxValue = 512, 64, 128
 	a := New(WithMode(ModeProtect), WithLogger(zerolog.Nop()), WithBodyLimit(limit), WithInputLimits(maxInputs, maxValue))
-	f.Fuzz(func(t *testing.T, ctype string, body []byte) {
+	f.Fuzz(func(t *testing.T, ctype, encoding string, body []byte) {
 		h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			got, err := io.ReadAll(r.Body)
 			if err != nil || !bytes.Equal(got, body) {
@@ -157,134 +169,273 @@ func FuzzCollect(f *testing.F) {
 				t.Errorf("%d inputs over the cap", len(in))
 			}
 			for _, i := range in {
-				if len(i.Value) > maxValue || len(i.Key) > maxKeyLen || i.Value == "" {
+				if len(i.Value) > maxValue || len(i.Key) > 256 || i.Value == "" {
 					t.Errorf("input over its caps or empty: %d/%d bytes", len(i.Key), len(i.Value))
 				}
 			}
 		}))
 		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		r.Header.Set("Content-Type", ctype)
+		r.Header.Set("Content-Encoding", encoding)
 		h.ServeHTTP(httptest.NewRecorder(), r)
 	})
 }
 
-// referenceJSON lists "key=value" for the leaves and keys of a valid JSON
-// document with encoding/json's tokenizer: the walker must agree with it.
-func referenceJSON(t *testing.T, doc []byte) []string {
-	t.Helper()
-	type frame struct {
-		array   bool
-		index   int
-		path    string
-		wantKey bool
+// TestPartialBlocks checks what a guarded call of a request inspected in
+// part does: blocked in protect by default, run with WithPartialClosed
+// (false) or in monitor, reported with the limit every time, and nothing
+// at all for a request inspected in full.
+func TestPartialBlocks(t *testing.T) {
+	long := `{"a":"` + strings.Repeat("b", 64) + `"}`
+	tests := []struct {
+		name      string
+		mode      Mode
+		opts      []Option
+		body      string
+		wantBlock bool
+		wantEvent bool
+	}{
+		{"protect blocks", ModeProtect, nil, long, true, true},
+		{"opted out", ModeProtect, []Option{WithPartialClosed(false)}, long, false, true},
+		{"last option wins", ModeProtect, []Option{WithPartialClosed(false), WithPartialClosed(true)}, long, true, true},
+		{"monitor reports", ModeMonitor, nil, long, false, true},
+		{"complete inspection", ModeProtect, nil, `{"a":"b"}`, false, false},
 	}
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var stack []frame
-	var out []string
-	cur := func() string {
-		if len(stack) == 0 {
-			return ""
-		}
-		return stack[len(stack)-1].path
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, buf := testAgent(t, tc.mode, append([]Option{WithBodyLimit(32)}, tc.opts...)...)
+			var err error
+			h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				_ = taint.FromContext(r.Context())
+				err = a.Partial(r.Context(), SinkSQL, "query")
+			}))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body)))
+			var be *BlockedError
+			if got := errors.As(err, &be); got != tc.wantBlock {
+				t.Errorf("blocked %v (%v), want %v", got, err, tc.wantBlock)
+			}
+			if tc.wantBlock && rec.Code != http.StatusForbidden {
+				t.Errorf("status %d", rec.Code)
+			}
+			ev := buf.Events(t)
+			if len(ev) != btoi(tc.wantEvent) {
+				t.Fatalf("events %v", ev)
+			}
+			if !tc.wantEvent {
+				return
+			}
+			d, _ := ev[0]["details"].(map[string]any)
+			if ev[0]["kind"] != KindPartialInspection || d["limit"] != "body" || ev[0]["partial_inspection"] != true {
+				t.Errorf("event %v", ev[0])
+			}
+		})
 	}
-	join := func(p, seg string) string {
-		if p == "" {
-			return seg
-		}
-		return p + "." + seg
+	if err := New(WithMode(ModeProtect)).Partial(context.Background(), SinkSQL, "query"); err != nil {
+		t.Errorf("outside the middleware: %v", err)
 	}
-	var key string
-	valuePath := func() string {
-		if len(stack) == 0 {
-			return ""
-		}
-		f := &stack[len(stack)-1]
-		if f.array {
-			return join(cur(), strconv.Itoa(f.index))
-		}
-		return key
+}
+
+const collectLimitWork = collect.LimitWork
+
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
-	done := func() {
-		if len(stack) == 0 {
+	return 0
+}
+
+// TestBodyMemory serves an 8 MiB JSON body, the default body limit, with
+// the attack as its last value: it is still an input, the inspection is
+// complete, and the request allocates a small multiple of the body.
+func TestBodyMemory(t *testing.T) {
+	const attack = "x' OR '1'='1"
+	var b strings.Builder
+	b.WriteString(`{"items":[`)
+	filler := strings.Repeat("f", 4<<10)
+	for b.Len() < DefaultBodyLimit-8<<10 {
+		b.WriteString(`"` + filler + `",`)
+	}
+	b.WriteString(`"` + attack + `"]}`)
+	body := b.String()
+	if len(body) > DefaultBodyLimit {
+		t.Fatalf("body of %d bytes", len(body))
+	}
+	a, _ := testAgent(t, ModeProtect)
+	var before, after runtime.MemStats
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			t.Fatal(err)
+		}
+		in := taint.FromContext(r.Context())
+		if !hasValue(in, taint.SourceJSON, attack) {
+			t.Error("the attack at the end of an 8 MiB body is not an input")
+		}
+		if l := requestFrom(r.Context()).in.partial(); l != 0 {
+			t.Errorf("partial: %v", l)
+		}
+		runtime.ReadMemStats(&after)
+	}))
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("8 MiB body: %.1f MiB allocated, heap in use %.1f MiB", float64(alloc)/(1<<20), float64(after.HeapInuse)/(1<<20))
+	if alloc > 3*uint64(len(body)) {
+		t.Errorf("allocated %d bytes for a body of %d", alloc, len(body))
+	}
+}
+
+// countingReader counts the reads of a request body by the client.
+type countingReader struct {
+	r     io.Reader
+	reads atomic.Int32
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads.Add(1)
+	return c.r.Read(p)
+}
+
+// TestExpectContinue checks that the middleware leaves `Expect:
+// 100-continue` to the handler: a handler that answers without reading
+// gets no body sent, and one that reads gets it.
+func TestExpectContinue(t *testing.T) {
+	a, _ := testAgent(t, ModeProtect)
+	srv := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/read" {
+			b, _ := io.ReadAll(r.Body)
+			_ = taint.FromContext(r.Context())
+			_, _ = w.Write(b)
 			return
 		}
-		f := &stack[len(stack)-1]
-		if f.array {
-			f.index++
-		} else {
-			f.wantKey = true
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return out
-		}
+		_ = taint.FromContext(r.Context()) // a guard that runs before any read
+		http.Error(w, "no", http.StatusUnauthorized)
+	})))
+	t.Cleanup(srv.Close)
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr.ExpectContinueTimeout = 10 * time.Second
+	client := &http.Client{Transport: tr}
+	for _, tc := range []struct {
+		path      string
+		wantReads bool
+	}{{"/reject", false}, {"/read", true}} {
+		body := &countingReader{r: strings.NewReader(`{"a":"b"}`)}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+tc.path, body)
+		req.ContentLength = 9
+		req.Header.Set("Expect", "100-continue")
+		resp, err := client.Do(req)
 		if err != nil {
-			t.Fatalf("reference: %v", err)
+			t.Fatal(err)
 		}
-		switch v := tok.(type) {
-		case json.Delim:
-			if v == '{' || v == '[' {
-				stack = append(stack, frame{array: v == '[', path: valuePath(), wantKey: v == '{'})
-			} else {
-				stack = stack[:len(stack)-1]
-				done()
-			}
-		case string:
-			if len(stack) > 0 && stack[len(stack)-1].wantKey {
-				stack[len(stack)-1].wantKey = false
-				key = join(cur(), v)
-				if v != "" {
-					out = append(out, key+"="+v)
-				}
-				continue
-			}
-			if v != "" {
-				out = append(out, valuePath()+"="+v)
-			}
-			done()
-		case json.Number:
-			out = append(out, valuePath()+"="+string(v))
-			done()
-		default:
-			done()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if got := body.reads.Load() > 0; got != tc.wantReads {
+			t.Errorf("%s: body sent %v, want %v (status %d)", tc.path, got, tc.wantReads, resp.StatusCode)
 		}
 	}
 }
 
-// FuzzCollectJSON checks the JSON walker against encoding/json on valid
-// documents (short keys and shallow nesting, so no cap applies), and for
-// no panic on anything.
-func FuzzCollectJSON(f *testing.F) {
-	for _, s := range []string{
-		`{"user":{"name":"bob","age":-7.5e3,"tags":["a",["b"]],"n":null},"it's":"x"}`,
-		`[{"a":"x\u00e9\ud83d\ude00"},{"a":"y\"\\/\b\f\n\r\t"},[],{}]`,
-		"\"\xff\xfe\"", `{"":""}`, `{"a":{"b":{"c":[1,2,{"d":true}]}}}`, `{"a":1} {"b":2}`,
-		`{"a":"first","b":tru`, `[1,]`,
-	} {
-		f.Add([]byte(s))
+// TestCollectStreamingBudget has a handler read a 2 MiB form 4 KiB at a
+// time and ask for the inputs after every read, as a handler streaming
+// rows into guarded queries does: a form is parsed again as it grows, and
+// that parsing stays within its linear budget; the collections it skips
+// mark the inspection partial ("work") rather than answering stale inputs
+// as complete.
+func TestCollectStreamingBudget(t *testing.T) {
+	var b strings.Builder
+	for b.Len() < 2<<20 {
+		b.WriteString("name=row&n=1&")
 	}
-	f.Fuzz(func(t *testing.T, doc []byte) {
-		cfg := testConfig()
-		cfg.decodeDepth = 0        // compare the leaves alone
-		cfg.maxValueLen = 64 << 10 // uncut: invalid UTF-8 triples in length when decoded
-		c := collector{cfg: cfg}
-		c.collectJSON(doc)
-		if !json.Valid(doc) || len(doc) > 4096 || bytes.Count(doc, []byte("["))+bytes.Count(doc, []byte("{")) > 32 {
-			return
+	b.WriteString("name=last")
+	body := b.String()
+	a, _ := testAgent(t, ModeProtect)
+	sawWork := false
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 4<<10)
+		for {
+			_, err := r.Body.Read(buf)
+			_ = taint.FromContext(r.Context())
+			if requestFrom(r.Context()).in.partial()&collectLimitWork != 0 {
+				sawWork = true
+			}
+			if err != nil {
+				break
+			}
 		}
-		var got []string
-		for _, in := range c.inputs {
-			got = append(got, in.Key+"="+in.Value)
+		ri := &requestFrom(r.Context()).in
+		if n := int64(len(body)); ri.parsed > reparseBudget*n+reparseSlack {
+			t.Errorf("parsed %d bytes of a %d-byte body", ri.parsed, n)
 		}
-		want := referenceJSON(t, doc)
-		if len(want) > c.cfg.maxInputs {
-			return
+	}))
+	start := time.Now()
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if !sawWork {
+		t.Error("no collection was skipped, or a skipped one was not marked partial")
+	}
+	t.Logf("2 MiB form streamed in 4 KiB reads with a collection after each: %v", time.Since(start))
+}
+
+// TestCollectStreamingJSON streams a 2 MiB JSON array into a handler that
+// decodes it element by element and asks for the inputs after each: every
+// element's value is an input by the time the handler holds it, the walk
+// is never partial, and the final inputs are those of a one-shot
+// collection.
+func TestCollectStreamingJSON(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	i := 0
+	for ; b.Len() < 2<<20; i++ {
+		fmt.Fprintf(&b, `{"name":"row %d","n":%d},`, i, i)
+	}
+	b.WriteString(`{"name":"last"}]`)
+	body := b.String()
+	a, _ := testAgent(t, ModeProtect)
+	var streamed []taint.Input
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dec := json.NewDecoder(r.Body)
+		pos := 0
+		if _, err := dec.Token(); err != nil {
+			t.Fatal(err)
 		}
-		if !slices.Equal(got, want) {
-			t.Errorf("walker %.300q\nencoding/json %.300q", got, want)
+		for k := 0; dec.More(); k++ {
+			var row struct{ Name string }
+			if err := dec.Decode(&row); err != nil {
+				t.Fatal(err)
+			}
+			in := taint.FromContext(r.Context())
+			// Rows come in order: search on from the last one found, so
+			// that the test itself stays linear.
+			for pos < len(in) && !(in[pos].Source == taint.SourceJSON && in[pos].Value == row.Name) {
+				pos++
+			}
+			if pos == len(in) {
+				t.Fatalf("row %d: %q is not an input yet", k, row.Name)
+			}
+			if l := requestFrom(r.Context()).in.partial(); l != 0 {
+				t.Fatalf("row %d: partial %v", k, l)
+			}
 		}
-	})
+		_, _ = io.Copy(io.Discard, r.Body)
+		streamed = taint.FromContext(r.Context())
+	}))
+	start := time.Now()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)))
+	took := time.Since(start)
+
+	var whole []taint.Input
+	h = a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		whole = taint.FromContext(r.Context())
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)))
+	if !slices.Equal(streamed, whole) {
+		t.Errorf("streamed collection (%d inputs) differs from the one-shot one (%d)", len(streamed), len(whole))
+	}
+	t.Logf("%d rows streamed, a collection after each: %v", i+1, took)
 }

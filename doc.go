@@ -12,10 +12,12 @@
 // environment variable, "monitor" when it is unset, and writes every
 // decision as one JSON object to stderr.
 //
-// The middleware ([Agent.Middleware]) collects the request's untrusted
-// inputs into its context (package taint): path segments, query and form
-// values, upload file names, JSON leaves and object keys, cookies and
-// headers, with their URL-decoded variants. A guard compares its target
+// The middleware ([Agent.Middleware]) puts the request's untrusted inputs
+// in its context (package taint), collected at the request's first guarded
+// call: the keys and values of the path segments (raw and decoded), query,
+// form and multipart fields, JSON, cookies and headers, upload file names
+// and the whole body as the handler read it, with their URL-decoded
+// variants. A guard compares its target
 // with those inputs and reports a [Finding] to [Agent.Decide], the one path
 // for events, hooks, counters and blocking.
 //
@@ -27,7 +29,7 @@
 // becomes an option, a path that climbs out of its directory.
 //
 // rasp does not protect against:
-//   - inputs transformed before the sink: base64 or JSON decoded, split,
+//   - inputs transformed before the sink: base64 decoded, split,
 //     trimmed, case-folded, or concatenated from several inputs, so that no
 //     collected value occurs in the target;
 //   - sinks that are not wrapped: a database/sql driver not registered
@@ -40,13 +42,16 @@
 //   - second-order injection: a value stored by one request and used by
 //     another, because the inputs of one request are never visible to
 //     another;
-//   - what lies past the middleware's caps ([WithBodyLimit],
-//     [WithInputLimits]): such a request is marked partial in its events and
-//     counted in [Stats].PartialRequests, but its uninspected inputs are not
-//     checked; a client can pad a request to reach the caps;
-//   - bodies the middleware does not parse: raw text, XML, or a body of
-//     unknown length and another media type (read only when it is a form or
-//     JSON, so full-duplex streams never stall).
+//   - what lies past the middleware's limits ([WithBodyLimit],
+//     [WithInputLimits], JSON deeper than encoding/json decodes, a body
+//     under an encoding other than gzip and deflate): such a request is
+//     partial, its guarded calls are blocked in [ModeProtect] unless
+//     [WithPartialClosed](false), and it is counted in
+//     [Stats].PartialRequests;
+//   - body bytes the handler has not read when a guard runs (they cannot
+//     have reached that call), and values the application decodes itself
+//     other than JSON in a query, form or multipart value (base64, XML,
+//     JSON inside a JSON string).
 //
 // # Modes
 //
@@ -156,7 +161,7 @@
 // span_end, reason, request_method, request_path, request_route,
 // remote_addr, details (sink facts such as the statement kind), and, when
 // set, late, partial_inspection, repeated and fault. Values are cut at 256
-// bytes and targets at 1024. Every cookie and every input whose key has a
+// bytes and targets at 1024. Every cookie, the whole body, and every input whose key has a
 // sensitive word (password, token, auth, api_key..., matched by word, see
 // [WithRedaction]) is redacted by default: when it is the finding, the
 // input and its span of the target show its syntax skeleton (x' OR 'a'='a

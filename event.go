@@ -53,6 +53,11 @@ const KindInternalFault = "internal_fault"
 // panic, and the client got its 403 all the same (see [Agent.Middleware]).
 const KindHandlerPanic = "handler_panic"
 
+// KindPartialInspection is the Finding.Kind of an event that reports a
+// guarded call of a request the middleware inspected only in part: see
+// [WithPartialClosed] and [Agent.Partial].
+const KindPartialInspection = "partial_inspection"
+
 // Limits on what an event carries of attacker-controlled text.
 const (
 	maxValueLen  = 256  // input values
@@ -239,14 +244,15 @@ var sensitivePairs = [][2]string{{"api", "key"}, {"private", "key"}, {"access", 
 var sensitiveSuffixes = []string{"password", "passwd", "passphrase", "token", "secret", "apikey"}
 
 // DefaultRedact is the default redaction rule (see [WithRedaction]): every
-// cookie, and every input whose key has a sensitive word. Keys are split
+// cookie, the whole body ([taint.SourceBody]: it holds any password beside
+// the offending text), and every input whose key has a sensitive word. Keys are split
 // into words at every character other than a letter or digit and at
 // camel-case humps, so auth_token, X-Auth-Token, authToken and
 // Authorization match and author does not. Compose it to redact more:
 //
 //	rasp.WithRedaction(func(in taint.Input) bool { return rasp.DefaultRedact(in) || in.Key == "ssn" })
 func DefaultRedact(in taint.Input) bool {
-	if in.Source == taint.SourceCookie {
+	if in.Source == taint.SourceCookie || in.Source == taint.SourceBody {
 		return true
 	}
 	words := keyWords(in.Key)

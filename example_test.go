@@ -2,6 +2,7 @@ package rasp_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -57,9 +58,15 @@ func Example() {
 func ExampleAgent_Middleware() {
 	agent := rasp.New(rasp.WithLogger(zerolog.Nop())) // monitor
 	handler := agent.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var doc any
+		_ = json.NewDecoder(r.Body).Decode(&doc) // the body's inputs are what the handler read
 		for _, in := range taint.FromContext(r.Context()) {
-			if in.Source != taint.SourceHeader {
-				fmt.Printf("%-6s %-10q %q\n", in.Source, in.Key, in.Value)
+			if in.Source != taint.SourceHeader && in.Source != taint.SourceBody {
+				kind := "value"
+				if in.IsKey {
+					kind = "key"
+				}
+				fmt.Printf("%-6s %-5s %-12q %q\n", in.Source, kind, in.Key, in.Value)
 			}
 		}
 		fmt.Fprintln(w, "ok")
@@ -72,16 +79,18 @@ func ExampleAgent_Middleware() {
 	handler.ServeHTTP(rec, r)
 	fmt.Print(rec.Code, " ", rec.Body.String())
 	// Output:
-	// path   ""         "users"
-	// path   ""         "42"
-	// query  "sort"     "name%27"
-	// query  "sort"     "name'"
-	// json   "user"     "user"
-	// json   "user.name" "name"
-	// json   "user.name" "O'Brien"
-	// json   "user.tags" "tags"
-	// json   "user.tags.0" "a"
-	// cookie "theme"    "dark"
+	// path   value ""           "users"
+	// path   value ""           "42"
+	// query  key   ""           "sort"
+	// query  value "sort"       "name%27"
+	// query  value "sort"       "name'"
+	// cookie key   ""           "theme"
+	// cookie value "theme"      "dark"
+	// json   key   ""           "user"
+	// json   key   "user"       "name"
+	// json   value "user.name"  "O'Brien"
+	// json   key   "user"       "tags"
+	// json   value "user.tags.0" "a"
 	// 200 ok
 }
 
@@ -93,7 +102,7 @@ func ExampleRequestContext() {
 	h := agent.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := rasp.RequestContext(context.Background(), rasp.SinkSQL)
 		for _, in := range taint.FromContext(ctx) {
-			if in.Source == taint.SourceQuery {
+			if in.Source == taint.SourceQuery && !in.IsKey {
 				fmt.Printf("handler goroutine: %s=%s\n", in.Key, in.Value)
 			}
 		}

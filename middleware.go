@@ -6,22 +6,28 @@ import (
 	"github.com/gorasp/rasp/taint"
 )
 
-// Middleware returns a handler that collects the untrusted inputs of each
-// request, puts them, the agent and the request's state in the request's
-// context, and serves it with next. Guards called with that context
-// ([http.Request.Context]) check their targets against those inputs and
-// report to a.
+// Middleware returns a handler that puts the agent, the request's state and
+// the request's untrusted inputs in the request's context, and serves it
+// with next. Guards called with that context ([http.Request.Context])
+// check their targets against those inputs and report to a.
 //
-// Inputs come from the path segments, the query, the body (urlencoded and
-// multipart form fields and upload file names, JSON string and number
-// leaves and object keys), the cookies and the headers, each with the
-// URL-decoded variants of its value. A body is parsed by its media type,
-// and as JSON whatever its media type when it starts with '{' or '[',
-// because handlers often decode JSON without checking. The body is
-// inspected up to
-// [WithBodyLimit] bytes; the handler reads the whole body, byte for byte,
-// as the client sent it. The middleware never calls the request's Parse
-// methods and never reads an upload's contents into inputs or onto disk.
+// The inputs are collected when a guard first asks for them
+// ([taint.FromContext]), so a request that reaches no guard pays for no
+// collection: the values and the keys of every source (path segments raw
+// and decoded, query, form and multipart fields and upload file names,
+// JSON leaves and object keys, cookies, headers), each with its
+// URL-decoded variants, and the whole body. The body is what the handler
+// has read of it by then: the middleware reads nothing itself, but keeps
+// the bytes as the handler reads them (up to [WithBodyLimit]) and parses
+// them by media type and by content, decoded from gzip or deflate; a guard
+// that runs after the handler read more sees the rest too. The handler
+// reads the body byte for byte as the client sent it, streaming. The
+// middleware never calls the request's Parse methods and never reads an
+// upload's contents into inputs or onto disk. The collection reads the
+// request's URL and headers: a handler must not modify them while a guard
+// of the request runs on another goroutine. A guarded call of a request
+// inspected only in part (a limit was reached) is blocked in
+// [ModeProtect]: see [WithPartialClosed].
 //
 // In [ModeProtect] (for the agent or any sink override, when the request
 // starts) the handler's [http.ResponseWriter] is wrapped: once a sink of the
@@ -81,40 +87,16 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 		next.ServeHTTP(w, r)
 		return
 	}
-	st := &requestState{method: r.Method, path: r.URL.Path, remoteAddr: r.RemoteAddr}
-	scratch := getInputs()
-	c := collector{cfg: &a.cfg, inputs: *scratch}
-	var (
-		body   []byte
-		cut    bool
-		rc     = r.Body
-		pooled *[]byte
-	)
-	if inspectBody(r, a.cfg.bodyLimit) {
-		n := prefixLen(r.ContentLength, a.cfg.bodyLimit)
-		var buf []byte
-		if n >= minPooledBody {
-			pooled = a.getBodyBuf()
-			buf = (*pooled)[:n]
-		} else {
-			buf = make([]byte, n)
-		}
-		body, cut, rc = readPrefix(r.Body, buf, a.cfg.bodyLimit)
+	st := &requestState{Context: r.Context(), agent: a, method: r.Method, path: r.URL.Path, remoteAddr: r.RemoteAddr}
+	ri := &st.in
+	ri.a, ri.r, ri.st = a, r, st
+	r2 := r.WithContext(taint.NewLazyContext(st, ri))
+	if a.cfg.bodyLimit > 0 && r.Body != nil && r.Body != http.NoBody {
+		// r's own Body stays the server's, which closes and drains it
+		// after the handler returns; the handler reads it through the tee.
+		ri.body = &teeBody{rc: r.Body, limit: a.cfg.bodyLimit, hint: r.ContentLength}
+		r2.Body = ri.body
 	}
-	c.collect(r, body, cut)
-	st.partial = c.partial
-	if c.partial {
-		a.stats.partial.Add(1)
-	}
-	ctx := NewContext(r.Context(), a)
-	ctx = withRequest(ctx, st)
-	ctx = taint.NewContext(ctx, c.inputs...)
-	*scratch = c.inputs
-	putInputs(scratch)
-	r2 := r.WithContext(ctx)
-	// r's own Body stays the server's, which closes and drains it after
-	// the handler returns; the handler reads the prefix, then the rest.
-	r2.Body = rc
 	st.r = r2
 	if mode == ModeProtect || a.overrideProtect {
 		ww, bw := wrapWriter(w, st, r2, &a.cfg)
@@ -130,25 +112,7 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 	}
 	// The handler's goroutine serves this request until it returns (also
 	// by panic): guards called on it without the context find it.
-	scope := bindScope(ctx, a, false)
+	scope := bindScope(r2.Context(), a, false)
 	defer scope.unbind()
 	next.ServeHTTP(w, r2)
-	if pooled != nil {
-		// The handler is done with the body: net/http forbids reading it
-		// after ServeHTTP returns. No input aliases the buffer (the
-		// collector copies every value), so it can serve another request.
-		a.bodyBufs.Put(pooled)
-	}
-}
-
-// minPooledBody is the prefix size from which the read buffer is pooled:
-// smaller ones cost less to allocate than to share.
-const minPooledBody = 4 << 10
-
-func (a *Agent) getBodyBuf() *[]byte {
-	if p, ok := a.bodyBufs.Get().(*[]byte); ok {
-		return p
-	}
-	b := make([]byte, a.cfg.bodyLimit+1)
-	return &b
 }

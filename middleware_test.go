@@ -1,7 +1,6 @@
 package rasp
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -35,6 +34,10 @@ func testAgent(t *testing.T, m Mode, opts ...Option) (*Agent, *testlog.Buffer) {
 // inputsHandler answers the request's inputs as JSON.
 func inputsHandler(t *testing.T) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The body's inputs are the bytes the handler read.
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			t.Errorf("read body: %v", err)
+		}
 		in := taint.FromContext(r.Context())
 		if in == nil {
 			http.Error(w, "no inputs in context", http.StatusInternalServerError)
@@ -129,13 +132,13 @@ func TestMiddlewareSources(t *testing.T) {
 			ctype:  "application/json",
 			body:   `{"user":{"name":"bob","age":7,"ok":true,"tags":["a",["b"]],"n":null},"it's":"x"}`,
 			want: []taint.Input{
-				{Source: taint.SourceJSON, Key: "user", Value: "user"},
-				{Source: taint.SourceJSON, Key: "user.name", Value: "name"},
+				{Source: taint.SourceJSON, Value: "user", IsKey: true},
+				{Source: taint.SourceJSON, Key: "user", Value: "name", IsKey: true},
 				{Source: taint.SourceJSON, Key: "user.name", Value: "bob"},
 				{Source: taint.SourceJSON, Key: "user.age", Value: "7"},
 				{Source: taint.SourceJSON, Key: "user.tags.0", Value: "a"},
 				{Source: taint.SourceJSON, Key: "user.tags.1.0", Value: "b"},
-				{Source: taint.SourceJSON, Key: "it's", Value: "it's"},
+				{Source: taint.SourceJSON, Value: "it's", IsKey: true},
 				{Source: taint.SourceJSON, Key: "it's", Value: "x"},
 			},
 			absent: []string{"true"},
@@ -227,7 +230,7 @@ func TestMiddlewareSources(t *testing.T) {
 			}
 			for _, v := range tc.absent {
 				for _, g := range got {
-					if strings.Contains(g.Value, v) {
+					if g.Source != taint.SourceBody && strings.Contains(g.Value, v) {
 						t.Errorf("%q must not be an input: %+v", v, g)
 					}
 				}
@@ -399,6 +402,7 @@ func TestMiddlewarePartial(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a, buf := testAgent(t, ModeMonitor, tc.opts...)
 			h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
 				if in := taint.FromContext(r.Context()); len(in) > a.cfg.maxInputs {
 					t.Errorf("%d inputs over the cap %d", len(in), a.cfg.maxInputs)
 				}
@@ -446,14 +450,14 @@ func TestMiddlewareIsolation(t *testing.T) {
 			seen := 0
 			for _, in := range got {
 				if strings.Contains(in.Value, "tok-") {
-					if !strings.HasPrefix(in.Value, tok) {
+					if !strings.Contains(in.Value, tok) {
 						t.Errorf("request %d saw another request's input %+v", i, in)
 					}
 					seen++
 				}
 			}
-			if seen != 4 {
-				t.Errorf("request %d saw %d of its 4 inputs: %+v", i, seen, got)
+			if seen != 5 { // path, query, JSON leaf, whole body, header
+				t.Errorf("request %d saw %d of its 5 inputs: %+v", i, seen, got)
 			}
 		})
 	}
@@ -736,28 +740,6 @@ func TestMiddlewareRoute(t *testing.T) {
 	}
 }
 
-// TestPrefixBody checks the handler's body against the original for every
-// split of reads.
-func TestPrefixBody(t *testing.T) {
-	src := []byte("0123456789abcdefghij")
-	for limit := int64(1); limit <= int64(len(src))+2; limit++ {
-		for _, cl := range []int64{-1, int64(len(src))} {
-			buf := make([]byte, prefixLen(cl, limit))
-			prefix, cut, rc := readPrefix(io.NopCloser(bufio.NewReaderSize(bytes.NewReader(src), 16)), buf, limit)
-			if want := min(limit, int64(len(src))); int64(len(prefix)) != want {
-				t.Errorf("limit %d cl %d: prefix %d bytes, want %d", limit, cl, len(prefix), want)
-			}
-			if wantCut := int64(len(src)) > limit; cut != wantCut {
-				t.Errorf("limit %d cl %d: cut %v", limit, cl, cut)
-			}
-			got, err := io.ReadAll(rc)
-			if err != nil || !bytes.Equal(got, src) {
-				t.Errorf("limit %d cl %d: read %q, %v", limit, cl, got, err)
-			}
-		}
-	}
-}
-
 func TestMiddlewareCanceledContext(t *testing.T) {
 	a, _ := testAgent(t, ModeMonitor)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -782,8 +764,8 @@ func TestMiddlewareNested(t *testing.T) {
 	})))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/a?q=1", nil))
-	if n != 3 { // path "a", query q, header Host
-		t.Errorf("%d inputs, want 3: nesting must not collect twice", n)
+	if n != 4 { // path "a", query key q and its value, header Host
+		t.Errorf("%d inputs, want 4: nesting must not collect twice", n)
 	}
 	if got != inner || rec.Code != http.StatusForbidden {
 		t.Errorf("agent %p (inner %p), status %d", got, inner, rec.Code)
@@ -801,39 +783,5 @@ func TestLateAfterReturn(t *testing.T) {
 	var be *BlockedError
 	if err := a.Decide(ctx, SinkSQL, "query", sqlFinding); !errors.As(err, &be) || !be.Event.Late || rec.Code != http.StatusOK {
 		t.Errorf("Decide after return = %v, status %d; want a late block and 200", err, rec.Code)
-	}
-}
-
-// TestMiddlewareBodyPool checks that the pooled read buffer never leaks
-// into inputs: the inputs of a request stay intact after the buffer served
-// later requests.
-func TestMiddlewareBodyPool(t *testing.T) {
-	a, _ := testAgent(t, ModeMonitor)
-	var kept [][]taint.Input
-	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		kept = append(kept, taint.FromContext(r.Context()))
-		bodyDigest(w, r)
-	}))
-	for i := range 20 {
-		body := fmt.Sprintf(`{"i":"%c-%s","esc":"\u00e9%c"}`, 'a'+i, strings.Repeat(string(rune('a'+i)), minPooledBody+100), 'a'+i)
-		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if want := digest([]byte(body)); rec.Body.String() != want {
-			t.Fatalf("request %d: handler read %q, want %q", i, rec.Body.String(), want)
-		}
-	}
-	for i, in := range kept {
-		c := rune('a' + i)
-		want := map[string]string{
-			"i":   string(c) + "-" + strings.Repeat(string(c), minPooledBody+100),
-			"esc": "é" + string(c),
-		}
-		for _, x := range in {
-			if x.Source == taint.SourceJSON && x.Value != x.Key && x.Value != want[x.Key] {
-				t.Errorf("request %d: input %s changed to %.20q...", i, x.Key, x.Value)
-			}
-		}
 	}
 }

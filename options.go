@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorasp/rasp/internal/collect"
 	"github.com/gorasp/rasp/taint"
 	"github.com/rs/zerolog"
 )
@@ -49,10 +50,13 @@ type config struct {
 	sinkModes  map[string]Mode
 	exceptions []Exception
 	failClosed bool
-	dedup      time.Duration
-	redact     func(taint.Input) bool
-	envelope   BlockResponse
-	blockPage  http.Handler
+	// partialOpen lets guarded calls of a partially inspected request
+	// run in protect mode ([WithPartialClosed](false)).
+	partialOpen bool
+	dedup       time.Duration
+	redact      func(taint.Input) bool
+	envelope    BlockResponse
+	blockPage   http.Handler
 
 	bodyLimit   int64 // bytes of a body the middleware inspects; 0: none
 	maxInputs   int   // inputs collected per request
@@ -62,17 +66,20 @@ type config struct {
 
 // Defaults of the middleware's collection limits.
 const (
-	// DefaultBodyLimit is how much of a request body the middleware reads
-	// and inspects by default: enough for the forms and JSON documents of
-	// ordinary APIs, small enough to buffer per request.
-	DefaultBodyLimit = 64 << 10
+	// DefaultBodyLimit is how many bytes of a request body the middleware
+	// keeps, as the handler reads them, for inspection: at least the 8 MiB
+	// the issue of padding asks, and at most that much memory per request.
+	DefaultBodyLimit = 8 << 20
 	// DefaultMaxInputs is how many inputs the middleware collects from one
-	// request by default. Every guard compares each input with its target,
-	// so this bounds the work of every check.
-	DefaultMaxInputs = 512
+	// request by default: far above any ordinary request (600 parameters
+	// are 1,200 inputs, each key being one), so that padding a request
+	// past it takes more than a megabyte of URL or body, and the request
+	// is then partial (see [WithPartialClosed]).
+	DefaultMaxInputs = collect.DefaultMaxInputs
 	// DefaultMaxValueLen is the default length in bytes beyond which an
-	// input value is cut.
-	DefaultMaxValueLen = 8 << 10
+	// input value is cut: the default body limit, so that no value of an
+	// inspected body is cut.
+	DefaultMaxValueLen = collect.DefaultMaxValueLen
 )
 
 // BlockResponse selects the body of the 403 answer the middleware sends
@@ -235,7 +242,8 @@ func WithDedup(interval time.Duration) Option {
 }
 
 // WithRedaction replaces the rule deciding which inputs are redacted in
-// events. The default, [DefaultRedact], redacts every cookie and every
+// events. The default, [DefaultRedact], redacts every cookie, the whole
+// body ([taint.SourceBody]), and every
 // input whose key, split into words (snake, kebab and camel case), has one
 // of these sensitive words: `auth`, `authorization`, `authentication`,
 // `bearer`, `cookie`, `credential`, `credentials`, `csrf`, `jwt`, `otp`,
@@ -281,26 +289,43 @@ func WithBlockHandler(h http.Handler) Option {
 	})
 }
 
-// WithBodyLimit sets how many bytes of a request body the middleware reads
-// and inspects (default [DefaultBodyLimit]). The handler always receives
-// the whole body; inspection of a longer body is partial, and events say
-// so. Zero or less turns body inspection off.
-//
-// The middleware reads this prefix before the handler runs. A body of
-// unknown length (chunked, HTTP/2) is read ahead only when it is a form or
-// JSON, so full-duplex streams of other types never wait; a client that
-// streams a chunked JSON body and waits for a response before sending more
-// does, until the limit or the end of its body. Serve such endpoints with a
-// body limit of zero.
+// WithBodyLimit sets how many bytes of a request body the middleware
+// keeps for inspection (default [DefaultBodyLimit]). The middleware reads
+// nothing itself: it keeps the bytes as the handler reads them, and parses
+// them when a guard of the request first runs (again, when the handler has
+// read more since). The handler's body is the client's, byte for byte and
+// streaming; `Expect: 100-continue` is answered when the handler reads. A
+// body under Content-Encoding gzip or deflate is decoded to at most n
+// bytes. A handler that reads past n makes the inspection partial (see
+// [WithPartialClosed]). Zero or less turns body inspection off.
 func WithBodyLimit(n int64) Option {
 	return optionFunc(func(c *config) { c.bodyLimit = max(n, 0) })
+}
+
+// WithPartialClosed decides whether, in [ModeProtect], a guarded call of
+// a request whose inspection was partial is blocked (true, the default) or
+// runs (false). Inspection is partial when the handler read past
+// [WithBodyLimit], the request has more inputs or longer values than
+// [WithInputLimits] allows, a decoded body goes past the body limit, JSON
+// nests deeper than encoding/json decodes (10,000 levels), the body is
+// under a Content-Encoding rasp does not decode, or the handler streams a
+// body other than plain JSON (a JSON body is walked once as it arrives)
+// and runs guarded calls as it reads, past the budget that keeps parsing
+// it again linear (about four times its size): the part not
+// inspected may carry the attack. Either way the call is reported, as an
+// event of kind "partial_inspection" whose "limit" detail names the limits
+// reached ("body", "inputs", "value", "decoded", "depth", "encoding",
+// "work"). This is the
+// sibling of [WithFailClosed] for the inspection of requests.
+func WithPartialClosed(closed bool) Option {
+	return optionFunc(func(c *config) { c.partialOpen = !closed })
 }
 
 // WithInputLimits sets how many inputs the middleware collects from one
 // request (default [DefaultMaxInputs]) and how many bytes of each value it
 // keeps (default [DefaultMaxValueLen]). A value of zero or less keeps the
-// default. Inspection of a request that reaches either cap is partial, and
-// events say so.
+// default. Inspection of a request that reaches either cap is partial:
+// see [WithPartialClosed].
 func WithInputLimits(maxInputs, maxValueLen int) Option {
 	return optionFunc(func(c *config) {
 		if maxInputs > 0 {

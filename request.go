@@ -8,12 +8,19 @@ import (
 
 // requestState is what the middleware shares with the decisions made while
 // it serves one request: who asked, and whether a sink was blocked.
+//
+// It is also the request's context below the inputs: it answers the agent
+// and its own key, and every other key from the server's context, so that
+// the middleware adds one allocation, not one per value.
 type requestState struct {
+	context.Context // the server's request context
+	agent           *Agent
+
 	r          *http.Request // the request handed to the handler; a ServeMux sets its Pattern
 	method     string
 	path       string
 	remoteAddr string
-	partial    bool // inspection stopped at a cap; written before the handler runs
+	in         requestInputs // collects the request's inputs on demand
 
 	// state orders the block decision (any goroutine) against the
 	// handler's first write (handler goroutine) in one atomic word, so an
@@ -31,8 +38,14 @@ const (
 
 type requestKey struct{}
 
-func withRequest(ctx context.Context, st *requestState) context.Context {
-	return context.WithValue(ctx, requestKey{}, st)
+func (s *requestState) Value(key any) any {
+	switch key.(type) {
+	case agentKey:
+		return s.agent
+	case requestKey:
+		return s
+	}
+	return s.Context.Value(key)
 }
 
 func requestFrom(ctx context.Context) *requestState {
@@ -41,6 +54,15 @@ func requestFrom(ctx context.Context) *requestState {
 	}
 	st, _ := ctx.Value(requestKey{}).(*requestState)
 	return st
+}
+
+// route is the pattern of the route the request matched, "" when none is
+// known.
+func (s *requestState) route() string {
+	if s.r == nil {
+		return ""
+	}
+	return s.r.Pattern
 }
 
 func (s *requestState) info() Request {

@@ -402,10 +402,12 @@ type Stats struct {
 	LogDrops uint64 `json:"log_drops"`
 	// LogWriteErrors counts lines that writer failed to write.
 	LogWriteErrors uint64 `json:"log_write_errors"`
-	// PartialRequests counts requests the middleware inspected only in
-	// part (a body, input-count or value-length cap was reached). Inputs
-	// past a cap are not checked: a rising count can mean padding meant
-	// to push a payload out of sight.
+	// PartialRequests counts requests that reached a guard while the
+	// middleware could inspect them only in part (a limit was reached:
+	// see [WithPartialClosed]). Their guarded calls are blocked in
+	// protect mode by default; a rising count can mean padding meant to
+	// push a payload out of sight, or an endpoint that needs a larger
+	// [WithBodyLimit].
 	PartialRequests uint64 `json:"partial_requests"`
 }
 

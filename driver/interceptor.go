@@ -128,7 +128,8 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 	case r.Incomplete:
 		v.state = stateFault
 	default:
-		return verdict{}, nil
+		// Clean, as far as the request was inspected.
+		return verdict{}, a.Partial(ctx, rasp.SinkSQL, op)
 	}
 	if v.mode == rasp.ModeProtect {
 		return verdict{}, i.report(ctx, query, &v)

@@ -198,7 +198,7 @@ func TestCorpusShellContextual(t *testing.T) {
 		if got && !c.Expected && policyFinding(c, f) {
 			policy[c.bucket()]++
 			if testing.Verbose() && os.Getenv("EXECGUARD_DISAGREE") != "" {
-				t.Logf("policy %s cmd=%q argv=%q inputs=%q: %s", c.bucket(), c.Command, c.argv(), c.inputs(), f.Reason)
+				t.Logf("policy %s cmd=%q argv=%q inputs=%+v: %s", c.bucket(), c.Command, c.argv(), c.inputs(), f.Reason)
 			}
 			continue
 		}
@@ -220,7 +220,7 @@ func TestCorpusShellContextual(t *testing.T) {
 			}
 		}
 		if got != c.Expected && testing.Verbose() && os.Getenv("EXECGUARD_DISAGREE") != "" {
-			t.Logf("disagree want=%v %s cmd=%q argv=%q inputs=%q", c.Expected, c.bucket(), c.Command, c.argv(), c.inputs())
+			t.Logf("disagree want=%v %s cmd=%q argv=%q inputs=%+v", c.Expected, c.bucket(), c.Command, c.argv(), c.inputs())
 		}
 	}
 	var names []string

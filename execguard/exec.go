@@ -176,7 +176,7 @@ func (g *Guard) check(ctx context.Context, op string, argv []string, path string
 		}
 		return a.FaultWith(ctx, rasp.SinkExec, op, f, cerr, details...)
 	}
-	return nil
+	return a.Partial(ctx, rasp.SinkExec, op)
 }
 
 // checkAll applies every rule to the parts of a command.

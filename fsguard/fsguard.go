@@ -140,7 +140,7 @@ func guard(ctx context.Context, op, root string, names ...string) (reported bool
 		for range names {
 			a.Begin(rasp.SinkFS).End()
 		}
-		return false, nil
+		return false, a.Partial(ctx, rasp.SinkFS, op)
 	}
 	defer a.Recover(ctx, rasp.SinkFS, op, &err)
 	for _, name := range names {
@@ -154,7 +154,7 @@ func guard(ctx context.Context, op, root string, names ...string) (reported bool
 			return true, a.DecideWith(ctx, rasp.SinkFS, op, f, details(r, root)...)
 		}
 	}
-	return false, nil
+	return false, a.Partial(ctx, rasp.SinkFS, op)
 }
 
 // ruleFacts are the shapes of input values that a rule needs: ".." for

@@ -291,7 +291,13 @@ func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batc
 		res = sqlguard.Result{}
 	}
 	if !res.Injection && !res.Incomplete {
-		return nil
+		// Clean, as far as the request was inspected: a request the
+		// middleware could inspect only in part is refused in protect
+		// mode (see rasp.WithPartialClosed).
+		if callerOf().internal {
+			return nil
+		}
+		return a.Partial(ctx, rasp.SinkSQL, op)
 	}
 	c := callerOf()
 	if c.internal {

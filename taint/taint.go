@@ -1,12 +1,14 @@
 // Package taint carries the untrusted inputs of one request through a
 // [context.Context].
 //
-// An [Input] is one value a client chose: a query or form parameter, a JSON
-// leaf or object key, a path segment, a header or a cookie, decoded as the
-// handler sees it. The HTTP middleware of package rasp collects them once per
-// request with [NewContext]; guards read them back with [FromContext] at the
-// moment a dangerous call is about to run, and ask whether any of them changed
-// the syntax of what runs.
+// An [Input] is one value or key a client chose: a query or form parameter
+// or its name, a JSON leaf or object key, a path segment, a header or a
+// cookie or its name, the whole body, decoded as the handler sees it. The
+// HTTP middleware of package rasp makes a context whose inputs are collected
+// at the first guarded call ([NewLazyContext]); [NewContext] carries a fixed
+// set. Guards read them back with [FromContext] at the moment a dangerous
+// call is about to run, and ask whether any of them changed the syntax of
+// what runs.
 //
 // [Lookup] also notes a few [Facts] about the values (whether some value
 // contains "..", a NUL byte, or begins like an absolute path), once per
@@ -46,13 +48,21 @@ const (
 	SourcePath   Source = "path"   // URL path segment
 	SourceHeader Source = "header" // request header
 	SourceCookie Source = "cookie" // cookie value
+	SourceBody   Source = "body"   // the whole request body, decoded from its Content-Encoding
 )
 
 // Input is one untrusted value of a request.
+//
+// A key the client chose (a query, form or multipart field name, a header
+// or cookie name, a JSON object key) is an input too, with IsKey set: its
+// Value is the name and its Key names the container it was found in (the
+// JSON path of the object, empty for the query, the form, the headers and
+// the cookies), because handlers use names as columns and paths as well.
 type Input struct {
 	Source Source // where it came from
-	Key    string // parameter, header, cookie or JSON path name; empty for path segments
+	Key    string // parameter, header, cookie or JSON path name; for a key, its container; empty for path segments and the body
 	Value  string // the value as the handler sees it
+	IsKey  bool   // Value is a name chosen by the client, not a value
 }
 
 // Facts summarises the values of a request's inputs: which of a few shapes
@@ -104,6 +114,85 @@ type set struct {
 
 const factsKnown = 1 << 8
 
+func (s *set) lookup() ([]Input, Facts) {
+	f := s.facts.Load()
+	if f&factsKnown == 0 {
+		f = uint32(FactsOf(s.inputs)) | factsKnown
+		s.facts.Store(f)
+	}
+	return s.inputs, Facts(f)
+}
+
+// Loader collects the inputs of a request on demand: see
+// [NewLazyContext].
+type Loader interface {
+	// Inputs returns the inputs collected so far. It must be safe for
+	// concurrent use and cheap when nothing changed: it returns the same
+	// slice (same first element, same length) for as long as the inputs
+	// are the same, and a new slice, never a modified one, when they grew
+	// (the handler read more of a body). A new slice may extend the last
+	// one in place (same first element, longer): the inputs the last one
+	// holds must then be unchanged.
+	Inputs() []Input
+}
+
+// lazyCtx is a context made by [NewLazyContext]: it answers its own key
+// with itself and every other key from its parent, so that it costs one
+// allocation per request.
+type lazyCtx struct {
+	context.Context
+	l    Loader
+	prev []Input
+	cur  atomic.Pointer[lazySet]
+}
+
+func (c *lazyCtx) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// lazySet is one answer of a lazy context: the slice the loader returned
+// (its first element and length identify it) and the set built from it.
+type lazySet struct {
+	data *Input
+	n    int
+	set
+}
+
+// get returns the set of the inputs the loader returns now, built once per
+// distinct slice. Concurrent callers may build the same set twice; both
+// are equal, and the last stored wins.
+func (c *lazyCtx) get() *set {
+	in := c.l.Inputs()
+	var data *Input
+	if len(in) > 0 {
+		data = &in[0]
+	}
+	if cur := c.cur.Load(); cur != nil && cur.data == data && cur.n == len(in) {
+		return &cur.set
+	}
+	ls := &lazySet{data: data, n: len(in)}
+	switch {
+	case len(c.prev) == 0 && len(in) > 0:
+		ls.inputs = in
+		if cur := c.cur.Load(); cur != nil && cur.data == data && cur.n < len(in) {
+			// The slice grew in place (a body read as guards run):
+			// its facts are the old ones and those of the new inputs,
+			// so that a streamed body costs linear time in all.
+			if f := cur.facts.Load(); f&factsKnown != 0 {
+				ls.facts.Store(f | uint32(FactsOf(in[cur.n:])))
+			}
+		}
+	default:
+		ls.inputs = make([]Input, 0, len(c.prev)+len(in))
+		ls.inputs = append(append(ls.inputs, c.prev...), in...)
+	}
+	c.cur.Store(ls)
+	return &ls.set
+}
+
 // NewContext returns a copy of ctx that carries inputs, added after any
 // inputs ctx already carries. The inputs slice is copied.
 func NewContext(ctx context.Context, inputs ...Input) context.Context {
@@ -114,34 +203,45 @@ func NewContext(ctx context.Context, inputs ...Input) context.Context {
 	return context.WithValue(ctx, ctxKey{}, &set{inputs: all})
 }
 
+// NewLazyContext returns a copy of ctx whose inputs are collected on
+// demand: every [FromContext] and [Lookup] asks l and answers what it
+// returns, after any inputs ctx already carries. A request that never
+// reaches a guard then never pays for its collection. [Facts] are
+// computed once per distinct slice l returns.
+func NewLazyContext(ctx context.Context, l Loader) context.Context {
+	return &lazyCtx{Context: ctx, l: l, prev: FromContext(ctx)}
+}
+
 // FromContext returns the inputs ctx carries, or nil when it carries none.
 // The returned slice must not be modified.
 func FromContext(ctx context.Context) []Input {
+	if s := from(ctx); s != nil {
+		return s.inputs
+	}
+	return nil
+}
+
+func from(ctx context.Context) *set {
 	if ctx == nil {
 		return nil
 	}
-	if s, ok := ctx.Value(ctxKey{}).(*set); ok {
-		return s.inputs
+	switch v := ctx.Value(ctxKey{}).(type) {
+	case *set:
+		return v
+	case *lazyCtx:
+		return v.get()
 	}
 	return nil
 }
 
 // Lookup returns what [FromContext] returns and the [Facts] of those
 // inputs, with one lookup in ctx. The facts are computed on the first call
-// for a context and remembered; concurrent first calls compute the same
-// value.
+// for a context (for a context of [NewLazyContext], for each new slice)
+// and remembered; concurrent first calls compute the same value.
 func Lookup(ctx context.Context) ([]Input, Facts) {
-	if ctx == nil {
+	s := from(ctx)
+	if s == nil {
 		return nil, 0
 	}
-	s, ok := ctx.Value(ctxKey{}).(*set)
-	if !ok {
-		return nil, 0
-	}
-	f := s.facts.Load()
-	if f&factsKnown == 0 {
-		f = uint32(FactsOf(s.inputs)) | factsKnown
-		s.facts.Store(f)
-	}
-	return s.inputs, Facts(f)
+	return s.lookup()
 }

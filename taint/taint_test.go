@@ -134,3 +134,91 @@ func TestLookupConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+type loaderFunc func() []Input
+
+func (f loaderFunc) Inputs() []Input { return f() }
+
+// TestNewLazyContext checks that a lazy context calls its loader only when
+// asked, answers the slice the loader returns after the parent's inputs,
+// and recomputes its facts when the loader's answer changes.
+func TestNewLazyContext(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		calls int
+		cur   = []Input{{Source: SourceQuery, Key: "q", Value: "plain"}}
+	)
+	load := loaderFunc(func() []Input {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		return cur
+	})
+	parent := NewContext(context.Background(), Input{Source: SourceHeader, Key: "H", Value: "h"})
+	ctx := NewLazyContext(parent, load)
+	if calls != 0 {
+		t.Fatalf("loader called %d times before any lookup", calls)
+	}
+	if ctx.Value(otherKey{}) != nil || context.Cause(ctx) != nil {
+		t.Error("the lazy context does not answer as its parent")
+	}
+	got, facts := Lookup(ctx)
+	want := []Input{{Source: SourceHeader, Key: "H", Value: "h"}, cur[0]}
+	if !slices.Equal(got, want) || facts != 0 {
+		t.Fatalf("Lookup = %v, %v; want %v, 0", got, facts, want)
+	}
+	if again := FromContext(ctx); &again[0] != &got[0] {
+		t.Error("an unchanged loader answer built a new slice")
+	}
+	mu.Lock()
+	cur = append(slices.Clip(cur), Input{Source: SourceBody, Value: "../x"})
+	mu.Unlock()
+	got, facts = Lookup(ctx)
+	if len(got) != 3 || got[2].Value != "../x" || facts&DotDot == 0 {
+		t.Errorf("after growth Lookup = %v, %v; want the new input and DotDot", got, facts)
+	}
+
+	empty := NewLazyContext(context.Background(), loaderFunc(func() []Input { return nil }))
+	if got := FromContext(empty); got == nil || len(got) != 0 {
+		t.Errorf("a loader answering nil gives %v, want an empty, non-nil slice", got)
+	}
+}
+
+func TestNewLazyContextConcurrent(t *testing.T) {
+	in := []Input{{Source: SourceQuery, Value: "/etc"}}
+	ctx := NewLazyContext(context.Background(), loaderFunc(func() []Input { return in }))
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if got, f := Lookup(ctx); len(got) != 1 || f != Rooted {
+				t.Errorf("Lookup = %v, %v", got, f)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestNewLazyContextGrowsInPlace has the loader extend its slice in place,
+// as a body read while guards run does: the new inputs are seen and their
+// facts join the old ones.
+func TestNewLazyContextGrowsInPlace(t *testing.T) {
+	backing := make([]Input, 0, 8)
+	backing = append(backing, Input{Source: SourceQuery, Value: "/abs"})
+	var mu sync.Mutex
+	cur := backing
+	ctx := NewLazyContext(context.Background(), loaderFunc(func() []Input {
+		mu.Lock()
+		defer mu.Unlock()
+		return cur
+	}))
+	if _, f := Lookup(ctx); f != Rooted {
+		t.Fatalf("facts %v, want Rooted", f)
+	}
+	mu.Lock()
+	cur = append(cur, Input{Source: SourceJSON, Value: "a\x00b"})
+	mu.Unlock()
+	got, f := Lookup(ctx)
+	if len(got) != 2 || f != Rooted|NUL {
+		t.Errorf("after growth in place: %v, facts %v; want 2 inputs, Rooted|NUL", got, f)
+	}
+}

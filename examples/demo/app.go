@@ -103,6 +103,7 @@ func (a *app) handler() http.Handler {
 	mux.HandleFunc("POST /notes", a.saveNote)
 	mux.HandleFunc("GET /cover", a.cover)
 	mux.HandleFunc("GET /stock", a.stock)
+	mux.HandleFunc("GET /restock", a.restock)
 	mux.HandleFunc("GET /api/books", a.apiBooks)
 	mux.HandleFunc("POST /api/books", a.apiBooks)
 	mux.HandleFunc("GET /wordcount", a.wordCount)
@@ -327,7 +328,7 @@ func (a *app) deleteReview(w http.ResponseWriter, r *http.Request) {
 // request the statement belongs to, so rasp counts it as a blind spot.
 func (a *app) stock(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("id")
-	//raspvet:ignore intentional SQL injection without a request context: the blind spot the live page shows
+	//raspvet:ignore intentional SQL injection without a request context: checked through the goroutine scope
 	rows, err := a.db.Query(bookColumns + " WHERE id = " + id)
 	if err != nil {
 		fail(w, err)
@@ -339,6 +340,34 @@ func (a *app) stock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.render(w, "In stock", books)
+}
+
+// restock runs the same query as stock on a goroutine the handler starts,
+// without the request's context: no request is bound to that goroutine,
+// so rasp cannot check it. It is the blind spot the live page shows.
+func (a *app) restock(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("id")
+	type result struct {
+		books []book
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		//raspvet:ignore intentional SQL injection on a goroutine the handler started: the blind spot the live page shows
+		rows, err := a.db.Query(bookColumns + " WHERE id = " + id)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		books, err := scanBooks(rows)
+		done <- result{books, err}
+	}()
+	res := <-done
+	if res.err != nil {
+		fail(w, res.err)
+		return
+	}
+	a.render(w, "Restocked", res.books)
 }
 
 // saveNote writes a note posted by a form to the notes directory, under

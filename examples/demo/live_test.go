@@ -75,7 +75,7 @@ func TestLivePageHTML(t *testing.T) {
 	d := startDemo(t, rasp.ModeProtect, nil)
 	d.get(t, "/book?id="+url.QueryEscape("0 OR 1=1"))
 	d.get(t, "/search?title="+url.QueryEscape(scriptAttack))
-	d.get(t, "/stock?id=1") // a query without the request's context
+	d.get(t, "/restock?id=1") // a query on a goroutine the handler started, without the request's context
 	ctype, body := d.getAccept(t, "/debug/rasp", "text/html,application/xhtml+xml,*/*;q=0.8")
 	if !strings.HasPrefix(ctype, "text/html") {
 		t.Fatalf("Content-Type %q, want HTML", ctype)

@@ -111,6 +111,8 @@ func tourSteps(svc *services) []step {
 		// db.Query without the request's context: checked through the
 		// handler goroutine's request scope.
 		step{method: "GET", target: "/stock?id=" + q("0 OR 1=1"), effect: allBooksInAnswer},
+		step{method: "GET", target: "/restock?id=" + q("0 OR 1=1"), effect: allBooksInAnswer,
+			notYet: "db.Query on a goroutine the handler started, without the request's context: a blind spot, counted on /debug/rasp"},
 	)
 	return steps
 }

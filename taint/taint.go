@@ -98,8 +98,9 @@ type ctxKey struct{}
 // set is what a context carries: the inputs, never nil, and their facts
 // once computed (factsKnown set).
 type set struct {
-	inputs []Input
-	facts  atomic.Uint32
+	inputs  []Input
+	facts   atomic.Uint32
+	matcher atomic.Pointer[Matcher] // built on the first MatcherFromContext
 }
 
 const factsKnown = 1 << 8

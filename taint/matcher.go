@@ -32,7 +32,7 @@ type Occurrence struct {
 type Matcher struct {
 	inputs []Input
 	once   sync.Once
-	a      automaton
+	a      *automaton
 }
 
 // NewMatcher returns a Matcher for inputs. The slice is kept, not copied:
@@ -60,24 +60,17 @@ func (m *Matcher) Find(text string, yield func(Occurrence) bool) {
 	m.a.find(text, yield)
 }
 
-// MatcherFromContext returns the Matcher of the inputs ctx carries, built
-// once per context and shared by every guard of the request, or nil when
-// ctx carries no inputs.
+// MatcherFromContext returns the Matcher of the inputs ctx carries, one
+// per context, shared by every guard of the request and built on its first
+// use, or nil when ctx carries no inputs.
 func MatcherFromContext(ctx context.Context) *Matcher {
 	if ctx == nil {
 		return nil
 	}
-	s, ok := ctx.Value(ctxKey{}).(*set)
-	if !ok {
-		return nil
+	if s, ok := ctx.Value(ctxKey{}).(*set); ok {
+		return &s.matcher
 	}
-	if m := s.matcher.Load(); m != nil {
-		return m
-	}
-	// Concurrent first calls may each make one; all but one are dropped,
-	// and a Matcher costs nothing until it is first used.
-	s.matcher.CompareAndSwap(nil, NewMatcher(s.inputs))
-	return s.matcher.Load()
+	return nil
 }
 
 // needleRef is a searched text: input index, and whether it is trimmed.
@@ -115,6 +108,7 @@ type automaton struct {
 func denseBudget(textBytes int) int { return 2*textBytes + 512 }
 
 func (m *Matcher) build() {
+	m.a = new(automaton)
 	var texts []string
 	for i, in := range m.inputs {
 		v := in.Value

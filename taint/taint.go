@@ -100,7 +100,7 @@ type ctxKey struct{}
 type set struct {
 	inputs  []Input
 	facts   atomic.Uint32
-	matcher atomic.Pointer[Matcher] // built on the first MatcherFromContext
+	matcher Matcher // of inputs; its automaton is built on first use
 }
 
 const factsKnown = 1 << 8
@@ -112,7 +112,9 @@ func NewContext(ctx context.Context, inputs ...Input) context.Context {
 	all := make([]Input, 0, len(prev)+len(inputs))
 	all = append(all, prev...)
 	all = append(all, inputs...)
-	return context.WithValue(ctx, ctxKey{}, &set{inputs: all})
+	s := &set{inputs: all}
+	s.matcher.inputs = all
+	return context.WithValue(ctx, ctxKey{}, s)
 }
 
 // FromContext returns the inputs ctx carries, or nil when it carries none.

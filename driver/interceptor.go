@@ -41,7 +41,10 @@ type interceptor struct {
 	dialect     sqlguard.Dialect
 	dialectName string
 	driverName  string
-	analyze     func(sqlguard.Dialect, string, []taint.Input) sqlguard.Result
+	analyze     func(sqlguard.Dialect, string, []taint.Input) sqlguard.Result // nil: sqlguard, sharing the request's matcher
+	// memory holds the statements that ran with request inputs present
+	// and absent from them: the application's own text.
+	memory *sqlguard.Memory
 }
 
 var _ sqlmw.Interceptor = (*interceptor)(nil)
@@ -91,9 +94,17 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 		return verdict{a: a, state: stateBlind}, nil
 	}
 	sp := a.Begin(rasp.SinkSQL)
-	r := i.analyze(i.dialect, query, inputs)
+	r := i.check(ctx, query, inputs)
 	sp.End()
 	switch {
+	case !r.Occurs && !r.Injection && !r.Incomplete:
+		i.memory.Remember(query)
+		return verdict{}, nil
+	case (r.Injection || r.Incomplete) && i.memory.Known(query):
+		// The application ran this exact text before with inputs
+		// present and none in it: its own statement, which the
+		// current inputs only coincide with.
+		return verdict{}, nil
 	case r.Injection:
 		v = verdict{a: a, state: stateFinding, res: r}
 	case r.Incomplete:
@@ -105,6 +116,18 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 		return verdict{}, i.report(ctx, op, query, &v)
 	}
 	return v, nil
+}
+
+// check runs sqlguard on query. Many inputs or a long statement share the
+// request's one-pass [taint.Matcher] with every other check of the request.
+func (i *interceptor) check(ctx context.Context, query string, inputs []taint.Input) sqlguard.Result {
+	if i.analyze != nil {
+		return i.analyze(i.dialect, query, inputs)
+	}
+	if len(inputs) > 16 || len(query) > 4<<10 {
+		return sqlguard.AnalyzeMatcher(i.dialect, query, taint.MatcherFromContext(ctx))
+	}
+	return sqlguard.Analyze(i.dialect, query, inputs)
 }
 
 // post reports what pre left once the wrapped driver ran the call. The

@@ -141,6 +141,7 @@ type work struct {
 	scratch []token
 	occs    []occ
 	budget  int
+	depth   int // nesting of code bodies being judged (judgeBody)
 }
 
 var workPool = sync.Pool{New: func() any { return new(work) }}
@@ -164,6 +165,7 @@ func (w *work) release() {
 		w.occs = nil
 	}
 	w.stmt = ""
+	w.depth = 0
 	workPool.Put(w)
 }
 
@@ -458,15 +460,24 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 			if t.tok == COMMENT && (strings.Contains(w.stmt[s:e], "*/") || strings.Contains(w.stmt[s:e], "/*")) {
 				return reasonComment
 			}
+			if t.tok == QIDENT && s == t.pos+t.open && e == t.end-t.close &&
+				(!w.fallbackQuoted(t, m) || w.mentioned(toks, i+first, w.stmt[s:e])) {
+				// the whole name of a quoted identifier: a column
+				// reference, judged by its role
+				return w.valueSlot(toks, i+first, t, m)
+			}
+			if t.tok == STRING && m.engine == DialectPostgres && w.stmt[t.pos] == '$' && w.codeBody(toks, i+first) {
+				return w.judgeBody(t, m, s, e)
+			}
 			return ""
 		}
 	}
 	if nonSpace > 0 && allWhole && w.listShape(cov) {
 		// A lone identifier is a list of one, but rule 3 still applies.
 		if whole == 1 && nonSpace == 1 {
-			return w.valueSlot(toks, i+first, cov[first])
+			return w.valueSlot(toks, i+first, cov[first], m)
 		}
-		return ""
+		return w.namesRole(toks, i, cov)
 	}
 
 	// 2. Injection.
@@ -494,7 +505,7 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 	// 3. Value-slot tautologies.
 	if whole == 1 && nonSpace == 1 {
 		t := cov[first]
-		if r := w.valueSlot(toks, i+first, t); r != "" {
+		if r := w.valueSlot(toks, i+first, t, m); r != "" {
 			return r
 		}
 	}
@@ -610,15 +621,15 @@ func (w *work) listShape(cov []token) bool {
 	}
 }
 
-// valueSlot applies rule 3 to a lone wholly covered token.
-func (w *work) valueSlot(toks []token, k int, t token) string {
+// valueSlot applies rule 3 to a lone wholly covered token: a session
+// function standing for a value, or a column reference by its role.
+func (w *work) valueSlot(toks []token, k int, t token, m lexMode) string {
 	if t.tok != IDENT && t.tok != QIDENT {
 		return ""
 	}
 	lit := w.stmt[t.pos:t.end]
 	prev := significant(toks, k, -1)
-	next := significant(toks, k, +1)
-	if t.tok == IDENT && niladic(lit) && prev >= 0 {
+	if t.tok == IDENT && niladic(m.engine, lit) && prev >= 0 {
 		p := toks[prev]
 		pl := w.stmt[p.pos:p.end]
 		if p.tok == OP && pl != "." || p.tok == LPAREN || p.tok == COMMA ||
@@ -628,34 +639,14 @@ func (w *work) valueSlot(toks []token, k int, t token) string {
 			return reasonNiladic
 		}
 	}
-	if next >= 0 && toks[next].tok == OP && w.stmt[toks[next].pos:toks[next].end] == "." ||
-		prev >= 0 && toks[prev].tok == OP && w.stmt[toks[prev].pos:toks[prev].end] == "." {
-		return "" // part of a qualified name
+	if !w.isName(t) {
+		return ""
 	}
-	for _, dir := range [...]int{-1, +1} {
-		op := significant(toks, k, dir)
-		if op < 0 || !w.comparison(toks[op]) {
-			continue
-		}
-		// Our operand must be whole: nothing continues it on the far side
-		// (stock = stock - 1 is arithmetic, not a comparison of stock).
-		if far := significant(toks, k, -dir); far >= 0 && (toks[far].tok == OP || toks[far].tok == LPAREN && dir < 0) {
-			continue
-		}
-		o := significant(toks, op, dir)
-		if o < 0 || toks[o].tok != t.tok || !sameIdent(w.stmt[toks[o].pos:toks[o].end], lit, t.tok == IDENT) {
-			continue
-		}
-		// the other side must not itself be qualified (t.a = a is a join
-		// condition, not a tautology)
-		// likewise the other side, and SET a = a is an assignment
-		if q := significant(toks, o, dir); q >= 0 && (toks[q].tok == OP ||
-			toks[q].tok == IDENT && wordIs(w.stmt[toks[q].pos:toks[q].end], "SET")) {
-			continue
-		}
-		return reasonTautology
+	lo, hi := w.chainAround(toks, k)
+	if f := significant(toks, hi, +1); f >= 0 && toks[f].tok == LPAREN {
+		return "" // a function name
 	}
-	return ""
+	return w.columnRole(toks, lo, hi)
 }
 
 func (w *work) comparison(t token) bool {

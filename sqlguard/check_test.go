@@ -84,10 +84,56 @@ var checkCases = []checkCase{
 	// Rule 3: value-slot tautologies.
 	{"self comparison", lite, "SELECT * FROM t WHERE id = id", "id", true},
 	{"self comparison quoted", pg, `SELECT * FROM t WHERE "id" = "id"`, `"id"`, true},
-	{"join condition", pg, "SELECT * FROM a JOIN b ON a.id = id", "id", false},
+	{"join condition", pg, "SELECT * FROM a JOIN b ON a.id = id", "id", true}, // column compared with column; the driver's Memory clears the app's own
 	{"current_user", pg, "SELECT * FROM t WHERE owner = CURRENT_USER", "CURRENT_USER", true},
 	{"user in value slot", my, "SELECT * FROM t WHERE owner = user", "user", true},
 	{"user as column", my, "SELECT user FROM t", "user", false},
+
+	// Roles: a column reference compared with a column reference, in
+	// any spelling.
+	{"sqlite double-quote fallback names a column", lite, `SELECT * FROM parcels WHERE courier = "courier"`, "courier", true},
+	{"sqlite double-quote fallback is a string", lite, `SELECT * FROM parcels WHERE courier = "dana"`, "dana", false},
+	{"mysql ansi quotes name a column", my, `SELECT * FROM parcels WHERE courier = "courier"`, "courier", true},
+	{"mysql no ansi quotes pinned", my | NoANSIQuotes, `SELECT * FROM parcels WHERE courier = "courier"`, "courier", false},
+	{"postgres quoted column", pg, `SELECT * FROM invoices WHERE payer = "payer"`, "payer", true},
+	{"mysql backtick column", my, "SELECT * FROM invoices WHERE payer = `payer`", "payer", true},
+	{"sqlite bracket column", lite, "SELECT * FROM invoices WHERE payer = [payer]", "payer", true},
+	{"qualified column", pg, "SELECT * FROM invoices WHERE payer = invoices.payer", "invoices.payer", true},
+	{"name completing a qualifier", lite, "SELECT * FROM invoices WHERE payer = invoices.payer", "payer", true},
+	{"column on the left", my, "SELECT * FROM invoices WHERE payee <> payer AND id = 4", "payee", true},
+	{"in list of one column", my, "SELECT * FROM tickets WHERE state IN (state)", "state", true},
+	{"in list with a column", pg, "SELECT * FROM tickets WHERE state IN ('open', state)", "'open', state", true},
+	{"in list member column", lite, "SELECT * FROM tickets WHERE state NOT IN ('open', state)", "state", true},
+	{"tested expression of a column list", lite, "SELECT * FROM tickets WHERE state IN (prior, 'x')", "state", true},
+	{"between own bounds", lite, "SELECT * FROM bins WHERE units BETWEEN units AND units", "units", true},
+	{"between upper bound", pg, "SELECT * FROM bins WHERE units BETWEEN 1 AND units", "units", true},
+	{"column against a parameter", pg, "SELECT * FROM posts WHERE title = $1", "title", false},
+	{"column against a literal", lite, "SELECT * FROM posts WHERE title = 'x' AND heading = ?", "heading", false},
+	{"tested expression of a literal list", my, "SELECT * FROM shelves WHERE shelf IN (1, 2)", "shelf", false},
+	{"between parameters", pg, "SELECT * FROM ladder WHERE rank BETWEEN $1 AND $2", "rank", false},
+	{"assignment", lite, "UPDATE bins SET units = units WHERE id = ?", "units", false},
+	{"duplicate key assignment", my, "INSERT INTO bins (id, units) VALUES (?, ?) ON DUPLICATE KEY UPDATE units = units", "units", false},
+	{"arithmetic operand", pg, "SELECT * FROM bins WHERE units = units + 1", "units", false},
+	{"function argument", my, "SELECT * FROM bins WHERE units = ABS(units)", "units", false},
+	// Roles: one table where one belongs.
+	{"from list", my, "SELECT title FROM posts, accounts WHERE id = 1", "posts, accounts", true},
+	{"join list", pg, "SELECT * FROM a JOIN b, secrets ON a.id = b.id", "b, secrets", true},
+	{"update list", my, "UPDATE carts, wallets SET total = 0 WHERE carts.id = 3", "carts, wallets", true},
+	{"insert column list", lite, "INSERT INTO carts (total, owner) VALUES (1, 2)", "total, owner", false},
+	{"one table", pg, "SELECT * FROM posts WHERE id = 1", "posts", false},
+	// Roles: dollar-quoted code bodies.
+	{"do body breakout", pg, "DO $$BEGIN RAISE NOTICE 'a'; PERFORM pg_sleep(1); --'; END$$", "a'; PERFORM pg_sleep(1); --", true},
+	{"do body string", pg, "DO $$BEGIN RAISE NOTICE 'hello there'; END$$", "hello there", false},
+	{"do language body", pg, "DO LANGUAGE plpgsql $x$BEGIN RAISE NOTICE 'a' || 'b'; END$x$", "a' || 'b", true},
+	{"function body string", pg, "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $fn$ BEGIN RETURN length('q r'); END $fn$", "q r", false},
+	{"function body code", pg, "CREATE FUNCTION f() RETURNS int AS $fn$ BEGIN RETURN length('q') + (SELECT 1); END $fn$ LANGUAGE plpgsql", "q') + (SELECT 1", true},
+	{"plain dollar string", pg, "SELECT $$a'; SELECT pg_sleep(1); --$$", "a'; SELECT pg_sleep(1); --", false},
+	// Niladic functions by dialect.
+	{"user column in sqlite", lite, "SELECT id, user FROM logins", "user", false},
+	{"user column in mysql", my, "SELECT id, user FROM logins", "user", false},
+	{"user function in postgres", pg, "SELECT id, user FROM logins", "user", true},
+	{"current_user in mysql", my, "SELECT * FROM logins WHERE login = CURRENT_USER", "CURRENT_USER", true},
+	{"session_user is a column in mysql", my, "SELECT id, session_user FROM logins", "session_user", false},
 
 	// Rule 4: harmless otherwise.
 	{"partial keyword", my, "SELECT * FROM t WHERE a IS NULL", "IS N", false},

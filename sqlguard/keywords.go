@@ -86,8 +86,20 @@ func wordIs(lit, w string) bool {
 // niladic reports whether lit names a SQL function called without
 // parentheses that yields the session's identity (SQL:2016 6.4 <general
 // value specification>, PostgreSQL 15 "Session Information Functions").
-func niladic(lit string) bool {
-	for _, w := range [...]string{"CURRENT_USER", "SESSION_USER", "USER", "CURRENT_ROLE", "SYSTEM_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG"} {
+// niladic reports whether lit is a function the engine calls without
+// parentheses that names the session's user, role or schema (checked on
+// PostgreSQL 15 and MariaDB 10.11: bare USER, SESSION_USER and
+// CURRENT_SCHEMA are column names in MariaDB, and SQLite has no such
+// function at all). SYSTEM_USER is PostgreSQL 16's.
+func niladic(engine Dialect, lit string) bool {
+	var words []string
+	switch engine {
+	case DialectPostgres:
+		words = []string{"CURRENT_USER", "SESSION_USER", "USER", "CURRENT_ROLE", "SYSTEM_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG"}
+	case DialectMySQL:
+		words = []string{"CURRENT_USER", "CURRENT_ROLE"}
+	}
+	for _, w := range words {
 		if wordIs(lit, w) {
 			return true
 		}

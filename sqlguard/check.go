@@ -643,6 +643,9 @@ func (w *work) valueSlot(toks []token, k int, t token, m lexMode) string {
 		return ""
 	}
 	lo, hi := w.chainAround(toks, k)
+	if hi != k {
+		return "" // a qualifier only: a name where a name belongs
+	}
 	if f := significant(toks, hi, +1); f >= 0 && toks[f].tok == LPAREN {
 		return "" // a function name
 	}

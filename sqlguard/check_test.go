@@ -99,6 +99,7 @@ var checkCases = []checkCase{
 	{"mysql backtick column", my, "SELECT * FROM invoices WHERE payer = `payer`", "payer", true},
 	{"sqlite bracket column", lite, "SELECT * FROM invoices WHERE payer = [payer]", "payer", true},
 	{"qualified column", pg, "SELECT * FROM invoices WHERE payer = invoices.payer", "invoices.payer", true},
+	{"qualifier of a join column", lite, "SELECT * FROM r JOIN depots ON depots.id = r.id", "depots", false},
 	{"name completing a qualifier", lite, "SELECT * FROM invoices WHERE payer = invoices.payer", "payer", true},
 	{"column on the left", my, "SELECT * FROM invoices WHERE payee <> payer AND id = 4", "payee", true},
 	{"in list of one column", my, "SELECT * FROM tickets WHERE state IN (state)", "state", true},

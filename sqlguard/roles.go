@@ -375,6 +375,11 @@ func (w *work) namesRole(toks []token, base int, cov []token) string {
 			continue
 		}
 		lo, hi := w.chainAround(toks, base+k)
+		if hi-base >= len(cov) {
+			// the input supplies only qualifiers (a table or schema
+			// name): a name where a name belongs
+			break
+		}
 		if f := significant(toks, hi, +1); f >= 0 && toks[f].tok == LPAREN {
 			continue // a function name
 		}

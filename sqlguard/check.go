@@ -460,11 +460,14 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 			if t.tok == COMMENT && (strings.Contains(w.stmt[s:e], "*/") || strings.Contains(w.stmt[s:e], "/*")) {
 				return reasonComment
 			}
-			if t.tok == QIDENT && s == t.pos+t.open && e == t.end-t.close &&
-				(!w.fallbackQuoted(t, m) || w.mentioned(toks, i+first, w.stmt[s:e])) {
+			if t.tok == QIDENT && s == t.pos+t.open && e == t.end-t.close {
 				// the whole name of a quoted identifier: a column
 				// reference, judged by its role
-				return w.valueSlot(toks, i+first, t, m)
+				r := w.valueSlot(toks, i+first, t, m)
+				if r != "" && w.fallbackQuoted(t, m) && !w.mentioned(toks, i+first, w.stmt[s:e]) {
+					r = "" // read as a string unless such a column exists
+				}
+				return r
 			}
 			if t.tok == STRING && m.engine == DialectPostgres && w.stmt[t.pos] == '$' && w.codeBody(toks, i+first) {
 				return w.judgeBody(t, m, s, e)

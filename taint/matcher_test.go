@@ -173,3 +173,21 @@ func BenchmarkMatcher(b *testing.B) {
 		})
 	}
 }
+
+// FuzzMatcher checks the one-pass search against the naive one: the same
+// occurrences, none missed, none invented.
+func FuzzMatcher(f *testing.F) {
+	f.Add("abababa aab", "aba", "ba", " b ")
+	f.Add("SELECT 1 FROM t", "1", " FROM", "")
+	f.Fuzz(func(t *testing.T, text, a, b, c string) {
+		if len(text) > 1<<12 {
+			return
+		}
+		ins := []Input{{Value: a}, {Value: b}, {Value: c}, {Value: a + b}}
+		got := collect(NewMatcher(ins), text)
+		sortOccs(got)
+		if want := naive(ins, text); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("got  %v\nwant %v", got, want)
+		}
+	})
+}

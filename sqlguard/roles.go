@@ -274,16 +274,27 @@ func (w *work) columnRole(toks []token, lo, hi int) string {
 				return reasonColumns
 			}
 		}
-		// the upper bound, after the first AND
+		// the upper bound, after the AND at this depth
+		depth := 0
 		for n := significant(toks, k, +1); n >= 0 && w.budget > 0; n = significant(toks, n, +1) {
 			w.budget--
-			if w.word(toks, n, "AND") {
+			switch toks[n].tok {
+			case LPAREN:
+				depth++
+				continue
+			case RPAREN:
+				if depth == 0 {
+					return ""
+				}
+				depth--
+				continue
+			case SEMI:
+				return ""
+			}
+			if depth == 0 && w.word(toks, n, "AND") {
 				if _, ok := w.columnAt(toks, n, +1); ok {
 					return reasonColumns
 				}
-				break
-			}
-			if toks[n].tok == LPAREN || toks[n].tok == SEMI {
 				break
 			}
 		}
@@ -292,24 +303,41 @@ func (w *work) columnRole(toks []token, lo, hi int) string {
 }
 
 // betweenAnd returns the index of the BETWEEN whose AND is token and, or
-// -1: the lower bound between them is one operand (a name, literal or
-// parameter, possibly signed or qualified).
+// -1. The lower bound between them is an expression without AND, OR,
+// comparison or comma at its own depth (MySQL's bit_expr, PostgreSQL's
+// b_expr, SQLite's expr short of AND), so the walk back stops there.
 func (w *work) betweenAnd(toks []token, and int) int {
-	n := significant(toks, and, -1)
-	if n < 0 {
-		return -1
-	}
-	if w.isName(toks[n]) {
-		n, _ = w.chainAround(toks, n)
-	}
-	b := significant(toks, n, -1)
-	if b >= 0 && toks[b].tok == OP {
-		if l := w.stmt[toks[b].pos:toks[b].end]; l == "-" || l == "+" {
-			b = significant(toks, b, -1)
+	depth := 0
+	for n := and - 1; n >= 0 && w.budget > 0; n-- {
+		w.budget--
+		t := toks[n]
+		switch t.tok {
+		case RPAREN:
+			depth++
+		case LPAREN:
+			if depth == 0 {
+				return -1
+			}
+			depth--
+		case SEMI, COMMA:
+			if depth == 0 {
+				return -1
+			}
+		case OP:
+			if depth == 0 && w.comparison(t) {
+				return -1
+			}
+		case IDENT:
+			if depth > 0 {
+				continue
+			}
+			if w.word(toks, n, "BETWEEN") {
+				return n
+			}
+			if isKeyword(w.stmt[t.pos:t.end]) && !w.word(toks, n, "NULL") && !w.word(toks, n, "TRUE") && !w.word(toks, n, "FALSE") {
+				return -1 // AND, OR, WHERE, ...
+			}
 		}
-	}
-	if w.word(toks, b, "BETWEEN") {
-		return b
 	}
 	return -1
 }

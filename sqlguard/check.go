@@ -463,11 +463,7 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 			if t.tok == QIDENT && s == t.pos+t.open && e == t.end-t.close {
 				// the whole name of a quoted identifier: a column
 				// reference, judged by its role
-				r := w.valueSlot(toks, i+first, t, m)
-				if r != "" && w.fallbackQuoted(t, m) && !w.mentioned(toks, i+first, w.stmt[s:e]) {
-					r = "" // read as a string unless such a column exists
-				}
-				return r
+				return w.valueSlot(toks, i+first, t, m)
 			}
 			if t.tok == STRING && m.engine == DialectPostgres && w.stmt[t.pos] == '$' && w.codeBody(toks, i+first) {
 				return w.judgeBody(t, m, s, e)
@@ -480,7 +476,7 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 		if whole == 1 && nonSpace == 1 {
 			return w.valueSlot(toks, i+first, cov[first], m)
 		}
-		return w.namesRole(toks, i, cov)
+		return w.namesRole(toks, i, cov, m)
 	}
 
 	// 2. Injection.
@@ -642,7 +638,7 @@ func (w *work) valueSlot(toks []token, k int, t token, m lexMode) string {
 			return reasonNiladic
 		}
 	}
-	if !w.isName(t) {
+	if !w.isName(t) || !w.suppliedColumn(toks, k, t, m) {
 		return ""
 	}
 	lo, hi := w.chainAround(toks, k)

@@ -342,6 +342,39 @@ func (w *work) betweenAnd(toks []token, and int) int {
 	return -1
 }
 
+// suppliedColumn reports whether the name token t (toks[k]) that an input
+// supplies counts as a column reference. A bare identifier does. A quoted
+// one does when the statement names it elsewhere, or, where the quotes
+// always make an identifier (PostgreSQL "..", backticks, brackets), when
+// its body is shaped like a plain name: "&" or "' OR 1=1 -- " can be a
+// column's name only in a schema nobody has, and judging them as columns
+// would flag every stray quoted value.
+func (w *work) suppliedColumn(toks []token, k int, t token, m lexMode) bool {
+	if t.tok != QIDENT {
+		return true
+	}
+	body := w.stmt[t.pos+t.open : t.end-t.close]
+	if w.fallbackQuoted(t, m) {
+		return w.mentioned(toks, k, body)
+	}
+	return plainName(body) || w.mentioned(toks, k, body)
+}
+
+// plainName reports whether s is shaped like an unquoted identifier:
+// letters, digits, _ and $, not starting with a digit or $.
+func plainName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' || s[0] == '$' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c == '$' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' || c >= 0x80) {
+			return false
+		}
+	}
+	return true
+}
+
 // fallbackQuoted reports whether t is a double-quoted identifier that the
 // engine may read as a string (SQLite's fallback when no column has that
 // name; MySQL under ANSI_QUOTES is a plain identifier, but the same
@@ -392,7 +425,7 @@ func wordFold(a, b string) bool {
 // namesRole judges an occurrence that is wholly a list of names and
 // literals (cov, from token index base): each column reference in it by
 // its role, and a comma in a table list.
-func (w *work) namesRole(toks []token, base int, cov []token) string {
+func (w *work) namesRole(toks []token, base int, cov []token, m lexMode) string {
 	comma := false
 	for k := 0; k < len(cov); k++ {
 		t := cov[k]
@@ -410,6 +443,9 @@ func (w *work) namesRole(toks []token, base int, cov []token) string {
 		}
 		if f := significant(toks, hi, +1); f >= 0 && toks[f].tok == LPAREN {
 			continue // a function name
+		}
+		if !w.suppliedColumn(toks, hi, toks[hi], m) {
+			continue
 		}
 		if r := w.columnRole(toks, lo, hi); r != "" {
 			return r

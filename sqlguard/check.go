@@ -665,13 +665,6 @@ func (w *work) comparison(t token) bool {
 	return false
 }
 
-func sameIdent(a, b string, fold bool) bool {
-	if fold {
-		return strings.EqualFold(a, b)
-	}
-	return a == b
-}
-
 // significant returns the index of the nearest token from k in direction
 // dir that is neither space nor comment, or -1.
 func significant(toks []token, k, dir int) int {

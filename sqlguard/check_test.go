@@ -94,6 +94,7 @@ var checkCases = []checkCase{
 	{"sqlite double-quote fallback names a column", lite, `SELECT * FROM parcels WHERE courier = "courier"`, "courier", true},
 	{"sqlite double-quote fallback is a string", lite, `SELECT * FROM parcels WHERE courier = "dana"`, "dana", false},
 	{"mysql ansi quotes name a column", my, `SELECT * FROM parcels WHERE courier = "courier"`, "courier", true},
+	{"mysql double-quoted keyword", my, `SELECT * FROM lots WHERE label = "select" AND owner = 5`, "select", false},
 	{"mysql no ansi quotes pinned", my | NoANSIQuotes, `SELECT * FROM parcels WHERE courier = "courier"`, "courier", false},
 	{"postgres quoted text no column has", pg, `SELECT * FROM invoices WHERE id = "' OR 1=1 -- "`, "' OR 1=1 -- ", false},
 	{"sqlite quoted symbol", lite, `SELECT * FROM invoices WHERE id = "&" AND owner = 5`, `"&"`, false},

@@ -394,7 +394,7 @@ func (w *work) mentioned(toks []token, skip int, name string) bool {
 		}
 		switch t.tok {
 		case IDENT:
-			if len(name) == t.end-t.pos && wordFold(w.stmt[t.pos:t.end], name) {
+			if len(name) == t.end-t.pos && wordFold(w.stmt[t.pos:t.end], name) && !isKeyword(name) {
 				return true
 			}
 		case QIDENT:

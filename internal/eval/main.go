@@ -326,7 +326,7 @@ func leaves(d sqlguard.Dialect, tp template, q string, s, e int) bool {
 				in = append(in, t)
 			}
 		}
-		if !valueShape(in, tp.kind == slotList, strings.HasPrefix(tp.name, "number")) {
+		if !valueShape(in, tp.kind == slotList, strings.HasPrefix(tp.name, "number") || tp.name == "in", m) {
 			return true
 		}
 	}
@@ -334,9 +334,10 @@ func leaves(d sqlguard.Dialect, tp template, q string, s, e int) bool {
 }
 
 // valueShape reports whether ts is one value (or, for a list slot, a comma
-// list of values). In the templates that compare id with the slot, a lone
-// "id" is a self-comparison and leaves the slot's meaning.
-func valueShape(ts []tok, list, compared bool) bool {
+// list of values). In the templates that compare the column id with the
+// slot (id = %s, id IN (%s)), a column reference there compares a column
+// with a column and leaves the slot's meaning.
+func valueShape(ts []tok, list, compared bool, d sqlguard.Dialect) bool {
 	if len(ts) == 0 {
 		return true // an empty slot adds nothing
 	}
@@ -347,8 +348,8 @@ func valueShape(ts []tok, list, compared bool) bool {
 		switch t := ts[0]; t.tok {
 		case sqlguard.COMMENT, sqlguard.SEMI, sqlguard.EXECOPEN, sqlguard.EXECCLOSE:
 			return false
-		case sqlguard.IDENT:
-			if niladic(t.lit) || compared && upperIs(t.lit, "id") {
+		case sqlguard.IDENT, sqlguard.QIDENT:
+			if t.tok == sqlguard.IDENT && niladic(d, t.lit) || compared && columnRef(t, d) {
 				return false
 			}
 		}
@@ -365,7 +366,7 @@ func valueShape(ts []tok, list, compared bool) bool {
 		ts = ts[:len(ts)-1]
 	}
 	if len(ts) <= 1 {
-		return valueShape(ts, list, compared)
+		return valueShape(ts, list, compared, d)
 	}
 	if len(ts) == 2 && ts[0].tok == sqlguard.OP && (ts[0].lit == "-" || ts[0].lit == "+") && ts[1].tok == sqlguard.NUMBER {
 		return true
@@ -382,8 +383,11 @@ func valueShape(ts []tok, list, compared bool) bool {
 		switch {
 		case t.tok == sqlguard.OP && (t.lit == "-" || t.lit == "+") && k+1 < len(ts) && ts[k+1].tok == sqlguard.NUMBER:
 			k += 2
-		case t.tok == sqlguard.IDENT && niladic(t.lit):
+		case t.tok == sqlguard.IDENT && niladic(d, t.lit):
 			return false
+		case compared && (t.tok == sqlguard.IDENT || t.tok == sqlguard.QIDENT) &&
+			(columnRef(t, d) || k+1 < len(ts) && ts[k+1].tok == sqlguard.OP && ts[k+1].lit == "."):
+			return false // a column in the list id is tested against
 		case t.tok == sqlguard.IDENT && reserved[strings.ToUpper(t.lit)] && !upperIs(t.lit, "NULL", "TRUE", "FALSE"):
 			return false
 		case t.tok == sqlguard.NUMBER || t.tok == sqlguard.STRING || t.tok == sqlguard.BLOB || t.tok == sqlguard.PARAM ||
@@ -408,8 +412,43 @@ func valueShape(ts []tok, list, compared bool) bool {
 	}
 }
 
-func niladic(lit string) bool {
-	return upperIs(lit, "CURRENT_USER", "SESSION_USER", "USER", "CURRENT_ROLE", "SYSTEM_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG")
+// niladic reports whether lit is a session function the engine calls
+// without parentheses (PostgreSQL 15 and MariaDB 10.11 asked: SQLite has
+// none, and bare USER or SESSION_USER are column names in MariaDB).
+func niladic(d sqlguard.Dialect, lit string) bool {
+	switch d.Engine() {
+	case sqlguard.DialectPostgres:
+		return upperIs(lit, "CURRENT_USER", "SESSION_USER", "USER", "CURRENT_ROLE", "SYSTEM_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG")
+	case sqlguard.DialectMySQL:
+		return upperIs(lit, "CURRENT_USER", "CURRENT_ROLE")
+	}
+	return false
+}
+
+// columnRef reports whether the lone name t is a column reference: a bare
+// identifier that is no reserved word or literal, or a quoted one naming a
+// column of the templates' table (id, name, owner, qty) or, where the
+// quotes always make an identifier, shaped like a plain name.
+func columnRef(t tok, d sqlguard.Dialect) bool {
+	if t.tok == sqlguard.IDENT {
+		return !reserved[strings.ToUpper(t.lit)] && !upperIs(t.lit, "NULL", "TRUE", "FALSE") && !niladic(d, t.lit)
+	}
+	if t.tok != sqlguard.QIDENT || len(t.lit) < 2 {
+		return false
+	}
+	body := t.lit[1 : len(t.lit)-1]
+	if upperIs(body, "id", "name", "owner", "qty") {
+		return true
+	}
+	if t.lit[0] == '"' && d.Engine() != sqlguard.DialectPostgres {
+		return false // SQLite reads it as a string; MySQL has it only under ANSI_QUOTES
+	}
+	for i, c := range body {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return body != ""
 }
 
 var reserved = func() map[string]bool {

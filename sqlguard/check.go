@@ -638,7 +638,7 @@ func (w *work) valueSlot(toks []token, k int, t token, m lexMode) string {
 			return reasonNiladic
 		}
 	}
-	if !w.isName(t) || !w.suppliedColumn(toks, k, t, m) {
+	if !w.suppliedColumn(toks, k, t, m) {
 		return ""
 	}
 	lo, hi := w.chainAround(toks, k)

@@ -350,8 +350,11 @@ func (w *work) betweenAnd(toks []token, and int) int {
 // column's name only in a schema nobody has, and judging them as columns
 // would flag every stray quoted value.
 func (w *work) suppliedColumn(toks []token, k int, t token, m lexMode) bool {
-	if t.tok != QIDENT {
-		return true
+	if t.tok == IDENT {
+		return columnWord(m.engine, w.stmt[t.pos:t.end])
+	}
+	if t.tok != QIDENT || t.close == 0 {
+		return false
 	}
 	body := w.stmt[t.pos+t.open : t.end-t.close]
 	if w.fallbackQuoted(t, m) {
@@ -432,7 +435,7 @@ func (w *work) namesRole(toks []token, base int, cov []token, m lexMode) string 
 		if t.tok == COMMA {
 			comma = true
 		}
-		if !w.isName(t) {
+		if t.tok != IDENT && t.tok != QIDENT {
 			continue
 		}
 		lo, hi := w.chainAround(toks, base+k)

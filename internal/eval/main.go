@@ -425,13 +425,63 @@ func niladic(d sqlguard.Dialect, lit string) bool {
 	return false
 }
 
+// notColumn lists, per engine, the words that cannot name a column
+// unquoted: SELECT w FROM (SELECT 1 AS w) s WHERE w = w fails for them on
+// SQLite 3, PostgreSQL 15 and MariaDB 10.11 (the engines' answer, asked
+// for each reserved word of the three).
+var notColumn = map[sqlguard.Dialect]map[string]bool{
+	sqlguard.DialectSQLite: words(
+		"ADD", "ALL", "ALTER", "AND", "AS", "BETWEEN", "CASE", "CAST", "CHECK", "COLLATE", "COMMIT",
+		"CONSTRAINT", "CREATE", "DEFAULT", "DELETE", "DISTINCT", "DROP", "ELSE", "ESCAPE", "EXCEPT",
+		"EXISTS", "FOREIGN", "FROM", "GROUP", "HAVING", "IN", "INDEX", "INSERT", "INTERSECT", "INTO", "IS",
+		"ISNULL", "JOIN", "LIMIT", "NOT", "NOTNULL", "NULL", "ON", "OR", "ORDER", "PRIMARY", "RAISE",
+		"REFERENCES", "RETURNING", "SELECT", "SET", "TABLE", "THEN", "TO", "UNION", "UNIQUE", "UPDATE",
+		"USING", "VALUES", "WHEN", "WHERE",
+	),
+	sqlguard.DialectPostgres: words(
+		"ALL", "ANALYZE", "AND", "ANY", "ARRAY", "AS", "ASC", "BINARY", "BOTH", "CASE", "CAST", "CHECK",
+		"COLLATE", "COLUMN", "CONSTRAINT", "CREATE", "CROSS", "DEFAULT", "DESC", "DISTINCT", "DO", "ELSE",
+		"END", "EXCEPT", "FETCH", "FOR", "FOREIGN", "FROM", "FULL", "GRANT", "GROUP", "HAVING", "ILIKE",
+		"IN", "INNER", "INTERSECT", "INTO", "IS", "ISNULL", "JOIN", "LATERAL", "LEADING", "LEFT", "LIKE",
+		"LIMIT", "NATURAL", "NOT", "NOTNULL", "OFFSET", "ON", "OR", "ORDER", "OUTER", "OVERLAPS", "PRIMARY",
+		"REFERENCES", "RETURNING", "RIGHT", "SELECT", "SIMILAR", "SOME", "TABLE", "THEN", "TO", "TRAILING",
+		"UNION", "UNIQUE", "USING", "VARIADIC", "WHEN", "WHERE", "WINDOW", "WITH",
+	),
+	sqlguard.DialectMySQL: words(
+		"ADD", "ALL", "ALTER", "ANALYZE", "AND", "AS", "ASC", "BETWEEN", "BINARY", "BOTH", "BY", "CALL",
+		"CASCADE", "CASE", "CHECK", "COLLATE", "COLUMN", "CONSTRAINT", "CONVERT", "CREATE", "CROSS",
+		"CURRENT_DATE", "CURRENT_ROLE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "CURRENT_USER", "DATABASES",
+		"DECLARE", "DEFAULT", "DELETE", "DESC", "DESCRIBE", "DISTINCT", "DISTINCTROW", "DIV", "DROP",
+		"EACH", "ELSE", "ELSEIF", "EXCEPT", "EXISTS", "EXPLAIN", "FALSE", "FETCH", "FOR", "FOREIGN", "FROM",
+		"GRANT", "GROUP", "HAVING", "HIGH_PRIORITY", "IF", "IGNORE", "IN", "INDEX", "INNER", "INSERT",
+		"INTERSECT", "INTERVAL", "INTO", "IS", "ITERATE", "JOIN", "KILL", "LEADING", "LEAVE", "LEFT",
+		"LIKE", "LIMIT", "LOAD", "LOCALTIME", "LOCALTIMESTAMP", "LOCK", "LOOP", "MATCH", "MOD", "NATURAL",
+		"NOT", "NULL", "OFFSET", "ON", "OR", "ORDER", "OUTER", "OUTFILE", "OVER", "PRIMARY", "PROCEDURE",
+		"READ", "RECURSIVE", "REFERENCES", "REGEXP", "RELEASE", "RENAME", "REPEAT", "REPLACE", "RESIGNAL",
+		"RETURN", "RETURNING", "REVOKE", "RIGHT", "RLIKE", "ROWS", "SELECT", "SET", "SHOW", "SIGNAL",
+		"SQL_CALC_FOUND_ROWS", "STRAIGHT_JOIN", "TABLE", "THEN", "TO", "TRAILING", "TRIGGER", "TRUE",
+		"UNION", "UNIQUE", "UNLOCK", "UPDATE", "USE", "USING", "VALUES", "WHEN", "WHERE", "WHILE", "WITH",
+		"WRITE", "XOR",
+	),
+}
+
+func words(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
 // columnRef reports whether the lone name t is a column reference: a bare
-// identifier that is no reserved word or literal, or a quoted one naming a
-// column of the templates' table (id, name, owner, qty) or, where the
-// quotes always make an identifier, shaped like a plain name.
+// identifier the engine takes as a column name (no literal, value function
+// or reserved word), or a quoted one naming a column of the templates'
+// table (id, name, owner, qty) or, where the quotes always make an
+// identifier, shaped like a plain name.
 func columnRef(t tok, d sqlguard.Dialect) bool {
 	if t.tok == sqlguard.IDENT {
-		return !reserved[strings.ToUpper(t.lit)] && !upperIs(t.lit, "NULL", "TRUE", "FALSE") && !niladic(d, t.lit)
+		return !notColumn[d.Engine()][strings.ToUpper(t.lit)] && !niladic(d, t.lit) &&
+			!upperIs(t.lit, "NULL", "TRUE", "FALSE", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP")
 	}
 	if t.tok != sqlguard.QIDENT || len(t.lit) < 2 {
 		return false

@@ -47,8 +47,9 @@
 //  3. Roles. An occurrence that is one name, or a list of names and
 //     literals, adds no grammar but can still rewire the statement, so it is
 //     judged by the role of the slot it fills:
-//     - A column reference (bare, "quoted", `backticked`, [bracketed],
-//     qualified, or a name completing the statement's own qualifier t.)
+//     - A column reference (a bare word the engine does not reserve,
+//     "quoted", `backticked`, [bracketed], qualified, or a name completing
+//     the statement's own qualifier t.)
 //     whose counterpart is a column reference too is an injection: the
 //     other side of a comparison (=, <>, <, LIKE, IS...), the tested
 //     expression of IN (...) or BETWEEN, a member of that IN list or a
@@ -92,8 +93,9 @@
 // "a, b" add nothing.
 //
 // Keywords are the reserved words of the three engines, minus words that are
-// also common column names (see keywords.go); the decision never looks for
-// attack patterns.
+// also common column names (see keywords.go); whether a bare word an input
+// supplies can name a column is the engine's own answer, measured per
+// engine. The decision never looks for attack patterns.
 //
 // # Dialects
 //

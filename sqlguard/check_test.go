@@ -402,3 +402,16 @@ func TestCheckConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestShortStatementFilter checks the fast path for many inputs against a
+// short statement (the statement's byte set rules inputs out): with
+// decoys added, every case keeps its verdict.
+func TestShortStatementFilter(t *testing.T) {
+	for _, c := range checkCases {
+		ins := []taint.Input{{Value: "zq"}, {Value: " padded "}, {Value: "\t"}, {Value: c.input}, {Value: "9x"}, {Value: "QQ"}}
+		_, alone := Check(c.dialect, c.query, []taint.Input{{Value: c.input}})
+		if _, got := Check(c.dialect, c.query, ins); got != alone {
+			t.Errorf("%s: %v with decoys, %v alone", c.name, got, alone)
+		}
+	}
+}

@@ -81,11 +81,12 @@ type needleRef struct {
 }
 
 // automaton is the goto/fail machine in compact form. Nodes are numbered
-// breadth-first, so the edges out of node u are edges[first[u]:first[u+1]]
-// (labels in lbl, targets in to), sorted by label, and every node's failure
-// link points to a smaller number. The first nDense nodes (the shallowest,
-// where a search spends nearly all its steps) also have a full transition
-// row over the byte classes, failure links folded in.
+// breadth-first, so the children of node u are the nodes first[u] to
+// first[u+1]-1, in increasing order of lbl (the byte on the edge into a
+// node), and every node's failure link points to a smaller number. The
+// first nDense nodes (the shallowest, where a search spends nearly all its
+// steps) also have a full transition row over the byte classes, failure
+// links folded in.
 type automaton struct {
 	class  [256]byte // byte -> class; 0 for bytes no text contains
 	nc     int32     // number of classes
@@ -93,7 +94,6 @@ type automaton struct {
 	nDense int32
 	first  []int32
 	lbl    []byte
-	to     []int32
 	fail   []int32
 	dict   []int32 // nearest proper suffix node with output, or -1
 	outAt  []int32 // outputs of node u are out[outAt[u]:outAt[u+1]]
@@ -103,8 +103,7 @@ type automaton struct {
 
 // denseBudget bounds the dense rows, in entries: a few per byte of input
 // text, so the table stays within a small multiple of the inputs' size
-// (10,000 inputs of 20 bytes: about 2 MiB) while covering the shallow
-// nodes a search visits most.
+// while covering the shallow nodes a search visits most.
 func denseBudget(textBytes int) int { return 2*textBytes + 512 }
 
 func (m *Matcher) build() {
@@ -125,9 +124,12 @@ func (m *Matcher) build() {
 	m.a.build(texts)
 }
 
-// build makes the automaton of texts (refs[k] describes texts[k]). The
-// trie is built from the texts in sorted order, so every node's children
-// come in increasing byte order, then renumbered breadth-first.
+// build makes the automaton of texts (refs[k] describes texts[k]). With
+// the texts sorted, the trie is built breadth-first, one depth at a time:
+// at depth d the texts still longer than d are visited in sorted order,
+// so parents come in increasing number and each parent's children are
+// consecutive and in increasing byte order. Linear in the total length,
+// plus the sort.
 func (a *automaton) build(texts []string) {
 	order := make([]int32, len(texts))
 	total := 0
@@ -137,52 +139,62 @@ func (a *automaton) build(texts []string) {
 	}
 	slices.SortFunc(order, func(x, y int32) int { return strings.Compare(texts[x], texts[y]) })
 
-	// Trie in first-child/next-sibling form, children appended in
-	// increasing byte order because the texts are sorted; outputs of a
-	// node are a list through outNext.
-	type tnode struct {
-		kid, last, sib, outs int32
-		b                    byte
+	a.lbl = make([]byte, 1, total+1)
+	a.first = make([]int32, 1, total+2)
+	a.first[0] = -1
+	cur := make([]int32, len(order)) // node of each active text's prefix
+	active := make([]int32, len(order))
+	for i := range active {
+		active[i] = int32(i)
 	}
-	nodes := make([]tnode, 1, total+1)
-	nodes[0] = tnode{kid: -1, last: -1, sib: -1, outs: -1}
-	outNext := make([]int32, len(texts))
-	path := make([]int32, 0, 64) // path[d] is the node at depth d+1 of the previous text
-	prev := ""
-	for _, k := range order {
-		t := texts[k]
-		lcp := 0
-		for lcp < len(t) && lcp < len(prev) && t[lcp] == prev[lcp] {
-			lcp++
-		}
-		path = path[:min(lcp, len(path))]
-		u := int32(0)
-		if lcp > 0 {
-			u = path[lcp-1]
-		}
-		for d := lcp; d < len(t); d++ {
-			c := int32(len(nodes))
-			nodes = append(nodes, tnode{kid: -1, last: -1, sib: -1, outs: -1, b: t[d]})
-			if nodes[u].last < 0 {
-				nodes[u].kid = c
-			} else {
-				nodes[nodes[u].last].sib = c
+	type output struct{ node, text int32 }
+	outs := make([]output, 0, len(texts))
+	for d := 0; len(active) > 0; d++ {
+		next := active[:0]
+		prevParent, prevByte, last := int32(-1), -1, int32(0)
+		for _, i := range active {
+			t := texts[order[i]]
+			p, b := cur[i], t[d]
+			if p != prevParent || int(b) != prevByte {
+				last = int32(len(a.lbl))
+				a.lbl = append(a.lbl, b)
+				a.first = append(a.first, -1)
+				if a.first[p] < 0 {
+					a.first[p] = last
+				}
+				prevParent, prevByte = p, int(b)
 			}
-			nodes[u].last = c
-			path = append(path, c)
-			u = c
+			cur[i] = last
+			if len(t) == d+1 {
+				outs = append(outs, output{last, order[i]})
+			} else {
+				next = append(next, i)
+			}
 		}
-		outNext[k] = nodes[u].outs
-		nodes[u].outs = k
-		prev = t
+		active = next
+	}
+	n := len(a.lbl)
+	a.first = append(a.first, int32(n))
+	for u := n - 1; u >= 0; u-- {
+		if a.first[u] < 0 {
+			a.first[u] = a.first[u+1] // no children: an empty range
+		}
+	}
+	// Outputs come in increasing node order (by depth, then in order).
+	a.outAt = make([]int32, n+1)
+	a.out = make([]int32, len(outs))
+	for k, o := range outs {
+		a.out[k] = o.text
+		a.outAt[o.node+1]++
+	}
+	for u := 1; u <= n; u++ {
+		a.outAt[u] += a.outAt[u-1]
 	}
 
 	// Byte classes.
 	var used [256]bool
-	for _, t := range texts {
-		for i := 0; i < len(t); i++ {
-			used[t[i]] = true
-		}
+	for _, b := range a.lbl[1:] {
+		used[b] = true
 	}
 	a.nc = 1
 	for b := range used {
@@ -191,36 +203,6 @@ func (a *automaton) build(texts []string) {
 			a.nc++
 		}
 	}
-
-	// Breadth-first renumbering.
-	n := len(nodes)
-	bfs := make([]int32, 0, n) // bfs[new] = old
-	newID := make([]int32, n)
-	bfs = append(bfs, 0)
-	for h := 0; h < len(bfs); h++ {
-		for c := nodes[bfs[h]].kid; c >= 0; c = nodes[c].sib {
-			newID[c] = int32(len(bfs))
-			bfs = append(bfs, c)
-		}
-	}
-	a.first = make([]int32, n+1)
-	a.lbl = make([]byte, 0, n-1)
-	a.to = make([]int32, 0, n-1)
-	a.outAt = make([]int32, n+1)
-	a.out = make([]int32, 0, len(texts))
-	for u, old := range bfs {
-		a.first[u] = int32(len(a.to))
-		for c := nodes[old].kid; c >= 0; c = nodes[c].sib {
-			a.lbl = append(a.lbl, nodes[c].b)
-			a.to = append(a.to, newID[c])
-		}
-		a.outAt[u] = int32(len(a.out))
-		for k := nodes[old].outs; k >= 0; k = outNext[k] {
-			a.out = append(a.out, k)
-		}
-	}
-	a.first[n] = int32(len(a.to))
-	a.outAt[n] = int32(len(a.out))
 
 	// Failure and dictionary links, breadth-first; dense rows for the
 	// first nodes, each filled from its own edges and its failure node's
@@ -231,11 +213,10 @@ func (a *automaton) build(texts []string) {
 	a.dict = make([]int32, n)
 	a.dict[0] = -1
 	for u := int32(0); u < int32(n); u++ {
-		for e := a.first[u]; e < a.first[u+1]; e++ {
-			c, b := a.to[e], a.lbl[e]
+		for c := a.first[u]; c < a.first[u+1]; c++ {
 			f := int32(0)
 			if u != 0 {
-				f = a.next(a.fail[u], b)
+				f = a.next(a.fail[u], a.lbl[c])
 			}
 			a.fail[c] = f
 			if a.outAt[f] < a.outAt[f+1] {
@@ -249,8 +230,8 @@ func (a *automaton) build(texts []string) {
 			if u != 0 {
 				copy(row, a.dense[a.fail[u]*a.nc:(a.fail[u]+1)*a.nc])
 			}
-			for e := a.first[u]; e < a.first[u+1]; e++ {
-				row[a.class[a.lbl[e]]] = a.to[e]
+			for c := a.first[u]; c < a.first[u+1]; c++ {
+				row[a.class[a.lbl[c]]] = c
 			}
 		}
 	}
@@ -260,13 +241,14 @@ func (a *automaton) build(texts []string) {
 func (a *automaton) step(u int32, b byte) int32 {
 	lo, hi := a.first[u], a.first[u+1]
 	if hi-lo <= 8 {
-		for e := lo; e < hi; e++ {
-			if a.lbl[e] == b {
-				return a.to[e]
+		for c := lo; c < hi; c++ {
+			if a.lbl[c] == b {
+				return c
 			}
 		}
 		return -1
 	}
+	end := hi
 	for lo < hi {
 		mid := int32(uint32(lo+hi) >> 1)
 		if a.lbl[mid] < b {
@@ -275,8 +257,8 @@ func (a *automaton) step(u int32, b byte) int32 {
 			hi = mid
 		}
 	}
-	if lo < a.first[u+1] && a.lbl[lo] == b {
-		return a.to[lo]
+	if lo < end && a.lbl[lo] == b {
+		return lo
 	}
 	return -1
 }

@@ -144,8 +144,8 @@ func bigStatement(r *rand.Rand, n int) string {
 // a 1 MiB statement. The bound is loose (the machine is shared); the
 // benchmark gives the figure.
 func TestMatcherScale(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow")
+	if testing.Short() || raceEnabled {
+		t.Skip("a timing bound: not under -short or the race detector")
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	ins := manyInputs(r, 10000)

@@ -8,6 +8,11 @@
 // moment a dangerous call is about to run, and ask whether any of them changed
 // the syntax of what runs.
 //
+// [MatcherFromContext] gives the request's [Matcher], which finds every
+// occurrence of every input in a target in one pass, built once per request
+// on first use and shared by every guard, so that many inputs (form fields,
+// JSON keys and values, headers) stay cheap.
+//
 // [Lookup] also notes a few [Facts] about the values (whether some value
 // contains "..", a NUL byte, or begins like an absolute path), once per
 // request, so that a guard can skip a check no input could fail.

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/gorasp/rasp"
 	raspdriver "github.com/gorasp/rasp/driver"
 	"github.com/gorasp/rasp/internal/testlog"
+	"github.com/gorasp/rasp/sqlguard"
 	"github.com/mattn/go-sqlite3"
 	"github.com/rs/zerolog"
 )
@@ -138,5 +140,23 @@ func TestMemoryFirstRunJudged(t *testing.T) {
 	get(t, h, "/count", url.Values{"label": {"go"}}, "curl/8.5")
 	if code := get(t, h, "/count", url.Values{"label": {"COUNT(*)"}}, "curl/8.5"); code != http.StatusOK {
 		t.Fatalf("after an ordinary run: %d, want 200", code)
+	}
+}
+
+// TestWorkLimitBlocks: a statement whose check reaches sqlguard.MaxWork
+// with input in it is refused in protect mode with the default fail-open
+// setting; what was not judged does not run.
+func TestWorkLimitBlocks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 4 MiB statement")
+	}
+	db, a, logs := openSQLite(t, rasp.ModeProtect)
+	q := "SELECT " + strings.Repeat("k,", sqlguard.MaxWork/8) + "1"
+	_, err := db.QueryContext(request(a, "k", "k"), q)
+	if !errors.Is(err, rasp.ErrBlocked) {
+		t.Fatalf("err = %v, want rasp.ErrBlocked", err)
+	}
+	if !strings.Contains(logs.String(), "work limit") {
+		t.Fatalf("event does not name the work limit:\n%.500s", logs.String())
 	}
 }

@@ -28,6 +28,8 @@ test: lint
 modules:
 	@echo $(MODULES)
 
+# Modules talk to servers started for the run: -count=1 everywhere, so a
+# cached pass never stands for a run against them.
 gotest:
 	@set -e; for m in $(MODULES); do \
 		echo "== go test -race ($$m)"; \

@@ -70,6 +70,7 @@ func newInterceptor(cfg config, vals ...any) (*interceptor, error) {
 		dialectName: d.String(),
 		driverName:  name,
 		analyze:     cfg.analyze,
+		memory:      sqlguard.NewMemory(0),
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -44,7 +45,10 @@ type interceptor struct {
 	dialect     sqlguard.Dialect
 	dialectName string
 	driverName  string
-	analyze     func(sqlguard.Dialect, string, []taint.Input) sqlguard.Result
+	analyze     func(sqlguard.Dialect, string, []taint.Input) sqlguard.Result // nil: sqlguard, sharing the request's matcher
+	// memory holds the statements that ran with request inputs present
+	// and absent from them: the application's own text.
+	memory *sqlguard.Memory
 
 	calls calls // what one application call decided, across database/sql's attempts
 }
@@ -119,10 +123,22 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 		}
 	}
 	sp := a.Begin(rasp.SinkSQL)
-	r := i.analyze(i.dialect, query, inputs)
+	r := i.check(ctx, query, inputs)
 	sp.End()
 	v.res = r
 	switch {
+	case !r.Injection && !r.Incomplete:
+		if !r.Occurs || !valueOccurs(query, inputs) {
+			// No value of the request is in the text (a key may be:
+			// keys name columns): the application's own statement.
+			i.memory.Remember(query)
+		}
+		return verdict{}, a.Partial(ctx, rasp.SinkSQL, op)
+	case i.memory.Known(query):
+		// The application ran this exact text before with inputs
+		// present and no value of theirs in it: its own statement,
+		// which the current inputs only coincide with.
+		return verdict{}, a.Partial(ctx, rasp.SinkSQL, op)
 	case r.Injection:
 		v.state = stateFinding
 	case r.Incomplete:
@@ -135,6 +151,41 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 		return verdict{}, i.report(ctx, query, &v)
 	}
 	return v, nil
+}
+
+// Bounds of valueOccurs: a longer statement, or a request with more
+// inputs, counts as holding a value (it is not remembered).
+const (
+	maxRememberInputs = 64
+	maxRememberLen    = 4 << 10
+)
+
+// valueOccurs reports whether a value input (not a key) occurs in query,
+// within bounded work.
+func valueOccurs(query string, inputs []taint.Input) bool {
+	if len(inputs) > maxRememberInputs || len(query) > maxRememberLen {
+		return true
+	}
+	for k := range inputs {
+		if !inputs[k].IsKey && inputs[k].Value != "" && strings.Contains(query, inputs[k].Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// check runs sqlguard on query. Many inputs or a long statement share the
+// request's one-pass [taint.Matcher] with every other check of the request.
+func (i *interceptor) check(ctx context.Context, query string, inputs []taint.Input) sqlguard.Result {
+	if i.analyze != nil {
+		return i.analyze(i.dialect, query, inputs)
+	}
+	if len(inputs) > 16 || len(query) > 4<<10 {
+		if m := taint.MatcherFromContext(ctx); m != nil {
+			return sqlguard.AnalyzeMatcher(i.dialect, query, m)
+		}
+	}
+	return sqlguard.Analyze(i.dialect, query, inputs)
 }
 
 // post reports what pre left once the wrapped driver ran the call, whose

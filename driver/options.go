@@ -21,11 +21,11 @@ type config struct {
 	engine  sqlguard.Dialect                                              // explicit engine; 0: detect from the driver type
 	pins    sqlguard.Dialect                                              // lexing-mode pins ORed onto the engine
 	name    string                                                        // driver name for events
-	analyze func(sqlguard.Dialect, string, []taint.Input) sqlguard.Result // sqlguard.Analyze; replaced in tests
+	analyze func(sqlguard.Dialect, string, []taint.Input) sqlguard.Result // nil: sqlguard; replaced in tests
 }
 
 func newConfig(opts ...Option) config {
-	c := config{analyze: sqlguard.Analyze}
+	var c config
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)

@@ -37,7 +37,7 @@ var preStatements = []struct{ name, q string }{
 // BenchmarkInterceptorPre measures the check the interceptor runs before
 // the driver, without database/sql.
 func BenchmarkInterceptorPre(b *testing.B) {
-	i := &interceptor{dialect: sqlguard.DialectSQLite, analyze: sqlguard.Analyze}
+	i := &interceptor{dialect: sqlguard.DialectSQLite, memory: sqlguard.NewMemory(0)}
 	for _, mode := range []rasp.Mode{rasp.ModeProtect, rasp.ModeOff} {
 		ctx := preCtx(mode)
 		for _, st := range preStatements {
@@ -62,7 +62,7 @@ func BenchmarkInterceptorPre(b *testing.B) {
 }
 
 func TestPreAllocs(t *testing.T) {
-	i := &interceptor{dialect: sqlguard.DialectSQLite, analyze: sqlguard.Analyze}
+	i := &interceptor{dialect: sqlguard.DialectSQLite, memory: sqlguard.NewMemory(0)}
 	tests := []struct {
 		name string
 		mode rasp.Mode

@@ -1,6 +1,8 @@
 package sqlguard
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -10,31 +12,33 @@ import (
 )
 
 // Work limits. An attacker chooses both the inputs and, through them, how
-// often they occur in a statement; these bound what one check costs.
+// often they occur in a statement; MaxWork bounds what one check costs.
 const (
-	// MaxOccurrences is the number of occurrences of one input that are
-	// judged. Short inputs ("1", "a") recur often in big statements, and
-	// each occurrence costs a binary search, so the cap is generous: past
-	// it the check is incomplete for that input.
-	MaxOccurrences = 1 << 16
-	// MaxWork bounds the units of work of one check: one unit per token
-	// scanned or covered by an occurrence, occurrenceCost per occurrence,
-	// and one per byte re-scanned by the balance test. 1<<24 units are
-	// some tens of milliseconds, far beyond what an application's
-	// statements need but small enough to bound a hostile one.
+	// MaxWork bounds the units of work of one check, all of it: one unit
+	// per byte searched for inputs (per input when each is searched on its
+	// own, once when the request's [taint.Matcher] searches them all), per
+	// token scanned or covered by an occurrence, occurrenceCost per
+	// occurrence, and one per byte re-scanned by the balance test. 1<<24
+	// units are well under a second (TestAnalyzeWorkLimit), far beyond what
+	// an application's statements need (a 4 MiB bulk statement with its
+	// inputs in it a million times) but small enough to bound a hostile
+	// one. A check that reaches it is an injection: see [Analyze].
 	MaxWork = 1 << 24
 	// occurrenceCost is the work charged per occurrence for the search
 	// of its tokens (a binary search over at most a few million tokens).
 	occurrenceCost = 8
+	// directSearch is the most bytes searched one input at a time
+	// (inputs × statement length); past it, one pass of the request's
+	// [taint.Matcher] finds every occurrence of every input.
+	directSearch = 1 << 18
 )
 
 // Check reports whether any input changes the syntax of statement under the
 // lexical rules of d, and if so the first offending input and the byte span
 // of its occurrence. An invalid Dialect (such as the zero one) is judged
 // under every engine's rules. Check is pure, safe for concurrent use and
-// never panics.
-// A check cut short by [MaxOccurrences] or [MaxWork] reports no finding;
-// use [Analyze] to see it.
+// never panics. A check that reaches [MaxWork] with input present reports
+// an injection: what was not judged is not cleared.
 func Check(d Dialect, statement string, inputs []taint.Input) (rasp.Finding, bool) {
 	r := Analyze(d, statement, inputs)
 	return r.Finding, r.Injection
@@ -46,26 +50,79 @@ type Result struct {
 	// Incomplete is set it names the input whose check was cut short.
 	Finding    rasp.Finding
 	Injection  bool
-	Incomplete bool // a work limit was reached with input present
+	Incomplete bool // the check stopped before judging every occurrence
+	// Occurs is set when some input occurs in the statement (verbatim or
+	// trimmed); a statement in which none does was not shaped by them.
+	Occurs bool
 }
 
-// Analyze is [Check] with the work limits made visible: Incomplete is set
-// when [MaxOccurrences] or [MaxWork] stopped the check before every
-// occurrence of every input was judged. An injection found before or after
-// the limit is still reported.
-func Analyze(d Dialect, statement string, inputs []taint.Input) (r Result) {
+// Analyze is [Check] with more of the answer: Incomplete is set when the
+// check stopped before every occurrence of every input was judged, because
+// [MaxWork] was reached (then Injection is set too, with a reason that says
+// so: in ModeProtect such a statement is refused) or because of an internal
+// error (then Injection is not set, and the caller's fail-open or
+// fail-closed setting applies). Occurs tells whether any input occurs at
+// all.
+func Analyze(d Dialect, statement string, inputs []taint.Input) Result {
+	return analyzeWith(d, statement, inputs, nil)
+}
+
+// AnalyzeMatcher is [Analyze] over the inputs of m, sharing m's one-pass
+// search with every other check of the request (see
+// [taint.MatcherFromContext]).
+func AnalyzeMatcher(d Dialect, statement string, m *taint.Matcher) Result {
+	return analyzeWith(d, statement, m.Inputs(), m)
+}
+
+func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Matcher) Result {
+	if len(inputs) == 0 {
+		return Result{}
+	}
+	if len(inputs)*len(statement) > directSearch {
+		if m == nil {
+			m = taint.NewMatcher(inputs)
+		}
+		return analyzeSafe(d, statement, inputs, m)
+	}
 	// Fast path: the common case is a parameterized statement in which no
-	// input occurs. One substring search per input, no allocation.
+	// input occurs. One substring search per input, no allocation. With
+	// many inputs against a short statement, the set of the statement's
+	// bytes (one pass) rules most of them out first: an input whose first
+	// or last byte the statement lacks cannot occur in it.
+	if len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
+		var set [4]uint64
+		for i := 0; i < len(statement); i++ {
+			c := statement[i]
+			set[c>>6] |= 1 << (c & 63)
+		}
+		for i := range inputs {
+			v := inputs[i].Value
+			if v == "" || len(v) > len(statement) && trimmed(v) == "" {
+				continue
+			}
+			f, l := v[0], v[len(v)-1]
+			if !isSpace(f) && !isSpace(l) && (set[f>>6]&(1<<(f&63)) == 0 || set[l>>6]&(1<<(l&63)) == 0) {
+				continue
+			}
+			if len(v) <= len(statement) && strings.Contains(statement, v) {
+				return analyzeSafe(d, statement, inputs, nil)
+			}
+			if t := trimmed(v); t != "" && len(t) <= len(statement) && strings.Contains(statement, t) {
+				return analyzeSafe(d, statement, inputs, nil)
+			}
+		}
+		return Result{}
+	}
 	for i := range inputs {
 		v := inputs[i].Value
 		if v == "" {
 			continue
 		}
 		if len(v) <= len(statement) && strings.Contains(statement, v) {
-			return analyzeSafe(d, statement, inputs[i:])
+			return analyzeSafe(d, statement, inputs, nil)
 		}
 		if t := trimmed(v); t != "" && len(t) <= len(statement) && strings.Contains(statement, t) {
-			return analyzeSafe(d, statement, inputs[i:])
+			return analyzeSafe(d, statement, inputs, nil)
 		}
 	}
 	return Result{}
@@ -81,15 +138,15 @@ func trimmed(v string) string {
 	return strings.TrimSpace(v)
 }
 
-func analyzeSafe(d Dialect, statement string, inputs []taint.Input) (r Result) {
+func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Matcher) (r Result) {
 	defer func() {
 		// The scanner never panics by design; this keeps the promise if
 		// a bug says otherwise, and reports the check as cut short.
 		if p := recover(); p != nil {
-			r = Result{Incomplete: true, Finding: finding(inputs[0], statement, -1, -1, "internal error in the SQL scanner")}
+			r = Result{Incomplete: true, Occurs: true, Finding: finding(inputs[0], statement, -1, -1, "internal error in the SQL scanner")}
 		}
 	}()
-	return analyze(d, statement, inputs)
+	return analyze(d, statement, inputs, m)
 }
 
 func finding(in taint.Input, stmt string, s, e int, reason string) rasp.Finding {
@@ -109,7 +166,9 @@ type work struct {
 	ok      [maxModes]bool
 	done    [maxModes]bool
 	scratch []token
+	occs    []occ
 	budget  int
+	depth   int // nesting of code bodies being judged (judgeBody)
 }
 
 var workPool = sync.Pool{New: func() any { return new(work) }}
@@ -129,7 +188,11 @@ func (w *work) release() {
 	if cap(w.scratch) > maxPooledTokens {
 		w.scratch = nil
 	}
+	if cap(w.occs) > maxPooledTokens {
+		w.occs = nil
+	}
 	w.stmt = ""
+	w.depth = 0
 	workPool.Put(w)
 }
 
@@ -194,35 +257,64 @@ func (w *work) tokens(i int) ([]token, bool) {
 	return w.toks[i], w.ok[i]
 }
 
-func analyze(d Dialect, stmt string, inputs []taint.Input) Result {
+// occ is one occurrence to judge: input index, whether of the trimmed
+// text, and its span.
+type occ struct {
+	in      int32
+	trimmed bool
+	s, e    int32
+}
+
+func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher) Result {
 	w := workPool.Get().(*work)
 	defer w.release()
 	w.stmt = stmt
 	w.budget = MaxWork
 	w.setModes(d, stmt)
-	var res Result
-	if len(inputs) > manyInputs {
-		needles := make([]needle, 0, len(inputs))
-		for i, in := range inputs {
-			needles = append(needles, needle{i, in.Value})
-			if t := trimmed(in.Value); t != "" {
-				needles = append(needles, needle{i, t})
+	res := Result{Occurs: true}
+	if m != nil {
+		// One pass for every input; the occurrences are judged input by
+		// input (value, then trimmed text), each in statement order, as
+		// the direct search does, so both report the same first finding.
+		w.budget -= len(stmt)
+		occs := w.occs[:0]
+		cut := -1
+		m.Find(stmt, func(o taint.Occurrence) bool {
+			if w.budget -= occurrenceCost; w.budget <= 0 {
+				cut = o.Input
+				return false
 			}
+			occs = append(occs, occ{int32(o.Input), o.Trimmed, int32(o.Start), int32(o.End)})
+			return true
+		})
+		w.occs = occs
+		if cut >= 0 {
+			return w.limit(inputs[cut], -1, -1)
 		}
-		occs := newMatcher(needles, len(stmt)).occurrences(stmt, needles, MaxOccurrences)
-		for k := 0; k < len(occs); {
-			j := k
-			for j < len(occs) && occs[j].in == occs[k].in {
-				j++
+		if len(occs) == 0 {
+			return Result{}
+		}
+		slices.SortFunc(occs, func(a, b occ) int {
+			if c := cmp.Compare(a.in, b.in); c != 0 {
+				return c
 			}
-			nd := needles[occs[k].in]
-			punct := punctOnly(nd.v)
-			for x := k; x < j; x++ {
-				if stop, r := w.visit(&res, inputs[nd.in], nd.v, int(occs[x].s), x-k+1, punct); stop {
-					return r
+			if a.trimmed != b.trimmed {
+				if a.trimmed {
+					return 1
 				}
+				return -1
 			}
-			k = j
+			return cmp.Compare(a.s, b.s)
+		})
+		for _, o := range occs {
+			in := inputs[o.in]
+			v := in.Value
+			if o.trimmed {
+				v = trimmed(v)
+			}
+			if stop, r := w.visit(in, v, int(o.s)); stop {
+				return r
+			}
 		}
 		return res
 	}
@@ -231,21 +323,16 @@ func analyze(d Dialect, stmt string, inputs []taint.Input) Result {
 			if v == "" || len(v) > len(stmt) {
 				continue
 			}
-			punct := punctOnly(v)
-			n := 0
+			w.budget -= len(stmt)
 			for off := 0; off <= len(stmt)-len(v); {
 				k := strings.Index(stmt[off:], v)
 				if k < 0 {
 					break
 				}
 				off += k + 1
-				n++
-				stop, r := w.visit(&res, in, v, off-1, n, punct)
-				if stop {
+				w.budget -= occurrenceCost
+				if stop, r := w.visit(in, v, off-1); stop {
 					return r
-				}
-				if n > MaxOccurrences {
-					break
 				}
 			}
 		}
@@ -253,26 +340,34 @@ func analyze(d Dialect, stmt string, inputs []taint.Input) Result {
 	return res
 }
 
-// visit judges the n-th occurrence of in at s under every lexing mode. It
-// returns stop with the final result when the check is over: an injection,
-// or the work budget exhausted. Past MaxOccurrences it only records the cut.
-func (w *work) visit(res *Result, in taint.Input, v string, s, n int, punct bool) (bool, Result) {
+// reasonLimit is the reason of a check stopped by MaxWork.
+const reasonLimit = "work limit reached before every occurrence of the input was judged"
+
+// limit is the result of a check stopped by MaxWork: an injection, since
+// the occurrences not judged are not cleared.
+func (w *work) limit(in taint.Input, s, e int) Result {
+	return Result{Finding: finding(in, w.stmt, s, e, reasonLimit), Injection: true, Incomplete: true, Occurs: true}
+}
+
+// visit judges the occurrence of v (an input's text) at s under every
+// lexing mode. It returns stop with the final result when the check is
+// over: an injection, or the work budget exhausted.
+func (w *work) visit(in taint.Input, v string, s int) (bool, Result) {
 	e := s + len(v)
-	if n > MaxOccurrences || w.budget <= 0 {
-		if !res.Incomplete {
-			res.Incomplete = true
-			res.Finding = finding(in, w.stmt, s, e, "work limit reached before every occurrence was checked")
-		}
-		return w.budget <= 0, *res
+	if w.budget <= 0 {
+		return true, w.limit(in, s, e)
 	}
-	w.budget -= occurrenceCost
+	punct := punctOnly(v)
 	for m := 0; m < w.n; m++ {
 		toks, ok := w.tokens(m)
 		if reason := w.judge(toks, ok, w.modes[m], s, e, punct); reason != "" {
-			return true, Result{Finding: finding(in, w.stmt, s, e, reason), Injection: true, Incomplete: res.Incomplete}
+			return true, Result{Finding: finding(in, w.stmt, s, e, reason), Injection: true, Occurs: true}
+		}
+		if w.budget <= 0 {
+			return true, w.limit(in, s, e)
 		}
 	}
-	return false, *res
+	return false, Result{}
 }
 
 // punctOnly reports whether v is made only of quote, comment, punctuation
@@ -392,15 +487,23 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 			if t.tok == COMMENT && (strings.Contains(w.stmt[s:e], "*/") || strings.Contains(w.stmt[s:e], "/*")) {
 				return reasonComment
 			}
+			if t.tok == QIDENT && s == t.pos+t.open && e == t.end-t.close {
+				// the whole name of a quoted identifier: a column
+				// reference, judged by its role
+				return w.valueSlot(toks, i+first, t, m)
+			}
+			if t.tok == STRING && m.engine == DialectPostgres && w.stmt[t.pos] == '$' && w.codeBody(toks, i+first) {
+				return w.judgeBody(t, m, s, e)
+			}
 			return ""
 		}
 	}
 	if nonSpace > 0 && allWhole && w.listShape(cov) {
 		// A lone identifier is a list of one, but rule 3 still applies.
 		if whole == 1 && nonSpace == 1 {
-			return w.valueSlot(toks, i+first, cov[first])
+			return w.valueSlot(toks, i+first, cov[first], m)
 		}
-		return ""
+		return w.namesRole(toks, i, cov, m)
 	}
 
 	// 2. Injection.
@@ -428,7 +531,7 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 	// 3. Value-slot tautologies.
 	if whole == 1 && nonSpace == 1 {
 		t := cov[first]
-		if r := w.valueSlot(toks, i+first, t); r != "" {
+		if r := w.valueSlot(toks, i+first, t, m); r != "" {
 			return r
 		}
 	}
@@ -544,15 +647,15 @@ func (w *work) listShape(cov []token) bool {
 	}
 }
 
-// valueSlot applies rule 3 to a lone wholly covered token.
-func (w *work) valueSlot(toks []token, k int, t token) string {
+// valueSlot applies rule 3 to a lone wholly covered token: a session
+// function standing for a value, or a column reference by its role.
+func (w *work) valueSlot(toks []token, k int, t token, m lexMode) string {
 	if t.tok != IDENT && t.tok != QIDENT {
 		return ""
 	}
 	lit := w.stmt[t.pos:t.end]
 	prev := significant(toks, k, -1)
-	next := significant(toks, k, +1)
-	if t.tok == IDENT && niladic(lit) && prev >= 0 {
+	if t.tok == IDENT && niladic(m.engine, lit) && prev >= 0 {
 		p := toks[prev]
 		pl := w.stmt[p.pos:p.end]
 		if p.tok == OP && pl != "." || p.tok == LPAREN || p.tok == COMMA ||
@@ -562,34 +665,17 @@ func (w *work) valueSlot(toks []token, k int, t token) string {
 			return reasonNiladic
 		}
 	}
-	if next >= 0 && toks[next].tok == OP && w.stmt[toks[next].pos:toks[next].end] == "." ||
-		prev >= 0 && toks[prev].tok == OP && w.stmt[toks[prev].pos:toks[prev].end] == "." {
-		return "" // part of a qualified name
+	if !w.suppliedColumn(toks, k, t, m) {
+		return ""
 	}
-	for _, dir := range [...]int{-1, +1} {
-		op := significant(toks, k, dir)
-		if op < 0 || !w.comparison(toks[op]) {
-			continue
-		}
-		// Our operand must be whole: nothing continues it on the far side
-		// (stock = stock - 1 is arithmetic, not a comparison of stock).
-		if far := significant(toks, k, -dir); far >= 0 && (toks[far].tok == OP || toks[far].tok == LPAREN && dir < 0) {
-			continue
-		}
-		o := significant(toks, op, dir)
-		if o < 0 || toks[o].tok != t.tok || !sameIdent(w.stmt[toks[o].pos:toks[o].end], lit, t.tok == IDENT) {
-			continue
-		}
-		// the other side must not itself be qualified (t.a = a is a join
-		// condition, not a tautology)
-		// likewise the other side, and SET a = a is an assignment
-		if q := significant(toks, o, dir); q >= 0 && (toks[q].tok == OP ||
-			toks[q].tok == IDENT && wordIs(w.stmt[toks[q].pos:toks[q].end], "SET")) {
-			continue
-		}
-		return reasonTautology
+	lo, hi := w.chainAround(toks, k)
+	if hi != k {
+		return "" // a qualifier only: a name where a name belongs
 	}
-	return ""
+	if f := significant(toks, hi, +1); f >= 0 && toks[f].tok == LPAREN {
+		return "" // a function name
+	}
+	return w.columnRole(toks, lo, hi)
 }
 
 func (w *work) comparison(t token) bool {
@@ -604,13 +690,6 @@ func (w *work) comparison(t token) bool {
 		return wordIs(l, "IS") || wordIs(l, "LIKE") || wordIs(l, "GLOB") || wordIs(l, "ILIKE")
 	}
 	return false
-}
-
-func sameIdent(a, b string, fold bool) bool {
-	if fold {
-		return strings.EqualFold(a, b)
-	}
-	return a == b
 }
 
 // significant returns the index of the nearest token from k in direction

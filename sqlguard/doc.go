@@ -4,16 +4,20 @@
 //
 // For most uses, call [Check] with the statement about to run, its
 // [Dialect] and the request's inputs (taint.FromContext); the driver package
-// does this for every statement. [Analyze] also reports when a work limit cut
-// the check short, and [Classify] names the statement kind and clause of a
-// flagged span for the event.
+// does this for every statement, with [AnalyzeMatcher] (one search for every
+// input of the request) and a [Memory] of the application's own statements.
+// [Analyze] also reports when the check stopped early, and [Classify] names
+// the statement kind and clause of a flagged span for the event.
 //
 // # The rule
 //
 // An input is checked at every verbatim occurrence in the statement (of its
 // value, and of its value trimmed of white space, since applications often
-// trim), up to [MaxOccurrences] per input and [MaxWork] per check. The
-// statement is lexed
+// trim): all of them, found in one pass of a [taint.Matcher] when inputs or
+// statement are large. [MaxWork] bounds all the work of a check, the search
+// included; a check that reaches it is an injection (what was not judged is
+// not cleared), so a payload repeated a million times in another field
+// cannot push the real occurrence past a cap. The statement is lexed
 // with the dialect's rules by a hand-written [Scanner]; the decision looks at
 // the tokens the occurrence covers. Tokens the occurrence covers only in part
 // at its edges (the statement's own text continues them) are partial; white
@@ -40,10 +44,40 @@
 //     or more tokens one of which is a comment, a separator or a literal's
 //     delimiter ("'--", "';", "'/'"): a lone ' or -- that merely equals the
 //     template's own is no finding.
-//  3. Value-slot tautologies. A lone identifier compared with the very same
-//     identifier (WHERE id = id), or a niladic session function standing
-//     where a value is expected (CURRENT_USER, SESSION_USER, USER,
-//     CURRENT_ROLE, SYSTEM_USER, CURRENT_SCHEMA, CURRENT_CATALOG).
+//  3. Roles. An occurrence that is one name, or a list of names and
+//     literals, adds no grammar but can still rewire the statement, so it is
+//     judged by the role of the slot it fills:
+//     - A column reference (a bare word the engine does not reserve,
+//     "quoted", `backticked`, [bracketed], qualified, or a name completing
+//     the statement's own qualifier t.)
+//     whose counterpart is a column reference too is an injection: the
+//     other side of a comparison (=, <>, <, LIKE, IS...), the tested
+//     expression of IN (...) or BETWEEN, a member of that IN list or a
+//     bound of that BETWEEN. Column compared with column is how a filter
+//     becomes a tautology (WHERE stock = stock, state IN ('open', state)).
+//     A column that meets a literal, a parameter or an expression (WHERE
+//     title = ?, stock = stock - 1) is no finding: users send column-like
+//     words all the time. A SET list assigns rather than compares, and an
+//     input that supplies only a qualifier (the table of t.id) names a
+//     table where one belongs.
+//     - The body of a double-quoted identifier counts as a column
+//     reference where the engine may read it as a string (SQLite's
+//     fallback, MySQL without ANSI_QUOTES) only when the statement names
+//     that identifier elsewhere: WHERE email = "email" is a column
+//     compared with itself, WHERE email = "dana" a string.
+//     - A list in a FROM, JOIN, UPDATE or INTO table slot ("posts,
+//     accounts") is an injection: it adds a cross join. Lists stay
+//     harmless in ORDER BY, GROUP BY, select lists and IN (...).
+//     - A niladic session function standing where a value is expected, as
+//     each engine defines it (checked on the servers): in PostgreSQL
+//     CURRENT_USER, SESSION_USER, USER, CURRENT_ROLE, CURRENT_SCHEMA,
+//     CURRENT_CATALOG and SYSTEM_USER (16); in MySQL and MariaDB
+//     CURRENT_USER and CURRENT_ROLE (bare USER and SESSION_USER are
+//     column names there); in SQLite none.
+//     - PostgreSQL dollar-quoted bodies of DO and of CREATE FUNCTION or
+//     CREATE PROCEDURE ... AS are code: an occurrence inside one is judged
+//     again with the body lexed as a statement (nested bodies up to four
+//     deep), so breaking out of a string within the body is caught.
 //  4. Harmless otherwise: at most one whole token plus partial tokens at the
 //     edges ("IS N", "1 li", " VALUES ", a "?1" header that equals a SQLite
 //     placeholder, a JSON key "stock" in SET stock = stock - ?).
@@ -59,8 +93,9 @@
 // "a, b" add nothing.
 //
 // Keywords are the reserved words of the three engines, minus words that are
-// also common column names (see keywords.go); the decision never looks for
-// attack patterns.
+// also common column names (see keywords.go); whether a bare word an input
+// supplies can name a column is the engine's own answer, measured per
+// engine. The decision never looks for attack patterns.
 //
 // # Dialects
 //
@@ -99,8 +134,9 @@
 // Caught: any input that, at a verbatim occurrence, breaks out of a literal
 // or quoted identifier, opens or closes a comment, adds a statement, adds
 // grammar (keywords, operators, function calls, subqueries) to a value slot,
-// leaves the statement unterminated, or stands for a self-comparison or a
-// session function in a value slot.
+// leaves the statement unterminated, supplies a column reference compared
+// with a column reference, adds a table to a FROM list, breaks out inside a
+// PostgreSQL code body, or stands for a session function in a value slot.
 //
 // Not caught, by design or by limit:
 //   - Inputs the application transformed before building the statement
@@ -108,16 +144,23 @@
 //     (and the trimmed text) are seen. The middleware adds URL-decoded
 //     variants.
 //   - Coincidence: an input whose text equals the statement's own code
-//     ("ORDER BY", "COUNT(*)", "1)") is flagged, because the statement is
-//     then indistinguishable from one the input built.
+//     ("ORDER BY", "COUNT(*)", "1)") is flagged by [Check], because the
+//     statement is then indistinguishable from one the input built. The
+//     driver clears such a finding when the exact statement already ran in
+//     this process with request inputs present and none in it (see
+//     [Memory]); the first execution of a statement is still judged.
+//   - A column compared with a column the statement does not name, through
+//     the double-quote fallback of SQLite or MySQL (WHERE a = "b", with b a
+//     column the statement never mentions): the schema is invisible here.
 //   - A lone token chosen by the input where a value or name is expected: an
 //     input "password" in ORDER BY password, or @@version as a value. One
 //     whole token cannot change the grammar, but it can choose what is read.
 //   - Second-order injection: text stored earlier and read back from the
 //     database is not a request input.
-//   - A check cut short by [MaxOccurrences] or [MaxWork]: [Analyze] reports
-//     it as Incomplete and the agent's fail-open or fail-closed setting
-//     applies.
+//   - A check that reaches [MaxWork] is reported as an injection (refused
+//     in ModeProtect), with the reason saying so; only an internal error
+//     (a recovered panic) leaves Incomplete alone, and then the agent's
+//     fail-open or fail-closed setting applies.
 //   - A MySQL input that ends in a backslash placed just before a quote is
 //     an injection under backslash escapes; applications that escape for
 //     NO_BACKSLASH_ESCAPES should pin it, or benign inputs ending in a
@@ -131,7 +174,8 @@
 //
 // # Concurrency
 //
-// [Check], [Analyze] and [Classify] are pure and safe for concurrent use.
+// [Check], [Analyze], [AnalyzeMatcher] and [Classify] are pure and safe for
+// concurrent use, and so is a [Memory].
 // They keep scratch buffers and TiDB parsers in sync.Pools. A [Scanner] is
 // not safe for concurrent use.
 package sqlguard

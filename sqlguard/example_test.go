@@ -55,3 +55,28 @@ func ExampleScanner_Scan() {
 	// 11 STRING  "E'it\\'s'"
 	// 20 COMMENT "-- note"
 }
+
+func ExampleMemory() {
+	mem := sqlguard.NewMemory(0)
+	const q = "SELECT COUNT(*) FROM posts WHERE tag = ?"
+	judge := func(v string) {
+		in := []taint.Input{{Source: taint.SourceQuery, Key: "tag", Value: v}}
+		r := sqlguard.Analyze(sqlguard.DialectPostgres, q, in)
+		switch {
+		case !r.Occurs:
+			mem.Remember(q) // ran with inputs present and none in it
+			fmt.Printf("%-10q clean, remembered\n", v)
+		case r.Injection && mem.Known(q):
+			fmt.Printf("%-10q the application's own text\n", v)
+		case r.Injection:
+			fmt.Printf("%-10q finding: %s\n", v, r.Finding.Reason)
+		}
+	}
+	judge("COUNT(*)") // first run: judged
+	judge("golang")
+	judge("COUNT(*)")
+	// Output:
+	// "COUNT(*)" finding: input spans several tokens including a keyword, operator, function or parenthesis
+	// "golang"   clean, remembered
+	// "COUNT(*)" the application's own text
+}

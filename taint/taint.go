@@ -10,6 +10,11 @@
 // call is about to run, and ask whether any of them changed the syntax of
 // what runs.
 //
+// [MatcherFromContext] gives the request's [Matcher], which finds every
+// occurrence of every input in a target in one pass, built once per request
+// on first use and shared by every guard, so that many inputs (form fields,
+// JSON keys and values, headers) stay cheap.
+//
 // [Lookup] also notes a few [Facts] about the values (whether some value
 // contains "..", a NUL byte, or begins like an absolute path), once per
 // request, so that a guard can skip a check no input could fail.
@@ -108,8 +113,9 @@ type ctxKey struct{}
 // set is what a context carries: the inputs, never nil, and their facts
 // once computed (factsKnown set).
 type set struct {
-	inputs []Input
-	facts  atomic.Uint32
+	inputs  []Input
+	facts   atomic.Uint32
+	matcher Matcher // of inputs; its automaton is built on first use
 }
 
 const factsKnown = 1 << 8
@@ -189,6 +195,7 @@ func (c *lazyCtx) get() *set {
 		ls.inputs = make([]Input, 0, len(c.prev)+len(in))
 		ls.inputs = append(append(ls.inputs, c.prev...), in...)
 	}
+	ls.matcher.inputs = ls.inputs
 	c.cur.Store(ls)
 	return &ls.set
 }
@@ -200,7 +207,9 @@ func NewContext(ctx context.Context, inputs ...Input) context.Context {
 	all := make([]Input, 0, len(prev)+len(inputs))
 	all = append(all, prev...)
 	all = append(all, inputs...)
-	return context.WithValue(ctx, ctxKey{}, &set{inputs: all})
+	s := &set{inputs: all}
+	s.matcher.inputs = all
+	return context.WithValue(ctx, ctxKey{}, s)
 }
 
 // NewLazyContext returns a copy of ctx whose inputs are collected on

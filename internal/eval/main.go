@@ -326,7 +326,7 @@ func leaves(d sqlguard.Dialect, tp template, q string, s, e int) bool {
 				in = append(in, t)
 			}
 		}
-		if !valueShape(in, tp.kind == slotList, strings.HasPrefix(tp.name, "number")) {
+		if !valueShape(in, tp.kind == slotList, strings.HasPrefix(tp.name, "number") || tp.name == "in", m) {
 			return true
 		}
 	}
@@ -334,9 +334,10 @@ func leaves(d sqlguard.Dialect, tp template, q string, s, e int) bool {
 }
 
 // valueShape reports whether ts is one value (or, for a list slot, a comma
-// list of values). In the templates that compare id with the slot, a lone
-// "id" is a self-comparison and leaves the slot's meaning.
-func valueShape(ts []tok, list, compared bool) bool {
+// list of values). In the templates that compare the column id with the
+// slot (id = %s, id IN (%s)), a column reference there compares a column
+// with a column and leaves the slot's meaning.
+func valueShape(ts []tok, list, compared bool, d sqlguard.Dialect) bool {
 	if len(ts) == 0 {
 		return true // an empty slot adds nothing
 	}
@@ -347,8 +348,8 @@ func valueShape(ts []tok, list, compared bool) bool {
 		switch t := ts[0]; t.tok {
 		case sqlguard.COMMENT, sqlguard.SEMI, sqlguard.EXECOPEN, sqlguard.EXECCLOSE:
 			return false
-		case sqlguard.IDENT:
-			if niladic(t.lit) || compared && upperIs(t.lit, "id") {
+		case sqlguard.IDENT, sqlguard.QIDENT:
+			if t.tok == sqlguard.IDENT && niladic(d, t.lit) || compared && columnRef(t, d) {
 				return false
 			}
 		}
@@ -365,7 +366,7 @@ func valueShape(ts []tok, list, compared bool) bool {
 		ts = ts[:len(ts)-1]
 	}
 	if len(ts) <= 1 {
-		return valueShape(ts, list, compared)
+		return valueShape(ts, list, compared, d)
 	}
 	if len(ts) == 2 && ts[0].tok == sqlguard.OP && (ts[0].lit == "-" || ts[0].lit == "+") && ts[1].tok == sqlguard.NUMBER {
 		return true
@@ -382,8 +383,11 @@ func valueShape(ts []tok, list, compared bool) bool {
 		switch {
 		case t.tok == sqlguard.OP && (t.lit == "-" || t.lit == "+") && k+1 < len(ts) && ts[k+1].tok == sqlguard.NUMBER:
 			k += 2
-		case t.tok == sqlguard.IDENT && niladic(t.lit):
+		case t.tok == sqlguard.IDENT && niladic(d, t.lit):
 			return false
+		case compared && (t.tok == sqlguard.IDENT || t.tok == sqlguard.QIDENT) &&
+			(columnRef(t, d) || k+1 < len(ts) && ts[k+1].tok == sqlguard.OP && ts[k+1].lit == "."):
+			return false // a column in the list id is tested against
 		case t.tok == sqlguard.IDENT && reserved[strings.ToUpper(t.lit)] && !upperIs(t.lit, "NULL", "TRUE", "FALSE"):
 			return false
 		case t.tok == sqlguard.NUMBER || t.tok == sqlguard.STRING || t.tok == sqlguard.BLOB || t.tok == sqlguard.PARAM ||
@@ -408,8 +412,93 @@ func valueShape(ts []tok, list, compared bool) bool {
 	}
 }
 
-func niladic(lit string) bool {
-	return upperIs(lit, "CURRENT_USER", "SESSION_USER", "USER", "CURRENT_ROLE", "SYSTEM_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG")
+// niladic reports whether lit is a session function the engine calls
+// without parentheses (PostgreSQL 15 and MariaDB 10.11 asked: SQLite has
+// none, and bare USER or SESSION_USER are column names in MariaDB).
+func niladic(d sqlguard.Dialect, lit string) bool {
+	switch d.Engine() {
+	case sqlguard.DialectPostgres:
+		return upperIs(lit, "CURRENT_USER", "SESSION_USER", "USER", "CURRENT_ROLE", "SYSTEM_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG")
+	case sqlguard.DialectMySQL:
+		return upperIs(lit, "CURRENT_USER", "CURRENT_ROLE")
+	}
+	return false
+}
+
+// notColumn lists, per engine, the words that cannot name a column
+// unquoted: SELECT w FROM (SELECT 1 AS w) s WHERE w = w fails for them on
+// SQLite 3, PostgreSQL 15 and MariaDB 10.11 (the engines' answer, asked
+// for each reserved word of the three).
+var notColumn = map[sqlguard.Dialect]map[string]bool{
+	sqlguard.DialectSQLite: words(
+		"ADD", "ALL", "ALTER", "AND", "AS", "BETWEEN", "CASE", "CAST", "CHECK", "COLLATE", "COMMIT",
+		"CONSTRAINT", "CREATE", "DEFAULT", "DELETE", "DISTINCT", "DROP", "ELSE", "ESCAPE", "EXCEPT",
+		"EXISTS", "FOREIGN", "FROM", "GROUP", "HAVING", "IN", "INDEX", "INSERT", "INTERSECT", "INTO", "IS",
+		"ISNULL", "JOIN", "LIMIT", "NOT", "NOTNULL", "NULL", "ON", "OR", "ORDER", "PRIMARY", "RAISE",
+		"REFERENCES", "RETURNING", "SELECT", "SET", "TABLE", "THEN", "TO", "UNION", "UNIQUE", "UPDATE",
+		"USING", "VALUES", "WHEN", "WHERE",
+	),
+	sqlguard.DialectPostgres: words(
+		"ALL", "ANALYZE", "AND", "ANY", "ARRAY", "AS", "ASC", "BINARY", "BOTH", "CASE", "CAST", "CHECK",
+		"COLLATE", "COLUMN", "CONSTRAINT", "CREATE", "CROSS", "DEFAULT", "DESC", "DISTINCT", "DO", "ELSE",
+		"END", "EXCEPT", "FETCH", "FOR", "FOREIGN", "FROM", "FULL", "GRANT", "GROUP", "HAVING", "ILIKE",
+		"IN", "INNER", "INTERSECT", "INTO", "IS", "ISNULL", "JOIN", "LATERAL", "LEADING", "LEFT", "LIKE",
+		"LIMIT", "NATURAL", "NOT", "NOTNULL", "OFFSET", "ON", "OR", "ORDER", "OUTER", "OVERLAPS", "PRIMARY",
+		"REFERENCES", "RETURNING", "RIGHT", "SELECT", "SIMILAR", "SOME", "TABLE", "THEN", "TO", "TRAILING",
+		"UNION", "UNIQUE", "USING", "VARIADIC", "WHEN", "WHERE", "WINDOW", "WITH",
+	),
+	sqlguard.DialectMySQL: words(
+		"ADD", "ALL", "ALTER", "ANALYZE", "AND", "AS", "ASC", "BETWEEN", "BINARY", "BOTH", "BY", "CALL",
+		"CASCADE", "CASE", "CHECK", "COLLATE", "COLUMN", "CONSTRAINT", "CONVERT", "CREATE", "CROSS",
+		"CURRENT_DATE", "CURRENT_ROLE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "CURRENT_USER", "DATABASES",
+		"DECLARE", "DEFAULT", "DELETE", "DESC", "DESCRIBE", "DISTINCT", "DISTINCTROW", "DIV", "DROP",
+		"EACH", "ELSE", "ELSEIF", "EXCEPT", "EXISTS", "EXPLAIN", "FALSE", "FETCH", "FOR", "FOREIGN", "FROM",
+		"GRANT", "GROUP", "HAVING", "HIGH_PRIORITY", "IF", "IGNORE", "IN", "INDEX", "INNER", "INSERT",
+		"INTERSECT", "INTERVAL", "INTO", "IS", "ITERATE", "JOIN", "KILL", "LEADING", "LEAVE", "LEFT",
+		"LIKE", "LIMIT", "LOAD", "LOCALTIME", "LOCALTIMESTAMP", "LOCK", "LOOP", "MATCH", "MOD", "NATURAL",
+		"NOT", "NULL", "OFFSET", "ON", "OR", "ORDER", "OUTER", "OUTFILE", "OVER", "PRIMARY", "PROCEDURE",
+		"READ", "RECURSIVE", "REFERENCES", "REGEXP", "RELEASE", "RENAME", "REPEAT", "REPLACE", "RESIGNAL",
+		"RETURN", "RETURNING", "REVOKE", "RIGHT", "RLIKE", "ROWS", "SELECT", "SET", "SHOW", "SIGNAL",
+		"SQL_CALC_FOUND_ROWS", "STRAIGHT_JOIN", "TABLE", "THEN", "TO", "TRAILING", "TRIGGER", "TRUE",
+		"UNION", "UNIQUE", "UNLOCK", "UPDATE", "USE", "USING", "VALUES", "WHEN", "WHERE", "WHILE", "WITH",
+		"WRITE", "XOR",
+	),
+}
+
+func words(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+// columnRef reports whether the lone name t is a column reference: a bare
+// identifier the engine takes as a column name (no literal, value function
+// or reserved word), or a quoted one naming a column of the templates'
+// table (id, name, owner, qty) or, where the quotes always make an
+// identifier, shaped like a plain name.
+func columnRef(t tok, d sqlguard.Dialect) bool {
+	if t.tok == sqlguard.IDENT {
+		return !notColumn[d.Engine()][strings.ToUpper(t.lit)] && !niladic(d, t.lit) &&
+			!upperIs(t.lit, "NULL", "TRUE", "FALSE", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP")
+	}
+	if t.tok != sqlguard.QIDENT || len(t.lit) < 2 {
+		return false
+	}
+	body := t.lit[1 : len(t.lit)-1]
+	if upperIs(body, "id", "name", "owner", "qty") {
+		return true
+	}
+	if t.lit[0] == '"' && d.Engine() != sqlguard.DialectPostgres {
+		return false // SQLite reads it as a string; MySQL has it only under ANSI_QUOTES
+	}
+	for i, c := range body {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return body != ""
 }
 
 var reserved = func() map[string]bool {

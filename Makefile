@@ -5,6 +5,9 @@ MODULES := . pgxguard promrasp otelrasp examples integration bench gocompat
 # also runs the root module and gocompat under it. The go command fetches that
 # toolchain through the module proxy.
 GO_OLDEST ?= go1.25.9
+# The modules an application imports (their go line must stay at the oldest
+# supported release), and gocompat, an application module on that release.
+OLDEST_MODULES := . pgxguard promrasp otelrasp gocompat
 TOOLS := $(CURDIR)/.tools/bin
 STATICCHECK_VERSION := v0.8.2
 BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
@@ -36,9 +39,9 @@ gotest:
 		(cd $$m && go test -race -count=1 -timeout 20m ./...); \
 	done
 
-## gotest-oldest: the root module and gocompat under the oldest supported Go
+## gotest-oldest: the modules applications import, and gocompat, under the oldest supported Go
 gotest-oldest:
-	@set -e; for m in . gocompat; do \
+	@set -e; for m in $(OLDEST_MODULES); do \
 		echo "== go test ($$m, $(GO_OLDEST))"; \
 		(cd $$m && GOTOOLCHAIN=$(GO_OLDEST) go version && GOTOOLCHAIN=$(GO_OLDEST) go test -count=1 -timeout 20m ./...); \
 	done

@@ -135,6 +135,7 @@ var Analyzer = newAnalyzer()
 
 type config struct {
 	handlersOnly bool
+	everything   bool
 }
 
 func newAnalyzer() *analysis.Analyzer {
@@ -150,11 +151,13 @@ from request data. A //raspvet:ignore <reason> comment silences a finding
 on its line or the next.`,
 		URL:       "https://pkg.go.dev/github.com/gorasp/rasp/cmd/raspvet",
 		Requires:  []*analysis.Analyzer{inspect.Analyzer},
-		FactTypes: []analysis.Fact{new(wrappedDrivers), new(queryParams)},
+		FactTypes: []analysis.Fact{new(wrappedDrivers), new(rawDrivers), new(openedDrivers), new(queryParams)},
 		Run:       func(pass *analysis.Pass) (any, error) { return run(pass, cfg) },
 	}
-	a.Flags.BoolVar(&cfg.handlersOnly, "handlers", false,
-		"report unguarded sinks only inside HTTP handlers")
+	a.Flags.BoolVar(&cfg.handlersOnly, "handlers", true,
+		"report unguarded sinks only in handlers and the functions of their package they use (the default)")
+	a.Flags.BoolVar(&cfg.everything, "everything", false,
+		"also report unguarded sinks with non-constant targets in code no handler reaches (start-up, tools)")
 	return a
 }
 
@@ -168,6 +171,38 @@ func (*wrappedDrivers) AFact() {}
 
 func (f *wrappedDrivers) String() string { return "wrappedDrivers(" + strings.Join(f.Names, ",") + ")" }
 
+// rawDrivers is the package fact listing the database/sql driver names a
+// package registers with sql.Register and a driver rasp does not wrap.
+type rawDrivers struct {
+	Names []string
+}
+
+func (*rawDrivers) AFact() {}
+
+func (f *rawDrivers) String() string { return "rawDrivers(" + strings.Join(f.Names, ",") + ")" }
+
+// openedDrivers is the package fact listing the sql.Open calls of a package
+// (and of its imports) whose driver name no package it imports registers:
+// the program's main package, which sees every registration, decides them.
+type openedDrivers struct {
+	Opens []openedDriver
+}
+
+type openedDriver struct {
+	Name  string // the driver name
+	Where string // package path, file base name and line of the call
+}
+
+func (*openedDrivers) AFact() {}
+
+func (f *openedDrivers) String() string {
+	s := make([]string, len(f.Opens))
+	for i, o := range f.Opens {
+		s[i] = o.Name + "@" + o.Where
+	}
+	return "openedDrivers(" + strings.Join(s, ",") + ")"
+}
+
 type checker struct {
 	pass *analysis.Pass
 	cfg  *config
@@ -176,23 +211,34 @@ type checker struct {
 	skip    map[*ast.File]bool      // test and generated files
 	ignores map[string]map[int]bool // file name -> lines carrying a valid ignore
 
-	wrapped map[string]bool             // driver names registered wrapped
-	assigns map[types.Object][]ast.Expr // every value assigned to a variable
-	tainted map[types.Object]bool       // variables holding request data
-	qparams map[*types.Func][]int       // functions of this package whose parameters reach SQL text
+	wrapped   map[string]bool             // driver names registered wrapped
+	raw       map[string]bool             // driver names registered unwrapped
+	opened    []openedDriver              // sql.Open calls the main package decides
+	assigns   map[types.Object][]ast.Expr // every value assigned to a variable
+	addressed map[types.Object]bool       // variables whose address is taken
+	tainted   map[types.Object]bool       // variables holding request data
+	qparams   map[*types.Func][]int       // functions of this package whose parameters reach SQL text
+
+	reachSync map[*types.Func]bool // functions of this package a handler calls or takes
+	reachGo   map[*types.Func]bool // functions of this package a handler only starts as goroutines
 }
 
 func run(pass *analysis.Pass, cfg *config) (any, error) {
 	c := &checker{
-		pass:    pass,
-		cfg:     cfg,
-		ins:     pass.ResultOf[inspect.Analyzer].(*inspector.Inspector),
-		skip:    map[*ast.File]bool{},
-		ignores: map[string]map[int]bool{},
-		wrapped: map[string]bool{},
-		assigns: map[types.Object][]ast.Expr{},
-		tainted: map[types.Object]bool{},
-		qparams: map[*types.Func][]int{},
+		pass:      pass,
+		cfg:       cfg,
+		ins:       pass.ResultOf[inspect.Analyzer].(*inspector.Inspector),
+		skip:      map[*ast.File]bool{},
+		ignores:   map[string]map[int]bool{},
+		wrapped:   map[string]bool{},
+		raw:       map[string]bool{},
+		assigns:   map[types.Object][]ast.Expr{},
+		addressed: map[types.Object]bool{},
+		tainted:   map[types.Object]bool{},
+		qparams:   map[*types.Func][]int{},
+
+		reachSync: map[*types.Func]bool{},
+		reachGo:   map[*types.Func]bool{},
 	}
 	c.collectAssigns()
 	c.collectDrivers()
@@ -208,8 +254,10 @@ func run(pass *analysis.Pass, cfg *config) (any, error) {
 		c.collectIgnores(f)
 	}
 	c.collectQueryParams()
+	c.collectReach()
 	c.computeTaint()
 	c.checkCalls()
+	c.checkOpened()
 	return nil, nil
 }
 

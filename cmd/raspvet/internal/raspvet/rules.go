@@ -6,7 +6,9 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
@@ -57,7 +59,7 @@ func (c *checker) checkCalls() {
 				c.checkBackground(cur, call, fn)
 			default:
 				if r := recvName(fn, "database/sql"); slices.Contains(sqlReceivers, r) {
-					c.checkSQLMethod(cur, call, fn, r)
+					c.checkSQLMethod(f, cur, call, fn, r)
 				}
 			}
 		}
@@ -66,53 +68,116 @@ func (c *checker) checkCalls() {
 
 // site is where a call sits.
 type site struct {
-	inHandler bool   // inside an HTTP handler
+	inHandler bool   // inside an HTTP handler, a framework handler or a gRPC method
+	reached   bool   // inside a handler or a function of the package a handler uses
+	goroutine bool   // on a goroutine a handler starts, not on the handler's own
 	ctx       string // an expression for the context to pass; "" when none is in scope
+	decl      *ast.FuncDecl
 }
 
 // siteOf describes the functions enclosing cur.
 func (c *checker) siteOf(cur inspector.Cursor) site {
 	var s site
 	pos := cur.Node().Pos()
+	inGo := false // an enclosing literal found so far is a go statement's
 	for fc := range cur.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
-		var ft *ast.FuncType
+		var fi funcInfo
 		switch n := fc.Node().(type) {
 		case *ast.FuncDecl:
-			ft = n.Type
-		case *ast.FuncLit:
-			ft = n.Type
-		}
-		var hasWriter, hasRequest bool
-		var reqName, ctxName string
-		for _, field := range ft.Params.List {
-			t := c.pass.TypesInfo.TypeOf(field.Type)
-			switch {
-			case isNamed(t, false, "net/http", "ResponseWriter"):
-				hasWriter = true
-			case isNamed(t, true, "net/http", "Request"):
-				hasRequest = true
-				if reqName == "" {
-					reqName = c.visibleName(field.Names, pos)
+			fi = c.funcInfoOf(n.Type, n.Recv != nil, pos)
+			if s.decl == nil {
+				s.decl = n
+			}
+			if fn, ok := c.pass.TypesInfo.Defs[n.Name].(*types.Func); ok && !s.inHandler {
+				switch {
+				case c.reachSync[fn]:
+					s.reached = true
+				case c.reachGo[fn]:
+					s.reached = true
+					s.goroutine = true
 				}
-			case isContextType(t):
-				if ctxName == "" {
-					ctxName = c.visibleName(field.Names, pos)
+			}
+		case *ast.FuncLit:
+			fi = c.funcInfoOf(n.Type, false, pos)
+			if call, ok := fc.Parent().Node().(*ast.CallExpr); ok && call.Fun == n {
+				if _, ok := fc.Parent().Parent().Node().(*ast.GoStmt); ok {
+					inGo = true
 				}
 			}
 		}
-		if hasWriter && hasRequest {
+		if fi.handler && !s.inHandler {
 			s.inHandler = true
+			s.reached = true
+			s.goroutine = inGo
 		}
 		if s.ctx == "" {
-			switch {
-			case ctxName != "":
-				s.ctx = ctxName
-			case reqName != "":
-				s.ctx = reqName + ".Context()"
-			}
+			s.ctx = fi.ctx
 		}
 	}
 	return s
+}
+
+// collectReach finds the functions of the package that handlers use,
+// directly or through each other: reachSync those called (or taken as a
+// value) on a handler's goroutine, reachGo those only started by a go
+// statement.
+func (c *checker) collectReach() {
+	decls := map[*types.Func]*ast.FuncDecl{}
+	var work []ast.Node // bodies of handlers and of reached functions
+	for _, f := range c.pass.Files {
+		if c.skip[f] {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncDecl:
+				if fn, ok := c.pass.TypesInfo.Defs[n.Name].(*types.Func); ok && n.Body != nil {
+					decls[fn] = n
+					if c.funcInfoOf(n.Type, n.Recv != nil, n.Pos()).handler {
+						work = append(work, n.Body)
+					}
+				}
+			case *ast.FuncLit:
+				if c.funcInfoOf(n.Type, false, n.Pos()).handler {
+					work = append(work, n.Body)
+				}
+			}
+			return true
+		})
+	}
+	visit := func(fn *types.Func, async bool) {
+		d := decls[fn]
+		if d == nil || c.reachSync[fn] || (async && c.reachGo[fn]) {
+			return
+		}
+		if async {
+			c.reachGo[fn] = true
+		} else {
+			c.reachSync[fn] = true
+		}
+		work = append(work, d.Body)
+	}
+	for len(work) > 0 {
+		body := work[len(work)-1]
+		work = work[:len(work)-1]
+		var started *ast.Ident // the function a go statement calls by name
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.GoStmt:
+				switch fun := ast.Unparen(n.Call.Fun).(type) {
+				case *ast.Ident:
+					started = fun
+				case *ast.SelectorExpr:
+					started = fun.Sel
+				}
+			case *ast.Ident:
+				if fn, ok := c.pass.TypesInfo.Uses[n].(*types.Func); ok && fn.Pkg() == c.pass.Pkg {
+					visit(fn, n == started)
+				}
+			}
+			return true
+		})
+	}
 }
 
 // visibleName returns the first of names that still denotes its parameter
@@ -134,21 +199,66 @@ func (c *checker) visibleName(names []*ast.Ident, pos token.Pos) string {
 	return ""
 }
 
-// targetConst reports whether every string argument in args is a
-// compile-time constant, so that no request input can be in it.
+// targetConst reports whether every string argument in args is constant
+// text (see [checker.constText]), so that no request input can be in it.
 func (c *checker) targetConst(call *ast.CallExpr, args []ast.Expr) bool {
 	for i, a := range args {
 		if call.Ellipsis.IsValid() && i == len(args)-1 {
 			return false
 		}
-		t := c.pass.TypesInfo.TypeOf(a)
-		if b, ok := types.Unalias(t).Underlying().(*types.Basic); ok && b.Info()&types.IsString != 0 {
-			if !c.isConst(a) {
-				return false
-			}
+		if isString(c.pass.TypesInfo.TypeOf(a)) && !c.constText(a, 0) {
+			return false
 		}
 	}
 	return true
+}
+
+// constText reports whether e can only hold constant text: a compile-time
+// constant, a concatenation of such, or a variable of this package that
+// is assigned nothing else (an exported package variable may be assigned
+// by other packages, and a variable whose address is taken by anything).
+func (c *checker) constText(e ast.Expr, depth int) bool {
+	if depth > maxDepth {
+		return false
+	}
+	if c.isConst(e) {
+		return true
+	}
+	switch e := ast.Unparen(e).(type) {
+	case *ast.BinaryExpr:
+		return e.Op == token.ADD && c.constText(e.X, depth+1) && c.constText(e.Y, depth+1)
+	case *ast.Ident:
+		v, ok := c.objOf(e).(*types.Var)
+		if !ok || v.Pkg() != c.pass.Pkg || c.addressed[v] ||
+			(v.Exported() && v.Parent() == c.pass.Pkg.Scope()) {
+			return false
+		}
+		vals := c.assigns[v]
+		if len(vals) == 0 {
+			return false
+		}
+		for _, x := range vals {
+			if !c.constText(x, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// class is the diagnostic class of a sink call at s: reported reports
+// whether it is reported at all, and prefix starts its message.
+func (c *checker) class(s site, constant bool) (reported bool, prefix string) {
+	switch {
+	case s.inHandler:
+		return true, ""
+	case s.reached:
+		return !constant, ""
+	case (c.cfg.everything || !c.cfg.handlersOnly) && !constant:
+		return true, "outside handlers: "
+	}
+	return false, ""
 }
 
 func (c *checker) checkExec(f *ast.File, cur inspector.Cursor, call *ast.CallExpr, fn *types.Func) {
@@ -158,10 +268,11 @@ func (c *checker) checkExec(f *ast.File, cur inspector.Cursor, call *ast.CallExp
 		args = args[1:]
 	}
 	s := c.siteOf(cur)
-	if !s.inHandler && (c.cfg.handlersOnly || c.targetConst(call, args)) {
+	ok, prefix := c.class(s, c.targetConst(call, args))
+	if !ok {
 		return
 	}
-	msg := fmt.Sprintf("exec.%s runs a command the exec guard never sees: use execguard.CommandContext with the request's context", fn.Name())
+	msg := prefix + fmt.Sprintf("exec.%s runs a command the exec guard never sees: use execguard.CommandContext with the request's context", fn.Name())
 	var fixes []analysis.SuggestedFix
 	switch {
 	case withCtx:
@@ -174,10 +285,14 @@ func (c *checker) checkExec(f *ast.File, cur inspector.Cursor, call *ast.CallExp
 
 func (c *checker) checkFS(f *ast.File, cur inspector.Cursor, call *ast.CallExpr, qual, name string) {
 	s := c.siteOf(cur)
-	if !s.inHandler && (c.cfg.handlersOnly || c.targetConst(call, call.Args)) {
+	ok, prefix := c.class(s, c.targetConst(call, call.Args))
+	if !ok {
 		return
 	}
-	msg := fmt.Sprintf("%s is not guarded: use fsguard.%s(ctx, ...) with the request's context", qual, name)
+	msg := prefix + fmt.Sprintf("%s is not guarded: use fsguard.%s(ctx, ...) with the request's context", qual, name)
+	if len(call.Args) > 0 && c.joinsRequestData(call.Args[0], 0) {
+		msg += "; the path joins request data to a base directory: open the base once with fsguard.OpenRoot and call the Root's method, which keeps the path inside it"
+	}
 	var fixes []analysis.SuggestedFix
 	if s.ctx != "" {
 		fixes = c.fixCall(f, call, pathFsguard, "fsguard", name, s.ctx)
@@ -185,32 +300,82 @@ func (c *checker) checkFS(f *ast.File, cur inspector.Cursor, call *ast.CallExpr,
 	c.report(call.Pos(), CategoryFS, msg, fixes...)
 }
 
-func (c *checker) checkSQLMethod(cur inspector.Cursor, call *ast.CallExpr, fn *types.Func, recv string) {
+// joinsRequestData reports whether e is a filepath.Join or path.Join of
+// request data to a base, directly or through variables.
+func (c *checker) joinsRequestData(e ast.Expr, depth int) bool {
+	if depth > maxDepth {
+		return false
+	}
+	switch e := ast.Unparen(e).(type) {
+	case *ast.CallExpr:
+		fn := c.callee(e)
+		if !isFunc(fn, "path/filepath", "Join") && !isFunc(fn, "path", "Join") {
+			return false
+		}
+		for _, a := range e.Args[min(1, len(e.Args)):] {
+			if c.mentions(a) {
+				return true
+			}
+		}
+	case *ast.Ident:
+		v, ok := c.objOf(e).(*types.Var)
+		if !ok {
+			return false
+		}
+		for _, x := range c.assigns[v] {
+			if c.joinsRequestData(x, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (c *checker) checkSQLMethod(f *ast.File, cur inspector.Cursor, call *ast.CallExpr, fn *types.Func, recv string) {
 	name := fn.Name()
 	switch name {
 	case "Query", "Exec", "QueryRow", "Prepare":
 	default:
 		return
 	}
+	// A statement's text is checked when it is prepared, and constant text
+	// carries no request input: the guard has nothing to find in either.
+	if recv == "Stmt" || (len(call.Args) > 0 && c.constText(call.Args[0], 0)) {
+		return
+	}
 	s := c.siteOf(cur)
-	if !s.inHandler {
-		// A statement's text is checked when it is prepared, so a Stmt
-		// call outside a handler hides nothing from the guard.
-		if c.cfg.handlersOnly || recv == "Stmt" || (len(call.Args) > 0 && c.isConst(call.Args[0])) {
-			return
+	ok, prefix := c.class(s, false)
+	if !ok {
+		return
+	}
+	if s.goroutine {
+		c.report(call.Pos(), CategoryNoContext, fmt.Sprintf(
+			"note: (*sql.%s).%s has no context on a goroutine a handler starts: pass context.WithoutCancel of the request's context to %sContext", recv, name, name))
+		return
+	}
+	msg := prefix + fmt.Sprintf("(*sql.%s).%s has no context, so the SQL guard cannot see the request's inputs: use %sContext", recv, name, name)
+	sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !isSel {
+		c.report(call.Pos(), CategoryNoContext, msg)
+		return
+	}
+	ctx := s.ctx
+	var edits []analysis.TextEdit
+	if ctx == "" && s.reached {
+		var helper string
+		helper, ctx, edits = c.addContextParam(f, cur, s.decl)
+		if helper != "" {
+			msg += fmt.Sprintf("; %s has no context in scope: its callers must pass theirs", helper)
 		}
 	}
-	msg := fmt.Sprintf("(*sql.%s).%s has no context, so the SQL guard cannot see the request's inputs: use %sContext", recv, name, name)
 	var fixes []analysis.SuggestedFix
-	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && s.ctx != "" {
-		text := name + "Context(" + s.ctx
+	if ctx != "" {
+		text := name + "Context(" + ctx
 		if len(call.Args) > 0 {
 			text += ", "
 		}
-		fixes = []analysis.SuggestedFix{{
-			Message:   "Use " + name + "Context",
-			TextEdits: []analysis.TextEdit{{Pos: sel.Sel.Pos(), End: call.Lparen + 1, NewText: []byte(text)}},
-		}}
+		edits = append(edits, analysis.TextEdit{Pos: sel.Sel.Pos(), End: call.Lparen + 1, NewText: []byte(text)})
+		fixes = []analysis.SuggestedFix{{Message: "Use " + name + "Context", TextEdits: edits}}
 	}
 	c.report(call.Pos(), CategoryNoContext, msg, fixes...)
 }
@@ -223,7 +388,7 @@ func (c *checker) checkBuild(call *ast.CallExpr, fn *types.Func) {
 			continue
 		}
 		via := ""
-		if fn.Pkg().Path() != "database/sql" {
+		if _, direct := directTextIndex(fn); !direct {
 			via = " reaches a query through " + fn.Name()
 		}
 		c.report(q.Pos(), CategorySQLBuild,
@@ -256,11 +421,61 @@ func (c *checker) checkOpen(call *ast.CallExpr) {
 		return // a name only known at run time: see the package doc
 	}
 	name := constant.StringVal(tv.Value)
-	if c.wrapped[name] {
+	switch {
+	case c.wrapped[name]:
+		return
+	case !c.raw[name] && c.pass.Pkg.Name() != "main":
+		// The name may be registered by a package this one does not import
+		// (main's driver.Register call, typically): main decides.
+		p := c.pass.Fset.Position(call.Pos())
+		c.opened = append(c.opened, openedDriver{Name: name,
+			Where: fmt.Sprintf("%s %s:%d", c.pass.Pkg.Path(), filepath.Base(p.Filename), p.Line)})
 		return
 	}
 	c.report(call.Pos(), CategorySQLOpen, fmt.Sprintf(
 		"sql.Open with driver %q, which is not registered through driver.Register: its statements bypass the SQL guard", name))
+}
+
+// checkOpened exports the package's undecided sql.Open calls, and in a main
+// package reports those of its imports whose driver name no package of the
+// program registers through rasp's driver package.
+func (c *checker) checkOpened() {
+	seen := map[openedDriver]bool{}
+	var inherited []openedDriver
+	for _, pf := range c.pass.AllPackageFacts() {
+		if od, ok := pf.Fact.(*openedDrivers); ok {
+			for _, o := range od.Opens {
+				if !seen[o] {
+					seen[o] = true
+					inherited = append(inherited, o)
+				}
+			}
+		}
+	}
+	if c.pass.Pkg.Name() != "main" {
+		if len(c.opened) > 0 {
+			c.pass.ExportPackageFact(&openedDrivers{Opens: c.opened})
+		}
+		return
+	}
+	var at *ast.File // the first checked file: where the program's findings go
+	for _, f := range c.pass.Files {
+		if !c.skip[f] {
+			at = f
+			break
+		}
+	}
+	if at == nil {
+		return
+	}
+	slices.SortFunc(inherited, func(a, b openedDriver) int { return strings.Compare(a.Where, b.Where) })
+	for _, o := range inherited {
+		if c.wrapped[o.Name] {
+			continue
+		}
+		c.report(at.Name.Pos(), CategorySQLOpen, fmt.Sprintf(
+			"sql.Open with driver %q (%s), which no driver.Register call in this program registers: its statements bypass the SQL guard", o.Name, o.Where))
+	}
 }
 
 func (c *checker) checkOpenDB(call *ast.CallExpr) {
@@ -311,8 +526,14 @@ func (c *checker) fromDriver(e ast.Expr, wrap string, depth int) bool {
 
 // collectAssigns records every value assigned to a variable in the package.
 func (c *checker) collectAssigns() {
-	for n := range c.ins.Root().Preorder((*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil)) {
+	for n := range c.ins.Root().Preorder((*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.UnaryExpr)(nil)) {
 		switch n := n.Node().(type) {
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				if obj := c.objOf(n.X); obj != nil {
+					c.addressed[obj] = true
+				}
+			}
 		case *ast.AssignStmt:
 			c.recordAssign(n.Lhs, n.Rhs)
 		case *ast.ValueSpec:
@@ -340,42 +561,64 @@ func (c *checker) recordAssign(lhs, rhs []ast.Expr) {
 	}
 }
 
-// collectDrivers gathers the driver names registered wrapped by this
-// package and the packages it imports, and exports this package's.
+// collectDrivers gathers the driver names registered wrapped, and those
+// registered unwrapped, by this package and the packages it imports, and
+// exports this package's.
 func (c *checker) collectDrivers() {
 	for _, pf := range c.pass.AllPackageFacts() {
-		if wd, ok := pf.Fact.(*wrappedDrivers); ok {
-			for _, n := range wd.Names {
+		switch f := pf.Fact.(type) {
+		case *wrappedDrivers:
+			for _, n := range f.Names {
 				c.wrapped[n] = true
+			}
+		case *rawDrivers:
+			for _, n := range f.Names {
+				c.raw[n] = true
 			}
 		}
 	}
-	local := false
+	var local, localRaw bool
 	for cur := range c.ins.Root().Preorder((*ast.CallExpr)(nil)) {
 		call := cur.Node().(*ast.CallExpr)
 		fn := c.callee(call)
 		var name ast.Expr
+		wrapped := true
 		switch {
 		case isFunc(fn, pathDriver, "Register") && len(call.Args) > 0:
 			name = call.Args[0]
-		case isFunc(fn, "database/sql", "Register") && len(call.Args) > 1 && c.fromDriver(call.Args[1], "Wrap", 0):
+		case isFunc(fn, "database/sql", "Register") && len(call.Args) > 1:
 			name = call.Args[0]
+			wrapped = c.fromDriver(call.Args[1], "Wrap", 0)
 		default:
 			continue
 		}
-		if tv := c.pass.TypesInfo.Types[name]; tv.Value != nil && tv.Value.Kind() == constant.String {
+		tv := c.pass.TypesInfo.Types[name]
+		if tv.Value == nil || tv.Value.Kind() != constant.String {
+			continue
+		}
+		if wrapped {
 			c.wrapped[constant.StringVal(tv.Value)] = true
 			local = true
+		} else {
+			c.raw[constant.StringVal(tv.Value)] = true
+			localRaw = true
 		}
 	}
+	// Export the inherited names too, so the facts are complete even where
+	// a driver passes on only the facts of direct imports.
 	if local {
-		// Export the inherited names too, so the fact is complete even
-		// where a driver passes on only the facts of direct imports.
-		names := make([]string, 0, len(c.wrapped))
-		for n := range c.wrapped {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		c.pass.ExportPackageFact(&wrappedDrivers{Names: names})
+		c.pass.ExportPackageFact(&wrappedDrivers{Names: sortedKeys(c.wrapped)})
 	}
+	if localRaw {
+		c.pass.ExportPackageFact(&rawDrivers{Names: sortedKeys(c.raw)})
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

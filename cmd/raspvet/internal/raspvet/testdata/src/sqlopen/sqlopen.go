@@ -1,4 +1,4 @@
-package sqlopen // want package:`wrappedDrivers\(local,local-by-hand,wrapped,wrapped-by-hand\)`
+package sqlopen // want package:`openedDrivers\(late@sqlopen sqlopen.go:30,sqlite3@sqlopen sqlopen.go:31\)` package:`wrappedDrivers\(local,local-by-hand,wrapped,wrapped-by-hand\)`
 
 import (
 	"database/sql"
@@ -18,13 +18,17 @@ func init() {
 
 var shared = driver.WrapConnector(reg.Connector{})
 
-func open(name string) {
+// Open opens the databases of the test.
+func Open(name string) {
 	sql.Open(reg.Wrapped, "")            // registered by the imported package
 	sql.Open("wrapped-by-hand", "")      // sql.Register of driver.Wrap in the imported package
 	sql.Open("local", "")                // registered here
 	sql.Open("local-by-hand", "")        // driver.Wrap through a variable
 	sql.Open("raw", "")                  // want `sql.Open with driver "raw", which is not registered through driver.Register`
-	sql.Open("sqlite3", "file::memory:") // want `sql.Open with driver "sqlite3"`
+	// Names no imported package registers are decided by the main package
+	// (sqlopen/cmd), which sees every registration of the program.
+	sql.Open("late", "")
+	sql.Open("sqlite3", "file::memory:")
 	sql.Open(name, "")                   // a name known only at run time is not reported
 
 	sql.OpenDB(driver.WrapConnector(reg.Connector{}))

@@ -126,6 +126,8 @@ const (
 	CategoryNoContext  = "noctx"
 	CategoryBackground = "background"
 	CategorySQLBuild   = "sqlbuild"
+	CategoryGinContext = "ginctx"
+	CategoryPgx        = "pgx"
 	CategoryIgnore     = "ignore"
 )
 
@@ -211,13 +213,14 @@ type checker struct {
 	skip    map[*ast.File]bool      // test and generated files
 	ignores map[string]map[int]bool // file name -> lines carrying a valid ignore
 
-	wrapped   map[string]bool             // driver names registered wrapped
-	raw       map[string]bool             // driver names registered unwrapped
-	opened    []openedDriver              // sql.Open calls the main package decides
-	assigns   map[types.Object][]ast.Expr // every value assigned to a variable
-	addressed map[types.Object]bool       // variables whose address is taken
-	tainted   map[types.Object]bool       // variables holding request data
-	qparams   map[*types.Func][]int       // functions of this package whose parameters reach SQL text
+	wrapped   map[string]bool                  // driver names registered wrapped
+	raw       map[string]bool                  // driver names registered unwrapped
+	opened    []openedDriver                   // sql.Open calls the main package decides
+	assigns   map[types.Object][]ast.Expr      // every value assigned to a variable
+	addressed map[types.Object]bool            // variables whose address is taken
+	fields    map[*ast.SelectorExpr][]ast.Expr // values assigned to fields (x.f = v)
+	tainted   map[types.Object]bool            // variables holding request data
+	qparams   map[*types.Func][]int            // functions of this package whose parameters reach SQL text
 
 	reachSync map[*types.Func]bool // functions of this package a handler calls or takes
 	reachGo   map[*types.Func]bool // functions of this package a handler only starts as goroutines
@@ -234,6 +237,7 @@ func run(pass *analysis.Pass, cfg *config) (any, error) {
 		raw:       map[string]bool{},
 		assigns:   map[types.Object][]ast.Expr{},
 		addressed: map[types.Object]bool{},
+		fields:    map[*ast.SelectorExpr][]ast.Expr{},
 		tainted:   map[types.Object]bool{},
 		qparams:   map[*types.Func][]int{},
 
@@ -305,9 +309,10 @@ func (c *checker) collectIgnores(f *ast.File) {
 	}
 }
 
-// callee returns the function or method call calls statically, if any.
+// callee returns the function or method call calls statically, if any, or
+// the interface method it calls (pgx.Tx's Exec, say).
 func (c *checker) callee(call *ast.CallExpr) *types.Func {
-	fn := typeutil.StaticCallee(c.pass.TypesInfo, call)
+	fn, _ := typeutil.Callee(c.pass.TypesInfo, call).(*types.Func)
 	if fn == nil || fn.Pkg() == nil {
 		return nil
 	}

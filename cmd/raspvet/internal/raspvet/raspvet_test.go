@@ -16,6 +16,8 @@ var rulePackages = []string{
 	"sqlopen",
 	"sqlopen/cmd",
 	"sqlbuild",
+	"frameworks",
+	"pgxpkg",
 	"ignore",
 	// The guard packages call the raw functions by design.
 	"github.com/gorasp/rasp/fsguard",

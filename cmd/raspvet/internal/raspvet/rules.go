@@ -39,6 +39,7 @@ func (c *checker) checkCalls() {
 		}
 		for cur := range fc.Preorder((*ast.CallExpr)(nil)) {
 			call := cur.Node().(*ast.CallExpr)
+			c.checkGinContext(call)
 			fn := c.callee(call)
 			if fn == nil {
 				continue
@@ -55,6 +56,8 @@ func (c *checker) checkCalls() {
 				c.checkOpen(call)
 			case isFunc(fn, "database/sql", "OpenDB"):
 				c.checkOpenDB(call)
+			case isPgxConnect(fn):
+				c.checkPgx(call, fn)
 			case isFunc(fn, "context", "Background", "TODO"):
 				c.checkBackground(cur, call, fn)
 			default:
@@ -548,6 +551,10 @@ func (c *checker) collectAssigns() {
 
 func (c *checker) recordAssign(lhs, rhs []ast.Expr) {
 	for i, l := range lhs {
+		if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && len(lhs) == len(rhs) {
+			c.fields[sel] = append(c.fields[sel], rhs[i])
+			continue
+		}
 		obj := c.objOf(l)
 		if obj == nil {
 			continue
@@ -621,4 +628,134 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// checkGinContext reports a *gin.Context passed where a context.Context is
+// expected. gin's Value answers from the request's context only when the
+// engine sets ContextWithFallback, so by default the inputs the middleware
+// put there are lost to the guards.
+func (c *checker) checkGinContext(call *ast.CallExpr) {
+	sig, ok := types.Unalias(c.pass.TypesInfo.TypeOf(call.Fun)).(*types.Signature)
+	if !ok {
+		return // a conversion or a builtin
+	}
+	params := sig.Params()
+	for i, a := range call.Args {
+		var pt types.Type
+		switch {
+		case sig.Variadic() && i >= params.Len()-1 && !call.Ellipsis.IsValid():
+			if s, ok := params.At(params.Len() - 1).Type().(*types.Slice); ok {
+				pt = s.Elem()
+			}
+		case i < params.Len():
+			pt = params.At(i).Type()
+		}
+		if pt == nil || !isContextType(pt) || requestKindOf(c.pass.TypesInfo.TypeOf(a)) != reqGin {
+			continue
+		}
+		var fixes []analysis.SuggestedFix
+		if id, ok := ast.Unparen(a).(*ast.Ident); ok {
+			text := id.Name + ".Request.Context()"
+			fixes = []analysis.SuggestedFix{{
+				Message:   "Use " + text,
+				TextEdits: []analysis.TextEdit{{Pos: a.Pos(), End: a.End(), NewText: []byte(text)}},
+			}}
+		}
+		c.report(a.Pos(), CategoryGinContext,
+			"*gin.Context used as a context.Context: unless the engine sets ContextWithFallback its Value does not reach the request's context, so the guards never see the inputs: pass c.Request.Context()", fixes...)
+	}
+}
+
+var pgxPaths = []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v4"}
+
+// isPgxConnect reports whether fn opens a pgx connection or pool.
+func isPgxConnect(fn *types.Func) bool {
+	for _, p := range pgxPaths {
+		if isFunc(fn, p, "Connect", "ConnectConfig") || isFunc(fn, p+"/pgxpool", "New", "NewWithConfig", "Connect", "ConnectConfig") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkPgx reports a pgx connection or pool opened without pgxguard's
+// tracer: pgx's native calls do not go through database/sql, so only the
+// tracer shows their statements to the SQL guard.
+func (c *checker) checkPgx(call *ast.CallExpr, fn *types.Func) {
+	const advice = "set the config's ConnConfig.Tracer to pgxguard.NewTracer()"
+	if fn.Name() == "New" || fn.Name() == "Connect" {
+		c.report(call.Pos(), CategoryPgx, fmt.Sprintf(
+			"%s.%s opens pgx without a tracer, so the SQL guard never sees its statements: parse the config, %s, and open it with %sConfig",
+			fn.Pkg().Name(), fn.Name(), advice, map[string]string{"New": "NewWith", "Connect": "Connect"}[fn.Name()]))
+		return
+	}
+	if len(call.Args) < 2 {
+		return
+	}
+	v, ok := c.objOf(call.Args[1]).(*types.Var)
+	if !ok {
+		return // a config raspvet cannot follow: see the package doc
+	}
+	if c.tracedConfig(v) {
+		return
+	}
+	c.report(call.Pos(), CategoryPgx, fmt.Sprintf(
+		"%s.%s with a config whose tracer is not pgxguard's, so the SQL guard never sees its statements: %s",
+		fn.Pkg().Name(), fn.Name(), advice))
+}
+
+// tracedConfig reports whether the package assigns a value built by
+// pgxguard to a Tracer field reached from the variable cfg.
+func (c *checker) tracedConfig(cfg *types.Var) bool {
+	for lhs, vals := range c.fields {
+		sel := lhs
+		if sel.Sel.Name != "Tracer" {
+			continue
+		}
+		root := ast.Expr(sel)
+		for {
+			if s, ok := root.(*ast.SelectorExpr); ok {
+				root = ast.Unparen(s.X)
+				continue
+			}
+			break
+		}
+		if c.objOf(root) != cfg {
+			continue
+		}
+		for _, x := range vals {
+			if c.usesPgxguard(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// usesPgxguard reports whether e calls pgxguard or holds one of its values
+// (a tracer composed with others counts).
+func (c *checker) usesPgxguard(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if x, ok := n.(ast.Expr); ok && !found {
+			if obj := c.objOf(x); obj != nil && obj.Pkg() != nil && obj.Pkg().Path() == pathPgxguard {
+				found = true
+			}
+			if id, ok := x.(*ast.Ident); ok {
+				if obj := c.pass.TypesInfo.Uses[id]; obj != nil && obj.Pkg() != nil && obj.Pkg().Path() == pathPgxguard {
+					found = true
+				}
+			}
+			if t := c.pass.TypesInfo.TypeOf(x); t != nil {
+				if p, ok := types.Unalias(t).(*types.Pointer); ok {
+					t = p.Elem()
+				}
+				if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == pathPgxguard {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
 }

@@ -20,16 +20,16 @@ var shared = driver.WrapConnector(reg.Connector{})
 
 // Open opens the databases of the test.
 func Open(name string) {
-	sql.Open(reg.Wrapped, "")            // registered by the imported package
-	sql.Open("wrapped-by-hand", "")      // sql.Register of driver.Wrap in the imported package
-	sql.Open("local", "")                // registered here
-	sql.Open("local-by-hand", "")        // driver.Wrap through a variable
-	sql.Open("raw", "")                  // want `sql.Open with driver "raw", which is not registered through driver.Register`
+	sql.Open(reg.Wrapped, "")       // registered by the imported package
+	sql.Open("wrapped-by-hand", "") // sql.Register of driver.Wrap in the imported package
+	sql.Open("local", "")           // registered here
+	sql.Open("local-by-hand", "")   // driver.Wrap through a variable
+	sql.Open("raw", "")             // want `sql.Open with driver "raw", which is not registered through driver.Register`
 	// Names no imported package registers are decided by the main package
 	// (sqlopen/cmd), which sees every registration of the program.
 	sql.Open("late", "")
 	sql.Open("sqlite3", "file::memory:")
-	sql.Open(name, "")                   // a name known only at run time is not reported
+	sql.Open(name, "") // a name known only at run time is not reported
 
 	sql.OpenDB(driver.WrapConnector(reg.Connector{}))
 	c := driver.WrapConnector(reg.Connector{})

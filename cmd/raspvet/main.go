@@ -17,6 +17,10 @@
 //	go build -o /usr/local/bin/raspvet github.com/gorasp/rasp/cmd/raspvet
 //	go vet -vettool=$(command -v raspvet) ./...
 //
+// Standalone, it loads packages as go build does, with one difference: a
+// module whose go.mod says go 1.13 or older and that has a vendor
+// directory loads from it (GOFLAGS=-mod=vendor), as such modules were built.
+//
 // A finding the code base accepts is silenced, with its reason, by a
 // comment on its line or the line above:
 //
@@ -25,8 +29,29 @@
 package main
 
 import (
+	"os"
+	"strings"
+
 	"github.com/gorasp/rasp/cmd/raspvet/internal/raspvet"
 	"golang.org/x/tools/go/analysis/singlechecker"
 )
 
-func main() { singlechecker.Main(raspvet.Analyzer) }
+func main() {
+	if standalone(os.Args[1:]) {
+		if flags, ok := vendorFlags(); ok {
+			os.Setenv("GOFLAGS", flags)
+		}
+	}
+	singlechecker.Main(raspvet.Analyzer)
+}
+
+// standalone reports whether raspvet loads the packages itself: it has a
+// package pattern, not go vet's single .cfg file.
+func standalone(args []string) bool {
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			return !(len(args) == 1 && strings.HasSuffix(a, ".cfg"))
+		}
+	}
+	return false
+}

@@ -112,10 +112,10 @@ func isStd(p string) bool {
 
 // addContextParam returns the edits that give the helper decl, which has no
 // context in scope at cur, a first parameter "ctx context.Context", and pass
-// each caller's context to it. It returns the helper's name, and the name
-// of the new parameter with the edits when every call of the helper is in
-// this package, in call position, and has a context in scope; otherwise
-// ctx is "" and edits is nil.
+// each caller's context to it (context.Background() from code no handler
+// reaches). It returns the helper's name, and the name of the new parameter
+// with the edits when every call of the helper is in this package, in call
+// position, and has a context to pass; otherwise ctx is "" and edits is nil.
 func (c *checker) addContextParam(f *ast.File, cur inspector.Cursor, decl *ast.FuncDecl) (helper, ctx string, edits []analysis.TextEdit) {
 	if decl == nil || decl.Body == nil {
 		return "", "", nil
@@ -168,10 +168,26 @@ func (c *checker) addContextParam(f *ast.File, cur inspector.Cursor, decl *ast.F
 			return helper, "", nil // a function value: its type would change
 		}
 		cs := c.siteOf(callc)
-		if cs.ctx == "" || cs.decl == decl {
-			return helper, "", nil
+		if cs.decl == decl {
+			return helper, "", nil // recursive: the new parameter is the context
 		}
 		text := cs.ctx
+		if text == "" {
+			if cs.reached {
+				return helper, "", nil // a helper without a context itself
+			}
+			// Start-up code has no request: its context is Background.
+			var cf *ast.File
+			for fc := range callc.Enclosing((*ast.File)(nil)) {
+				cf = fc.Node().(*ast.File)
+			}
+			local, imp, ok := c.importFor(cf, call.Pos(), "context", "context")
+			if !ok {
+				return helper, "", nil
+			}
+			callerEdits = append(callerEdits, imp...)
+			text = local + ".Background()"
+		}
 		if len(call.Args) > 0 {
 			text += ", "
 		}
@@ -187,7 +203,17 @@ func (c *checker) addContextParam(f *ast.File, cur inspector.Cursor, decl *ast.F
 	}
 	edits = append(importEdits, analysis.TextEdit{Pos: decl.Type.Params.Opening + 1, End: decl.Type.Params.Opening + 1, NewText: []byte(param)})
 	edits = append(edits, callerEdits...)
-	return helper, name, edits
+	// The callers' files and the helper's may each add the same import:
+	// one edit of a fix must not repeat another.
+	var unique []analysis.TextEdit
+	for _, e := range edits {
+		if !slices.ContainsFunc(unique, func(u analysis.TextEdit) bool {
+			return u.Pos == e.Pos && u.End == e.End && string(u.NewText) == string(e.NewText)
+		}) {
+			unique = append(unique, e)
+		}
+	}
+	return helper, name, unique
 }
 
 func isStdSpec(spec *ast.ImportSpec) bool {

@@ -42,6 +42,7 @@ func handler(db *sql.DB, s store, table string) http.HandlerFunc { // want handl
 		db.QueryContext(r.Context(), "SELECT 1")
 
 		rename(db, table)
+		purge(db, table)
 		lookup(r.Context(), db, table)
 		go audit(db, table)
 		go func() {

@@ -14,6 +14,7 @@ const (
 	pathEchoV3     = "github.com/labstack/echo"
 	pathHTTPRouter = "github.com/julienschmidt/httprouter"
 	pathPgxguard   = "github.com/gorasp/rasp/pgxguard"
+	pathSqlx       = "github.com/jmoiron/sqlx"
 	pathProtoref   = "google.golang.org/protobuf/reflect/protoreflect"
 )
 

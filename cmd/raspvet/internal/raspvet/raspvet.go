@@ -191,6 +191,7 @@ type openedDrivers struct {
 }
 
 type openedDriver struct {
+	Func  string // the function called: sql.Open, sqlx.Connect...
 	Name  string // the driver name
 	Where string // package path, file base name and line of the call
 }

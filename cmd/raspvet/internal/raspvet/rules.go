@@ -52,8 +52,10 @@ func (c *checker) checkCalls() {
 				c.checkFS(f, cur, call, "os."+fn.Name(), fn.Name())
 			case isFunc(fn, "io/ioutil", "ReadFile", "WriteFile"):
 				c.checkFS(f, cur, call, "ioutil."+fn.Name(), fn.Name())
-			case isFunc(fn, "database/sql", "Open"):
-				c.checkOpen(call)
+			case isFunc(fn, "database/sql", "Open"), isFunc(fn, pathSqlx, "Open", "MustOpen", "Connect", "MustConnect"):
+				c.checkOpen(call, fn, 0)
+			case isFunc(fn, pathSqlx, "ConnectContext"):
+				c.checkOpen(call, fn, 1)
 			case isFunc(fn, "database/sql", "OpenDB"):
 				c.checkOpenDB(call)
 			case isPgxConnect(fn):
@@ -415,11 +417,13 @@ func (c *checker) checkBackground(cur inspector.Cursor, call *ast.CallExpr, fn *
 	c.report(call.Pos(), CategoryBackground, msg, fixes...)
 }
 
-func (c *checker) checkOpen(call *ast.CallExpr) {
-	if len(call.Args) == 0 {
+// checkOpen checks the driver name, argument i of call, of sql.Open or of
+// an sqlx function that calls it.
+func (c *checker) checkOpen(call *ast.CallExpr, fn *types.Func, i int) {
+	if len(call.Args) <= i {
 		return
 	}
-	tv := c.pass.TypesInfo.Types[call.Args[0]]
+	tv := c.pass.TypesInfo.Types[call.Args[i]]
 	if tv.Value == nil || tv.Value.Kind() != constant.String {
 		return // a name only known at run time: see the package doc
 	}
@@ -431,12 +435,12 @@ func (c *checker) checkOpen(call *ast.CallExpr) {
 		// The name may be registered by a package this one does not import
 		// (main's driver.Register call, typically): main decides.
 		p := c.pass.Fset.Position(call.Pos())
-		c.opened = append(c.opened, openedDriver{Name: name,
+		c.opened = append(c.opened, openedDriver{Name: name, Func: fn.Pkg().Name() + "." + fn.Name(),
 			Where: fmt.Sprintf("%s %s:%d", c.pass.Pkg.Path(), filepath.Base(p.Filename), p.Line)})
 		return
 	}
 	c.report(call.Pos(), CategorySQLOpen, fmt.Sprintf(
-		"sql.Open with driver %q, which is not registered through driver.Register: its statements bypass the SQL guard", name))
+		"%s.%s with driver %q, which is not registered through driver.Register: its statements bypass the SQL guard", fn.Pkg().Name(), fn.Name(), name))
 }
 
 // checkOpened exports the package's undecided sql.Open calls, and in a main
@@ -477,7 +481,7 @@ func (c *checker) checkOpened() {
 			continue
 		}
 		c.report(at.Name.Pos(), CategorySQLOpen, fmt.Sprintf(
-			"sql.Open with driver %q (%s), which no driver.Register call in this program registers: its statements bypass the SQL guard", o.Name, o.Where))
+			"%s with driver %q (%s), which no driver.Register call in this program registers: its statements bypass the SQL guard", o.Func, o.Name, o.Where))
 	}
 }
 

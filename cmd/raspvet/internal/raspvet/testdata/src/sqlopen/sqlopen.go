@@ -1,9 +1,11 @@
-package sqlopen // want package:`openedDrivers\(late@sqlopen sqlopen.go:30,sqlite3@sqlopen sqlopen.go:31\)` package:`wrappedDrivers\(local,local-by-hand,wrapped,wrapped-by-hand\)`
+package sqlopen // want package:`openedDrivers\(late@sqlopen sqlopen.go:32,sqlite3@sqlopen sqlopen.go:33\)` package:`wrappedDrivers\(local,local-by-hand,wrapped,wrapped-by-hand\)`
 
 import (
+	"context"
 	"database/sql"
 
 	"github.com/gorasp/rasp/driver"
+	"github.com/jmoiron/sqlx"
 
 	"sqlopen/reg"
 )
@@ -29,6 +31,8 @@ func Open(name string) {
 	// (sqlopen/cmd), which sees every registration of the program.
 	sql.Open("late", "")
 	sql.Open("sqlite3", "file::memory:")
+	sqlx.Connect("raw", "") // want `sqlx.Connect with driver "raw", which is not registered through driver.Register`
+	sqlx.ConnectContext(context.Background(), "wrapped", "")
 	sql.Open(name, "") // a name known only at run time is not reported
 
 	sql.OpenDB(driver.WrapConnector(reg.Connector{}))

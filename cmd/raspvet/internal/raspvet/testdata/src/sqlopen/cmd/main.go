@@ -1,4 +1,4 @@
-package main // want package:`wrappedDrivers\(late,local,local-by-hand,wrapped,wrapped-by-hand\)` `sql.Open with driver "sqlite3" \(sqlopen sqlopen.go:31\), which no driver.Register call in this program registers`
+package main // want package:`wrappedDrivers\(late,local,local-by-hand,wrapped,wrapped-by-hand\)` `sql.Open with driver "sqlite3" \(sqlopen sqlopen.go:33\), which no driver.Register call in this program registers`
 
 import (
 	"github.com/gorasp/rasp/driver"

@@ -26,3 +26,9 @@ func (db *DB) MustExec(query string, args ...any) sql.Result       { return nil 
 func (db *DB) NamedExec(query string, arg any) (sql.Result, error) { return nil, nil }
 func (tx *Tx) Select(dest any, query string, args ...any) error    { return nil }
 func (tx *Tx) Get(dest any, query string, args ...any) error       { return nil }
+
+func Open(driverName, dataSourceName string) (*DB, error)    { return nil, nil }
+func Connect(driverName, dataSourceName string) (*DB, error) { return nil, nil }
+func ConnectContext(ctx context.Context, driverName, dataSourceName string) (*DB, error) {
+	return nil, nil
+}

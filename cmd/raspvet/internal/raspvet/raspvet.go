@@ -5,7 +5,8 @@
 // The default is [Analyzer], run by the raspvet command standalone or as a
 // go vet tool. Each diagnostic is one line with the reason and the guarded
 // call to use; where the rewrite is mechanical it carries a suggested fix,
-// so raspvet -fix migrates a code base.
+// so raspvet -fix migrates a code base. By default it reports only code that
+// handlers run (-handlers); -everything adds the rest (see # Classes).
 //
 // # Rules
 //
@@ -13,37 +14,83 @@
 //   - fs: os path calls (Open, OpenFile, Create, ReadFile, WriteFile,
 //     ReadDir, Stat, Lstat, Remove, RemoveAll, Rename, Mkdir, MkdirAll, Chmod,
 //     Symlink, Readlink) and io/ioutil ReadFile and WriteFile; use the fsguard
-//     twin, which takes a context first.
-//   - sqlopen: sql.Open with a driver name that no driver.Register call (or
-//     sql.Register of a driver.Wrap result) in the package or its imports
-//     registers, and sql.OpenDB with a connector that does not come from
-//     driver.WrapConnector.
+//     twin, which takes a context first. When the path is a filepath.Join or
+//     path.Join of request data to a base, the message suggests
+//     fsguard.OpenRoot on the base.
+//   - sqlopen: sql.Open (and sqlx.Open, Connect, ConnectContext) with a
+//     driver name registered unwrapped (sql.Register of a raw driver, as
+//     driver packages do in init) in an imported package, and sql.OpenDB
+//     with a connector that does not come from driver.WrapConnector. A name
+//     no imported package registers is decided by the program's main
+//     package, which sees every registration: it reports the names no
+//     driver.Register call (or sql.Register of a driver.Wrap result)
+//     registers, at its package clause, with the package and line of the
+//     call.
 //   - noctx: Query, Exec, QueryRow and Prepare of *sql.DB, *sql.Tx and
-//     *sql.Stmt; use the Context variant. A *sql.Stmt call outside a
-//     handler is not reported: the guard checks a statement's text where it
-//     is prepared.
-//   - background: context.Background() or context.TODO() inside an HTTP
-//     handler; pass the request's context (context.WithoutCancel of it for
-//     work that outlives the request: it keeps the inputs).
+//     *sql.Conn whose SQL text is not constant; use the Context variant.
+//     Constant text (a literal, a const, a concatenation of such, or a
+//     variable of the package assigned nothing else) carries no request
+//     input, and *sql.Stmt executions are never reported: the guard checks
+//     a statement's text where it is prepared. Inside a helper with no
+//     context in scope the message says the callers must pass theirs, and
+//     the fix adds a first parameter ctx context.Context to the helper and
+//     passes each caller's (context.Background() from code no handler
+//     reaches), when every caller is in the package. On a goroutine a
+//     handler starts the finding is a note.
+//   - background: context.Background() or context.TODO() inside a handler;
+//     pass the request's context (context.WithoutCancel of it for work that
+//     outlives the request: it keeps the inputs).
+//   - ginctx: a *gin.Context passed as a context.Context. Its Value answers
+//     from the request's context only when the engine sets
+//     ContextWithFallback, so by default the inputs the middleware put there
+//     are lost; the fix passes c.Request.Context().
+//   - pgx: pgx.Connect and pgxpool.New, and pgx.ConnectConfig and
+//     pgxpool.NewWithConfig with a config variable whose Tracer field (or
+//     ConnConfig.Tracer) the package never assigns a pgxguard value: pgx's
+//     native calls bypass database/sql, and only pgxguard.NewTracer shows
+//     their statements to the SQL guard.
 //   - sqlbuild (a note): SQL text that contains request data, built with +,
-//     fmt.Sprintf, strings.Builder or bytes.Buffer, passed to a *sql.DB,
-//     *sql.Tx or *sql.Conn query method or to a function of the program
-//     whose parameter reaches one (in any package: the analyzer exports a
-//     fact for such functions). The SQL guard checks such text at run time;
-//     bound parameters are better.
+//     fmt.Sprintf, strings.Builder or bytes.Buffer, passed to a query method
+//     of database/sql (*sql.DB, *sql.Tx, *sql.Conn), gorm v1 and v2 (Raw,
+//     Exec, Where, Or, Not, Having, Order, Select, Group, Joins with a string
+//     argument; a map or a struct is bound), sqlx (Select, Get, Queryx,
+//     MustExec, NamedExec... and their Context forms) or pgx (Query,
+//     QueryRow, Exec of pgx.Conn, pgx.Tx, pgxpool.Pool, Conn and Tx), or to a
+//     function of the program whose parameter reaches one (in any package:
+//     the analyzer exports a fact for such functions). The SQL guard checks
+//     such text at run time; bound parameters are better.
 //   - ignore: a //raspvet:ignore comment without a reason.
 //
-// An HTTP handler is a function with an [net/http.ResponseWriter] and a
-// *[net/http.Request] parameter (which includes every ServeHTTP method), and
-// any function literal inside one. Inside a handler every sink call is
-// reported. Outside handlers a sink call is reported only when its target
-// (command, path or SQL text) is not a compile-time constant, since a
-// constant cannot carry request input; with -handlers, sink calls outside
-// handlers are not reported at all.
+// # Handlers and request data
+//
+// A handler is a function with an [net/http.ResponseWriter] and a
+// *[net/http.Request] parameter (which includes every ServeHTTP method and
+// httprouter's Handle), a function with a *gin.Context or echo.Context
+// parameter, a gRPC unary method (a method taking a context.Context and a
+// generated request message), and any function literal inside one. Request
+// data is any value of those parameters and what is derived from it:
+// r.FormValue, chi.URLParam(r, ...) and mux.Vars(r) read the
+// *http.Request; c.Param, c.Query, c.QueryParam and c.Bind read the gin or
+// echo context; ps.ByName reads httprouter.Params; fields and getters read
+// the message (a type with the ProtoReflect method of the protocol buffer
+// API, or the older ProtoMessage marker).
+//
+// # Classes
+//
+// The exec, fs and noctx rules sort a call by where it sits. Inside a
+// handler every such call is reported. In a function of the package that a
+// handler calls or takes as a value, directly or through other such
+// functions, a call is reported when its target (command, path or SQL text)
+// is not constant. Elsewhere (start-up code, migrations, tools, and helpers
+// only other packages call) a call is in the lower class: left out by
+// default (-handlers), reported with -everything when its target is not
+// constant, its message starting "outside handlers:".
 //
 // The suggested fixes take the context from the innermost enclosing function
-// that has a named context.Context parameter or a named *http.Request
-// parameter (r.Context()). Where there is none, the diagnostic has no fix.
+// that has a named context.Context parameter, a named *http.Request
+// parameter (r.Context()), a *gin.Context (c.Request.Context()) or an
+// echo.Context (c.Request().Context()). Where there is none, the diagnostic
+// has no fix, except for the noctx helper fix above.
 //
 // A finding is silenced by a comment on its line or on the line above:
 //
@@ -55,37 +102,40 @@
 // # Threat model
 //
 // raspvet reports calls a runtime guard would miss or see blind. It does
-// not decide whether a call is exploitable, and it does not follow values
-// between functions. Known limits:
+// not decide whether a call is exploitable, and it follows values between
+// functions only as described here. Known limits:
 //
-//   - Driver names are tracked only when constant, and only from a package to
-//     the packages that import it: a name registered in main and opened by
-//     name in a package main imports is reported, and a name held in a
-//     variable is not reported.
+//   - Driver names are tracked only when constant; a name held in a
+//     variable is not reported. A package that is not main reports only the
+//     names an imported package registers unwrapped; the others wait for the
+//     main package, so a library checked on its own says nothing about them.
 //   - A connector is recognised as wrapped only when it is the result of
 //     driver.WrapConnector, directly or through local variables and package
 //     variables assigned only from it, or when its type is declared by the
-//     driver package.
-//   - Request data is followed only within a package, from the
-//     *http.Request parameters, through assignments, range loops, &out
-//     arguments and writes into a strings.Builder or bytes.Buffer; numbers
-//     and booleans drop it, because they cannot carry SQL syntax. Into other
-//     functions it is followed only as SQL text (see sqlbuild); values that
-//     go through a struct field of another variable, a channel or a closure
-//     are lost. A command or a path built from request data inside a helper
-//     is reported only by the helper's own sink call.
-//   - Handlers written for other routers (gin, echo, fiber...) are not
-//     recognised as handlers; their sink calls are still reported when
-//     their target is not constant.
+//     driver package. A pgx config is followed only through a variable.
+//   - Request data is followed only within a package, from the handler
+//     parameters, through assignments, range loops, &out arguments and
+//     writes into a strings.Builder or bytes.Buffer; numbers and booleans
+//     drop it, because they cannot carry SQL syntax. Into other functions it
+//     is followed only as SQL text (see sqlbuild); values that go through a
+//     struct field of another variable, a channel or a closure are lost. A
+//     command or a path built from request data inside a helper is reported
+//     only by the helper's own sink call.
+//   - Reachability from handlers is computed within a package: a helper
+//     only another package's handlers call is in the lower class, and so is
+//     a method only text/template or reflection calls. fiber's handlers
+//     (fasthttp, which rasp's net/http middleware does not serve) are not
+//     recognised.
 //   - Test files and generated files are not checked, and the guard packages
-//     (execguard, fsguard, driver, sqlguard), which wrap the raw calls by
-//     design, are exempt.
+//     (execguard, fsguard, driver, sqlguard, pgxguard), which wrap the raw
+//     calls by design, are exempt.
 //
 // # Modes
 //
-// The analyzer has one flag, -handlers, described above. The raspvet command
-// adds the usual analysis flags: -fix applies the suggested fixes, -diff
-// shows them, -json prints diagnostics as JSON.
+// The analyzer has two flags: -handlers (default true) leaves the lower
+// class out, and -everything (or -handlers=false) reports it. The raspvet
+// command adds the usual analysis flags: -fix applies the suggested fixes,
+// -diff shows them, -json prints diagnostics as JSON.
 //
 // # Concurrency
 //
@@ -116,7 +166,7 @@ const (
 )
 
 // guardPackages wrap the raw calls by design and are not checked.
-var guardPackages = []string{pathExecguard, pathFsguard, pathDriver, pathSqlguard}
+var guardPackages = []string{pathExecguard, pathFsguard, pathDriver, pathSqlguard, pathPgxguard}
 
 // Diagnostic categories, one per rule.
 const (
@@ -147,10 +197,13 @@ func newAnalyzer() *analysis.Analyzer {
 		Doc: `report calls the rasp runtime guards cannot see
 
 raspvet reports unguarded os/exec and os path calls, database/sql
-drivers not wrapped by rasp's driver package, SQL calls without a context,
-context.Background() inside HTTP handlers, and (as a note) SQL text built
-from request data. A //raspvet:ignore <reason> comment silences a finding
-on its line or the next.`,
+drivers not wrapped by rasp's driver package, pgx without pgxguard's
+tracer, SQL calls without a context, context.Background() or a
+*gin.Context where the request's context belongs, and (as a note) SQL
+text built from request data, in handlers (net/http, chi, gorilla/mux,
+httprouter, gin, echo, gRPC) and the helpers they call; -everything adds
+the code no handler reaches. A //raspvet:ignore <reason> comment silences
+a finding on its line or the next.`,
 		URL:       "https://pkg.go.dev/github.com/gorasp/rasp/cmd/raspvet",
 		Requires:  []*analysis.Analyzer{inspect.Analyzer},
 		FactTypes: []analysis.Fact{new(wrappedDrivers), new(rawDrivers), new(openedDrivers), new(queryParams)},

@@ -140,9 +140,12 @@ type sinkShape struct {
 }
 
 var (
+	// gorm's finishers take inline conditions after the destination: a
+	// string first condition is SQL text (gorm issue 2517: First(&u, id)).
 	gormMethods = map[string]int{
 		"Raw": 0, "Exec": 0, "Where": 0, "Or": 0, "Not": 0, "Having": 0,
 		"Order": 0, "Select": 0, "Group": 0, "Joins": 0,
+		"First": 1, "Last": 1, "Take": 1, "Find": 1, "Delete": 1, "FirstOrInit": 1, "FirstOrCreate": 1,
 	}
 	sqlxMethods = map[string]int{
 		"Select": 1, "Get": 1, "SelectContext": 2, "GetContext": 2,

@@ -45,6 +45,8 @@ func (a *app) ginHandler(c *gin.Context) {
 	a.gdb.Where("name = '" + c.Query("q") + "'").Find(&out)             // want `note: SQL text built from request data`
 	a.gdb.Order(c.DefaultQuery("sort", "id")).Find(&out)                // want `note: SQL text built from request data`
 	a.gdb.Exec("DELETE FROM t WHERE name = '" + c.PostForm("n") + "'")  // want `note: SQL text built from request data`
+	a.gdb.First(&out, c.Query("id"))                                    // want `note: SQL text built from request data`
+	a.gdb.First(&out, "id = ?", c.Query("id"))
 	a.gdb.Where("name = ?", name).Find(&out)
 	a.gdb.Where(map[string]any{"name": name}).Find(&out)
 	a.gdb.Where(&struct{ Name string }{name}).Find(&out)

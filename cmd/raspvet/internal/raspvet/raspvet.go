@@ -59,6 +59,12 @@
 //     function of the program whose parameter reaches one (in any package:
 //     the analyzer exports a fact for such functions). The SQL guard checks
 //     such text at run time; bound parameters are better.
+//   - unseen: a call, on a handler's path, of another package's function
+//     whose unguarded calls no handler of its own package reaches (so that
+//     package left them out, see # Classes). The analyzer exports a fact
+//     listing the first few such calls of each exported function and method
+//     of the program's own packages (not of the standard library or of
+//     versioned dependencies); the message names them.
 //   - ignore: a //raspvet:ignore comment without a reason.
 //
 // # Handlers and request data
@@ -121,9 +127,11 @@
 //     struct field of another variable, a channel or a closure are lost. A
 //     command or a path built from request data inside a helper is reported
 //     only by the helper's own sink call.
-//   - Reachability from handlers is computed within a package: a helper
-//     only another package's handlers call is in the lower class, and so is
-//     a method only text/template or reflection calls. fiber's handlers
+//   - Reachability from handlers is computed within a package; a helper
+//     only another package's handlers call is in the lower class there and
+//     reported at the handler's call (unseen). A function reached only
+//     through an interface, a function value of another package,
+//     text/template or reflection stays in the lower class. fiber's handlers
 //     (fasthttp, which rasp's net/http middleware does not serve) are not
 //     recognised.
 //   - Test files and generated files are not checked, and the guard packages
@@ -178,6 +186,7 @@ const (
 	CategorySQLBuild   = "sqlbuild"
 	CategoryGinContext = "ginctx"
 	CategoryPgx        = "pgx"
+	CategoryUnseen     = "unseen"
 	CategoryIgnore     = "ignore"
 )
 
@@ -206,7 +215,7 @@ the code no handler reaches. A //raspvet:ignore <reason> comment silences
 a finding on its line or the next.`,
 		URL:       "https://pkg.go.dev/github.com/gorasp/rasp/cmd/raspvet",
 		Requires:  []*analysis.Analyzer{inspect.Analyzer},
-		FactTypes: []analysis.Fact{new(wrappedDrivers), new(rawDrivers), new(openedDrivers), new(queryParams)},
+		FactTypes: []analysis.Fact{new(wrappedDrivers), new(rawDrivers), new(openedDrivers), new(queryParams), new(unseenCalls)},
 		Run:       func(pass *analysis.Pass) (any, error) { return run(pass, cfg) },
 	}
 	a.Flags.BoolVar(&cfg.handlersOnly, "handlers", true,
@@ -276,8 +285,9 @@ type checker struct {
 	tainted   map[types.Object]bool            // variables holding request data
 	qparams   map[*types.Func][]int            // functions of this package whose parameters reach SQL text
 
-	reachSync map[*types.Func]bool // functions of this package a handler calls or takes
-	reachGo   map[*types.Func]bool // functions of this package a handler only starts as goroutines
+	reachSync map[*types.Func]bool     // functions of this package a handler calls or takes
+	reachGo   map[*types.Func]bool     // functions of this package a handler only starts as goroutines
+	unseen    map[*types.Func][]string // lower-class sink calls of the package's functions
 }
 
 func run(pass *analysis.Pass, cfg *config) (any, error) {
@@ -297,6 +307,7 @@ func run(pass *analysis.Pass, cfg *config) (any, error) {
 
 		reachSync: map[*types.Func]bool{},
 		reachGo:   map[*types.Func]bool{},
+		unseen:    map[*types.Func][]string{},
 	}
 	c.collectAssigns()
 	c.collectDrivers()
@@ -316,6 +327,7 @@ func run(pass *analysis.Pass, cfg *config) (any, error) {
 	c.computeTaint()
 	c.checkCalls()
 	c.checkOpened()
+	c.exportUnseen()
 	return nil, nil
 }
 

@@ -18,6 +18,8 @@ var rulePackages = []string{
 	"sqlbuild",
 	"frameworks",
 	"pgxpkg",
+	"unseen",
+	"unseen/store",
 	"ignore",
 	// The guard packages call the raw functions by design.
 	"github.com/gorasp/rasp/fsguard",

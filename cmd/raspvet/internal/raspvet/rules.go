@@ -45,6 +45,7 @@ func (c *checker) checkCalls() {
 				continue
 			}
 			c.checkBuild(call, fn)
+			c.checkUnseen(cur, call, fn)
 			switch {
 			case isFunc(fn, "os/exec", "Command", "CommandContext"):
 				c.checkExec(f, cur, call, fn)
@@ -139,6 +140,7 @@ func (c *checker) collectReach() {
 				if fn, ok := c.pass.TypesInfo.Defs[n.Name].(*types.Func); ok && n.Body != nil {
 					decls[fn] = n
 					if c.funcInfoOf(n.Type, n.Recv != nil, n.Pos()).handler {
+						c.reachSync[fn] = true
 						work = append(work, n.Body)
 					}
 				}
@@ -254,7 +256,16 @@ func (c *checker) constText(e ast.Expr, depth int) bool {
 
 // class is the diagnostic class of a sink call at s: reported reports
 // whether it is reported at all, and prefix starts its message.
-func (c *checker) class(s site, constant bool) (reported bool, prefix string) {
+//
+// A lower-class call is recorded for its function's unseenCalls fact: a
+// handler of another package may reach it.
+func (c *checker) class(s site, constant bool, call *ast.CallExpr, what string) (reported bool, prefix string) {
+	if !s.reached && !constant && s.decl != nil {
+		if fn, ok := c.pass.TypesInfo.Defs[s.decl.Name].(*types.Func); ok {
+			p := c.pass.Fset.Position(call.Pos())
+			c.unseen[fn] = append(c.unseen[fn], fmt.Sprintf("%s (%s:%d)", what, filepath.Base(p.Filename), p.Line))
+		}
+	}
 	switch {
 	case s.inHandler:
 		return true, ""
@@ -273,7 +284,7 @@ func (c *checker) checkExec(f *ast.File, cur inspector.Cursor, call *ast.CallExp
 		args = args[1:]
 	}
 	s := c.siteOf(cur)
-	ok, prefix := c.class(s, c.targetConst(call, args))
+	ok, prefix := c.class(s, c.targetConst(call, args), call, "exec."+fn.Name())
 	if !ok {
 		return
 	}
@@ -290,7 +301,7 @@ func (c *checker) checkExec(f *ast.File, cur inspector.Cursor, call *ast.CallExp
 
 func (c *checker) checkFS(f *ast.File, cur inspector.Cursor, call *ast.CallExpr, qual, name string) {
 	s := c.siteOf(cur)
-	ok, prefix := c.class(s, c.targetConst(call, call.Args))
+	ok, prefix := c.class(s, c.targetConst(call, call.Args), call, qual)
 	if !ok {
 		return
 	}
@@ -349,7 +360,7 @@ func (c *checker) checkSQLMethod(f *ast.File, cur inspector.Cursor, call *ast.Ca
 		return
 	}
 	s := c.siteOf(cur)
-	ok, prefix := c.class(s, false)
+	ok, prefix := c.class(s, false, call, fmt.Sprintf("(*sql.%s).%s without a context", recv, name))
 	if !ok {
 		return
 	}

@@ -61,10 +61,13 @@
 //     such text at run time; bound parameters are better.
 //   - unseen: a call, on a handler's path, of another package's function
 //     whose unguarded calls no handler of its own package reaches (so that
-//     package left them out, see # Classes). The analyzer exports a fact
-//     listing the first few such calls of each exported function and method
-//     of the program's own packages (not of the standard library or of
-//     versioned dependencies); the message names them.
+//     package left them out, see # Classes) and whose target is built from
+//     the function's parameters, directly or through the functions it
+//     passes them to: a target made from configuration alone cannot carry
+//     the caller's input. The analyzer exports a fact listing the first few
+//     such calls of each exported function and method of the program's own
+//     packages (not of the standard library or of versioned dependencies);
+//     the message names them.
 //   - ignore: a //raspvet:ignore comment without a reason.
 //
 // # Handlers and request data
@@ -285,9 +288,10 @@ type checker struct {
 	tainted   map[types.Object]bool            // variables holding request data
 	qparams   map[*types.Func][]int            // functions of this package whose parameters reach SQL text
 
-	reachSync map[*types.Func]bool     // functions of this package a handler calls or takes
-	reachGo   map[*types.Func]bool     // functions of this package a handler only starts as goroutines
-	unseen    map[*types.Func][]string // lower-class sink calls of the package's functions
+	reachSync map[*types.Func]bool          // functions of this package a handler calls or takes
+	reachGo   map[*types.Func]bool          // functions of this package a handler only starts as goroutines
+	lowered   map[*types.Func][]loweredCall // lower-class sink calls of the package's functions
+	unseen    map[*types.Func][]string      // those a caller's data reaches, for the unseenCalls facts
 }
 
 func run(pass *analysis.Pass, cfg *config) (any, error) {
@@ -307,6 +311,7 @@ func run(pass *analysis.Pass, cfg *config) (any, error) {
 
 		reachSync: map[*types.Func]bool{},
 		reachGo:   map[*types.Func]bool{},
+		lowered:   map[*types.Func][]loweredCall{},
 		unseen:    map[*types.Func][]string{},
 	}
 	c.collectAssigns()

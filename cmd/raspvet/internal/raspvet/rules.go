@@ -259,11 +259,14 @@ func (c *checker) constText(e ast.Expr, depth int) bool {
 //
 // A lower-class call is recorded for its function's unseenCalls fact: a
 // handler of another package may reach it.
-func (c *checker) class(s site, constant bool, call *ast.CallExpr, what string) (reported bool, prefix string) {
+func (c *checker) class(s site, constant bool, call *ast.CallExpr, what string, targets []ast.Expr) (reported bool, prefix string) {
 	if !s.reached && !constant && s.decl != nil {
 		if fn, ok := c.pass.TypesInfo.Defs[s.decl.Name].(*types.Func); ok {
 			p := c.pass.Fset.Position(call.Pos())
-			c.unseen[fn] = append(c.unseen[fn], fmt.Sprintf("%s (%s:%d)", what, filepath.Base(p.Filename), p.Line))
+			c.lowered[fn] = append(c.lowered[fn], loweredCall{
+				desc:    fmt.Sprintf("%s (%s:%d)", what, filepath.Base(p.Filename), p.Line),
+				targets: targets,
+			})
 		}
 	}
 	switch {
@@ -284,7 +287,7 @@ func (c *checker) checkExec(f *ast.File, cur inspector.Cursor, call *ast.CallExp
 		args = args[1:]
 	}
 	s := c.siteOf(cur)
-	ok, prefix := c.class(s, c.targetConst(call, args), call, "exec."+fn.Name())
+	ok, prefix := c.class(s, c.targetConst(call, args), call, "exec."+fn.Name(), args)
 	if !ok {
 		return
 	}
@@ -301,7 +304,7 @@ func (c *checker) checkExec(f *ast.File, cur inspector.Cursor, call *ast.CallExp
 
 func (c *checker) checkFS(f *ast.File, cur inspector.Cursor, call *ast.CallExpr, qual, name string) {
 	s := c.siteOf(cur)
-	ok, prefix := c.class(s, c.targetConst(call, call.Args), call, qual)
+	ok, prefix := c.class(s, c.targetConst(call, call.Args), call, qual, call.Args)
 	if !ok {
 		return
 	}
@@ -360,7 +363,7 @@ func (c *checker) checkSQLMethod(f *ast.File, cur inspector.Cursor, call *ast.Ca
 		return
 	}
 	s := c.siteOf(cur)
-	ok, prefix := c.class(s, false, call, fmt.Sprintf("(*sql.%s).%s without a context", recv, name))
+	ok, prefix := c.class(s, false, call, fmt.Sprintf("(*sql.%s).%s without a context", recv, name), call.Args[:min(1, len(call.Args))])
 	if !ok {
 		return
 	}

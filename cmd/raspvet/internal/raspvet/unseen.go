@@ -28,8 +28,19 @@ func (*unseenCalls) AFact() {}
 
 func (f *unseenCalls) String() string { return "unseenCalls(" + strings.Join(f.Calls, "; ") + ")" }
 
-// exportUnseen closes c.unseen over the calls between the functions of the
-// package and the facts of other packages' functions, and exports it.
+// loweredCall is a lower-class sink call: its description and the
+// arguments that make its target.
+type loweredCall struct {
+	desc    string
+	targets []ast.Expr
+}
+
+// exportUnseen decides which lower-class calls a caller's data reaches:
+// those whose target mentions a parameter of their function, and, through
+// calls that pass a parameter on, those of the functions it calls (of this
+// package, or of others through their facts). A target built only from
+// configuration or constants cannot carry the caller's request input, so
+// it is not worth the caller's attention. It exports the result.
 //
 // Only the program's own packages export it: the standard library's and
 // the dependencies' calls are theirs to guard, not the program's.
@@ -37,34 +48,73 @@ func (c *checker) exportUnseen() {
 	if !c.ownPackage() {
 		return
 	}
-	var decls []*ast.FuncDecl
+	decls := map[*types.Func]*ast.FuncDecl{}
+	var order []*types.Func
 	for _, f := range c.pass.Files {
 		if c.skip[f] {
 			continue
 		}
 		for _, d := range f.Decls {
 			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
-				decls = append(decls, fd)
+				if fn, ok := c.pass.TypesInfo.Defs[fd.Name].(*types.Func); ok && !c.reachSync[fn] && !c.reachGo[fn] {
+					decls[fn] = fd
+					order = append(order, fn)
+				}
+			}
+		}
+	}
+	saved := c.tainted
+	defer func() { c.tainted = saved }()
+	params := map[*types.Func]map[types.Object]bool{}
+	taintParams := func(fn *types.Func) {
+		if t, ok := params[fn]; ok {
+			c.tainted = t
+			return
+		}
+		fd := decls[fn]
+		c.tainted = map[types.Object]bool{}
+		for _, field := range fd.Type.Params.List {
+			for _, id := range field.Names {
+				if obj := c.pass.TypesInfo.Defs[id]; obj != nil && carriesText(obj.Type()) {
+					c.tainted[obj] = true
+				}
+			}
+		}
+		c.propagate([]ast.Node{fd.Body})
+		params[fn] = c.tainted
+	}
+	add := func(fn *types.Func, u string) bool {
+		if len(c.unseen[fn]) >= maxUnseen || slices.Contains(c.unseen[fn], u) {
+			return false
+		}
+		c.unseen[fn] = append(c.unseen[fn], u)
+		return true
+	}
+	for _, fn := range order {
+		if len(c.lowered[fn]) == 0 {
+			continue
+		}
+		taintParams(fn)
+		for _, lc := range c.lowered[fn] {
+			if slices.ContainsFunc(lc.targets, c.mentions) {
+				add(fn, lc.desc)
 			}
 		}
 	}
 	for range maxDepth {
 		changed := false
-		for _, fd := range decls {
-			fn, ok := c.pass.TypesInfo.Defs[fd.Name].(*types.Func)
-			if !ok || c.reachSync[fn] || c.reachGo[fn] || len(c.unseen[fn]) >= maxUnseen {
-				continue // handlers' own calls are reported where they are
+		for _, fn := range order {
+			if len(c.unseen[fn]) >= maxUnseen {
+				continue
 			}
-			ast.Inspect(fd.Body, func(n ast.Node) bool {
+			taintParams(fn)
+			ast.Inspect(decls[fn].Body, func(n ast.Node) bool {
 				call, ok := n.(*ast.CallExpr)
-				if !ok {
+				if !ok || !slices.ContainsFunc(call.Args, c.mentions) {
 					return true
 				}
 				for _, u := range c.unseenOf(c.callee(call)) {
-					if len(c.unseen[fn]) < maxUnseen && !slices.Contains(c.unseen[fn], u) {
-						c.unseen[fn] = append(c.unseen[fn], u)
-						changed = true
-					}
+					changed = add(fn, u) || changed
 				}
 				return true
 			})
@@ -75,7 +125,7 @@ func (c *checker) exportUnseen() {
 	}
 	for fn, calls := range c.unseen {
 		if fn.Exported() || fn.Signature().Recv() != nil {
-			c.pass.ExportObjectFact(fn, &unseenCalls{Calls: calls[:min(len(calls), maxUnseen)]})
+			c.pass.ExportObjectFact(fn, &unseenCalls{Calls: calls})
 		}
 	}
 }

@@ -25,3 +25,11 @@ func run(name string, args ...string) error {
 func (s *Store) Count() {
 	s.db.Exec("SELECT count(*) FROM t")
 }
+
+var dbName = "app"
+
+// Open's text comes from configuration, not from its caller: its call is
+// not the caller's concern.
+func Open(db *sql.DB) {
+	db.Exec("CREATE DATABASE IF NOT EXISTS " + dbName)
+}

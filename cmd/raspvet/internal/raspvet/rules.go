@@ -412,6 +412,7 @@ func (c *checker) checkBuild(call *ast.CallExpr, fn *types.Func) {
 		}
 		c.report(q.Pos(), CategorySQLBuild,
 			"note: SQL text built from request data"+via+": the SQL guard checks it at run time, but bound parameters are better")
+		return // one note per call, however many of its arguments reach the text
 	}
 }
 

@@ -26,8 +26,9 @@
 //     driver.Register call (or sql.Register of a driver.Wrap result)
 //     registers, at its package clause, with the package and line of the
 //     call.
-//   - noctx: Query, Exec, QueryRow and Prepare of *sql.DB, *sql.Tx and
-//     *sql.Conn whose SQL text is not constant; use the Context variant.
+//   - noctx: Query, Exec, QueryRow and Prepare of *sql.DB and *sql.Tx, and
+//     sqlx's Select, Get, Queryx, QueryRowx, MustExec, NamedExec, NamedQuery
+//     and Preparex, whose SQL text is not constant; use the Context variant.
 //     Constant text (a literal, a const, a concatenation of such, or a
 //     variable of the package assigned nothing else) carries no request
 //     input, and *sql.Stmt executions are never reported: the guard checks

@@ -66,6 +66,8 @@ func (c *checker) checkCalls() {
 			default:
 				if r := recvName(fn, "database/sql"); slices.Contains(sqlReceivers, r) {
 					c.checkSQLMethod(f, cur, call, fn, r)
+				} else if r := recvName(fn, pathSqlx); r == "DB" || r == "Tx" {
+					c.checkSQLMethod(f, cur, call, fn, r)
 				}
 			}
 		}
@@ -350,29 +352,47 @@ func (c *checker) joinsRequestData(e ast.Expr, depth int) bool {
 	return false
 }
 
+// sqlxNoContext maps the sqlx methods that take no context to the index of
+// their SQL text; each has a twin named with a Context suffix.
+var sqlxNoContext = map[string]int{
+	"Select": 1, "Get": 1, "Queryx": 0, "QueryRowx": 0, "MustExec": 0,
+	"NamedExec": 0, "NamedQuery": 0, "Preparex": 0,
+}
+
 func (c *checker) checkSQLMethod(f *ast.File, cur inspector.Cursor, call *ast.CallExpr, fn *types.Func, recv string) {
 	name := fn.Name()
-	switch name {
-	case "Query", "Exec", "QueryRow", "Prepare":
+	textIdx := 0
+	label := "sql." + recv
+	switch {
+	case fn.Pkg().Path() == pathSqlx:
+		i, ok := sqlxNoContext[name]
+		if !ok {
+			return
+		}
+		textIdx, label = i, "sqlx."+recv
+	case recv == "Stmt":
+		// A statement's text is checked when it is prepared: the guard has
+		// nothing to find in its executions.
+		return
+	case name == "Query", name == "Exec", name == "QueryRow", name == "Prepare":
 	default:
 		return
 	}
-	// A statement's text is checked when it is prepared, and constant text
-	// carries no request input: the guard has nothing to find in either.
-	if recv == "Stmt" || (len(call.Args) > 0 && c.constText(call.Args[0], 0)) {
+	// Constant text carries no request input.
+	if textIdx >= len(call.Args) || c.constText(call.Args[textIdx], 0) {
 		return
 	}
 	s := c.siteOf(cur)
-	ok, prefix := c.class(s, false, call, fmt.Sprintf("(*sql.%s).%s without a context", recv, name), call.Args[:min(1, len(call.Args))])
+	ok, prefix := c.class(s, false, call, fmt.Sprintf("(*%s).%s without a context", label, name), call.Args[textIdx:textIdx+1])
 	if !ok {
 		return
 	}
 	if s.goroutine {
 		c.report(call.Pos(), CategoryNoContext, fmt.Sprintf(
-			"note: (*sql.%s).%s has no context on a goroutine a handler starts: pass context.WithoutCancel of the request's context to %sContext", recv, name, name))
+			"note: (*%s).%s has no context on a goroutine a handler starts: pass context.WithoutCancel of the request's context to %sContext", label, name, name))
 		return
 	}
-	msg := prefix + fmt.Sprintf("(*sql.%s).%s has no context, so the SQL guard cannot see the request's inputs: use %sContext", recv, name, name)
+	msg := prefix + fmt.Sprintf("(*%s).%s has no context, so the SQL guard cannot see the request's inputs: use %sContext", label, name, name)
 	sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !isSel {
 		c.report(call.Pos(), CategoryNoContext, msg)

@@ -57,9 +57,9 @@ func (a *app) ginHandler(c *gin.Context) {
 
 func (a *app) echoHandler(c echo.Context) error {
 	var out []string
-	a.xdb.Select(&out, "SELECT * FROM t WHERE q = '"+c.QueryParam("q")+"'") // want `note: SQL text built from request data`
+	a.xdb.Select(&out, "SELECT * FROM t WHERE q = '"+c.QueryParam("q")+"'") // want `note: SQL text built from request data` `\(\*sqlx.DB\).Select has no context, so the SQL guard cannot see the request's inputs: use SelectContext`
 	a.xdb.Get(&out, "SELECT * FROM t WHERE id = $1", c.Param("id"))
-	a.xdb.Queryx("SELECT * FROM t WHERE f = '" + c.FormValue("f") + "'") // want `note: SQL text built from request data`
+	a.xdb.Queryx("SELECT * FROM t WHERE f = '" + c.FormValue("f") + "'") // want `note: SQL text built from request data` `\(\*sqlx.DB\).Queryx has no context`
 	exec.Command("ls", c.Param("dir")).Run()                             // want `exec.Command runs`
 	return nil
 }

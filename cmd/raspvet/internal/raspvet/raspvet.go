@@ -25,7 +25,9 @@
 //     package, which sees every registration: it reports the names no
 //     driver.Register call (or sql.Register of a driver.Wrap result)
 //     registers, at its package clause, with the package and line of the
-//     call.
+//     call. gorm.Open of a gorm driver's Open(dsn) is reported too: that
+//     dialector opens its own *sql.DB with the raw driver; pass a wrapped
+//     *sql.DB as the dialector's Conn instead.
 //   - noctx: Query, Exec, QueryRow and Prepare of *sql.DB and *sql.Tx, and
 //     sqlx's Select, Get, Queryx, QueryRowx, MustExec, NamedExec, NamedQuery
 //     and Preparex, whose SQL text is not constant; use the Context variant.

@@ -18,6 +18,7 @@ var rulePackages = []string{
 	"sqlbuild",
 	"frameworks",
 	"pgxpkg",
+	"gormopen",
 	"unseen",
 	"unseen/store",
 	"ignore",

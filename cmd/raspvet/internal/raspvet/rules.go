@@ -59,6 +59,8 @@ func (c *checker) checkCalls() {
 				c.checkOpen(call, fn, 1)
 			case isFunc(fn, "database/sql", "OpenDB"):
 				c.checkOpenDB(call)
+			case isFunc(fn, "gorm.io/gorm", "Open"):
+				c.checkGormOpen(call)
 			case isPgxConnect(fn):
 				c.checkPgx(call, fn)
 			case isFunc(fn, "context", "Background", "TODO"):
@@ -797,4 +799,26 @@ func (c *checker) usesPgxguard(e ast.Expr) bool {
 		return !found
 	})
 	return found
+}
+
+// checkGormOpen reports gorm.Open of a dialector built by a gorm driver's
+// Open(dsn): the driver then opens its own *sql.DB under the raw driver's
+// name, which no rasp wrapper sees. A dialector given an existing *sql.DB
+// (mysql.New(mysql.Config{Conn: db})) or a driver name is not reported.
+func (c *checker) checkGormOpen(call *ast.CallExpr) {
+	if len(call.Args) == 0 {
+		return
+	}
+	inner, ok := ast.Unparen(call.Args[0]).(*ast.CallExpr)
+	if !ok {
+		return
+	}
+	fn := c.callee(inner)
+	if fn == nil || fn.Name() != "Open" || fn.Signature().Recv() != nil ||
+		!strings.HasPrefix(fn.Pkg().Path(), "gorm.io/driver/") {
+		return
+	}
+	c.report(call.Pos(), CategorySQLOpen, fmt.Sprintf(
+		"gorm.Open(%s.Open(...)) opens a *sql.DB with the raw driver, which bypasses the SQL guard: open it with a driver registered through driver.Register and pass it to %s.New as Conn",
+		fn.Pkg().Name(), fn.Pkg().Name()))
 }

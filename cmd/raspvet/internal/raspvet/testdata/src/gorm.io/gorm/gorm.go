@@ -19,3 +19,9 @@ func (db *DB) Joins(query string, args ...any) *DB { return db }
 func (db *DB) Find(dest any, conds ...any) *DB     { return db }
 func (db *DB) First(dest any, conds ...any) *DB    { return db }
 func (db *DB) Scan(dest any) *DB                   { return db }
+
+type Dialector interface{ Name() string }
+
+type Config struct{}
+
+func Open(dialector Dialector, opts ...any) (*DB, error) { return nil, nil }

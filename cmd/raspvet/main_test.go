@@ -22,6 +22,58 @@ func Download(w http.ResponseWriter, r *http.Request) {
 }
 `
 
+// buildCommand builds raspvet into a temporary directory.
+func buildCommand(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "raspvet")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// writeFiles writes files (name -> text) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestVendoredOldModule runs raspvet with no flags on a module whose go.mod
+// predates default vendoring (go 1.13): its packages must load from the
+// vendor directory, with no module look-up (GOPROXY=off).
+func TestVendoredOldModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	bin := buildCommand(t)
+	mod := t.TempDir()
+	writeFiles(t, mod, map[string]string{
+		"go.mod":                        "module example.com/old\n\ngo 1.13\n\nrequire example.com/dep v1.0.0\n",
+		"vendor/modules.txt":            "# example.com/dep v1.0.0\nexample.com/dep\n",
+		"vendor/example.com/dep/dep.go": "package dep\n\n// Dir is where files are served from.\nconst Dir = \"files\"\n",
+		"web/web.go":                    strings.Replace(handlerSrc, `"os"`, "\"os\"\n\n\t\"example.com/dep\"", 1) + "\nvar _ = dep.Dir\n",
+	})
+	cmd := exec.Command(bin, "./...")
+	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GOPROXY=off")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("raspvet: err %v, want exit status 3\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "os.ReadFile is not guarded") {
+		t.Errorf("output lacks the finding:\n%s", out)
+	}
+}
+
 // TestCommand builds raspvet and runs it both ways on a module of its own:
 // standalone (exit status 3 on findings) and as go vet's tool (status 1),
 // then with -fix.

@@ -42,6 +42,6 @@ func ExampleAnalyzer() {
 		}
 	}
 	// Output:
-	// backup.go:11: exec.Command runs a command the exec guard never sees: use execguard.CommandContext with the request's context
+	// backup.go:17: exec.Command runs a command the exec guard never sees: use execguard.CommandContext with the request's context
 	//   fix: Use execguard.CommandContext
 }

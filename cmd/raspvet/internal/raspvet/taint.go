@@ -13,7 +13,7 @@ import (
 const maxTaintRounds = 16
 
 // computeTaint marks the variables that hold request data: the
-// *http.Request parameters, and every variable assigned, ranged over or
+// parameters of a request type (see [requestKindOf]), and every variable assigned, ranged over or
 // written into (a strings.Builder or bytes.Buffer, an &out argument) from an
 // expression that mentions one.
 func (c *checker) computeTaint() {
@@ -35,7 +35,7 @@ func (c *checker) computeTaint() {
 				return true
 			}
 			for _, field := range ft.Params.List {
-				if !isNamed(c.pass.TypesInfo.TypeOf(field.Type), true, "net/http", "Request") {
+				if requestKindOf(c.pass.TypesInfo.TypeOf(field.Type)) == notRequest {
 					continue
 				}
 				for _, id := range field.Names {
@@ -138,7 +138,7 @@ func (c *checker) collectQueryParams() {
 					// A request parameter is followed where it is used, not
 					// where its function is called.
 					if obj != nil && id.Name != "_" && carriesText(obj.Type()) &&
-						!isNamed(obj.Type(), true, "net/http", "Request") &&
+						requestKindOf(obj.Type()) == notRequest &&
 						!slices.Contains(c.qparams[fn], i) && c.reachesQuery(fd.Body, obj) {
 						c.qparams[fn] = append(c.qparams[fn], i)
 						changed = true
@@ -191,21 +191,15 @@ func (c *checker) reachesQuery(body *ast.BlockStmt, p types.Object) bool {
 }
 
 // queryArgs returns the arguments of call that are SQL text: the query of
-// a *sql.DB, *sql.Tx or *sql.Conn method, or an argument a queryParams
-// fact names.
+// a *sql.DB, *sql.Tx or *sql.Conn method or of a known ORM or driver
+// method (see [sinkShapes]), or an argument a queryParams fact names.
 func (c *checker) queryArgs(call *ast.CallExpr, fn *types.Func) []ast.Expr {
 	if fn == nil {
 		return nil
 	}
-	if r := recvName(fn, "database/sql"); r == "DB" || r == "Tx" || r == "Conn" {
-		i := -1
-		switch fn.Name() {
-		case "Query", "Exec", "QueryRow", "Prepare":
-			i = 0
-		case "QueryContext", "ExecContext", "QueryRowContext", "PrepareContext":
-			i = 1
-		}
-		if i >= 0 && i < len(call.Args) {
+	if i, ok := directTextIndex(fn); ok {
+		if i < len(call.Args) && !(call.Ellipsis.IsValid() && i == len(call.Args)-1) &&
+			isString(c.pass.TypesInfo.TypeOf(call.Args[i])) {
 			return []ast.Expr{call.Args[i]}
 		}
 		return nil
@@ -343,4 +337,26 @@ func carriesText(t types.Type) bool {
 		return b.Info()&(types.IsNumeric|types.IsBoolean) == 0
 	}
 	return !isContextType(t) && !types.Identical(t, types.Universe.Lookup("error").Type())
+}
+
+// directTextIndex returns the index of the SQL text argument of fn when fn
+// is a query method of database/sql or of a known ORM or driver.
+func directTextIndex(fn *types.Func) (int, bool) {
+	if r := recvName(fn, "database/sql"); r == "DB" || r == "Tx" || r == "Conn" {
+		switch fn.Name() {
+		case "Query", "Exec", "QueryRow", "Prepare":
+			return 0, true
+		case "QueryContext", "ExecContext", "QueryRowContext", "PrepareContext":
+			return 1, true
+		}
+		return 0, false
+	}
+	return sinkTextIndex(fn)
+}
+
+// isString reports whether t is a string type. Only strings are SQL text:
+// gorm's Where(map or struct) binds its values.
+func isString(t types.Type) bool {
+	b, ok := types.Unalias(t).Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsString != 0
 }

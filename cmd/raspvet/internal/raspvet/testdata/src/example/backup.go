@@ -3,9 +3,15 @@ package example
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 )
+
+// HandleBackup backs up the directory the request names.
+func HandleBackup(w http.ResponseWriter, r *http.Request) {
+	Backup(r.Context(), r.FormValue("dir"))
+}
 
 func Backup(ctx context.Context, dir string) error {
 	return exec.Command("tar", "czf", "/var/backups/site.tgz", dir).Run() // want `exec.Command runs`

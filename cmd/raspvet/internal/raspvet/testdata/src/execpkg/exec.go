@@ -34,6 +34,12 @@ func shadowed(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func list(w http.ResponseWriter, r *http.Request) {
+	withContext(r.Context(), r.FormValue("dir"))
+	withoutContext(r.FormValue("dir"))
+}
+
+// withContext and withoutContext are helpers a handler uses.
 func withContext(ctx context.Context, dir string) {
 	exec.Command("ls", dir).Run() // want `exec.Command runs`
 }
@@ -45,4 +51,11 @@ func withoutContext(dir string) {
 	exec.Command("ls", args...).Run() // want `exec.Command runs`
 	const tool = "git"
 	exec.Command(tool, "status").Run()
+	cmd := "git"
+	exec.Command(cmd, "status").Run()
+}
+
+// startup is reached from no handler: it is reported only with -everything.
+func startup(dir string) {
+	exec.Command("ls", dir).Run()
 }

@@ -68,11 +68,16 @@ func (a *api) byTitle(ctx context.Context, title string) { // want byTitle:`quer
 	a.queryBooks(ctx, "SELECT * FROM books WHERE title = '"+title+"'")
 }
 
+func (a *api) login(ctx context.Context, user, pass string) { // want login:`queryParams\(\[1 2\]\)`
+	a.db.QueryContext(ctx, "SELECT 1 FROM users WHERE name = '"+user+"' AND pass = '"+pass+"'")
+}
+
 func (a *api) helpers(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	title := r.FormValue("title")
 	a.queryBooks(ctx, "SELECT * FROM books WHERE title = '"+title+"'") // want `note: SQL text built from request data reaches a query through queryBooks`
 	a.byTitle(ctx, title)                                              // want `note: SQL text built from request data reaches a query through byTitle`
+	a.login(ctx, r.FormValue("user"), r.FormValue("pass"))             // want `note: SQL text built from request data reaches a query through login`
 	store.Find(ctx, a.db, "title = '"+title+"'")                       // want `note: SQL text built from request data reaches a query through Find`
 	store.ByID(ctx, a.db, title)
 	a.queryBooks(ctx, "SELECT * FROM books")

@@ -2,30 +2,44 @@ package sqlguard
 
 import (
 	"strings"
-	"sync"
-
-	"github.com/pingcap/tidb/pkg/parser"
-	"github.com/pingcap/tidb/pkg/parser/ast"
-	// The TiDB parser needs a driver for literal values; test_driver is
-	// its small one. Importing it sets TiDB's global AST hooks (ast.NewValueExpr
-	// and friends) for the whole program.
-	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
+	"sync/atomic"
 )
 
-// parsers holds TiDB parsers: a Parser keeps scratch state and is not safe
-// for concurrent use, and the statements it returns belong to it until its
-// next Parse, so a parser goes back to the pool only after its AST is no
-// longer needed.
-var parsers = sync.Pool{New: func() any { return parser.New() }}
+// A StatementKinder names the kind of the statement of a MySQL text that
+// holds byte start ("select", "insert", "update", ...), from a full parse,
+// or returns "" when it cannot.
+type StatementKinder func(statement string, start int) string
+
+// mysqlKinder is the parser [Classify] asks for the kind of short MySQL
+// statements; nil until [SetMySQLStatementKinder] installs one.
+var mysqlKinder atomic.Pointer[StatementKinder]
+
+// SetMySQLStatementKinder makes [Classify] name the kind of MySQL statements
+// of at most 160 bytes with k, a parser of the full grammar; nil goes back
+// to the scanner's tokens. Importing github.com/gorasp/rasp/sqlguard/tidb
+// installs the TiDB parser's: it is kept out of this package so that
+// programs that use no MySQL pay nothing for it (about 14 MB of binary and
+// TiDB's global AST hooks). It only names kinds in events: the check is
+// the same with or without it. It is safe to call at any time; call it at
+// start-up.
+func SetMySQLStatementKinder(k StatementKinder) {
+	if k == nil {
+		mysqlKinder.Store(nil)
+		return
+	}
+	mysqlKinder.Store(&k)
+}
 
 // Classify names the statement kind ("select", "insert", "update",
 // "delete", ...) and the clause ("select", "from", "where", "order by",
 // "limit", "values", "set", ...) of the statement span [start, end) lies
 // in, for the event of a flagged statement. For MySQL the statement kind
-// comes from the TiDB parser's AST when the statement parses and is at most
-// 160 bytes (maxTiDBBytes); otherwise, and for the clause, both come from the dialect's own
-// scanner. Unknown parts are "". Classify costs a parse (for MySQL about
-// 100 ns per byte): call it only on flagged statements.
+// comes from the parser [SetMySQLStatementKinder] installed (the TiDB
+// parser's AST, with github.com/gorasp/rasp/sqlguard/tidb imported) when
+// the statement parses and is at most 160 bytes (maxTiDBBytes); otherwise,
+// and for the clause, both come from the dialect's own scanner. Unknown
+// parts are "". Classify may cost a parse (TiDB: about 100 ns per byte):
+// call it only on flagged statements.
 func Classify(d Dialect, statement string, start, end int) (kind, clause string) {
 	defer func() {
 		if recover() != nil {
@@ -110,8 +124,10 @@ func Classify(d Dialect, statement string, start, end int) (kind, clause string)
 		kind = "select"
 	}
 	if d.Engine() == DialectMySQL && len(statement) <= maxTiDBBytes {
-		if k := tidbKind(statement, start); k != "" && k != "other" {
-			kind = k
+		if kp := mysqlKinder.Load(); kp != nil {
+			if k := (*kp)(statement, start); k != "" && k != "other" {
+				kind = k
+			}
 		}
 	}
 	return kind, clause
@@ -148,23 +164,4 @@ func lowerWord(lit string) string {
 		return ""
 	}
 	return classByUpper[string(u)]
-}
-
-// tidbKind parses statement with the TiDB parser and returns the lower-case
-// label of the statement that begins at or before offset start, or "" when
-// the statement does not parse.
-func tidbKind(statement string, start int) string {
-	p := parsers.Get().(*parser.Parser)
-	defer parsers.Put(p)
-	stmts, _, err := p.Parse(statement, "", "")
-	if err != nil || len(stmts) == 0 {
-		return ""
-	}
-	st := stmts[0]
-	for _, s := range stmts[1:] {
-		if s.OriginTextPosition() <= start {
-			st = s
-		}
-	}
-	return strings.ToLower(ast.GetStmtLabel(st))
 }

@@ -123,11 +123,13 @@
 // (0x1F, 0o17, 0b101, 1_000) are lexed as one number: PostgreSQL 15 rejects
 // them as trailing junk, so neither reading lets them add grammar.
 //
-// For MySQL, [Classify] uses the TiDB parser (github.com/pingcap/tidb/pkg/parser),
-// the grammar reference for MySQL, to name the statement kind. This package
-// imports its test_driver, which replaces TiDB's global AST hooks
-// (ast.NewValueExpr and friends) for the whole program: a program that also
-// uses TiDB with another driver must not import this package.
+// The TiDB parser (github.com/pingcap/tidb/pkg/parser) is the grammar
+// reference for MySQL: the tests check the scanner and the role rules
+// against its AST. At run time this package does not link it. A program
+// that imports github.com/gorasp/rasp/sqlguard/tidb has [Classify] name
+// the kind of short MySQL statements from TiDB's parse (see
+// [SetMySQLStatementKinder]); without it the kind comes from the scanner,
+// and detection is the same.
 //
 // # Threat model
 //

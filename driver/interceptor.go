@@ -265,6 +265,7 @@ func (i *interceptor) report(ctx context.Context, query string, v *verdict) (err
 		}
 		if clause != "" {
 			details = append(details, rasp.Detail{Key: "clause", Value: clause})
+			f.Reason += " in " + strings.ToUpper(clause) // "input closes a string literal and adds OR in WHERE"
 		}
 	}
 	return a.DecideIn(ctx, v.mode, rasp.SinkSQL, op, f, details...)

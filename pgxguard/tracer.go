@@ -363,6 +363,7 @@ func report(ctx context.Context, a *rasp.Agent, op, target string, res sqlguard.
 		}
 		if clause != "" {
 			details = append(details, rasp.Detail{Key: "clause", Value: clause})
+			f.Reason += " in " + strings.ToUpper(clause) // "input closes a string literal and adds OR in WHERE"
 		}
 	}
 	return a.DecideWith(ctx, rasp.SinkSQL, op, f, details...)

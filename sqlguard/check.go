@@ -513,13 +513,13 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 		// lexes, is still one literal: the input supplied a quote the
 		// template balances (LIKE '%' + '%'' + ...), not a break-out; a
 		// real break-out touches what follows the literal too.
-		return reasonDelimiter
+		return w.named(reasonDelimiter, toks, i, cov, s, e)
 	case commentHit:
 		return reasonComment
 	case semi:
 		return reasonSeparator
 	case whole >= 2 && strong > 0:
-		return reasonTokens
+		return w.named(reasonTokens, toks, i, cov, s, e)
 	case whole >= 2:
 		// Between the rules: identifiers and literals only, and not a
 		// list. Most such texts are syntax errors or add an alias, but
@@ -537,6 +537,60 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 	}
 	// 4. Harmless otherwise.
 	return ""
+}
+
+// named makes reason specific to the occurrence [s, e): the kind of
+// literal whose delimiter it covers, and the first keyword, operator or
+// function it adds after it ("input closes a string literal and adds OR").
+// cov are the tokens the occurrence touches, from toks[i]. It runs only on
+// findings.
+func (w *work) named(reason string, toks []token, i int, cov []token, s, e int) string {
+	what, after := "", s
+	for _, t := range cov {
+		if !delimited(t.tok) || t.open == 0 || t.tok == ILLEGAL {
+			continue
+		}
+		kind := map[Token]string{STRING: "a string literal", BLOB: "a blob literal", QIDENT: "a quoted identifier", COMMENT: "a comment"}[t.tok]
+		switch {
+		case t.close > 0 && s <= t.end-t.close && e >= t.end:
+			what, after = "closes "+kind, t.end
+		case s <= t.pos && e >= t.pos+t.open:
+			what, after = "opens "+kind, t.pos
+		default:
+			continue
+		}
+		break
+	}
+	added := ""
+	for k, t := range cov {
+		if t.pos < after || t.pos < s || t.end > e || t.tok == SPACE {
+			continue
+		}
+		if w.strongToken(toks, i+k, t) {
+			// A word (OR, UNION, SLEEP) says more than punctuation: the
+			// first one wins, else the first operator or parenthesis.
+			text := w.stmt[t.pos:t.end]
+			word := text[0]|0x20 >= 'a' && text[0]|0x20 <= 'z'
+			if added == "" || word {
+				added = strings.ToUpper(text)
+				if len(added) > 24 {
+					added = added[:24] + "..."
+				}
+			}
+			if word {
+				break
+			}
+		}
+	}
+	switch {
+	case what != "" && added != "":
+		return "input " + what + " and adds " + added
+	case what != "":
+		return "input " + what
+	case added != "":
+		return "input spans several tokens and adds " + added
+	}
+	return reason
 }
 
 // escapesQuote reports whether the body of the literal t, cut at e, ends

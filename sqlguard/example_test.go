@@ -24,9 +24,9 @@ func ExampleCheck() {
 	}
 	// Output:
 	// "alice"        ok
-	// "x' OR 'a'='a" injection at [34,46): input covers the delimiter of a literal, quoted identifier or comment
+	// "x' OR 'a'='a" injection at [34,46): input closes a string literal and adds OR
 	// "name DESC, id" ok
-	// "1 OR 1=1"     injection at [31,39): input spans several tokens including a keyword, operator, function or parenthesis
+	// "1 OR 1=1"     injection at [31,39): input spans several tokens and adds OR
 }
 
 func ExampleClassify() {
@@ -76,7 +76,7 @@ func ExampleMemory() {
 	judge("golang")
 	judge("COUNT(*)")
 	// Output:
-	// "COUNT(*)" finding: input spans several tokens including a keyword, operator, function or parenthesis
+	// "COUNT(*)" finding: input spans several tokens and adds COUNT
 	// "golang"   clean, remembered
 	// "COUNT(*)" the application's own text
 }

@@ -247,7 +247,7 @@ func (a *Agent) decide(ctx context.Context, sink, op string, f Finding, fault st
 	}
 	if st != nil {
 		ev.Request = st.info()
-		ev.Partial = st.partial
+		ev.Partial = st.partial.Load()
 		if blocked {
 			ev.Late = st.block()
 		}

@@ -97,7 +97,7 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 		body, cut, rc = readPrefix(r.Body, buf, a.cfg.bodyLimit)
 	}
 	c.collect(r, body, cut)
-	st.partial = c.partial
+	st.partial.Store(c.partial)
 	if c.partial {
 		a.stats.partial.Add(1)
 	}

@@ -13,7 +13,8 @@ type requestState struct {
 	method     string
 	path       string
 	remoteAddr string
-	partial    bool // inspection stopped at a cap; written before the handler runs
+	partial    atomic.Bool // inspection stopped at a cap
+	route      atomic.Pointer[route]
 
 	// state orders the block decision (any goroutine) against the
 	// handler's first write (handler goroutine) in one atomic word, so an
@@ -48,7 +49,9 @@ func (s *requestState) info() Request {
 		return Request{}
 	}
 	ri := Request{Method: s.method, Path: s.path, RemoteAddr: s.remoteAddr}
-	if s.r != nil {
+	if rt := s.route.Load(); rt != nil {
+		ri.Route = rt.name()
+	} else if s.r != nil {
 		ri.Route = s.r.Pattern
 	}
 	return ri

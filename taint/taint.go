@@ -46,6 +46,9 @@ const (
 	SourcePath   Source = "path"   // URL path segment
 	SourceHeader Source = "header" // request header
 	SourceCookie Source = "cookie" // cookie value
+
+	SourceMessage  Source = "message"  // RPC message field (gRPC): strings, bytes and numbers, keyed by field path
+	SourceMetadata Source = "metadata" // RPC metadata value (gRPC)
 )
 
 // Input is one untrusted value of a request.

@@ -115,8 +115,11 @@ func (s *accounts) lookup(ctx context.Context, req *structpb.Struct) (*wrappersp
 	return nil, err
 }
 
-// rename receives owners and deletes each, answering the rows it removed.
+// rename receives owners and deletes each, answering the rows it removed;
+// with the metadata key "x-noctx" it queries without the stream's context.
 func (s *accounts) rename(stream grpc.ServerStream) error {
+	md, _ := metadata.FromIncomingContext(stream.Context())
+	noctx := len(md.Get("x-noctx")) > 0
 	for {
 		var in wrapperspb.StringValue
 		if err := stream.RecvMsg(&in); err != nil {
@@ -125,7 +128,11 @@ func (s *accounts) rename(stream grpc.ServerStream) error {
 			}
 			return err
 		}
-		res, err := s.db.ExecContext(stream.Context(), `DELETE FROM accounts WHERE owner = '`+in.GetValue()+`'`)
+		qctx := stream.Context()
+		if noctx {
+			qctx = context.Background()
+		}
+		res, err := s.db.ExecContext(qctx, `DELETE FROM accounts WHERE owner = '`+in.GetValue()+`'`)
 		if err != nil {
 			return status.Error(codes.Unavailable, "try later") // hides the block
 		}
@@ -318,8 +325,15 @@ func TestUnaryMonitorServes(t *testing.T) {
 }
 
 func TestStreamAttackDenied(t *testing.T) {
+	t.Run("stream context", func(t *testing.T) { testStreamAttack(t, t.Context()) })
+	t.Run("no context", func(t *testing.T) {
+		testStreamAttack(t, metadata.AppendToOutgoingContext(t.Context(), "x-noctx", "1"))
+	})
+}
+
+func testStreamAttack(t *testing.T, ctx context.Context) {
 	s, conn, evs := setup(t, rasp.ModeProtect)
-	st, err := conn.NewStream(t.Context(), &grpc.StreamDesc{ClientStreams: true, ServerStreams: true}, renameMethod)
+	st, err := conn.NewStream(ctx, &grpc.StreamDesc{ClientStreams: true, ServerStreams: true}, renameMethod)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -31,11 +34,13 @@ import (
 // The test service, described by hand so that no generated code is needed:
 // /shop.Accounts/Lookup (unary: a Struct in, a StringValue out),
 // /shop.Accounts/Rename (client and server streaming StringValues) and
-// /shop.Accounts/Inputs (unary: the call's inputs, one per line).
+// /shop.Accounts/Inputs (unary: the call's inputs, one per line) and
+// /shop.Accounts/Size (unary: any message in, its size out; benchmarks).
 const (
 	lookupMethod = "/shop.Accounts/Lookup"
 	renameMethod = "/shop.Accounts/Rename"
 	inputsMethod = "/shop.Accounts/Inputs"
+	sizeMethod   = "/shop.Accounts/Size"
 )
 
 func TestMain(m *testing.M) {
@@ -143,6 +148,26 @@ func (s *accounts) rename(stream grpc.ServerStream) error {
 	}
 }
 
+// sizeHandler decodes whichever message the client sent (the benchmarks
+// send a Struct or a DescriptorProto) as the type named in the metadata,
+// and answers its encoded size.
+func sizeHandler(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+	var in proto.Message = new(structpb.Struct)
+	if md, _ := metadata.FromIncomingContext(ctx); slices.Contains(md.Get("x-type"), "fields") {
+		in = new(descriptorpb.DescriptorProto)
+	}
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	h := func(_ context.Context, req any) (any, error) {
+		return wrapperspb.String(fmt.Sprint(proto.Size(req.(proto.Message)))), nil
+	}
+	if ic == nil {
+		return h(ctx, in)
+	}
+	return ic(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: sizeMethod}, h)
+}
+
 func inputsOf(ctx context.Context) *wrapperspb.StringValue {
 	var b strings.Builder
 	for _, in := range taint.FromContext(ctx) {
@@ -157,6 +182,7 @@ func (s *accounts) desc() *grpc.ServiceDesc {
 		HandlerType: (*any)(nil),
 		Methods: []grpc.MethodDesc{
 			{MethodName: "Lookup", Handler: unary(lookupMethod, s.lookup)},
+			{MethodName: "Size", Handler: sizeHandler},
 			{MethodName: "Inputs", Handler: unary(inputsMethod, func(ctx context.Context, _ *structpb.Struct) (*wrapperspb.StringValue, error) {
 				return inputsOf(ctx), nil
 			})},

@@ -45,8 +45,10 @@ type walker struct {
 	stop bool // the input cap was reached
 }
 
-// message walks the populated fields of m in field-number order, so that
-// the inputs a cap keeps do not depend on map or range order.
+// message walks the populated fields of m in the message's own field
+// order (protobuf-go ranges a generated message's fields in a fixed order),
+// and map entries in key order, so that the inputs a cap keeps do not
+// depend on map iteration.
 func (w *walker) message(m protoreflect.Message, depth int) {
 	if depth >= MaxDepth {
 		w.call.MarkPartial()
@@ -55,27 +57,18 @@ func (w *walker) message(m protoreflect.Message, depth int) {
 	if !m.IsValid() {
 		return
 	}
-	fields := m.Descriptor().Fields()
 	base := len(w.path)
-	for i := range fields.Len() {
-		if w.stop {
-			return
-		}
-		fd := fields.Get(i)
-		if !m.Has(fd) {
-			continue
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if fd.IsExtension() {
+			return true
 		}
 		w.path = w.path[:base]
 		w.seg(string(fd.Name()))
-		v := m.Get(fd)
 		switch {
 		case fd.IsList():
 			l := v.List()
 			lbase := len(w.path)
-			for j := range l.Len() {
-				if w.stop {
-					break
-				}
+			for j := 0; j < l.Len() && !w.stop; j++ {
 				w.path = w.path[:lbase]
 				w.seg(strconv.Itoa(j))
 				w.value(fd, l.Get(j), depth)
@@ -85,33 +78,39 @@ func (w *walker) message(m protoreflect.Message, depth int) {
 		default:
 			w.value(fd, v, depth)
 		}
-	}
+		return !w.stop
+	})
 	w.path = w.path[:base]
+}
+
+type mapEntry struct {
+	key string
+	val protoreflect.Value
 }
 
 // mapField adds each key (keyed by the map's path) and each value (keyed
 // by the path and the key), in key order.
 func (w *walker) mapField(fd protoreflect.FieldDescriptor, m protoreflect.Map, depth int) {
 	mbase := len(w.path)
-	keys := make([]protoreflect.MapKey, 0, m.Len())
-	m.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
-		keys = append(keys, k)
+	var arr [16]mapEntry
+	entries := arr[:0]
+	m.Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+		entries = append(entries, mapEntry{k.String(), v})
 		return true
 	})
-	slices.SortFunc(keys, func(a, b protoreflect.MapKey) int {
-		return cmp.Compare(a.String(), b.String())
-	})
-	for _, k := range keys {
+	slices.SortFunc(entries, func(a, b mapEntry) int { return cmp.Compare(a.key, b.key) })
+	keyIsText := fd.MapKey().Kind() != protoreflect.BoolKind
+	vd := fd.MapValue()
+	for _, e := range entries {
 		if w.stop {
 			return
 		}
 		w.path = w.path[:mbase]
-		ks := k.String()
-		if fd.MapKey().Kind() != protoreflect.BoolKind {
-			w.add(ks) // a key a client chose, as JSON object keys are
+		if keyIsText {
+			w.add(e.key) // a key a client chose, as JSON object keys are
 		}
-		w.seg(ks)
-		w.value(fd.MapValue(), m.Get(k), depth)
+		w.seg(e.key)
+		w.value(vd, e.val, depth)
 	}
 }
 

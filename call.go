@@ -26,10 +26,11 @@ type Call struct {
 	off bool
 	tok scopeToken
 
-	mu   sync.Mutex // orders Add and Context from a stream's goroutines
-	c    collector
-	done int // inputs already in ctx
-	ctx  atomic.Pointer[context.Context]
+	mu      sync.Mutex // orders Add, Context and End across a stream's goroutines
+	c       collector
+	scratch *[]taint.Input // pooled backing of c.inputs, returned by End
+	ended   bool
+	ctx     atomic.Pointer[context.Context]
 }
 
 // StartCall begins the call req describes (for gRPC: Method "gRPC", Path
@@ -43,7 +44,10 @@ func (a *Agent) StartCall(ctx context.Context, req Request) *Call {
 		c.st.route.Store(&route{pattern: req.Route})
 	}
 	c.off = a.Mode() == ModeOff && !a.overrideOn
-	c.c = collector{cfg: &a.cfg}
+	if !c.off {
+		c.scratch = getInputs()
+		c.c = collector{cfg: &a.cfg, inputs: *c.scratch}
+	}
 	base := NewContext(ctx, a)
 	if !c.off {
 		base = withRequest(base, c.st)
@@ -61,6 +65,9 @@ func (c *Call) Add(src taint.Source, key, value string) bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ended {
+		return false
+	}
 	c.c.add(src, key, value)
 	c.markPartial()
 	return !c.c.capped
@@ -113,4 +120,16 @@ func (c *Call) Blocked() bool { return c.st.isBlocked() }
 func (c *Call) Sent() bool { return c.st.send() == stateSent }
 
 // End unbinds the goroutine StartCall bound. It must run on that goroutine.
-func (c *Call) End() { c.tok.unbind() }
+// Inputs added after End are dropped.
+func (c *Call) End() {
+	c.tok.unbind()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ended = true
+	if c.scratch != nil {
+		// taint.NewContext copied the inputs: the scratch is free.
+		*c.scratch = c.c.inputs
+		putInputs(c.scratch)
+		c.scratch, c.c.inputs = nil, nil
+	}
+}

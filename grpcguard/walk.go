@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
@@ -16,6 +17,40 @@ import (
 // 10000 levels (protowire's default recursion limit); real schemas nest a
 // handful, so 64 leaves room while bounding the walk's stack.
 const MaxDepth = 64
+
+// keys interns field paths: the same schema yields the same paths call
+// after call, so each costs one allocation per process instead of one per
+// input.
+var keys internTable
+
+// maxInterned bounds the table (at most maxInterned×maxPath bytes): paths
+// with list indices and map keys a client chose are unbounded, and once the
+// table is full new ones are allocated as they come.
+const maxInterned = 4096
+
+type internTable struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+func (t *internTable) intern(b []byte) string {
+	t.mu.RLock()
+	s, ok := t.m[string(b)] // no allocation for the lookup
+	t.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = string(b)
+	t.mu.Lock()
+	if t.m == nil {
+		t.m = make(map[string]string)
+	}
+	if len(t.m) < maxInterned {
+		t.m[s] = s
+	}
+	t.mu.Unlock()
+	return s
+}
 
 // maxPath bounds the field path built as a key; the agent cuts keys
 // further when it records them.
@@ -141,7 +176,7 @@ func (w *walker) value(fd protoreflect.FieldDescriptor, v protoreflect.Value, de
 }
 
 func (w *walker) add(s string) {
-	if !w.call.Add(taint.SourceMessage, string(w.path), s) {
+	if !w.call.Add(taint.SourceMessage, keys.intern(w.path), s) {
 		w.stop = true
 	}
 }

@@ -30,6 +30,7 @@ type Call struct {
 	c       collector
 	scratch *[]taint.Input // pooled backing of c.inputs, returned by End
 	ended   bool
+	parent  context.Context // StartCall's
 	ctx     atomic.Pointer[context.Context]
 }
 
@@ -39,7 +40,7 @@ type Call struct {
 // the call's context check against its inputs (see [RequestContext]). In
 // [ModeOff] nothing is collected.
 func (a *Agent) StartCall(ctx context.Context, req Request) *Call {
-	c := &Call{a: a, st: &requestState{method: req.Method, path: req.Path, remoteAddr: req.RemoteAddr}}
+	c := &Call{a: a, parent: ctx, st: &requestState{method: req.Method, path: req.Path, remoteAddr: req.RemoteAddr}}
 	if req.Route != "" {
 		c.st.route.Store(&route{pattern: req.Route})
 	}
@@ -91,14 +92,14 @@ func (c *Call) markPartial() {
 	}
 }
 
-// Context returns ctx carrying the agent, the call's state and every input
-// added so far, and makes it the context guards on the bound goroutine
-// check with when they get none.
-func (c *Call) Context(ctx context.Context) context.Context {
-	ctx = NewContext(ctx, c.a)
+// Context returns the context given to [Agent.StartCall], carrying the
+// agent, the call's state and every input added so far, and makes it the
+// context guards on the bound goroutine check with when they get none.
+func (c *Call) Context() context.Context {
 	if c.off {
-		return ctx
+		return c.current()
 	}
+	ctx := NewContext(c.parent, c.a)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ctx = withRequest(ctx, c.st)

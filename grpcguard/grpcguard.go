@@ -126,7 +126,7 @@ func UnaryServerInterceptor(opts ...Option) grpc.UnaryServerInterceptor {
 		call := start(ctx, cfg.agentFor(), info.FullMethod)
 		defer call.End()
 		collectMessage(call, req)
-		resp, err := handler(call.Context(ctx), req)
+		resp, err := handler(call.Context(), req)
 		if call.Blocked() {
 			return nil, errBlocked
 		}
@@ -141,11 +141,10 @@ func UnaryServerInterceptor(opts ...Option) grpc.UnaryServerInterceptor {
 func StreamServerInterceptor(opts ...Option) grpc.StreamServerInterceptor {
 	cfg := newConfig(opts)
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		base := ss.Context()
-		call := start(base, cfg.agentFor(), info.FullMethod)
+		call := start(ss.Context(), cfg.agentFor(), info.FullMethod)
 		defer call.End()
-		w := &stream{ServerStream: ss, call: call, base: base}
-		ctx := call.Context(base)
+		w := &stream{ServerStream: ss, call: call}
+		ctx := call.Context()
 		w.ctx.Store(&ctx)
 		err := handler(srv, w)
 		if call.Blocked() {
@@ -173,7 +172,6 @@ func start(ctx context.Context, a *rasp.Agent, method string) *rasp.Call {
 type stream struct {
 	grpc.ServerStream
 	call *rasp.Call
-	base context.Context
 	ctx  atomic.Pointer[context.Context]
 }
 
@@ -187,7 +185,7 @@ func (s *stream) RecvMsg(m any) error {
 		return err
 	}
 	collectMessage(s.call, m)
-	ctx := s.call.Context(s.base)
+	ctx := s.call.Context()
 	s.ctx.Store(&ctx)
 	return nil
 }

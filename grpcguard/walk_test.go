@@ -31,7 +31,7 @@ func inputs(t *testing.T, a *rasp.Agent, ctx context.Context, msgs ...any) []str
 		collectMessage(call, m)
 	}
 	var out []string
-	for _, in := range taint.FromContext(call.Context(ctx)) {
+	for _, in := range taint.FromContext(call.Context()) {
 		out = append(out, fmt.Sprintf("%s %s=%s", in.Source, in.Key, in.Value))
 	}
 	return out

@@ -1,6 +1,6 @@
 # rasp: `make demo` shows it working, `make test` is what CI runs.
 SHELL := /bin/bash
-MODULES := . examples integration bench grpcguard ginguard
+MODULES := . examples integration bench grpcguard ginguard echoguard
 TOOLS := $(CURDIR)/.tools/bin
 STATICCHECK_VERSION := v0.8.2
 BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da

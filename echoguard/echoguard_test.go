@@ -1,10 +1,12 @@
 package echoguard_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,6 +36,24 @@ type app struct {
 	db     *sql.DB
 	mu     sync.Mutex
 	events []rasp.Event
+	logs   syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // newApp serves an echo app on 127.0.0.1 whose handlers splice path
@@ -93,7 +113,11 @@ func newApp(t *testing.T, mode rasp.Mode) (*app, *httptest.Server) {
 		ap.mu.Unlock()
 		return c.String(http.StatusOK, b.String())
 	})
-	srv := httptest.NewServer(e)
+	// A second answer on top of the 403 shows in these logs.
+	e.Logger.SetOutput(&ap.logs)
+	srv := httptest.NewUnstartedServer(e)
+	srv.Config.ErrorLog = log.New(&ap.logs, "", 0)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return ap, srv
 }
@@ -133,6 +157,9 @@ func TestBlockedInsideEchoChain(t *testing.T) {
 			code, body := do(t, tc.method, srv.URL+tc.attack)
 			if code != http.StatusForbidden || body != "Forbidden\n" {
 				t.Fatalf("attack = %d %q; want 403 Forbidden alone", code, body)
+			}
+			if l := ap.logs.String(); l != "" {
+				t.Errorf("server logs %q: something answered after the 403", l)
 			}
 			if n := ap.count(t); n != before {
 				t.Fatalf("%d notes left, want %d", n, before)

@@ -73,12 +73,14 @@ func TestCallScope(t *testing.T) {
 	a, _ := testAgent(t, ModeProtect)
 	call := a.StartCall(context.Background(), Request{Method: "gRPC", Path: "/s.S/M", Route: "/s.S/M"})
 	call.Add(taint.SourceMessage, "q", "x' OR 1=1")
-	ctx := call.Context()
+	if got := taint.FromContext(call.Context()); len(got) != 1 {
+		t.Fatalf("Context carries %v, want the call's input", got)
+	}
 	if got := taint.FromContext(RequestContext(context.Background(), SinkSQL)); len(got) != 1 || got[0].Value != "x' OR 1=1" {
 		t.Fatalf("bound goroutine sees %v, want the call's input", got)
 	}
 	call.Add(taint.SourceMessage, "q2", "second")
-	ctx = call.Context()
+	ctx := call.Context()
 	if got := taint.FromContext(RequestContext(context.Background(), SinkSQL)); len(got) != 2 {
 		t.Fatalf("after a second message the bound goroutine sees %v, want both inputs", got)
 	}

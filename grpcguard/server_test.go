@@ -35,12 +35,14 @@ import (
 // /shop.Accounts/Lookup (unary: a Struct in, a StringValue out),
 // /shop.Accounts/Rename (client and server streaming StringValues) and
 // /shop.Accounts/Inputs (unary: the call's inputs, one per line) and
-// /shop.Accounts/Size (unary: any message in, its size out; benchmarks).
+// /shop.Accounts/Size (unary: any message in, its size out; benchmarks) and
+// /shop.Accounts/Trace (streaming: each message answered with the inputs so far).
 const (
 	lookupMethod = "/shop.Accounts/Lookup"
 	renameMethod = "/shop.Accounts/Rename"
 	inputsMethod = "/shop.Accounts/Inputs"
 	sizeMethod   = "/shop.Accounts/Size"
+	traceMethod  = "/shop.Accounts/Trace"
 )
 
 func TestMain(m *testing.M) {
@@ -190,6 +192,26 @@ func (s *accounts) desc() *grpc.ServiceDesc {
 		Streams: []grpc.StreamDesc{{
 			StreamName:    "Rename",
 			Handler:       func(_ any, st grpc.ServerStream) error { return s.rename(st) },
+			ClientStreams: true,
+			ServerStreams: true,
+		}, {
+			StreamName: "Trace",
+			// Answers each message with the inputs the stream's context
+			// carries after receiving it.
+			Handler: func(_ any, st grpc.ServerStream) error {
+				for {
+					var in wrapperspb.StringValue
+					if err := st.RecvMsg(&in); err != nil {
+						if errors.Is(err, io.EOF) {
+							return nil
+						}
+						return err
+					}
+					if err := st.SendMsg(inputsOf(st.Context())); err != nil {
+						return err
+					}
+				}
+			},
 			ClientStreams: true,
 			ServerStreams: true,
 		}},
@@ -407,6 +429,42 @@ func TestParallelCallsKeepTheirInputs(t *testing.T) {
 			}
 			if n := strings.Count(got, "caller-"); n != 2 {
 				t.Errorf("call %s: inputs\n%s\nhold %d caller values, want its own 2", own, got, n)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestParallelStreamsKeepTheirInputs(t *testing.T) {
+	_, conn, _ := setup(t, rasp.ModeMonitor)
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			st, err := conn.NewStream(t.Context(), &grpc.StreamDesc{ClientStreams: true, ServerStreams: true}, traceMethod)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			var out wrapperspb.StringValue
+			for j := range 2 {
+				if err := st.SendMsg(wrapperspb.String(fmt.Sprintf("stream-%02d-msg-%d", i, j))); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := st.RecvMsg(&out); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+			st.CloseSend()
+			got := out.GetValue()
+			for j := range 2 {
+				if want := fmt.Sprintf("message value=stream-%02d-msg-%d\n", i, j); !strings.Contains(got, want) {
+					t.Errorf("stream %d: inputs\n%s\nlack %q", i, got, want)
+				}
+			}
+			if n := strings.Count(got, "stream-"); n != 2 {
+				t.Errorf("stream %d: inputs\n%s\nhold %d stream values, want its own 2", i, got, n)
 			}
 		})
 	}

@@ -1,13 +1,13 @@
 # rasp: `make demo` shows it working, `make test` is what CI runs.
 SHELL := /bin/bash
-MODULES := . pgxguard promrasp otelrasp examples integration bench gocompat
+MODULES := . pgxguard promrasp otelrasp grpcguard ginguard echoguard examples integration bench gocompat
 # The oldest Go release rasp supports (the root module's go line); `make test`
 # also runs the root module and gocompat under it. The go command fetches that
 # toolchain through the module proxy.
 GO_OLDEST ?= go1.25.9
 # The modules an application imports (their go line must stay at the oldest
 # supported release), and gocompat, an application module on that release.
-OLDEST_MODULES := . pgxguard promrasp otelrasp gocompat
+OLDEST_MODULES := . pgxguard promrasp otelrasp grpcguard ginguard echoguard gocompat
 TOOLS := $(CURDIR)/.tools/bin
 STATICCHECK_VERSION := v0.8.2
 BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da

@@ -255,12 +255,16 @@ func (a *Agent) Partial(ctx context.Context, sink, op string) error {
 	if st == nil {
 		return nil
 	}
-	limit := st.in.partial()
-	if limit == 0 {
+	name := ""
+	if limit := st.in.partial(); limit != 0 {
+		name = limit.String()
+	} else if st.partial.Load() {
+		name = st.partialLimit() // a call outside net/http (see Call)
+	} else {
 		return nil
 	}
 	return a.decide(ctx, a.ModeFor(sink), sink, op, Finding{Kind: KindPartialInspection, Start: -1, End: -1},
-		"partial inspection: "+limit.String(), []Detail{{Key: "limit", Value: limit.String()}})
+		"partial inspection: "+name, []Detail{{Key: "limit", Value: name}})
 }
 
 // Recover is deferred by guards around their checks: it turns a panic into
@@ -304,7 +308,7 @@ func (a *Agent) decide(ctx context.Context, mode Mode, sink, op string, f Findin
 	}
 	if st != nil {
 		ev.Request = st.info()
-		ev.Partial = st.in.partial() != 0
+		ev.Partial = st.isPartial()
 		if blocked {
 			ev.Late = st.block()
 		}

@@ -77,7 +77,7 @@ func (ri *requestInputs) Inputs() []taint.Input {
 		if ri.st != nil {
 			// By the first guarded call the router has matched: the
 			// route's own segments are not the client's choice.
-			c.Inputs = withoutRouteLiterals(c.Inputs, ri.st.route(), ri.r.URL.EscapedPath())
+			c.Inputs = withoutRouteLiterals(c.Inputs, ri.st.routePattern(), ri.r.URL.EscapedPath())
 		}
 		ri.base, ri.baseReached, ri.baseDone = c.Inputs[:len(c.Inputs):len(c.Inputs)], c.Reached, true
 	}

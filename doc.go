@@ -21,6 +21,13 @@
 // with those inputs and reports a [Finding] to [Agent.Decide], the one path
 // for events, hooks, counters and blocking.
 //
+// Routers name the matched route with [SetRoute] (or [SetRouteFunc]), so
+// that events and exceptions key on it. Sources other than net/http (gRPC,
+// in module github.com/gorasp/rasp/grpcguard) start a [Call] with
+// [Agent.StartCall]: the same inputs, caps, per-call block state and
+// goroutine binding as the middleware's. gin and echo have adapter
+// modules, ginguard and echoguard.
+//
 // # Threat model
 //
 // rasp catches a request value that reaches a guarded sink verbatim, or

@@ -30,11 +30,12 @@ type Event struct {
 	SpanID    string // its span id (hex)
 }
 
-// Request describes the HTTP request an [Event] happened in.
+// Request describes the HTTP request, or the call ([Agent.StartCall]), an
+// [Event] happened in.
 type Request struct {
 	Method     string
 	Path       string
-	Route      string // the ServeMux pattern, when the mux set one before the sink ran
+	Route      string // the route: [SetRoute]'s pattern, else the ServeMux pattern; a gRPC call's full method
 	RemoteAddr string
 }
 

@@ -117,3 +117,16 @@ func ExampleRequestContext() {
 	// inputs seen by a goroutine it started: 0
 	// scoped: 1
 }
+
+// ExampleSetRoute names the route a router matched, so that events carry
+// it as request_route.
+func ExampleSetRoute() {
+	a := rasp.New(rasp.WithMode(rasp.ModeMonitor), rasp.WithLogger(zerolog.Nop()),
+		rasp.WithHook(func(_ context.Context, ev rasp.Event) { fmt.Println(ev.Request.Route) }), rasp.WithSyncHooks())
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rasp.SetRoute(r.Context(), "/users/:id") // what a router middleware does
+		_ = a.Decide(r.Context(), rasp.SinkSQL, "query", rasp.Finding{Kind: rasp.KindSQLInjection})
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/users/7", nil))
+	// Output: /users/:id
+}

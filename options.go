@@ -29,8 +29,9 @@ type Hook func(context.Context, Event)
 // Exception silences findings that match all of its non-empty fields: a
 // known false positive, without switching the service to monitor.
 type Exception struct {
-	// Route matches the request's ServeMux pattern ("GET /search") exactly
-	// when the mux set one, else the URL path with [path.Match] ("/search/*").
+	// Route matches the request's route exactly when it has one (the
+	// ServeMux pattern "GET /search", the one given to [SetRoute], a gRPC
+	// full method), else the URL path with [path.Match] ("/search/*").
 	Route string
 	// Source and Key match the offending input.
 	Source taint.Source

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"sync/atomic"
+
+	"github.com/gorasp/rasp/internal/collect"
 )
 
 // requestState is what the middleware shares with the decisions made while
@@ -21,6 +23,9 @@ type requestState struct {
 	path       string
 	remoteAddr string
 	in         requestInputs // collects the request's inputs on demand
+	partial    atomic.Bool   // a non-HTTP call was inspected only in part (see Call)
+	callLimit  atomic.Uint32 // the collect.Limit a Call reached
+	route      atomic.Pointer[route]
 
 	// state orders the block decision (any goroutine) against the
 	// handler's first write (handler goroutine) in one atomic word, so an
@@ -56,13 +61,24 @@ func requestFrom(ctx context.Context) *requestState {
 	return st
 }
 
-// route is the pattern of the route the request matched, "" when none is
-// known.
-func (s *requestState) route() string {
-	if s.r == nil {
-		return ""
+// routePattern is the pattern of the route the request matched (from
+// [SetRoute], else the ServeMux pattern), "" when none is known.
+func (s *requestState) routePattern() string {
+	return s.info().Route
+}
+
+// partialLimit names the limit a Call reached: the collector's, else the
+// adapter's own ("depth" of a message walk).
+func (s *requestState) partialLimit() string {
+	if l := collect.Limit(s.callLimit.Load()); l != 0 {
+		return l.String()
 	}
-	return s.r.Pattern
+	return "depth"
+}
+
+// isPartial reports whether the request or call was inspected only in part.
+func (s *requestState) isPartial() bool {
+	return s.partial.Load() || s.in.partial() != 0
 }
 
 func (s *requestState) info() Request {
@@ -70,7 +86,9 @@ func (s *requestState) info() Request {
 		return Request{}
 	}
 	ri := Request{Method: s.method, Path: s.path, RemoteAddr: s.remoteAddr}
-	if s.r != nil {
+	if rt := s.route.Load(); rt != nil {
+		ri.Route = rt.name()
+	} else if s.r != nil {
 		ri.Route = s.r.Pattern
 	}
 	return ri

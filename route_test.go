@@ -1,80 +1,100 @@
 package rasp
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
-	"slices"
+	"sync"
 	"testing"
 
 	"github.com/gorasp/rasp/taint"
 )
 
-func TestWithoutRouteLiterals(t *testing.T) {
-	seg := func(v string) taint.Input { return taint.Input{Source: taint.SourcePath, Value: v} }
-	q := taint.Input{Source: taint.SourceQuery, Key: "echo", Value: "echo"}
-	for _, c := range []struct {
-		name, pattern, path string
-		in                  []string // path segment values collected
-		want                []string // those kept
+func TestSetRoute(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		routes []string
+	)
+	hook := WithHook(func(_ context.Context, ev Event) {
+		mu.Lock()
+		routes = append(routes, ev.Request.Route)
+		mu.Unlock()
+	})
+	finding := Finding{Kind: KindSQLInjection, Input: taint.Input{Source: taint.SourcePath, Value: "7"}}
+	pattern := "/orders/{id}"
+	for _, tc := range []struct {
+		name string
+		set  func(context.Context)
+		want string
 	}{
-		{"literal route", "GET /echo", "/echo", []string{"echo"}, nil},
-		{"literal and wildcard", "GET /users/{id}", "/users/7", []string{"users", "7"}, []string{"7"}},
-		{"wildcard equals a literal", "/run/{cmd}", "/run/run", []string{"run", "run"}, []string{"run", "run"}},
-		{"host pattern", "example.com/ping", "/ping", []string{"ping"}, nil},
-		{"rest wildcard", "GET /files/{path...}", "/files/a/files", []string{"files", "a", "files"}, []string{"files", "a", "files"}},
-		{"subtree", "/static/", "/static/x", []string{"static", "x"}, []string{"x"}},
-		{"chi param", "/books/{id}/reviews", "/books/3/reviews", []string{"books", "3", "reviews"}, []string{"3"}},
-		{"httprouter param", "/books/:id", "/books/books", []string{"books", "books"}, []string{"books", "books"}},
-		{"escaped segment", "GET /a/{x}", "/a/%61", []string{"a", "%61", "a"}, []string{"a", "%61", "a"}}, // "a" also fills the wildcard, decoded
-		{"escaped literal", "GET /b/{x}", "/b/%61", []string{"b", "%61", "a"}, []string{"%61", "a"}},
-		{"no route", "", "/echo", []string{"echo"}, []string{"echo"}},
-		{"route shorter than path", "/ping", "/ping/ping", []string{"ping", "ping"}, []string{"ping", "ping"}},
+		{"none: the ServeMux pattern", func(context.Context) {}, "GET /orders/{id}"},
+		{"SetRoute", func(ctx context.Context) { SetRoute(ctx, "/orders/:id") }, "/orders/:id"},
+		{"SetRouteFunc read at event time", func(ctx context.Context) {
+			SetRouteFunc(ctx, func() string { return pattern })
+			pattern = "/orders/{id}/lines" // the router matched further
+		}, "/orders/{id}/lines"},
+		{"SetRouteFunc panics", func(ctx context.Context) { SetRouteFunc(ctx, func() string { panic("router bug") }) }, ""},
+		{"last call wins", func(ctx context.Context) {
+			SetRoute(ctx, "/a")
+			SetRoute(ctx, "/b")
+		}, "/b"},
 	} {
-		var inputs []taint.Input
-		for _, v := range c.in {
-			inputs = append(inputs, seg(v))
-		}
-		inputs = append(inputs, q)
-		got := withoutRouteLiterals(inputs, c.pattern, c.path)
-		var kept []string
-		for _, in := range got {
-			if in.Source == taint.SourcePath {
-				kept = append(kept, in.Value)
+		t.Run(tc.name, func(t *testing.T) {
+			routes = nil
+			a, _ := testAgent(t, ModeMonitor, hook, WithSyncHooks())
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+				tc.set(r.Context())
+				_ = a.Decide(r.Context(), SinkSQL, "query", finding)
+			})
+			a.Middleware(mux).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/orders/7", nil))
+			if len(routes) != 1 || routes[0] != tc.want {
+				t.Fatalf("routes = %q, want [%q]", routes, tc.want)
 			}
-		}
-		if !slices.Equal(kept, c.want) || got[len(got)-1] != q {
-			t.Errorf("%s: kept %q, want %q (query input kept: %v)", c.name, kept, c.want, got[len(got)-1] == q)
-		}
+		})
+	}
+	SetRoute(context.Background(), "/outside") // no request: nothing to do, no panic
+}
+
+func TestSetRouteException(t *testing.T) {
+	a, _ := testAgent(t, ModeProtect, WithException(Exception{Route: "/admin/:page", Sink: SinkSQL}))
+	var err error
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SetRoute(r.Context(), "/admin/:page")
+		err = a.Decide(r.Context(), SinkSQL, "query", Finding{Kind: KindSQLInjection})
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/admin/x", nil))
+	if err != nil {
+		t.Fatalf("excepted route blocked: %v", err)
 	}
 }
 
-// TestRouteLiteralsThroughMiddleware: behind a ServeMux, the segments of
-// the matched pattern's literal parts are not inputs; wildcard segments
-// are, even when they equal a literal elsewhere.
-func TestRouteLiteralsThroughMiddleware(t *testing.T) {
-	a := New(WithMode(ModeMonitor))
-	mux := http.NewServeMux()
-	var got []string
-	mux.HandleFunc("GET /run/{cmd}/now", func(w http.ResponseWriter, r *http.Request) {
-		got = got[:0]
-		for _, in := range taint.FromContext(r.Context()) {
-			if in.Source == taint.SourcePath {
-				got = append(got, in.Value)
-			}
-		}
-	})
-	h := a.Middleware(mux)
-	for _, c := range []struct {
-		path string
-		want []string
-	}{
-		{"/run/id/now", []string{"id"}},
-		{"/run/run/now", []string{"run", "run"}}, // "run" fills the wildcard: kept
-		{"/run/now/now", []string{"now", "now"}},
-	} {
-		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, c.path, nil))
-		if !slices.Equal(got, c.want) {
-			t.Errorf("%s: path inputs %q, want %q", c.path, got, c.want)
-		}
+func TestCallScope(t *testing.T) {
+	a, _ := testAgent(t, ModeProtect)
+	call := a.StartCall(context.Background(), Request{Method: "gRPC", Path: "/s.S/M", Route: "/s.S/M"})
+	call.Add(taint.SourceMessage, "q", "x' OR 1=1")
+	if got := taint.FromContext(call.Context()); len(got) != 1 {
+		t.Fatalf("Context carries %v, want the call's input", got)
+	}
+	if got := taint.FromContext(RequestContext(context.Background(), SinkSQL)); len(got) != 1 || got[0].Value != "x' OR 1=1" {
+		t.Fatalf("bound goroutine sees %v, want the call's input", got)
+	}
+	call.Add(taint.SourceMessage, "q2", "second")
+	ctx := call.Context()
+	if got := taint.FromContext(RequestContext(context.Background(), SinkSQL)); len(got) != 2 {
+		t.Fatalf("after a second message the bound goroutine sees %v, want both inputs", got)
+	}
+	if err := a.Decide(ctx, SinkSQL, "query", Finding{Kind: KindSQLInjection}); err == nil || !call.Blocked() || !Blocked(ctx) {
+		t.Fatalf("Decide = %v, Blocked = %v; want blocked", err, call.Blocked())
+	}
+	if call.Sent() {
+		t.Fatalf("Sent after a block = true, want false")
+	}
+	call.End()
+	if got := taint.FromContext(RequestContext(context.Background(), SinkSQL)); got != nil {
+		t.Fatalf("after End the goroutine sees %v", got)
+	}
+	if call.Add(taint.SourceMessage, "late", "v") {
+		t.Fatalf("Add after End accepted an input")
 	}
 }

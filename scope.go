@@ -35,6 +35,9 @@ func RequestContext(ctx context.Context, sink string) context.Context {
 	if b.agent.ModeFor(sink) != ModeOff {
 		b.agent.stats.sink(sink).scoped.Add(1)
 	}
+	if b.call != nil {
+		return b.call.current()
+	}
 	return b.ctx
 }
 
@@ -52,7 +55,8 @@ type binding struct {
 type scope struct {
 	ctx   context.Context
 	agent *Agent
-	off   bool // the request began with nothing collected (ModeOff)
+	off   bool  // the request began with nothing collected (ModeOff)
+	call  *Call // a call's context grows as a stream's messages arrive
 }
 
 // scopeSlots is the size of the goroutine table: a power of two, well above
@@ -120,6 +124,15 @@ func bindScope(ctx context.Context, a *Agent, off bool) scopeToken {
 	overflowMu.Unlock()
 	overflowN.Add(1)
 	return scopeToken{b: b}
+}
+
+// bindCall is [bindScope] for a [Call], whose context the binding follows.
+func bindCall(ctx context.Context, a *Agent, off bool, c *Call) scopeToken {
+	t := bindScope(ctx, a, off)
+	if t.b != nil {
+		t.b.call = c
+	}
+	return t
 }
 
 // unbind removes the binding made by [bindScope]. It must run on the

@@ -54,6 +54,9 @@ const (
 	SourceHeader Source = "header" // request header
 	SourceCookie Source = "cookie" // cookie value
 	SourceBody   Source = "body"   // the whole request body, decoded from its Content-Encoding
+
+	SourceMessage  Source = "message"  // RPC message field (gRPC): strings, bytes and numbers, keyed by field path
+	SourceMetadata Source = "metadata" // RPC metadata value (gRPC)
 )
 
 // Input is one untrusted value of a request.

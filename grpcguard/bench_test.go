@@ -1,0 +1,147 @@
+package grpcguard_test
+
+import (
+	"context"
+
+	"fmt"
+	"github.com/gorasp/rasp/grpcguard"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorasp/rasp"
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// benchStruct is a 1 KiB Struct: 16 map entries of 56-byte strings, the
+// costly shape for the walk (protobuf-go reflects over Go maps).
+func benchStruct(b *testing.B) proto.Message {
+	fields := map[string]any{}
+	for i := range 16 {
+		fields[fmt.Sprintf("f%02d", i)] = strings.Repeat(string(rune('a'+i)), 56)
+	}
+	req, err := structpb.NewStruct(fields)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return req
+}
+
+// benchFields is a 1 KiB message of plain fields, as most generated
+// messages are: a DescriptorProto with 13 nested fields of names, numbers
+// and type names.
+func benchFields(b *testing.B) proto.Message {
+	m := &descriptorpb.DescriptorProto{Name: proto.String("Order")}
+	for i := range 13 {
+		m.Field = append(m.Field, &descriptorpb.FieldDescriptorProto{
+			Name:     proto.String(fmt.Sprintf("line_item_%02d", i)),
+			JsonName: proto.String(fmt.Sprintf("lineItem%02d", i)),
+			Number:   proto.Int32(int32(i + 1)),
+			TypeName: proto.String(".shop.orders.v1.LineItem" + strings.Repeat("x", 20)),
+			Type:     descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum(),
+		})
+	}
+	return m
+}
+
+// BenchmarkUnary times one unary call over loopback with a 1 KiB request,
+// bare and through the interceptors; the ratio of the guarded to the bare
+// time is the interceptor's overhead.
+func BenchmarkUnary(b *testing.B) {
+	for _, msg := range []struct {
+		name string
+		make func(*testing.B) proto.Message
+	}{{"struct", benchStruct}, {"fields", benchFields}} {
+		req := msg.make(b)
+		if n := proto.Size(req); n < 1000 || n > 1100 {
+			b.Fatalf("%s request is %d bytes, want about 1 KiB", msg.name, n)
+		}
+		b.Run(msg.name, func(b *testing.B) { benchUnary(b, msg.name, req) })
+	}
+}
+
+func benchUnary(b *testing.B, kind string, req proto.Message) {
+	for _, bc := range []struct {
+		name  string
+		agent *rasp.Agent
+	}{
+		{"bare", nil},
+		{"off", rasp.New(rasp.WithMode(rasp.ModeOff), rasp.WithLogger(zerolog.Nop()))},
+		{"monitor", rasp.New(rasp.WithMode(rasp.ModeMonitor), rasp.WithLogger(zerolog.Nop()))},
+		{"protect", rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			conn := serve(b, bc.agent, &accounts{})
+			var out wrapperspb.StringValue
+			ctx := metadata.AppendToOutgoingContext(b.Context(), "x-type", kind)
+			call := func() {
+				if err := conn.Invoke(ctx, sizeMethod, req, &out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			call() // connect before timing
+			b.ReportAllocs()
+			for b.Loop() {
+				call()
+			}
+		})
+	}
+}
+
+// BenchmarkInterceptor times the unary interceptor alone (protect mode)
+// around a handler that does nothing, with the same 1 KiB requests.
+func BenchmarkInterceptor(b *testing.B) {
+	b.Run("struct", func(b *testing.B) { benchInterceptor(b, benchStruct(b)) })
+	b.Run("fields", func(b *testing.B) { benchInterceptor(b, benchFields(b)) })
+}
+
+func benchInterceptor(b *testing.B, req proto.Message) {
+	ic := grpcguard.UnaryServerInterceptor(grpcguard.WithAgent(rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))))
+	info := &grpc.UnaryServerInfo{FullMethod: sizeMethod}
+	h := func(context.Context, any) (any, error) { return nil, nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ic(b.Context(), req, info, h); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUnaryRatio alternates calls to a bare server and to a guarded
+// one (protect mode) in the same loop, so that the load of a shared
+// machine weighs on both alike, and reports guarded/bare time as x-bare.
+func BenchmarkUnaryRatio(b *testing.B) {
+	for _, msg := range []struct {
+		name string
+		make func(*testing.B) proto.Message
+	}{{"struct", benchStruct}, {"fields", benchFields}} {
+		b.Run(msg.name, func(b *testing.B) {
+			req := msg.make(b)
+			bare := serve(b, nil, &accounts{})
+			guarded := serve(b, rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop())), &accounts{})
+			ctx := metadata.AppendToOutgoingContext(b.Context(), "x-type", msg.name)
+			var out wrapperspb.StringValue
+			call := func(c *grpc.ClientConn) time.Duration {
+				t0 := time.Now()
+				if err := c.Invoke(ctx, sizeMethod, req, &out); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t0)
+			}
+			call(bare)
+			call(guarded)
+			var tb, tg time.Duration
+			for b.Loop() {
+				tb += call(bare)
+				tg += call(guarded)
+			}
+			b.ReportMetric(float64(tg)/float64(tb), "x-bare")
+		})
+	}
+}

@@ -1,0 +1,160 @@
+package grpcguard
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/taint"
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+func newAgent(opts ...rasp.Option) *rasp.Agent {
+	return rasp.New(append([]rasp.Option{rasp.WithLogger(zerolog.Nop())}, opts...)...)
+}
+
+// inputs collects msgs into one call and returns its inputs as
+// "source key=value" lines.
+func inputs(t *testing.T, a *rasp.Agent, ctx context.Context, msgs ...any) []string {
+	t.Helper()
+	call := start(ctx, a, "/t.S/M")
+	defer call.End()
+	for _, m := range msgs {
+		collectMessage(call, m)
+	}
+	var out []string
+	for _, in := range taint.FromContext(call.Context()) {
+		out = append(out, fmt.Sprintf("%s %s=%s", in.Source, in.Key, in.Value))
+	}
+	return out
+}
+
+func TestCollectMessageFields(t *testing.T) {
+	st, err := structpb.NewStruct(map[string]any{
+		"name": "ines",
+		"tags": []any{"a", 2.5},
+		"sub":  map[string]any{"id": 7.0, "ok": true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := &descriptorpb.FieldDescriptorProto{
+		Name:   proto.String("owner"),
+		Number: proto.Int32(-3),
+		Label:  descriptorpb.FieldDescriptorProto_LABEL_REPEATED.Enum(), // enum: not an input
+	}
+	got := inputs(t, newAgent(), context.Background(), st,
+		wrapperspb.Bytes([]byte("b\xff'--")), wrapperspb.UInt64(18446744073709551615),
+		wrapperspb.Float(0.1), fd)
+	want := []string{
+		"message fields=name",
+		"message fields.name.string_value=ines",
+		"message fields=sub",
+		"message fields.sub.struct_value.fields=id",
+		"message fields.sub.struct_value.fields.id.number_value=7",
+		"message fields.sub.struct_value.fields=ok",
+		"message fields=tags",
+		"message fields.tags.list_value.values.0.string_value=a",
+		"message fields.tags.list_value.values.1.number_value=2.5",
+		"message value=b\xff'--",
+		"message value=18446744073709551615",
+		"message value=0.1",
+		"message name=owner",
+		"message number=-3",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("inputs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestCollectMetadata(t *testing.T) {
+	md := metadata.Pairs(
+		":authority", "svc.local", "user-agent", "grpc-go/1.85.0", "content-type", "application/grpc",
+		"x-trace-bin", "\x00\x01", "x-user", "ines", "x-user", "omar")
+	got := inputs(t, newAgent(), metadata.NewIncomingContext(context.Background(), md))
+	want := []string{
+		"metadata :authority=svc.local",
+		"metadata user-agent=grpc-go/1.85.0",
+		"metadata x-user=ines",
+		"metadata x-user=omar",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("inputs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// nested returns a Value with n levels of structs.
+func nested(n int, leaf string) *structpb.Value {
+	v := structpb.NewStringValue(leaf)
+	for range n {
+		v = structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{"k": v}})
+	}
+	return v
+}
+
+func TestCollectCapsMarkPartial(t *testing.T) {
+	t.Run("depth", func(t *testing.T) {
+		a := newAgent()
+		got := inputs(t, a, context.Background(), nested(MaxDepth, "deep"))
+		if slices.ContainsFunc(got, func(s string) bool { return strings.HasSuffix(s, "=deep") }) {
+			t.Errorf("a leaf past MaxDepth was collected")
+		}
+		if p := a.Stats().PartialRequests; p != 1 {
+			t.Errorf("PartialRequests = %d, want 1", p)
+		}
+		a = newAgent()
+		got = inputs(t, a, context.Background(), nested(MaxDepth/2-1, "shallow"))
+		if !slices.ContainsFunc(got, func(s string) bool { return strings.HasSuffix(s, "=shallow") }) {
+			t.Errorf("a leaf within MaxDepth was not collected: %q", got)
+		}
+		if p := a.Stats().PartialRequests; p != 0 {
+			t.Errorf("PartialRequests = %d, want 0", p)
+		}
+	})
+	t.Run("inputs", func(t *testing.T) {
+		a := newAgent(rasp.WithInputLimits(3, 0))
+		l, _ := structpb.NewList([]any{"a", "b", "c", "d", "e"})
+		got := inputs(t, a, context.Background(), l, wrapperspb.String("second message"))
+		if len(got) != 3 || a.Stats().PartialRequests != 1 {
+			t.Errorf("inputs %q, partial %d; want the first 3 and partial", got, a.Stats().PartialRequests)
+		}
+	})
+	t.Run("not a proto message", func(t *testing.T) {
+		a := newAgent()
+		if got := inputs(t, a, context.Background(), "raw"); len(got) != 0 || a.Stats().PartialRequests != 1 {
+			t.Errorf("inputs %q, partial %d; want none and partial", got, a.Stats().PartialRequests)
+		}
+	})
+}
+
+func TestCollectOffCollectsNothing(t *testing.T) {
+	ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("x-user", "ines"))
+	if got := inputs(t, newAgent(rasp.WithMode(rasp.ModeOff)), ctx, wrapperspb.String("x")); len(got) != 0 {
+		t.Errorf("ModeOff collected %q", got)
+	}
+}
+
+func FuzzCollectMessage(f *testing.F) {
+	for _, v := range []*structpb.Value{nested(3, "x' OR 1=1"), nested(MaxDepth+1, "y")} {
+		b, _ := proto.Marshal(v)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v structpb.Value
+		if proto.Unmarshal(b, &v) != nil {
+			return
+		}
+		a := newAgent(rasp.WithInputLimits(64, 0))
+		if got := inputs(t, a, context.Background(), &v); len(got) > 64 {
+			t.Fatalf("%d inputs past the cap of 64", len(got))
+		}
+	})
+}

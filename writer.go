@@ -3,11 +3,14 @@ package rasp
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"mime"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/felixge/httpsnoop"
 )
 
 // errResponseDropped is what the handler's writes return once a sink of
@@ -15,8 +18,8 @@ import (
 // handler's headers were already out, nothing more.
 var errResponseDropped = fmt.Errorf("rasp: response dropped after a blocked call: %w", ErrBlocked)
 
-// blockWriter is the ResponseWriter the handler gets in protect mode. It
-// passes everything through until a sink of the request is blocked; from
+// blockWriter is the state behind the ResponseWriter the handler gets in
+// protect mode (see wrapWriter). It passes everything through until a sink of the request is blocked; from
 // then on the client gets 403 if no header went out yet, and the handler's
 // writes are dropped either way.
 //
@@ -31,23 +34,80 @@ type blockWriter struct {
 	answered bool // the 403 was written
 }
 
-// hijackWriter is a blockWriter over a ResponseWriter that can be hijacked
-// (HTTP/1): only then does the wrapper claim [http.Hijacker].
-type hijackWriter struct{ *blockWriter }
-
+// wrapWriter wraps w with [httpsnoop.Wrap], so that the handler's writer
+// claims exactly the optional interfaces of w ([http.Flusher],
+// [http.Hijacker], [io.ReaderFrom] for sendfile, [http.Pusher],
+// [io.StringWriter], the deadlines and full duplex of
+// [http.ResponseController], and Unwrap), whatever the combination. Every
+// hook that sends something of the response first asks commit; the
+// deadlines, full duplex and CloseNotify send nothing and pass through.
 func wrapWriter(w http.ResponseWriter, st *requestState, r *http.Request, cfg *config) (http.ResponseWriter, *blockWriter) {
 	bw := &blockWriter{w: w, st: st, r: r, cfg: cfg}
-	if _, ok := w.(http.Hijacker); ok {
-		return hijackWriter{bw}, bw
-	}
-	return bw, bw
+	return httpsnoop.Wrap(w, httpsnoop.Hooks{
+		// Header passes through: answer clears what the handler set.
+		WriteHeader: func(httpsnoop.WriteHeaderFunc) httpsnoop.WriteHeaderFunc { return bw.WriteHeader },
+		Write:       func(httpsnoop.WriteFunc) httpsnoop.WriteFunc { return bw.Write },
+		WriteString: func(next httpsnoop.WriteStringFunc) httpsnoop.WriteStringFunc {
+			return func(s string) (int, error) {
+				if !bw.commit() {
+					return 0, errResponseDropped
+				}
+				return next(s)
+			}
+		},
+		// Flushing commits the headers, as it does for net/http's own
+		// writer; after the 403 it flushes that.
+		Flush: func(next httpsnoop.FlushFunc) httpsnoop.FlushFunc {
+			return func() {
+				if bw.commit() || bw.answered {
+					next()
+				}
+			}
+		},
+		FlushError: func(next httpsnoop.FlushErrorFunc) httpsnoop.FlushErrorFunc {
+			return func() error {
+				if !bw.commit() && !bw.answered {
+					return errResponseDropped
+				}
+				return next()
+			}
+		},
+		// A hijacked connection bypasses the writer, so a blocked request
+		// cannot be hijacked, and a hijack commits the response like a
+		// header would.
+		Hijack: func(next httpsnoop.HijackFunc) httpsnoop.HijackFunc {
+			return func() (net.Conn, *bufio.ReadWriter, error) {
+				if !bw.commit() {
+					return nil, nil, errResponseDropped
+				}
+				return next()
+			}
+		},
+		// ReadFrom (io.Copy, http.ServeFile) commits like a Write, then
+		// lets the server's writer use sendfile.
+		ReadFrom: func(next httpsnoop.ReadFromFunc) httpsnoop.ReadFromFunc {
+			return func(src io.Reader) (int64, error) {
+				if !bw.commit() {
+					return 0, errResponseDropped
+				}
+				return next(src)
+			}
+		},
+		// A push promise is not the response's headers: it does not
+		// commit, but a blocked request promises nothing.
+		Push: func(next httpsnoop.PushFunc) httpsnoop.PushFunc {
+			return func(target string, opts *http.PushOptions) error {
+				if bw.st.isBlocked() {
+					return errResponseDropped
+				}
+				return next(target, opts)
+			}
+		},
+	}), bw
 }
 
 // Header returns the header map of the underlying writer.
 func (bw *blockWriter) Header() http.Header { return bw.w.Header() }
-
-// Unwrap returns the underlying writer, for [http.ResponseController].
-func (bw *blockWriter) Unwrap() http.ResponseWriter { return bw.w }
 
 // WriteHeader sends the handler's status unless the request was blocked.
 // Informational (1xx) headers other than 101 pass while nothing else went
@@ -201,32 +261,3 @@ func (bw *blockWriter) finish() {
 		bw.answer()
 	}
 }
-
-// Flush implements [http.Flusher]. Flushing commits the headers, as it does
-// for net/http's own writer.
-func (bw *blockWriter) Flush() { _ = bw.FlushError() }
-
-// FlushError is the Flush [http.ResponseController] calls.
-func (bw *blockWriter) FlushError() error {
-	if !bw.commit() && !bw.answered {
-		return errResponseDropped
-	}
-	return http.NewResponseController(bw.w).Flush()
-}
-
-// Hijack implements [http.Hijacker]. A hijacked connection bypasses the
-// writer, so a blocked request cannot be hijacked, and a hijack commits
-// the response like a header would.
-func (hw hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if !hw.commit() {
-		return nil, nil, errResponseDropped
-	}
-	return http.NewResponseController(hw.w).Hijack()
-}
-
-var (
-	_ http.Flusher                              = (*blockWriter)(nil)
-	_ http.Flusher                              = hijackWriter{}
-	_ http.Hijacker                             = hijackWriter{}
-	_ interface{ Unwrap() http.ResponseWriter } = (*blockWriter)(nil)
-)

@@ -41,6 +41,13 @@ type blockWriter struct {
 // [http.ResponseController], and Unwrap), whatever the combination. Every
 // hook that sends something of the response first asks commit; the
 // deadlines, full duplex and CloseNotify send nothing and pass through.
+//
+// httpsnoop rather than a hand-written wrapper: exact parity over every
+// combination of interfaces (also for writers of other middleware) needs
+// one type per combination, which is what its generated code is. It costs
+// 17 allocations (about 430 B) per protected request over the former
+// wrapper (BenchmarkMiddleware/GET/protect: 11 → 28 allocs/op); the
+// unwrapped modes pay nothing.
 func wrapWriter(w http.ResponseWriter, st *requestState, r *http.Request, cfg *config) (http.ResponseWriter, *blockWriter) {
 	bw := &blockWriter{w: w, st: st, r: r, cfg: cfg}
 	return httpsnoop.Wrap(w, httpsnoop.Hooks{

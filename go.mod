@@ -3,7 +3,6 @@ module github.com/gorasp/rasp
 go 1.25.0
 
 require (
-	github.com/felixge/httpsnoop v1.1.0
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/ngrok/sqlmw v0.0.0-20220520173518-97c9c04efc79
 	github.com/petermattis/goid v0.0.0-20261109124353-7cfa343ad0ab

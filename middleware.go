@@ -39,9 +39,13 @@ import (
 // the refused query) still answers 403, and the panic is reported as a
 // [KindHandlerPanic] event. A handler that calls log.Fatal or os.Exit on
 // the error of a blocked call ends the process instead: test the error with
-// errors.Is(err, [ErrBlocked]) and return. The wrapper keeps [http.Flusher], [http.Hijacker] (when the
-// server's writer has it) and [http.ResponseController] working. In other
-// modes the writer is not wrapped. In [ModeOff] nothing is collected; the
+// errors.Is(err, [ErrBlocked]) and return. The wrapper claims
+// [http.Flusher], [http.Hijacker], [io.ReaderFrom] (so [http.ServeFile]
+// keeps sendfile) and [http.Pusher] exactly when the server's writer has
+// them, and reaches the deadlines and full duplex of
+// [http.ResponseController] through Unwrap; a blocked request cannot
+// hijack, push, flush or copy its way past the 403. In other modes the
+// writer is not wrapped. In [ModeOff] nothing is collected; the
 // context carries only the agent.
 //
 // While next runs, the goroutine running it is bound to the request, so

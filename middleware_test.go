@@ -606,8 +606,8 @@ func TestMiddlewareBlockRace(t *testing.T) {
 func TestMiddlewareWriterInterfaces(t *testing.T) {
 	a, _ := testAgent(t, ModeProtect)
 	srv := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := w.(*blockWriter); ok {
-			t.Error("the writer is not the hijackable variant")
+		if _, ok := w.(http.Hijacker); !ok {
+			t.Error("an HTTP/1.1 writer must claim Hijacker")
 		}
 		if _, ok := w.(http.Flusher); !ok {
 			t.Error("not a Flusher")

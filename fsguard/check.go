@@ -422,29 +422,7 @@ func (s sepSet) inputComponents(value string) string {
 
 // canonicalRel reports whether p is a relative name in canonical form:
 // components separated by single '/', none empty, "." or "..", no '\'.
-func canonicalRel(p string) bool {
-	if p == "" || p[0] == '/' {
-		return false
-	}
-	start := 0
-	for i := 0; i <= len(p); i++ {
-		if i < len(p) {
-			switch p[i] {
-			case '\\':
-				return false
-			case '/':
-			default:
-				continue
-			}
-		}
-		switch p[start:i] {
-		case "", ".", "..":
-			return false
-		}
-		start = i + 1
-	}
-	return true
-}
+func canonicalRel(p string) bool { return p != "" && p[0] != '/' && canonicalComponents(p) }
 
 func (s sepSet) rooted(p string) bool { return p != "" && s.isSep(p[0]) }
 
@@ -533,12 +511,13 @@ func (s sepSet) cleanAbs(p string) (canon string, dirOnly bool) {
 // '/' followed by components separated by single '/', none empty, "." or
 // "..". A '\' anywhere makes it not canonical (it is a separator on
 // Windows, which cleanAbs rewrites).
-func canonicalAbs(p string) bool {
-	if len(p) < 2 || p[0] != '/' {
-		return false
-	}
-	start := 1
-	for i := 1; i <= len(p); i++ {
+func canonicalAbs(p string) bool { return len(p) >= 2 && p[0] == '/' && canonicalComponents(p[1:]) }
+
+// canonicalComponents reports whether p is components separated by single
+// '/', none of them empty, "." or "..", with no '\' anywhere.
+func canonicalComponents(p string) bool {
+	start := 0
+	for i := 0; i <= len(p); i++ {
 		if i < len(p) {
 			switch p[i] {
 			case '\\':

@@ -83,14 +83,12 @@ func wordIs(lit, w string) bool {
 	return true
 }
 
-// niladic reports whether lit names a SQL function called without
-// parentheses that yields the session's identity (SQL:2016 6.4 <general
-// value specification>, PostgreSQL 15 "Session Information Functions").
 // niladic reports whether lit is a function the engine calls without
 // parentheses that names the session's user, role or schema (checked on
 // PostgreSQL 15 and MariaDB 10.11: bare USER, SESSION_USER and
 // CURRENT_SCHEMA are column names in MariaDB, and SQLite has no such
-// function at all). SYSTEM_USER is PostgreSQL 16's.
+// function at all; SQL:2016 6.4 <general value specification>, PostgreSQL
+// 15 "Session Information Functions"). SYSTEM_USER is PostgreSQL 16's.
 func niladic(engine Dialect, lit string) bool {
 	var words []string
 	switch engine {

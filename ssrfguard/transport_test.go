@@ -555,15 +555,23 @@ func TestRefusedClosesBody(t *testing.T) {
 // the application to fetch a URL; the application's guarded client
 // fetches the allowed one and is refused the internal one, and the client
 // gets 403.
-func TestAppServer(t *testing.T) {
+// imageApp is the application side of the app-server tests: a public image
+// host (images.test, allowed) and an internal service (internal.test), both
+// on loopback behind a resolver of the test's, and a guarded client.
+func imageApp(t *testing.T) (client *http.Client, port string, internal *server) {
 	la, li := pair(t)
 	serve(t, la, "public image")
-	internal := serve(t, li, "secret")
-	_, port, _ := net.SplitHostPort(la.Addr().String())
+	internal = serve(t, li, "secret")
+	_, port, _ = net.SplitHostPort(la.Addr().String())
 	dns := staticDNS(t, map[string]string{"images.test": "127.0.0.2", "internal.test": "127.0.0.1"})
 	f := newFence(t, nil)
+	client = &http.Client{Transport: ssrfguard.Transport(f.transport(), ssrfguard.WithAllow("127.0.0.2"), ssrfguard.WithResolver(dns.Resolver()))}
+	return client, port, internal
+}
+
+func TestAppServer(t *testing.T) {
+	client, port, internal := imageApp(t)
 	a, _ := newAgent(rasp.ModeProtect)
-	client := &http.Client{Transport: ssrfguard.Transport(f.transport(), ssrfguard.WithAllow("127.0.0.2"), ssrfguard.WithResolver(dns.Resolver()))}
 	app := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _, err := get(r.Context(), client, r.FormValue("url"))
 		if err != nil {
@@ -601,14 +609,8 @@ func TestAppServer(t *testing.T) {
 // context (client.Get, http.NewRequest) is checked through the goroutine
 // scope: the internal server is never reached and the client gets 403.
 func TestAppServerNoContext(t *testing.T) {
-	la, li := pair(t)
-	serve(t, la, "public image")
-	internal := serve(t, li, "secret")
-	_, port, _ := net.SplitHostPort(la.Addr().String())
-	dns := staticDNS(t, map[string]string{"images.test": "127.0.0.2", "internal.test": "127.0.0.1"})
-	f := newFence(t, nil)
+	client, port, internal := imageApp(t)
 	a, evs := newAgent(rasp.ModeProtect)
-	client := &http.Client{Transport: ssrfguard.Transport(f.transport(), ssrfguard.WithAllow("127.0.0.2"), ssrfguard.WithResolver(dns.Resolver()))}
 	app := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, err := client.Get(r.FormValue("url"))
 		if err != nil {

@@ -98,7 +98,7 @@ func TestRouterRouteNames(t *testing.T) {
 				mu     sync.Mutex
 				routes []string
 			)
-			a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()),
+			a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()), rasp.WithSyncHooks(),
 				rasp.WithHook(func(_ context.Context, ev rasp.Event) {
 					mu.Lock()
 					routes = append(routes, ev.Request.Route)

@@ -7,12 +7,14 @@ package gocompat
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gorasp/rasp"
@@ -23,12 +25,17 @@ import (
 	"github.com/rs/zerolog"
 )
 
+var runs atomic.Int32
+
 // TestProtectsOnOldestGo wires every guard into one application and checks
 // that each blocks an attack and serves a legitimate request.
 func TestProtectsOnOldestGo(t *testing.T) {
 	agent := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.New(io.Discard)))
-	driver.Register("sqlite3-gocompat", &sqlite3.SQLiteDriver{}, driver.WithAgent(agent))
-	db, err := sql.Open("sqlite3-gocompat", filepath.Join(t.TempDir(), "app.db"))
+	// A name per run: database/sql keeps registrations for the process
+	// (go test -count=N).
+	name := fmt.Sprintf("sqlite3-gocompat-%d", runs.Add(1))
+	driver.Register(name, &sqlite3.SQLiteDriver{}, driver.WithAgent(agent))
+	db, err := sql.Open(name, filepath.Join(t.TempDir(), "app.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,8 +30,8 @@ type Event struct {
 	SpanID    string // its span id (hex)
 }
 
-// Request describes the HTTP request, or the call ([Agent.StartCall]), an
-// [Event] happened in.
+// Request describes the HTTP request, or the call
+// ([github.com/gorasp/rasp/guard.StartCall]), an [Event] happened in.
 type Request struct {
 	Method     string
 	Path       string
@@ -56,7 +56,7 @@ const KindHandlerPanic = "handler_panic"
 
 // KindPartialInspection is the Finding.Kind of an event that reports a
 // guarded call of a request the middleware inspected only in part: see
-// [WithPartialClosed] and [Agent.Partial].
+// [WithPartialClosed] and [github.com/gorasp/rasp/guard.Partial].
 const KindPartialInspection = "partial_inspection"
 
 // Limits on what an event carries of attacker-controlled text.

@@ -4,34 +4,14 @@
 // another sink can be written outside this module. Applications do not
 // need it: they configure a [rasp.Agent] and use the guards.
 //
-// A guard, around one dangerous call at sink:
-//
-//	func (g *myGuard) Do(ctx context.Context, target string) (err error) {
-//		rctx := rasp.RequestContext(ctx, sink)  // the request's, also without ctx
-//		a := rasp.FromContext(rctx)
-//		m := a.ModeFor(sink)
-//		if m == rasp.ModeOff {
-//			return g.do(ctx, target)
-//		}
-//		inputs := taint.FromContext(rctx)
-//		if inputs == nil {
-//			guard.BlindSpot(a, sink, "do", 0) // counted, with the app's call site
-//			return g.do(ctx, target)
-//		}
-//		defer guard.Recover(rctx, a, sink, "do", &err)
-//		span := guard.Begin(a, sink)
-//		f, found := check(target, inputs) // pure: (rasp.Finding, bool)
-//		span.End()
-//		if found {
-//			err = guard.DecideIn(rctx, a, m, sink, "do", f, rasp.Detail{Key: "variant", Value: "x"})
-//		} else {
-//			err = guard.Partial(rctx, a, sink, "do")
-//		}
-//		if err != nil {
-//			return err // a *rasp.BlockedError: the call must not run
-//		}
-//		return g.do(ctx, target)
-//	}
+// A guard, around one dangerous call at a sink (see the package Example):
+// it finds the request with [rasp.RequestContext] and its agent with
+// [rasp.FromContext], skips all work when [rasp.Agent.ModeFor] is off,
+// counts a call without request inputs with [BlindSpot], and otherwise
+// defers [Recover], times a pure check (which returns a rasp.Finding and
+// a bool) between [Begin] and [Span.End], and reports a finding with
+// [DecideIn] (or [Partial] when it found none). A non-nil error is a
+// [*rasp.BlockedError]: the call must not run.
 //
 // A source other than net/http (package grpcguard for gRPC) starts a
 // [Call] per call it serves with [StartCall], and gets from it what

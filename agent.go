@@ -151,10 +151,9 @@ func FromContext(ctx context.Context) *Agent {
 	return Default()
 }
 
-// ContextAgent returns the agent ctx carries, without falling back to
-// [Default]. Wrappers with an agent of their own use it to tell "the request
-// chose an agent" from "nobody did".
-func ContextAgent(ctx context.Context) (*Agent, bool) {
+// contextAgent returns the agent ctx carries, without falling back to
+// [Default]: see guard.ContextAgent.
+func contextAgent(ctx context.Context) (*Agent, bool) {
 	if ctx == nil {
 		return nil, false
 	}
@@ -193,45 +192,21 @@ func (a *Agent) Decide(ctx context.Context, sink, op string, f Finding) error {
 	return a.decide(ctx, a.ModeFor(sink), sink, op, f, "", nil)
 }
 
-// DecideWith is [Agent.Decide] with sink details (statement kind, clause,
-// driver...) for the event.
-func (a *Agent) DecideWith(ctx context.Context, sink, op string, f Finding, details ...Detail) error {
-	return a.decide(ctx, a.ModeFor(sink), sink, op, f, "", details)
-}
-
-// DecideIn is [Agent.DecideWith] in mode m, the mode the guard read with
-// [Agent.ModeFor] when the call began: one call, one mode. A guard that
-// reports a monitor-mode finding after the call ran passes the mode it
-// let the call run in, so a switch to [ModeProtect] meanwhile neither
-// marks the event blocked nor counts a block. An invalid m is read again
-// with ModeFor.
-func (a *Agent) DecideIn(ctx context.Context, m Mode, sink, op string, f Finding, details ...Detail) error {
+// decideIn is [Agent.Decide] in mode m with sink details: see
+// guard.DecideIn. An invalid m is read again with ModeFor.
+func (a *Agent) decideIn(ctx context.Context, m Mode, sink, op string, f Finding, details []Detail) error {
 	if !m.valid() {
 		m = a.ModeFor(sink)
 	}
 	return a.decide(ctx, m, sink, op, f, "", details)
 }
 
-// Fault reports an internal fault at sink (a recovered panic, a work limit
-// reached) and returns a [*BlockedError] when the agent fails closed in
-// [ModeProtect], else nil (fail-open, the default).
-func (a *Agent) Fault(ctx context.Context, sink, op string, err error) error {
-	msg := "unknown fault"
-	if err != nil {
-		msg = err.Error()
-	}
-	a.stats.sink(sink).faults.Add(1)
-	return a.decide(ctx, a.ModeFor(sink), sink, op, Finding{Kind: KindInternalFault, Start: -1, End: -1}, msg, nil)
-}
-
-// FaultWith is [Agent.Fault] for a check that could not finish on a target
-// while request input was present: the event carries the finding so far.
-func (a *Agent) FaultWith(ctx context.Context, sink, op string, f Finding, err error, details ...Detail) error {
-	return a.FaultIn(ctx, a.ModeFor(sink), sink, op, f, err, details...)
-}
-
-// FaultIn is [Agent.FaultWith] in mode m, as for [Agent.DecideIn].
-func (a *Agent) FaultIn(ctx context.Context, m Mode, sink, op string, f Finding, err error, details ...Detail) error {
+// faultIn reports an internal fault at sink in mode m (a recovered panic,
+// a work limit reached), with the finding so far, and returns a
+// [*BlockedError] when the agent fails closed in [ModeProtect], else nil
+// (fail-open, the default): see guard.FaultIn. An invalid m is read again
+// with ModeFor.
+func (a *Agent) faultIn(ctx context.Context, m Mode, sink, op string, f Finding, err error, details []Detail) error {
 	if !m.valid() {
 		m = a.ModeFor(sink)
 	}
@@ -244,13 +219,14 @@ func (a *Agent) FaultIn(ctx context.Context, m Mode, sink, op string, f Finding,
 	return a.decide(ctx, m, sink, op, f, msg, details)
 }
 
-// Partial reports a guarded call at sink whose request's inspection was
-// partial, and returns a [*BlockedError] when the call must not run
-// ([ModeProtect], unless [WithPartialClosed](false)); it returns nil at
-// once when the inspection was complete or the call is outside the
-// middleware. Guards call it when their check of the call found nothing:
-// what the middleware could not inspect may still carry an attack.
-func (a *Agent) Partial(ctx context.Context, sink, op string) error {
+// fault is [Agent.faultIn] without a finding, in the sink's mode.
+func (a *Agent) fault(ctx context.Context, sink, op string, err error) error {
+	return a.faultIn(ctx, 0, sink, op, Finding{Start: -1, End: -1}, err, nil)
+}
+
+// partial reports a guarded call at sink whose request's inspection was
+// partial: see guard.Partial.
+func (a *Agent) partial(ctx context.Context, sink, op string) error {
 	st := requestFrom(ctx)
 	if st == nil {
 		return nil
@@ -259,24 +235,12 @@ func (a *Agent) Partial(ctx context.Context, sink, op string) error {
 	if limit := st.in.partial(); limit != 0 {
 		name = limit.String()
 	} else if st.partial.Load() {
-		name = st.partialLimit() // a call outside net/http (see Call)
+		name = st.partialLimit() // a call outside net/http (see call)
 	} else {
 		return nil
 	}
 	return a.decide(ctx, a.ModeFor(sink), sink, op, Finding{Kind: KindPartialInspection, Start: -1, End: -1},
 		"partial inspection: "+name, []Detail{{Key: "limit", Value: name}})
-}
-
-// Recover is deferred by guards around their checks: it turns a panic into
-// a reported fault, and sets *errp to the blocked error when the agent
-// fails closed. It must be called directly by defer.
-func (a *Agent) Recover(ctx context.Context, sink, op string, errp *error) {
-	if r := recover(); r != nil {
-		err := a.Fault(ctx, sink, op, fmt.Errorf("panic: %v", r))
-		if errp != nil && err != nil {
-			*errp = err
-		}
-	}
 }
 
 func (a *Agent) decide(ctx context.Context, mode Mode, sink, op string, f Finding, fault string, details []Detail) error {

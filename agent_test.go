@@ -48,11 +48,11 @@ func TestEventGolden(t *testing.T) {
 		}
 		target := "SELECT * FROM users WHERE name = '" + name.Value + "' AND pass = 'hunter2-secret'"
 		start := strings.Index(target, name.Value)
-		_ = a.DecideWith(r.Context(), SinkSQL, "query", Finding{
+		_ = a.decideIn(r.Context(), 0, SinkSQL, "query", Finding{
 			Kind: KindSQLInjection, Input: name, Target: target,
 			Start: start, End: start + len(name.Value),
 			Reason: "input ends a string literal",
-		}, Detail{"statement", "select"}, Detail{"clause", "where"}, Detail{"driver", "sqlite3"})
+		}, []Detail{{"statement", "select"}, {"clause", "where"}, {"driver", "sqlite3"}})
 	})
 	r := httptest.NewRequest(http.MethodPost, "/users/7", strings.NewReader("name=x%27+OR+%271%27%3D%271&password=hunter2-secret"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -401,9 +401,9 @@ func TestFault(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a, buf := testAgent(t, tc.mode, WithFailClosed(tc.closed))
-			err := a.FaultWith(context.Background(), SinkSQL, "query", sqlFinding, limit)
+			err := a.faultIn(context.Background(), 0, SinkSQL, "query", sqlFinding, limit, nil)
 			if errors.Is(err, ErrBlocked) != tc.wantBlocked {
-				t.Errorf("FaultWith = %v", err)
+				t.Errorf("faultIn = %v", err)
 			}
 			ev := buf.Events(t)
 			if len(ev) != 1 || ev[0]["kind"] != KindInternalFault || ev[0]["fault"] != "work limit reached" || ev[0]["level"] != "error" {
@@ -413,24 +413,6 @@ func TestFault(t *testing.T) {
 				t.Error("fault not counted")
 			}
 		})
-	}
-}
-
-func TestRecover(t *testing.T) {
-	for _, closed := range []bool{false, true} {
-		a, buf := testAgent(t, ModeProtect, WithFailClosed(closed))
-		check := func() (err error) {
-			defer a.Recover(context.Background(), SinkExec, "command", &err)
-			_ = index(nil, 3) // a bug in a check
-			return nil
-		}
-		err := check()
-		if errors.Is(err, ErrBlocked) != closed {
-			t.Errorf("closed=%v: %v", closed, err)
-		}
-		if !strings.Contains(buf.String(), "panic: runtime error: index out of range [3] with length 0") {
-			t.Errorf("panic not reported: %s", buf.String())
-		}
 	}
 }
 
@@ -487,8 +469,6 @@ func TestSetModeConcurrent(t *testing.T) {
 		t.Errorf("an invalid mode changed the agent: %v", a.Mode())
 	}
 }
-
-func index(s []int, i int) int { return s[i] }
 
 func TestDefaultRedactByWord(t *testing.T) {
 	for _, tc := range []struct {

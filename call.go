@@ -5,23 +5,15 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gorasp/rasp/internal/agentlink"
 	"github.com/gorasp/rasp/internal/collect"
 	"github.com/gorasp/rasp/taint"
 )
 
-// Call is the scope of one call served outside net/http, such as a gRPC
-// method: what [Agent.Middleware] keeps for an HTTP request. A source
-// adapter (package grpcguard) starts it with [Agent.StartCall], adds the
-// call's inputs with [Call.Add], serves the call with the context
-// [Call.Context] returns, and defers [Call.End] on the goroutine that
-// started it.
-//
-// The inputs are collected under the agent's caps ([WithInputLimits]) with
-// the URL-decoded variants the middleware adds; inputs past the caps are
-// dropped and the call is marked partial. Add and Context may be called
-// from any goroutine, one at a time (a stream's receiving goroutine); End
-// only from the starting one.
-type Call struct {
+// call is the scope of one call served outside net/http, such as a gRPC
+// method: what [Agent.Middleware] keeps for an HTTP request. Package guard
+// exports it (guard.StartCall, guard.Call), where its use is documented.
+type call struct {
 	a   *Agent
 	st  *requestState
 	off bool
@@ -35,13 +27,12 @@ type Call struct {
 	ctx    atomic.Pointer[context.Context]
 }
 
-// StartCall begins the call req describes (for gRPC: Method "gRPC", Path
-// and Route the full method name, RemoteAddr the peer) and binds the
-// calling goroutine to it until [Call.End]: guards called on it without
-// the call's context check against its inputs (see [RequestContext]). In
-// [ModeOff] nothing is collected.
-func (a *Agent) StartCall(ctx context.Context, req Request) *Call {
-	c := &Call{a: a, parent: ctx, st: &requestState{Context: ctx, agent: a, method: req.Method, path: req.Path, remoteAddr: req.RemoteAddr}}
+var _ agentlink.Call = (*call)(nil)
+
+// startCall begins the call req describes and binds the calling goroutine
+// to it until [call.End]: see guard.StartCall.
+func (a *Agent) startCall(ctx context.Context, req Request) *call {
+	c := &call{a: a, parent: ctx, st: &requestState{Context: ctx, agent: a, method: req.Method, path: req.Path, remoteAddr: req.RemoteAddr}}
 	if req.Route != "" {
 		c.st.route.Store(&route{pattern: req.Route})
 	}
@@ -64,7 +55,7 @@ func (a *Agent) StartCall(ctx context.Context, req Request) *Call {
 
 // Add records one input of the call, with its URL-decoded variants. It
 // reports false once the input cap is reached: the caller stops walking.
-func (c *Call) Add(src taint.Source, key, value string) bool {
+func (c *call) Add(src taint.Source, key, value string) bool {
 	if c.off {
 		return false
 	}
@@ -80,7 +71,7 @@ func (c *Call) Add(src taint.Source, key, value string) bool {
 
 // MarkPartial marks the call inspected only in part: the adapter stopped
 // at a limit of its own (a nesting depth).
-func (c *Call) MarkPartial() {
+func (c *call) MarkPartial() {
 	if c.off {
 		return
 	}
@@ -90,7 +81,7 @@ func (c *Call) MarkPartial() {
 	c.mu.Unlock()
 }
 
-func (c *Call) markPartial() {
+func (c *call) markPartial() {
 	if (c.marked || c.c.Reached != 0) && !c.st.partial.Swap(true) {
 		c.a.stats.partial.Add(1)
 	}
@@ -99,10 +90,10 @@ func (c *Call) markPartial() {
 	}
 }
 
-// Context returns the context given to [Agent.StartCall], carrying the
+// Context returns the context given to [Agent.startCall], carrying the
 // agent, the call's state and every input added so far, and makes it the
 // context guards on the bound goroutine check with when they get none.
-func (c *Call) Context() context.Context {
+func (c *call) Context() context.Context {
 	if c.off {
 		return c.current()
 	}
@@ -114,20 +105,20 @@ func (c *Call) Context() context.Context {
 }
 
 // current is the context the bound goroutine's guards check with.
-func (c *Call) current() context.Context { return *c.ctx.Load() }
+func (c *call) current() context.Context { return *c.ctx.Load() }
 
 // Blocked reports whether a sink was blocked during the call.
-func (c *Call) Blocked() bool { return c.st.isBlocked() }
+func (c *call) Blocked() bool { return c.st.isBlocked() }
 
 // Sent records that the call's first response went out (a stream's first
 // message): a block after it is reported late, as after an HTTP
 // response's headers. It reports false when the call is blocked: the
 // response must not go out.
-func (c *Call) Sent() bool { return c.st.send() == stateSent }
+func (c *call) Sent() bool { return c.st.send() == stateSent }
 
 // End unbinds the goroutine StartCall bound. It must run on that goroutine.
 // Inputs added after End are dropped.
-func (c *Call) End() {
+func (c *call) End() {
 	c.tok.unbind()
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -208,7 +208,7 @@ func TestPartialBlocks(t *testing.T) {
 			h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_, _ = io.Copy(io.Discard, r.Body)
 				_ = taint.FromContext(r.Context())
-				err = a.Partial(r.Context(), SinkSQL, "query")
+				err = a.partial(r.Context(), SinkSQL, "query")
 			}))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body)))
@@ -232,7 +232,7 @@ func TestPartialBlocks(t *testing.T) {
 			}
 		})
 	}
-	if err := New(WithMode(ModeProtect)).Partial(context.Background(), SinkSQL, "query"); err != nil {
+	if err := New(WithMode(ModeProtect)).partial(context.Background(), SinkSQL, "query"); err != nil {
 		t.Errorf("outside the middleware: %v", err)
 	}
 }

@@ -23,10 +23,15 @@
 //
 // Routers name the matched route with [SetRoute] (or [SetRouteFunc]), so
 // that events and exceptions key on it. Sources other than net/http (gRPC,
-// in module github.com/gorasp/rasp/grpcguard) start a [Call] with
-// [Agent.StartCall]: the same inputs, caps, per-call block state and
-// goroutine binding as the middleware's. gin and echo have adapter
-// modules, ginguard and echoguard.
+// in module github.com/gorasp/rasp/grpcguard) start a call with
+// [github.com/gorasp/rasp/guard.StartCall]: the same inputs, caps,
+// per-call block state and goroutine binding as the middleware's. gin and
+// echo have adapter modules, ginguard and echoguard.
+//
+// A guard for another sink is written with package
+// [github.com/gorasp/rasp/guard], the machinery the guards of this module
+// are built on (check counters, blind spots, faults, decisions with sink
+// details).
 //
 // # Threat model
 //

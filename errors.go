@@ -32,8 +32,10 @@ type Finding struct {
 	Reason string // one short sentence
 	// Skeleton is the offending input's syntax skeleton in Target (for SQL,
 	// sqlguard.Skeleton): what an event shows in place of a redacted input,
-	// in the input and in its span. Empty: the agent uses [MaskWords]. In
-	// an [Event] it is set exactly when the input was redacted.
+	// in the input and in its span. Empty: the agent keeps every character
+	// but letters, digits and non-ASCII bytes, each run of which becomes
+	// one '*' ("; cat /etc/passwd" shows as "; * /*/*"). In an [Event] it
+	// is set exactly when the input was redacted.
 	Skeleton string
 }
 

@@ -30,8 +30,8 @@ type Event struct {
 	SpanID    string // its span id (hex)
 }
 
-// Request describes the HTTP request, or the call ([Agent.StartCall]), an
-// [Event] happened in.
+// Request describes the HTTP request, or the call
+// ([github.com/gorasp/rasp/guard.StartCall]), an [Event] happened in.
 type Request struct {
 	Method     string
 	Path       string
@@ -56,7 +56,7 @@ const KindHandlerPanic = "handler_panic"
 
 // KindPartialInspection is the Finding.Kind of an event that reports a
 // guarded call of a request the middleware inspected only in part: see
-// [WithPartialClosed] and [Agent.Partial].
+// [WithPartialClosed] and [github.com/gorasp/rasp/guard.Partial].
 const KindPartialInspection = "partial_inspection"
 
 // Limits on what an event carries of attacker-controlled text.
@@ -86,7 +86,7 @@ const minMaskLen = 4
 
 // redactEvent masks redacted inputs in ev. When the offending input is
 // redacted, its value and its span in the target show its syntax skeleton
-// ([Finding].Skeleton, else [MaskWords]): the attack stays readable, its
+// ([Finding].Skeleton, else [maskWords]): the attack stays readable, its
 // words do not. Other occurrences of it in the target, and every other
 // redacted input of the request (a password beside the injected field)
 // where it occurs in the target, become "[redacted]"; the span follows.
@@ -103,9 +103,9 @@ func (a *Agent) redactEvent(ctx context.Context, ev *Event) {
 		case f.Skeleton != "":
 			skel = f.Skeleton
 		case selfSpan:
-			skel = MaskWords(target[f.Start:f.End])
+			skel = maskWords(target[f.Start:f.End])
 		default:
-			skel = MaskWords(value)
+			skel = maskWords(value)
 		}
 		f.Input.Value = skel
 	}
@@ -189,12 +189,12 @@ func (a *Agent) redactEvent(ctx context.Context, ev *Event) {
 	}
 }
 
-// MaskWords is the syntax skeleton of s for a sink without a grammar of its
+// maskWords is the syntax skeleton of s for a sink without a grammar of its
 // own: every run of letters and digits (and non-ASCII bytes) becomes one
 // '*', and everything else (quotes, operators, separators, slashes, dots)
 // is kept. "; cat /etc/passwd" shows as "; * /*/*". Guards with a grammar
 // set [Finding].Skeleton instead, which keeps keywords (sqlguard.Skeleton).
-func MaskWords(s string) string {
+func maskWords(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/rs/zerolog"
 )
@@ -33,10 +34,10 @@ func eventsNamed(t *testing.T, logs *testlog.Buffer, msg string) []map[string]an
 // as a guard does.
 func record(a *rasp.Agent, sink string, checks, blind int) {
 	for range checks {
-		a.Begin(sink).End()
+		guard.Begin(a, sink).End()
 	}
 	for range blind {
-		a.BlindSpot(sink, "query", 0)
+		guard.BlindSpot(a, sink, "query", 0)
 	}
 }
 
@@ -194,9 +195,9 @@ func ExampleAgent_ReportEvery() {
 	var buf bytes.Buffer
 	a := rasp.New(rasp.WithLogger(zerolog.New(&buf)))
 	for range 3 {
-		a.Begin(rasp.SinkSQL).End()
+		guard.Begin(a, rasp.SinkSQL).End()
 	}
-	a.BlindSpot(rasp.SinkSQL, "query", 0)
+	guard.BlindSpot(a, rasp.SinkSQL, "query", 0)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // a done context writes one last event and returns

@@ -23,8 +23,8 @@ type requestState struct {
 	path       string
 	remoteAddr string
 	in         requestInputs // collects the request's inputs on demand
-	partial    atomic.Bool   // a non-HTTP call was inspected only in part (see Call)
-	callLimit  atomic.Uint32 // the collect.Limit a Call reached
+	partial    atomic.Bool   // a non-HTTP call was inspected only in part (see call)
+	callLimit  atomic.Uint32 // the collect.Limit a call reached
 	route      atomic.Pointer[route]
 
 	// state orders the block decision (any goroutine) against the
@@ -67,7 +67,7 @@ func (s *requestState) routePattern() string {
 	return s.info().Route
 }
 
-// partialLimit names the limit a Call reached: the collector's, else the
+// partialLimit names the limit a call reached: the collector's, else the
 // adapter's own ("depth" of a message walk).
 func (s *requestState) partialLimit() string {
 	if l := collect.Limit(s.callLimit.Load()); l != 0 {

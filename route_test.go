@@ -71,7 +71,7 @@ func TestSetRouteException(t *testing.T) {
 
 func TestCallScope(t *testing.T) {
 	a, _ := testAgent(t, ModeProtect)
-	call := a.StartCall(context.Background(), Request{Method: "gRPC", Path: "/s.S/M", Route: "/s.S/M"})
+	call := a.startCall(context.Background(), Request{Method: "gRPC", Path: "/s.S/M", Route: "/s.S/M"})
 	call.Add(taint.SourceMessage, "q", "x' OR 1=1")
 	if got := taint.FromContext(call.Context()); len(got) != 1 {
 		t.Fatalf("Context carries %v, want the call's input", got)

@@ -56,7 +56,7 @@ type scope struct {
 	ctx   context.Context
 	agent *Agent
 	off   bool  // the request began with nothing collected (ModeOff)
-	call  *Call // a call's context grows as a stream's messages arrive
+	call  *call // a call's context grows as a stream's messages arrive
 }
 
 // scopeSlots is the size of the goroutine table: a power of two, well above
@@ -126,8 +126,8 @@ func bindScope(ctx context.Context, a *Agent, off bool) scopeToken {
 	return scopeToken{b: b}
 }
 
-// bindCall is [bindScope] for a [Call], whose context the binding follows.
-func bindCall(ctx context.Context, a *Agent, off bool, c *Call) scopeToken {
+// bindCall is [bindScope] for a [call], whose context the binding follows.
+func bindCall(ctx context.Context, a *Agent, off bool, c *call) scopeToken {
 	t := bindScope(ctx, a, off)
 	if t.b != nil {
 		t.b.call = c

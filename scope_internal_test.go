@@ -158,7 +158,7 @@ func TestFramePackages(t *testing.T) {
 }
 
 // blindLine is one application line reached by two stacks.
-func blindLine(a *Agent) { a.BlindSpot(SinkSQL, "query", 0) }
+func blindLine(a *Agent) { a.blindSpot(SinkSQL, "query", 0) }
 func viaOne(a *Agent)    { blindLine(a) }
 func viaTwo(a *Agent)    { blindLine(a) }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/fsguard"
+	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/gorasp/rasp/taint"
 	"github.com/rs/zerolog"
@@ -313,7 +314,7 @@ func TestPostureCountsScoped(t *testing.T) {
 		for _, ctx := range []context.Context{context.Background(), context.TODO(), r.Context()} {
 			rctx := rasp.RequestContext(ctx, rasp.SinkSQL)
 			if taint.FromContext(rctx) != nil {
-				rasp.FromContext(rctx).Begin(rasp.SinkSQL).End()
+				guard.Begin(rasp.FromContext(rctx), rasp.SinkSQL).End()
 			}
 		}
 	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x?q=1", nil))

@@ -16,10 +16,10 @@ func TestWithSlog(t *testing.T) {
 	var buf bytes.Buffer
 	a := New(WithMode(ModeProtect), WithSlog(slog.New(slog.NewJSONHandler(&buf, nil))))
 	ctx := taint.NewContext(context.Background(), sqlFinding.Input)
-	if err := a.DecideWith(ctx, SinkSQL, "query", sqlFinding, Detail{"dialect", "sqlite"}); !errors.Is(err, ErrBlocked) {
+	if err := a.decideIn(ctx, 0, SinkSQL, "query", sqlFinding, []Detail{{"dialect", "sqlite"}}); !errors.Is(err, ErrBlocked) {
 		t.Fatal(err)
 	}
-	_ = a.Fault(ctx, SinkExec, "command", errors.New("budget"))
+	_ = a.fault(ctx, SinkExec, "command", errors.New("budget"))
 	var recs []map[string]any
 	for l := range strings.Lines(buf.String()) {
 		var m map[string]any

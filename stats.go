@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gorasp/rasp/internal/agentlink"
 )
 
 // Sinks the guards of this module report under.
@@ -21,9 +23,8 @@ const (
 	SinkHTTP = "http"
 )
 
-// timeSampleEvery is how often a check is timed: one in 64, scaled up, so
-// the hot path reads no clock on the other 63.
-const timeSampleEvery = 64
+// timeSampleEvery is how often a check is timed.
+const timeSampleEvery = agentlink.TimeSampleEvery
 
 type sinkCounters struct {
 	checks     atomic.Uint64
@@ -90,45 +91,29 @@ func (s *stats) sink(name string) *sinkCounters {
 	return c.(*sinkCounters)
 }
 
-// Span times one check; see [Agent.Begin].
-type Span struct {
-	c     *sinkCounters
-	start int64
-}
-
-// Begin counts one check at sink and returns a span whose End records the
-// time it took (one call in 64 is timed, and scaled). Guards call it after
-// finding request inputs and before checking.
-func (a *Agent) Begin(sink string) Span {
+// begin counts one check at sink and returns a span whose End records the
+// time it took (one call in [agentlink.TimeSampleEvery] is timed, and
+// scaled): see guard.Begin.
+func (a *Agent) begin(sink string) agentlink.Span {
 	c := a.stats.sink(sink)
 	n := c.checks.Add(1)
 	if n%timeSampleEvery != 0 {
-		return Span{}
+		return agentlink.Span{}
 	}
-	return Span{c: c, start: nanotime()}
+	return agentlink.Span{Ns: &c.sampledNs, Start: agentlink.Nanotime()}
 }
 
-// End records the span's time, if it was sampled.
-func (s Span) End() {
-	if s.c != nil {
-		s.c.sampledNs.Add((nanotime() - s.start) * timeSampleEvery)
-	}
-}
-
-var clockBase = time.Now()
-
-func nanotime() int64 { return int64(time.Since(clockBase)) }
-
-// BlindSpot counts a call at sink that carried no request context, so it
+// blindSpot counts a call at sink that carried no request context, so it
 // could not be checked, and warns once per call site: the first frame of
-// the application's own code (see [callSite]). skip is the number of the
-// guard's own frames above its caller, as for [runtime.Callers]; frames of
-// rasp, database/sql and the database libraries are skipped anyway.
+// the application's own code (see [callSite]). skip is the number of
+// frames above blindSpot's caller to leave out, as for [runtime.Callers];
+// frames of rasp, database/sql and the database libraries are skipped
+// anyway. See guard.BlindSpot.
 //
 // A call on a goroutine serving a request that began while the agent was
 // off is not counted: nothing was collected for it to be checked against,
 // and the application is not at fault.
-func (a *Agent) BlindSpot(sink, op string, skip int) {
+func (a *Agent) blindSpot(sink, op string, skip int) {
 	if inOffRequest() {
 		return
 	}

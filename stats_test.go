@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
 	"github.com/rs/zerolog"
 )
 
 // blindAt and blindElsewhere are two call sites of BlindSpot.
-func blindAt(a *rasp.Agent)        { a.BlindSpot(rasp.SinkSQL, "query", 0) }
-func blindElsewhere(a *rasp.Agent) { a.BlindSpot(rasp.SinkSQL, "query", 0) }
+func blindAt(a *rasp.Agent)        { guard.BlindSpot(a, rasp.SinkSQL, "query", 0) }
+func blindElsewhere(a *rasp.Agent) { guard.BlindSpot(a, rasp.SinkSQL, "query", 0) }
 
 func TestBlindSpotSitesConcurrent(t *testing.T) {
 	var buf bytes.Buffer

@@ -86,7 +86,9 @@
 // then: a switch to protect while a monitored statement runs does not make
 // its event say blocked. In [rasp.ModeOff] the
 // wrapper adds a context lookup and one atomic load to sqlmw's own cost.
-// Events name the driver, the dialect and the operation the application
+// Events name the driver (as its package registers itself for a detected
+// driver: "sqlite3", "mysql", "pgx", "postgres"; else the name given to
+// [Register], else its type), the dialect and the operation the application
 // called ("query", "exec", "prepare"), and carry the statement (truncated),
 // its kind, the clause the input landed in and, for a redacted input, the
 // statement's syntax skeleton in its place ([sqlguard.Skeleton]). A check

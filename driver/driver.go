@@ -15,9 +15,11 @@ import (
 
 // Register makes the wrapped driver available to [sql.Open] under name:
 // it is sql.Register(name, Wrap(d, opts...)), and panics like
-// [sql.Register] when name is already taken or d is nil. Events name the
-// driver by name. Pick Register when the application opens its database
-// with sql.Open or an ORM that takes a driver name.
+// [sql.Register] when name is already taken or d is nil. Events name a
+// driver whose dialect is detected as its package registers itself
+// (sqlite3, mysql, pgx, postgres), any other by name. Pick Register when
+// the application opens its database with sql.Open or an ORM that takes
+// a driver name.
 func Register(name string, d driver.Driver, opts ...Option) {
 	if d == nil {
 		panic("rasp/driver: Register driver is nil")
@@ -25,7 +27,8 @@ func Register(name string, d driver.Driver, opts ...Option) {
 	sql.Register(name, Wrap(d, append(opts, withName(name))...))
 }
 
-// withName names the driver in events; Register sets it.
+// withName names the driver in events when its package is not one rasp
+// knows; Register sets it.
 func withName(name string) Option {
 	return optionFunc(func(c *config) { c.name = name })
 }
@@ -60,7 +63,10 @@ func newInterceptor(cfg config, vals ...any) (*interceptor, error) {
 		return nil, fmt.Errorf("rasp/driver: cannot tell the SQL dialect of driver %s: pass driver.WithDialect(sqlguard.DialectSQLite, DialectMySQL or DialectPostgres)", typeName(vals...))
 	}
 	d := engine | cfg.pins
-	name := cfg.name
+	name := knownName(vals...)
+	if name == "" {
+		name = cfg.name
+	}
 	if name == "" {
 		name = typeName(vals...)
 	}
@@ -75,35 +81,56 @@ func newInterceptor(cfg config, vals ...any) (*interceptor, error) {
 }
 
 // knownDrivers maps the import paths of drivers rasp recognises to their
-// dialect. Matching is by reflect package path, so this package imports
-// none of them.
+// dialect and to the name people know them by, the one each registers
+// with database/sql. Matching is by reflect package path, so this package
+// imports none of them.
 var knownDrivers = []struct {
 	path    string
 	dialect sqlguard.Dialect
+	name    string
 }{
-	{"github.com/mattn/go-sqlite3", sqlguard.DialectSQLite},
-	{"modernc.org/sqlite", sqlguard.DialectSQLite},
-	{"github.com/go-sql-driver/mysql", sqlguard.DialectMySQL},
-	{"github.com/jackc/pgx/v5/stdlib", sqlguard.DialectPostgres},
-	{"github.com/jackc/pgx/v4/stdlib", sqlguard.DialectPostgres},
-	{"github.com/lib/pq", sqlguard.DialectPostgres},
+	{"github.com/mattn/go-sqlite3", sqlguard.DialectSQLite, "sqlite3"},
+	{"modernc.org/sqlite", sqlguard.DialectSQLite, "sqlite"},
+	{"github.com/go-sql-driver/mysql", sqlguard.DialectMySQL, "mysql"},
+	{"github.com/jackc/pgx/v5/stdlib", sqlguard.DialectPostgres, "pgx"},
+	{"github.com/jackc/pgx/v4/stdlib", sqlguard.DialectPostgres, "pgx"},
+	{"github.com/lib/pq", sqlguard.DialectPostgres, "postgres"},
 }
 
-// detect returns the dialect of the first value whose type comes from a
-// known driver package, or 0.
-func detect(vals ...any) sqlguard.Dialect {
+// known returns the entry of the first value whose type comes from a
+// known driver package, or -1.
+func known(vals ...any) int {
 	for _, v := range vals {
 		p := pkgPath(v)
 		if p == "" {
 			continue
 		}
-		for _, k := range knownDrivers {
+		for i, k := range knownDrivers {
 			if p == k.path || strings.HasPrefix(p, k.path+"/") {
-				return k.dialect
+				return i
 			}
 		}
 	}
+	return -1
+}
+
+// detect returns the dialect of the first value whose type comes from a
+// known driver package, or 0.
+func detect(vals ...any) sqlguard.Dialect {
+	if i := known(vals...); i >= 0 {
+		return knownDrivers[i].dialect
+	}
 	return 0
+}
+
+// knownName returns the name the first value's driver package registers
+// with database/sql ("sqlite3", "mysql", "pgx", "postgres"), or "" for a
+// driver rasp does not recognise.
+func knownName(vals ...any) string {
+	if i := known(vals...); i >= 0 {
+		return knownDrivers[i].name
+	}
+	return ""
 }
 
 func pkgPath(v any) string {

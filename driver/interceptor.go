@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/sqlguard"
 	"github.com/gorasp/rasp/taint"
 	"github.com/ngrok/sqlmw"
@@ -83,7 +84,7 @@ type verdict struct {
 }
 
 func (i *interceptor) agentFor(ctx context.Context) *rasp.Agent {
-	if a, ok := rasp.ContextAgent(ctx); ok {
+	if a, ok := guard.ContextAgent(ctx); ok {
 		return a
 	}
 	if i.agent != nil {
@@ -104,7 +105,7 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 	if mode == rasp.ModeOff {
 		return verdict{}, nil
 	}
-	defer a.Recover(ctx, rasp.SinkSQL, op, &err)
+	defer guard.Recover(ctx, a, rasp.SinkSQL, op, &err)
 	inputs := taint.FromContext(ctx)
 	if inputs == nil {
 		return verdict{a: a, state: stateBlind, op: op}, nil
@@ -122,7 +123,7 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 			return v, nil
 		}
 	}
-	sp := a.Begin(rasp.SinkSQL)
+	sp := guard.Begin(a, rasp.SinkSQL)
 	r := i.check(ctx, query, inputs)
 	sp.End()
 	v.res = r
@@ -133,19 +134,19 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 			// keys name columns): the application's own statement.
 			i.memory.Remember(query)
 		}
-		return verdict{}, a.Partial(ctx, rasp.SinkSQL, op)
+		return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)
 	case i.memory.Known(query):
 		// The application ran this exact text before with inputs
 		// present and no value of theirs in it: its own statement,
 		// which the current inputs only coincide with.
-		return verdict{}, a.Partial(ctx, rasp.SinkSQL, op)
+		return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)
 	case r.Injection:
 		v.state = stateFinding
 	case r.Incomplete:
 		v.state = stateFault
 	default:
 		// Clean, as far as the request was inspected.
-		return verdict{}, a.Partial(ctx, rasp.SinkSQL, op)
+		return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)
 	}
 	if v.mode == rasp.ModeProtect {
 		return verdict{}, i.report(ctx, query, &v)
@@ -201,7 +202,7 @@ func (i *interceptor) post(ctx context.Context, query string, v *verdict, err er
 	case stateBlind:
 		// Skip post and the Conn* method; the agent skips database/sql,
 		// sqlmw and rasp frames to find the application's call site.
-		v.a.BlindSpot(rasp.SinkSQL, v.op, 2)
+		guard.BlindSpot(v.a, rasp.SinkSQL, v.op, 2)
 	case stateDecided:
 		i.badConn(v, err)
 	default:
@@ -236,7 +237,7 @@ func (i *interceptor) skipped(v *verdict) {
 
 func (i *interceptor) report(ctx context.Context, query string, v *verdict) (err error) {
 	a, op := v.a, v.op
-	defer a.Recover(ctx, rasp.SinkSQL, op, &err)
+	defer guard.Recover(ctx, a, rasp.SinkSQL, op, &err)
 	f := v.res.Finding
 	if f.Target == "" {
 		f.Target = query
@@ -252,7 +253,7 @@ func (i *interceptor) report(ctx context.Context, query string, v *verdict) (err
 		details = append(details, rasp.Detail{Key: "driver_path", Value: v.path})
 	}
 	if v.state == stateFault {
-		return a.FaultIn(ctx, v.mode, rasp.SinkSQL, op, f, errIncomplete, details...)
+		return guard.FaultIn(ctx, a, v.mode, rasp.SinkSQL, op, f, errIncomplete, details...)
 	}
 	if f.Start >= 0 && f.Start < f.End && f.End <= len(f.Target) {
 		// Shown instead of the input when the agent redacts it.
@@ -268,7 +269,7 @@ func (i *interceptor) report(ctx context.Context, query string, v *verdict) (err
 			f.Reason += " in " + strings.ToUpper(clause) // "input closes a string literal and adds OR in WHERE"
 		}
 	}
-	return a.DecideIn(ctx, v.mode, rasp.SinkSQL, op, f, details...)
+	return guard.DecideIn(ctx, a, v.mode, rasp.SinkSQL, op, f, details...)
 }
 
 // ConnQueryContext checks query, then runs it.

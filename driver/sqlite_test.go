@@ -78,7 +78,7 @@ func TestSQLiteBlockedDropTableLeavesTable(t *testing.T) {
 		t.Fatalf("%d users left, want all 3", n)
 	}
 	out := logs.String()
-	for _, want := range []string{`"blocked":true`, `"sink":"sql"`, `"operation":"exec"`, `"driver":"rasp-sqlite3-`, `"dialect":"sqlite"`, `DROP TABLE users`} {
+	for _, want := range []string{`"blocked":true`, `"sink":"sql"`, `"operation":"exec"`, `"driver":"sqlite3"`, `"dialect":"sqlite"`, `DROP TABLE users`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("event lacks %s:\n%s", want, out)
 		}

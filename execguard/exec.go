@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/taint"
 )
 
@@ -24,7 +25,7 @@ const (
 // [rasp.RequestContext]), exactly as [CommandContext] does, and returns
 // exec.Command(name, arg...) with the refusal, if any, in cmd.Err. Called
 // on a goroutine serving no request (one a handler started, a job), it
-// counts a blind spot on the default agent (see [rasp.Agent.BlindSpot])
+// counts a blind spot on the default agent (see [guard.BlindSpot])
 // and returns the command unchecked; pass the request's context to
 // [CommandContext] there.
 func Command(name string, arg ...string) *exec.Cmd { return defaultGuard.Command(name, arg...) }
@@ -157,15 +158,15 @@ func (g *Guard) check(ctx context.Context, op string, argv []string, path string
 	}
 	inputs := taint.FromContext(ctx)
 	if inputs == nil {
-		a.BlindSpot(rasp.SinkExec, op, 3)
+		guard.BlindSpot(a, rasp.SinkExec, op, 3)
 		return nil
 	}
-	defer a.Recover(ctx, rasp.SinkExec, op, &err)
-	sp := a.Begin(rasp.SinkExec)
+	defer guard.Recover(ctx, a, rasp.SinkExec, op, &err)
+	sp := guard.Begin(a, rasp.SinkExec)
 	f, rule, found, cerr := g.checkAll(argv, path, env, dir, inputs)
 	sp.End()
 	if found {
-		return a.DecideWith(ctx, rasp.SinkExec, op, f,
+		return guard.DecideWith(ctx, a, rasp.SinkExec, op, f,
 			rasp.Detail{Key: "program", Value: progName(argv[0])}, rasp.Detail{Key: "rule", Value: rule})
 	}
 	if cerr != nil {
@@ -174,9 +175,9 @@ func (g *Guard) check(ctx context.Context, op string, argv []string, path string
 		if in, s, e := firstOccurrence(f.Target, inputs); s >= 0 {
 			f.Input, f.Start, f.End = in, s, e
 		}
-		return a.FaultWith(ctx, rasp.SinkExec, op, f, cerr, details...)
+		return guard.FaultWith(ctx, a, rasp.SinkExec, op, f, cerr, details...)
 	}
-	return a.Partial(ctx, rasp.SinkExec, op)
+	return guard.Partial(ctx, a, rasp.SinkExec, op)
 }
 
 // checkAll applies every rule to the parts of a command.

@@ -303,7 +303,8 @@ func (g *Guard) checkShellPure(script string, inputs []taint.Input) (f rasp.Find
 
 // noPanic keeps a panic inside the pure checks from reaching the caller:
 // the check reports no finding. The guards run the checks under
-// [rasp.Agent.Recover] instead, which reports the panic as a fault.
+// [github.com/gorasp/rasp/guard.Recover] instead, which reports the panic
+// as a fault.
 func noPanic(f *rasp.Finding, found *bool) {
 	if recover() != nil {
 		*f, *found = rasp.Finding{}, false

@@ -116,6 +116,7 @@ import (
 	"os"
 
 	"github.com/gorasp/rasp"
+	raspguard "github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/taint"
 )
 
@@ -131,30 +132,30 @@ func guard(ctx context.Context, op, root string, names ...string) (reported bool
 	}
 	inputs, facts := taint.Lookup(ctx)
 	if inputs == nil {
-		a.BlindSpot(rasp.SinkFS, op, 2)
+		raspguard.BlindSpot(a, rasp.SinkFS, op, 2)
 		return false, nil
 	}
 	if facts&ruleFacts == 0 {
 		// No input of this request could meet any rule: the check is
 		// decided by the facts the middleware computed once.
 		for range names {
-			a.Begin(rasp.SinkFS).End()
+			raspguard.Begin(a, rasp.SinkFS).End()
 		}
-		return false, a.Partial(ctx, rasp.SinkFS, op)
+		return false, raspguard.Partial(ctx, a, rasp.SinkFS, op)
 	}
-	defer a.Recover(ctx, rasp.SinkFS, op, &err)
+	defer raspguard.Recover(ctx, a, rasp.SinkFS, op, &err)
 	for _, name := range names {
-		sp := a.Begin(rasp.SinkFS)
+		sp := raspguard.Begin(a, rasp.SinkFS)
 		f, r, cerr := checkPath(name, inputs, hostSeps(), facts)
 		sp.End()
 		if cerr != nil {
-			return true, a.FaultWith(ctx, rasp.SinkFS, op, f, cerr, details(r, root)...)
+			return true, raspguard.FaultWith(ctx, a, rasp.SinkFS, op, f, cerr, details(r, root)...)
 		}
 		if r != ruleNone {
-			return true, a.DecideWith(ctx, rasp.SinkFS, op, f, details(r, root)...)
+			return true, raspguard.DecideWith(ctx, a, rasp.SinkFS, op, f, details(r, root)...)
 		}
 	}
-	return false, a.Partial(ctx, rasp.SinkFS, op)
+	return false, raspguard.Partial(ctx, a, rasp.SinkFS, op)
 }
 
 // ruleFacts are the shapes of input values that a rule needs: ".." for

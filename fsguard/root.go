@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gorasp/rasp"
+	raspguard "github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/taint"
 )
 
@@ -111,7 +112,7 @@ func (r *Root) escaped(ctx context.Context, op string, reported bool, err error,
 			}
 		}
 	}
-	if berr := a.DecideWith(ctx, rasp.SinkFS, op, f, details(ruleEscape, r.root.Name())...); berr != nil {
+	if berr := raspguard.DecideWith(ctx, a, rasp.SinkFS, op, f, details(ruleEscape, r.root.Name())...); berr != nil {
 		return berr
 	}
 	return err

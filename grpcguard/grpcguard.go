@@ -59,7 +59,7 @@
 //
 // The interceptors are safe for concurrent calls; the inputs of one call
 // are never visible to another. The handler's goroutine is bound to its
-// call while it runs (see [rasp.Agent.StartCall]).
+// call while it runs (see [guard.StartCall]).
 package grpcguard
 
 import (
@@ -68,6 +68,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/taint"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -155,12 +156,12 @@ func StreamServerInterceptor(opts ...Option) grpc.StreamServerInterceptor {
 }
 
 // start begins the call and collects its metadata.
-func start(ctx context.Context, a *rasp.Agent, method string) *rasp.Call {
+func start(ctx context.Context, a *rasp.Agent, method string) guard.Call {
 	req := rasp.Request{Method: "gRPC", Path: method, Route: method}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		req.RemoteAddr = p.Addr.String()
 	}
-	call := a.StartCall(ctx, req)
+	call := guard.StartCall(ctx, a, req)
 	collectMetadata(call, ctx)
 	return call
 }
@@ -171,7 +172,7 @@ func start(ctx context.Context, a *rasp.Agent, method string) *rasp.Call {
 // is swapped atomically.
 type stream struct {
 	grpc.ServerStream
-	call *rasp.Call
+	call guard.Call
 	ctx  atomic.Pointer[context.Context]
 }
 
@@ -199,7 +200,7 @@ func (s *stream) SendMsg(m any) error {
 
 // collectMetadata adds the incoming metadata values (see "Inputs" in the
 // package documentation for the keys left out).
-func collectMetadata(call *rasp.Call, ctx context.Context) {
+func collectMetadata(call guard.Call, ctx context.Context) {
 	md, ok := metadata.FromIncomingContext(ctx)
 	if !ok {
 		return

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/taint"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -59,7 +59,7 @@ const maxPath = 256
 // collectMessage adds the inputs of m (see "Inputs" in the package
 // documentation). A panic in the walk (a broken message implementation)
 // marks the call partial rather than fail the call.
-func collectMessage(call *rasp.Call, m any) {
+func collectMessage(call guard.Call, m any) {
 	pm, ok := m.(proto.Message)
 	if !ok {
 		call.MarkPartial()
@@ -75,7 +75,7 @@ func collectMessage(call *rasp.Call, m any) {
 }
 
 type walker struct {
-	call *rasp.Call
+	call guard.Call
 	path []byte
 	stop bool // the input cap was reached
 }

@@ -58,6 +58,7 @@ func uniqueName(prefix string) string {
 // driver, both on the same, freshly created database.
 type backend struct {
 	name    string
+	driver  string // the "driver" detail of its events: the name its package registers
 	plain   *sql.DB
 	wrapped *sql.DB
 	// ph returns the n-th (1-based) placeholder.
@@ -100,7 +101,7 @@ var quiet = rasp.NewContext(context.Background(), rasp.New(rasp.WithMode(rasp.Mo
 
 func sqliteBackend(t testing.TB) *backend {
 	dsn := "file:" + filepath.Join(t.TempDir(), "test.db") + "?_busy_timeout=5000&_journal_mode=WAL"
-	b := &backend{name: "sqlite", plain: mustOpen(t, "sqlite3", dsn), wrapped: mustOpen(t, "rasp-sqlite3", dsn), ph: qmark, stacked: true}
+	b := &backend{name: "sqlite", driver: "sqlite3", plain: mustOpen(t, "sqlite3", dsn), wrapped: mustOpen(t, "rasp-sqlite3", dsn), ph: qmark, stacked: true}
 	return b
 }
 
@@ -110,7 +111,7 @@ func postgresBackend(t testing.TB, driverName string) *backend {
 	if driverName == "rasp-pq" {
 		plainName = "postgres"
 	}
-	return &backend{name: driverName, plain: mustOpen(t, plainName, dsn), wrapped: mustOpen(t, driverName, dsn), ph: dollar, stacked: driverName == "rasp-pq"}
+	return &backend{name: driverName, driver: plainName, plain: mustOpen(t, plainName, dsn), wrapped: mustOpen(t, driverName, dsn), ph: dollar, stacked: driverName == "rasp-pq"}
 }
 
 // pgSchemaDSN creates a schema of its own for the test in the PostgreSQL
@@ -149,7 +150,7 @@ func mysqlBackend(t testing.TB) *backend {
 	cfg.DBName = dbname
 	cfg.MultiStatements = true // stacked statements run: the attack below is real
 	dsn := cfg.FormatDSN()
-	return &backend{name: "mysql", plain: mustOpen(t, "mysql", dsn), wrapped: mustOpen(t, "rasp-mysql", dsn), ph: qmark, stacked: true}
+	return &backend{name: "mysql", driver: "mysql", plain: mustOpen(t, "mysql", dsn), wrapped: mustOpen(t, "rasp-mysql", dsn), ph: qmark, stacked: true}
 }
 
 // backends lists the engines; each subtest opens its own database.
@@ -365,8 +366,8 @@ func TestDriverAttacksBlockedInProtect(t *testing.T) {
 		if n := strings.Count(out, `"blocked":true`); n != len(attackCases) {
 			t.Fatalf("%d blocked events, want %d:\n%s", n, len(attackCases), out)
 		}
-		if !strings.Contains(out, `"driver":"rasp-`) || !strings.Contains(out, `"dialect":"`) {
-			t.Fatalf("events lack driver or dialect:\n%s", out)
+		if !strings.Contains(out, `"driver":"`+b.driver+`"`) || !strings.Contains(out, `"dialect":"`) {
+			t.Fatalf("events lack driver %q or dialect:\n%s", b.driver, out)
 		}
 	})
 }
@@ -468,7 +469,7 @@ func TestDriverWrapConnector(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkConnector(t, raspdriver.WrapConnector(c))
+		checkConnector(t, raspdriver.WrapConnector(c), "pgx")
 	})
 	t.Run("mysql", func(t *testing.T) {
 		cfg, err := mysql.ParseDSN(serviceDSN(t, "RASP_MYSQL_DSN"))
@@ -479,18 +480,20 @@ func TestDriverWrapConnector(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkConnector(t, raspdriver.WrapConnector(c))
+		checkConnector(t, raspdriver.WrapConnector(c), "mysql")
 	})
 	t.Run("pq", func(t *testing.T) {
 		c, err := pq.NewConnector(serviceDSN(t, "RASP_PG_DSN"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkConnector(t, raspdriver.WrapConnector(c))
+		checkConnector(t, raspdriver.WrapConnector(c), "postgres")
 	})
 }
 
-func checkConnector(t *testing.T, c driver.Connector) {
+// checkConnector checks that c serves a benign query and blocks an attack
+// whose event names the driver wantDriver.
+func checkConnector(t *testing.T, c driver.Connector, wantDriver string) {
 	t.Helper()
 	db := sql.OpenDB(c)
 	defer db.Close()
@@ -500,7 +503,21 @@ func checkConnector(t *testing.T, c driver.Connector) {
 	if err := db.QueryRowContext(reqCtx(a, "id", "1"), "SELECT 1 + 1").Scan(&n); err != nil || n != 2 {
 		t.Fatalf("benign: %d, %v", n, err)
 	}
-	if err := db.QueryRowContext(reqCtx(a, "id", in), "SELECT 1 WHERE 1 = "+in).Scan(&n); !errors.Is(err, rasp.ErrBlocked) {
+	err := db.QueryRowContext(reqCtx(a, "id", in), "SELECT 1 WHERE 1 = "+in).Scan(&n)
+	var be *rasp.BlockedError
+	if !errors.As(err, &be) {
 		t.Fatalf("attack: %v", err)
 	}
+	if got := eventDetail(be.Event, "driver"); got != wantDriver {
+		t.Fatalf("driver detail = %q, want %q (details %+v)", got, wantDriver, be.Event.Details)
+	}
+}
+
+func eventDetail(ev rasp.Event, key string) string {
+	for _, d := range ev.Details {
+		if d.Key == key {
+			return d.Value
+		}
+	}
+	return ""
 }

@@ -37,7 +37,7 @@ type caller struct {
 	// Rollback, the large-object calls, LoadType...).
 	internal bool
 	// site is the number of frames from the walker's caller to the first
-	// frame of the application (the skip argument of rasp.Agent.BlindSpot).
+	// frame of the application (the skip argument of guard.BlindSpot).
 	site int
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/sqlguard"
 	"github.com/gorasp/rasp/taint"
 	"github.com/jackc/pgx/v5"
@@ -216,7 +217,7 @@ func requestInputs(ctx context.Context) []taint.Input {
 }
 
 func (t *Tracer) agentFor(ctx context.Context) *rasp.Agent {
-	if a, ok := rasp.ContextAgent(ctx); ok {
+	if a, ok := guard.ContextAgent(ctx); ok {
 		return a
 	}
 	if t.agent != nil {
@@ -261,13 +262,13 @@ func (t *Tracer) decideCall(ctx, rctx context.Context, a *rasp.Agent, op, sql st
 // decide checks the call's statements. A finding outside every span of
 // within is dropped when within is not nil (see TraceCopyFromStart).
 func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batch []*pgx.QueuedQuery, within []span) (err error) {
-	defer a.Recover(ctx, rasp.SinkSQL, op, &err)
+	defer guard.Recover(ctx, a, rasp.SinkSQL, op, &err)
 	inputs := requestInputs(ctx)
 	if inputs == nil {
 		blindSpot(a, op)
 		return nil
 	}
-	sp := a.Begin(rasp.SinkSQL)
+	sp := guard.Begin(a, rasp.SinkSQL)
 	var res sqlguard.Result
 	target := sql
 	if batch == nil {
@@ -297,7 +298,7 @@ func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batc
 		if callerOf().internal {
 			return nil
 		}
-		return a.Partial(ctx, rasp.SinkSQL, op)
+		return guard.Partial(ctx, a, rasp.SinkSQL, op)
 	}
 	c := callerOf()
 	if c.internal {
@@ -337,11 +338,11 @@ func blindSpot(a *rasp.Agent, op string) {
 	if op == opQuery && c.method == "Exec" {
 		op = opExec
 	}
-	a.BlindSpot(rasp.SinkSQL, op, c.site)
+	guard.BlindSpot(a, rasp.SinkSQL, op, c.site)
 }
 
 func report(ctx context.Context, a *rasp.Agent, op, target string, res sqlguard.Result) (err error) {
-	defer a.Recover(ctx, rasp.SinkSQL, op, &err)
+	defer guard.Recover(ctx, a, rasp.SinkSQL, op, &err)
 	f := res.Finding
 	if f.Target == "" {
 		f.Target = target
@@ -354,7 +355,7 @@ func report(ctx context.Context, a *rasp.Agent, op, target string, res sqlguard.
 		rasp.Detail{Key: "driver", Value: driverName},
 		rasp.Detail{Key: "dialect", Value: "postgres"})
 	if !res.Injection {
-		return a.FaultWith(ctx, rasp.SinkSQL, op, f, errIncomplete, details...)
+		return guard.FaultWith(ctx, a, rasp.SinkSQL, op, f, errIncomplete, details...)
 	}
 	if f.Start >= 0 && f.Start <= f.End && f.End <= len(f.Target) {
 		kind, clause := sqlguard.Classify(sqlguard.DialectPostgres, f.Target, f.Start, f.End)
@@ -366,5 +367,5 @@ func report(ctx context.Context, a *rasp.Agent, op, target string, res sqlguard.
 			f.Reason += " in " + strings.ToUpper(clause) // "input closes a string literal and adds OR in WHERE"
 		}
 	}
-	return a.DecideWith(ctx, rasp.SinkSQL, op, f, details...)
+	return guard.DecideWith(ctx, a, rasp.SinkSQL, op, f, details...)
 }

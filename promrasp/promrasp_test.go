@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/promrasp"
 	"github.com/gorasp/rasp/taint"
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,7 +31,7 @@ func TestScrape(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_ = a.Fault(context.Background(), rasp.SinkExec, "command", errors.New("limit"))
+	_ = guard.Fault(context.Background(), a, rasp.SinkExec, "command", errors.New("limit"))
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}))
 	t.Cleanup(srv.Close)
 	resp, err := srv.Client().Get(srv.URL)

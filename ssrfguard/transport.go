@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/taint"
 )
 
@@ -151,8 +152,8 @@ func (t *transport) decide(req *http.Request) (st *state, err error) {
 	if len(inputs) == 0 {
 		return nil, nil
 	}
-	defer a.Recover(ctx, rasp.SinkHTTP, op, &err)
-	sp := a.Begin(rasp.SinkHTTP)
+	defer guard.Recover(ctx, a, rasp.SinkHTTP, op, &err)
+	sp := guard.Begin(a, rasp.SinkHTTP)
 	in, comp, ok := chosen(req, inputs)
 	sp.End()
 	hostname := req.URL.Hostname()
@@ -246,7 +247,7 @@ func (t *transport) report(ctx context.Context, st *state, addr netip.Addr, r ad
 	if st.rctx != nil {
 		ctx = st.rctx
 	}
-	return st.agent.DecideWith(ctx, rasp.SinkHTTP, op, f, details...)
+	return guard.DecideWith(ctx, st.agent, rasp.SinkHTTP, op, f, details...)
 }
 
 // resolve returns the addresses host stands for: the one it spells, else
@@ -303,7 +304,7 @@ func (t *transport) dial(ctx context.Context, next dialFunc, network, addr strin
 
 // resolveChecked resolves host and checks every address it stands for.
 func (t *transport) resolveChecked(ctx context.Context, st *state, network, host string) (addrs []netip.Addr, err error) {
-	defer st.agent.Recover(ctx, rasp.SinkHTTP, op, &err)
+	defer guard.Recover(ctx, st.agent, rasp.SinkHTTP, op, &err)
 	addrs, err = t.resolve(ctx, network, host)
 	if err != nil {
 		return nil, err
@@ -347,7 +348,7 @@ func (t *transport) dialTLS(ctx context.Context, next dialFunc, network, addr st
 }
 
 func (t *transport) checkRecover(ctx context.Context, st *state, a netip.Addr) (err error) {
-	defer st.agent.Recover(ctx, rasp.SinkHTTP, op, &err)
+	defer guard.Recover(ctx, st.agent, rasp.SinkHTTP, op, &err)
 	return t.check(ctx, st, a)
 }
 

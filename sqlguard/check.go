@@ -85,28 +85,19 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 		return analyzeSafe(d, statement, inputs, m, 0)
 	}
 	// Fast path: the common case is a parameterized statement in which no
-	// input occurs. One byte scan per input (for its least common byte,
-	// see [rareByte]) rules out nearly every input that does not occur,
-	// then one substring search per remaining input; no allocation. With
-	// many inputs against a short statement, the set of the statement's
-	// bytes (one pass) rules most of them out first: an input whose first
-	// or last byte the statement lacks cannot occur in it.
-	if len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
-		var set [4]uint64
-		for i := 0; i < len(statement); i++ {
-			c := statement[i]
-			set[c>>6] |= 1 << (c & 63)
-		}
+	// input occurs, run again and again. The set of its bytes (remembered
+	// for a statement seen before, see [statementBytes], or made in one
+	// pass when many inputs meet a short statement) rules out nearly every
+	// input by a few table lookups; without it, one byte scan per input for
+	// its least common byte (see [rareByte]) does. A substring search runs
+	// only for the inputs left. No allocation.
+	set, ok := statementBytes(statement)
+	if !ok && len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
+		set, ok = byteSetOf(statement), true
+	}
+	if ok {
 		for i := range inputs {
-			v := inputs[i].Value
-			if v == "" || len(v) > len(statement) && trimmed(v) == "" {
-				continue
-			}
-			f, l := v[0], v[len(v)-1]
-			if !isSpace(f) && !isSpace(l) && (set[f>>6]&(1<<(f&63)) == 0 || set[l>>6]&(1<<(l&63)) == 0) {
-				continue
-			}
-			if occurs(statement, v) {
+			if v := inputs[i].Value; v != "" && set.mayContain(v) && occurs(statement, v) {
 				return analyzeSafe(d, statement, inputs, nil, i)
 			}
 		}
@@ -142,17 +133,24 @@ func occurs(statement, v string) bool {
 // stops and compares at every one of them. A few table lookups, whatever
 // the length of v, which is not empty.
 func rareByte(v string) byte {
-	if t := trimmed(v); t != "" {
-		v = t
-	}
-	n := len(v)
-	best := v[0]
-	for _, c := range [4]byte{v[n-1], v[n/2], v[n/4], v[n-1-n/4]} {
+	smp := samples(v)
+	best := smp[0]
+	for _, c := range smp[1:] {
 		if sqlCommon[c] < sqlCommon[best] {
 			best = c
 		}
 	}
 	return best
+}
+
+// samples returns five bytes spread over v's trimmed text, or over v when
+// it has none: the first, the last and three between. v is not empty.
+func samples(v string) [5]byte {
+	if t := trimmed(v); t != "" {
+		v = t
+	}
+	n := len(v)
+	return [5]byte{v[0], v[n-1], v[n/2], v[n/4], v[n-1-n/4]}
 }
 
 // sqlCommon ranks bytes by how common they are in SQL statements (higher

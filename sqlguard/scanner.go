@@ -738,6 +738,35 @@ func tokenize(buf []token, src string, m lexMode) ([]token, bool) {
 		}
 		buf = buf[:len(buf)+1]
 		t := &buf[len(buf)-1]
+		// White space, plain identifiers and commas, most of a statement's
+		// tokens, are scanned here without a call, exactly as next scans
+		// them: its first two cases, where an identifier's first byte is
+		// a prefix only before a quote or an ampersand (x'..', U&'..').
+		if off, src := s.off, s.src; off < len(src) {
+			c := src[off]
+			switch cl := charClass[c]; {
+			case cl&clSpace != 0:
+				i := off + 1
+				for i < len(src) && charClass[src[i]]&clSpace != 0 {
+					i++
+				}
+				*t = token{pos: off, end: i, tok: SPACE}
+				s.off = i
+				continue
+			case cl&clIdentStart != 0 && (off+1 == len(src) || src[off+1] != '\'' && src[off+1] != '&'):
+				i := off + 1
+				for i < len(src) && charClass[src[i]]&clIdentChar != 0 {
+					i++
+				}
+				*t = token{pos: off, end: i, tok: IDENT}
+				s.off = i
+				continue
+			case c == ',':
+				*t = token{pos: off, end: off + 1, tok: COMMA}
+				s.off = off + 1
+				continue
+			}
+		}
 		s.next(t) // sets every field
 		if t.tok == EOF {
 			buf = buf[:len(buf)-1]

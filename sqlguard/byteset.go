@@ -42,7 +42,7 @@ const (
 	// distinct statements most applications run hot.
 	byteSetSlots = 512
 	// maxByteSetStatement is the longest statement remembered, so the
-	// copies held stay under 1 MiB; longer ones are scanned per input.
+	// copies held stay within 1 MiB; longer ones are scanned per input.
 	maxByteSetStatement = 2 << 10
 )
 

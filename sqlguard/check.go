@@ -82,51 +82,99 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 		if m == nil {
 			m = taint.NewMatcher(inputs)
 		}
-		return analyzeSafe(d, statement, inputs, m)
+		return analyzeSafe(d, statement, inputs, m, 0)
 	}
 	// Fast path: the common case is a parameterized statement in which no
-	// input occurs. One substring search per input, no allocation. With
-	// many inputs against a short statement, the set of the statement's
-	// bytes (one pass) rules most of them out first: an input whose first
-	// or last byte the statement lacks cannot occur in it.
-	if len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
-		var set [4]uint64
-		for i := 0; i < len(statement); i++ {
-			c := statement[i]
-			set[c>>6] |= 1 << (c & 63)
-		}
+	// input occurs, run again and again. The set of its bytes (remembered
+	// for a statement seen before, see [statementBytes], or made in one
+	// pass when many inputs meet a short statement) rules out nearly every
+	// input by a few table lookups; without it, one byte scan per input for
+	// its least common byte (see [rareByte]) does. A substring search runs
+	// only for the inputs left. No allocation.
+	set, ok := statementBytes(statement)
+	if !ok && len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
+		set, ok = byteSetOf(statement), true
+	}
+	if ok {
 		for i := range inputs {
-			v := inputs[i].Value
-			if v == "" || len(v) > len(statement) && trimmed(v) == "" {
-				continue
-			}
-			f, l := v[0], v[len(v)-1]
-			if !isSpace(f) && !isSpace(l) && (set[f>>6]&(1<<(f&63)) == 0 || set[l>>6]&(1<<(l&63)) == 0) {
-				continue
-			}
-			if len(v) <= len(statement) && strings.Contains(statement, v) {
-				return analyzeSafe(d, statement, inputs, nil)
-			}
-			if t := trimmed(v); t != "" && len(t) <= len(statement) && strings.Contains(statement, t) {
-				return analyzeSafe(d, statement, inputs, nil)
+			if v := inputs[i].Value; v != "" && set.mayContain(v) && occurs(statement, v) {
+				return analyzeSafe(d, statement, inputs, nil, i)
 			}
 		}
 		return Result{}
 	}
 	for i := range inputs {
-		v := inputs[i].Value
-		if v == "" {
-			continue
-		}
-		if len(v) <= len(statement) && strings.Contains(statement, v) {
-			return analyzeSafe(d, statement, inputs, nil)
-		}
-		if t := trimmed(v); t != "" && len(t) <= len(statement) && strings.Contains(statement, t) {
-			return analyzeSafe(d, statement, inputs, nil)
+		if v := inputs[i].Value; v != "" && occurs(statement, v) {
+			return analyzeSafe(d, statement, inputs, nil, i)
 		}
 	}
 	return Result{}
 }
+
+// occurs reports whether v (not empty), or v trimmed of white space, occurs
+// in statement.
+func occurs(statement, v string) bool {
+	if strings.IndexByte(statement, rareByte(v)) < 0 {
+		// a byte of the trimmed text, which both texts contain
+		return false
+	}
+	if len(v) <= len(statement) && strings.Contains(statement, v) {
+		return true
+	}
+	t := trimmed(v)
+	return t != "" && len(t) <= len(statement) && strings.Contains(statement, t)
+}
+
+// rareByte returns the least common byte, in SQL statements, of five
+// bytes spread over v's trimmed text (see [trimmed]), or over v when it has
+// none. Both v and its trimmed text contain that byte, so a statement
+// without it contains neither: one byte scan rules out an input, where a
+// substring search that starts at a common byte (the M of Mozilla in FROM)
+// stops and compares at every one of them. A few table lookups, whatever
+// the length of v, which is not empty.
+func rareByte(v string) byte {
+	smp := samples(v)
+	best := smp[0]
+	for _, c := range smp[1:] {
+		if sqlCommon[c] < sqlCommon[best] {
+			best = c
+		}
+	}
+	return best
+}
+
+// samples returns five bytes spread over v's trimmed text, or over v when
+// it has none: the first, the last and three between. v is not empty.
+func samples(v string) [5]byte {
+	if t := trimmed(v); t != "" {
+		v = t
+	}
+	n := len(v)
+	return [5]byte{v[0], v[n-1], v[n/2], v[n/4], v[n-1-n/4]}
+}
+
+// sqlCommon ranks bytes by how common they are in SQL statements (higher
+// is more common): white space and the punctuation of most statements,
+// then the lower-case letters of identifiers and the upper-case ones of
+// keywords, digits, and last rare punctuation, control bytes and bytes of
+// multi-byte UTF-8 sequences. The ranking only orders the work: any byte
+// of the input gives the same answer.
+var sqlCommon = func() (t [256]uint8) {
+	set := func(s string, v uint8) {
+		for i := 0; i < len(s); i++ {
+			t[s[i]] = v
+		}
+	}
+	set("!\"#%&+-/:;<>@[\\]^`{|}~", 1)
+	set("0123456789", 2)
+	set("bfgjkqvwxyzBGJKQVXYZ", 3)
+	set("hlpHIPU", 4)
+	set("cdmuCDLMW", 5)
+	set("aeinorstAENORST", 6)
+	set("$'()*,.=?_", 7)
+	set(" \t\n\r\f\v", 8)
+	return t
+}()
 
 // trimmed returns v without leading and trailing white space when that
 // differs from v, else "". Applications commonly trim input before use,
@@ -138,7 +186,9 @@ func trimmed(v string) string {
 	return strings.TrimSpace(v)
 }
 
-func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Matcher) (r Result) {
+// analyzeSafe is analyze behind a recover. Neither the value nor the
+// trimmed text of inputs before from occurs in statement.
+func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Matcher, from int) (r Result) {
 	defer func() {
 		// The scanner never panics by design; this keeps the promise if
 		// a bug says otherwise, and reports the check as cut short.
@@ -146,7 +196,7 @@ func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 			r = Result{Incomplete: true, Occurs: true, Finding: finding(inputs[0], statement, -1, -1, "internal error in the SQL scanner")}
 		}
 	}()
-	return analyze(d, statement, inputs, m)
+	return analyze(d, statement, inputs, m, from)
 }
 
 func finding(in taint.Input, stmt string, s, e int, reason string) rasp.Finding {
@@ -245,7 +295,7 @@ func (w *work) setModes(d Dialect, stmt string) {
 
 func (w *work) tokens(i int) ([]token, bool) {
 	if !w.done[i] {
-		if est := tokenEstimate(len(w.stmt)); cap(w.toks[i]) < est {
+		if est := tokenEstimate(w.stmt); cap(w.toks[i]) < est {
 			// one allocation for most statements instead of a chain of
 			// doublings (statements average well over 8 bytes a token)
 			w.toks[i] = make([]token, 0, est)
@@ -265,7 +315,7 @@ type occ struct {
 	s, e    int32
 }
 
-func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher) Result {
+func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, from int) Result {
 	w := workPool.Get().(*work)
 	defer w.release()
 	w.stmt = stmt
@@ -318,12 +368,18 @@ func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher) Res
 		}
 		return res
 	}
-	for _, in := range inputs {
+	for k, in := range inputs {
+		absent := k < from
 		for _, v := range [2]string{in.Value, trimmed(in.Value)} {
 			if v == "" || len(v) > len(stmt) {
 				continue
 			}
 			w.budget -= len(stmt)
+			if absent {
+				// known not to occur: the search is skipped, not its
+				// cost, so MaxWork ends a check where it always did
+				continue
+			}
 			for off := 0; off <= len(stmt)-len(v); {
 				k := strings.Index(stmt[off:], v)
 				if k < 0 {
@@ -765,14 +821,17 @@ func significant(toks []token, k, dir int) int {
 	return -1
 }
 
-// tokenEstimate sizes a token buffer for a statement of n bytes in one
-// allocation. Short statements average well over 8 bytes a token; long
-// generated ones (bulk INSERTs, long OR chains) run close to 2 bytes a token
-// once white space is counted, and growing a buffer of 10^5 tokens by
-// doubling costs more than the scan itself.
-func tokenEstimate(n int) int {
+// tokenEstimate sizes a token buffer for stmt in one allocation for most
+// statements. Short statements average well over 8 bytes a token. For long
+// ones (bulk INSERTs, long OR chains, IN lists) the count of spaces and
+// commas, two SIMD scans, predicts the count closely (a token and its
+// separator each), where a fixed ratio either wastes tens of megabytes on
+// a bulk INSERT of long values or regrows on a chain of short tokens;
+// tokenize doubles a buffer that is still short.
+func tokenEstimate(stmt string) int {
+	n := len(stmt)
 	if n <= 4<<10 {
 		return n/8 + 16
 	}
-	return n/2 + 16
+	return min(n, 2*(strings.Count(stmt, " ")+strings.Count(stmt, ","))+n/32) + 16
 }

@@ -180,4 +180,16 @@
 // concurrent use, and so is a [Memory].
 // They keep scratch buffers and TiDB parsers in sync.Pools. A [Scanner] is
 // not safe for concurrent use.
+//
+// # Memory
+//
+// Besides the pools, the checks keep one fixed table per process: the sets
+// of bytes of up to 512 statements of at most 2 KiB, each remembered with a
+// private copy of its text once it has been checked twice in a row in its
+// slot (about 1 MiB at most). Applications run the same constant statements
+// again and again, and for such a statement a check in which no input
+// occurs costs a hash of the statement and a few lookups per input instead
+// of a scan of the statement per input. A remembered set is used only for a
+// statement equal to its copy, so the verdicts are those of a scan; text
+// built anew for every request is never copied.
 package sqlguard

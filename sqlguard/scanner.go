@@ -1,6 +1,9 @@
 package sqlguard
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Token is the lexical class of a piece of a statement.
 type Token int
@@ -218,10 +221,11 @@ func (s *Scanner) next(t *token) {
 	lite := s.mode.engine == DialectSQLite
 	switch {
 	case isSpace(c):
-		s.off++
-		for s.off < len(s.src) && isSpace(s.src[s.off]) {
-			s.off++
+		src, i := s.src, s.off+1
+		for i < len(src) && charClass[src[i]]&clSpace != 0 {
+			i++
 		}
+		s.off = i
 		t.tok = SPACE
 	case isIdentStart(c):
 		s.identOrPrefixed(t)
@@ -394,26 +398,35 @@ func (s *Scanner) quoted(t *token, tok Token, prefix int, q byte, esc bool) {
 	t.tok = tok
 	t.open = prefix + 1
 	t.esc = esc
-	s.off += prefix + 1
-	for s.off < len(s.src) {
-		c := s.src[s.off]
-		switch {
-		case esc && c == '\\':
-			s.off += 2
-		case c == q:
-			// A doubled quote stands for itself, except in hex and bit
-			// literals, which end at the first quote (MySQL, SQLite
-			// tokenize.c, PostgreSQL scan.l xb/xh).
-			if s.peek(1) == q && tok != BLOB {
-				s.off += 2
+	// Jump from quote to quote; where backslashes escape, from backslash
+	// to backslash before the next quote. Each byte is searched once: qi
+	// is the next quote at or after i, found again only once i passes it.
+	src, i, qi := s.src, s.off+prefix+1, -1
+	for i < len(src) {
+		if qi < i {
+			k := strings.IndexByte(src[i:], q)
+			if k < 0 {
+				break
+			}
+			qi = i + k
+		}
+		if esc {
+			if b := strings.IndexByte(src[i:qi], '\\'); b >= 0 {
+				i += b + 2
 				continue
 			}
-			s.off++
-			t.close = 1
-			return
-		default:
-			s.off++
 		}
+		i = qi
+		// A doubled quote stands for itself, except in hex and bit
+		// literals, which end at the first quote (MySQL, SQLite
+		// tokenize.c, PostgreSQL scan.l xb/xh).
+		if i+1 < len(src) && src[i+1] == q && tok != BLOB {
+			i += 2
+			continue
+		}
+		s.off = i + 1
+		t.close = 1
+		return
 	}
 	s.off = len(s.src)
 	t.tok = ILLEGAL
@@ -548,10 +561,11 @@ func (s *Scanner) identOrPrefixed(t *token) {
 		}
 	}
 	t.tok = IDENT
-	s.off++
-	for s.off < len(s.src) && isIdentChar(s.src[s.off]) {
-		s.off++
+	src, i := s.src, s.off+1
+	for i < len(src) && charClass[src[i]]&clIdentChar != 0 {
+		i++
 	}
+	s.off = i
 }
 
 // dollar scans what begins with $: a PostgreSQL dollar-quoted string or
@@ -717,9 +731,43 @@ func tokenize(buf []token, src string, m lexMode) ([]token, bool) {
 	depth := 0
 	ok := true
 	for {
-		buf = append(buf, token{})
+		if len(buf) == cap(buf) {
+			// double: append's growth of 1.25x for large slices would
+			// copy a long statement's tokens several times over
+			buf = slices.Grow(buf, max(len(buf), 16))
+		}
+		buf = buf[:len(buf)+1]
 		t := &buf[len(buf)-1]
-		s.next(t)
+		// White space, plain identifiers and commas, most of a statement's
+		// tokens, are scanned here without a call, exactly as next scans
+		// them: its first two cases, where an identifier's first byte is
+		// a prefix only before a quote or an ampersand (x'..', U&'..').
+		if off, src := s.off, s.src; off < len(src) {
+			c := src[off]
+			switch cl := charClass[c]; {
+			case cl&clSpace != 0:
+				i := off + 1
+				for i < len(src) && charClass[src[i]]&clSpace != 0 {
+					i++
+				}
+				*t = token{pos: off, end: i, tok: SPACE}
+				s.off = i
+				continue
+			case cl&clIdentStart != 0 && (off+1 == len(src) || src[off+1] != '\'' && src[off+1] != '&'):
+				i := off + 1
+				for i < len(src) && charClass[src[i]]&clIdentChar != 0 {
+					i++
+				}
+				*t = token{pos: off, end: i, tok: IDENT}
+				s.off = i
+				continue
+			case c == ',':
+				*t = token{pos: off, end: off + 1, tok: COMMA}
+				s.off = off + 1
+				continue
+			}
+		}
+		s.next(t) // sets every field
 		if t.tok == EOF {
 			buf = buf[:len(buf)-1]
 			break

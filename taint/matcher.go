@@ -1,6 +1,7 @@
 package taint
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -85,17 +86,17 @@ type needleRef struct {
 // steps) also have a full transition row over the byte classes, failure
 // links folded in.
 type automaton struct {
-	class  [256]byte // byte -> class; 0 for bytes no text contains
-	nc     int32     // number of classes
-	dense  []int32   // dense[u*nc+c], u < nDense
-	nDense int32
-	first  []int32
-	lbl    []byte
-	fail   []int32
-	dict   []int32 // nearest proper suffix node with output, or -1
-	outAt  []int32 // outputs of node u are out[outAt[u]:outAt[u+1]]
-	out    []int32 // indexes into refs
-	refs   []needleRef
+	class   [256]byte // byte -> class; 0 for bytes no text contains
+	nc      int32     // number of classes
+	dense   []int32   // dense[u*nc+c], u < nDense
+	nDense  int32
+	first   []int32
+	lbl     []byte
+	fail    []int32
+	rep     []int32 // the node itself if it has output, else its nearest suffix node with output, or -1
+	outNode []int32 // nodes with output, in increasing order, once per output
+	out     []int32 // out[k] indexes into refs: an output of node outNode[k]
+	refs    []needleRef
 }
 
 // denseBudget bounds the dense rows, in entries: a few per byte of input
@@ -128,30 +129,54 @@ func (m *Matcher) build() {
 // consecutive and in increasing byte order. Linear in the total length,
 // plus the sort.
 func (a *automaton) build(texts []string) {
-	order := make([]int32, len(texts))
-	total := 0
-	for i := range order {
-		order[i] = int32(i)
-		total += len(texts[i])
+	// The texts still longer than the depth, in sorted order, with the
+	// node of their prefix so far: compacted at every depth, so the scan
+	// reads them in sequence.
+	type text struct {
+		s    string
+		node int32
+		i    int32
 	}
-	slices.SortFunc(order, func(x, y int32) int { return strings.Compare(texts[x], texts[y]) })
+	// Sorted by their first 8 bytes, a pointer-free key (no write
+	// barriers, no chasing the text), then in full where those tie.
+	type key struct {
+		k uint64
+		i int32
+	}
+	keys := make([]key, len(texts))
+	total := 0
+	for i, t := range texts {
+		var k uint64
+		for j := 0; j < 8; j++ {
+			k <<= 8
+			if j < len(t) {
+				k |= uint64(t[j])
+			}
+		}
+		keys[i] = key{k, int32(i)}
+		total += len(t)
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if x.k != y.k {
+			return cmp.Compare(x.k, y.k)
+		}
+		return strings.Compare(texts[x.i], texts[y.i])
+	})
+	active := make([]text, len(texts))
+	for k, x := range keys {
+		active[k] = text{s: texts[x.i], i: x.i}
+	}
 
 	a.lbl = make([]byte, 1, total+1)
 	a.first = make([]int32, 1, total+2)
 	a.first[0] = -1
-	cur := make([]int32, len(order)) // node of each active text's prefix
-	active := make([]int32, len(order))
-	for i := range active {
-		active[i] = int32(i)
-	}
-	type output struct{ node, text int32 }
-	outs := make([]output, 0, len(texts))
+	a.outNode = make([]int32, 0, len(texts))
+	a.out = make([]int32, 0, len(texts))
 	for d := 0; len(active) > 0; d++ {
 		next := active[:0]
 		prevParent, prevByte, last := int32(-1), -1, int32(0)
-		for _, i := range active {
-			t := texts[order[i]]
-			p, b := cur[i], t[d]
+		for _, t := range active {
+			p, b := t.node, t.s[d]
 			if p != prevParent || int(b) != prevByte {
 				last = int32(len(a.lbl))
 				a.lbl = append(a.lbl, b)
@@ -161,11 +186,13 @@ func (a *automaton) build(texts []string) {
 				}
 				prevParent, prevByte = p, int(b)
 			}
-			cur[i] = last
-			if len(t) == d+1 {
-				outs = append(outs, output{last, order[i]})
+			if len(t.s) == d+1 {
+				// in increasing node order: by depth, then in order
+				a.outNode = append(a.outNode, last)
+				a.out = append(a.out, t.i)
 			} else {
-				next = append(next, i)
+				t.node = last
+				next = append(next, t)
 			}
 		}
 		active = next
@@ -176,16 +203,6 @@ func (a *automaton) build(texts []string) {
 		if a.first[u] < 0 {
 			a.first[u] = a.first[u+1] // no children: an empty range
 		}
-	}
-	// Outputs come in increasing node order (by depth, then in order).
-	a.outAt = make([]int32, n+1)
-	a.out = make([]int32, len(outs))
-	for k, o := range outs {
-		a.out[k] = o.text
-		a.outAt[o.node+1]++
-	}
-	for u := 1; u <= n; u++ {
-		a.outAt[u] += a.outAt[u-1]
 	}
 
 	// Byte classes.
@@ -207,8 +224,11 @@ func (a *automaton) build(texts []string) {
 	a.nDense = int32(min(n, max(1, denseBudget(total)/int(a.nc))))
 	a.dense = make([]int32, int(a.nDense)*int(a.nc))
 	a.fail = make([]int32, n)
-	a.dict = make([]int32, n)
-	a.dict[0] = -1
+	a.rep = make([]int32, n)
+	for _, u := range a.outNode {
+		a.rep[u] = u
+	}
+	a.rep[0] = -1 // the root has no output: empty texts are not searched
 	for u := int32(0); u < int32(n); u++ {
 		for c := a.first[u]; c < a.first[u+1]; c++ {
 			f := int32(0)
@@ -216,10 +236,8 @@ func (a *automaton) build(texts []string) {
 				f = a.next(a.fail[u], a.lbl[c])
 			}
 			a.fail[c] = f
-			if a.outAt[f] < a.outAt[f+1] {
-				a.dict[c] = f
-			} else {
-				a.dict[c] = a.dict[f]
+			if a.rep[c] != c {
+				a.rep[c] = a.rep[f]
 			}
 		}
 		if u < a.nDense {
@@ -282,8 +300,9 @@ func (a *automaton) find(text string, yield func(Occurrence) bool) {
 		return
 	}
 	emit := func(u int32, end int) bool {
-		for _, k := range a.out[a.outAt[u]:a.outAt[u+1]] {
-			r := a.refs[k]
+		k, _ := slices.BinarySearch(a.outNode, u)
+		for ; k < len(a.outNode) && a.outNode[k] == u; k++ {
+			r := a.refs[a.out[k]]
 			if !yield(Occurrence{Input: int(r.in), Start: end - int(r.n), End: end, Trimmed: r.trimmed}) {
 				return false
 			}
@@ -298,14 +317,10 @@ func (a *automaton) find(text string, yield func(Occurrence) bool) {
 		} else {
 			u = a.next(u, text[j])
 		}
-		if u == 0 {
-			continue
-		}
-		if a.outAt[u] < a.outAt[u+1] && !emit(u, j+1) {
-			return
-		}
-		for d := a.dict[u]; d >= 0; d = a.dict[d] {
-			if !emit(d, j+1) {
+		// one load for the common case, a node with nothing to report;
+		// the outputs of u, then of its suffixes, longest first
+		for r := a.rep[u]; r >= 0; r = a.rep[a.fail[r]] {
+			if !emit(r, j+1) {
 				return
 			}
 		}

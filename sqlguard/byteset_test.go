@@ -1,0 +1,98 @@
+package sqlguard
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/gorasp/rasp/taint"
+)
+
+// TestStatementBytes: a statement is remembered at its second miss, with
+// its exact byte set, under a private copy of its text.
+func TestStatementBytes(t *testing.T) {
+	b := []byte("SELECT note FROM byteset_test WHERE id = ?")
+	q := string(b)
+	if _, ok := statementBytes(q); ok {
+		t.Fatal("remembered at first sight")
+	}
+	set, ok := statementBytes(q)
+	if !ok || set != byteSetOf(q) {
+		t.Fatalf("second sight: %v %v, want the statement's bytes", ok, set)
+	}
+	if set, ok := statementBytes(strings.Clone(q)); !ok || set != byteSetOf(q) {
+		t.Fatal("an equal statement in other memory is not found")
+	}
+	if _, ok := statementBytes(q + " "); ok {
+		t.Fatal("a different statement is found")
+	}
+	if _, ok := statementBytes(strings.Repeat("x", maxByteSetStatement+1)); ok {
+		t.Fatal("a statement past the limit is remembered")
+	}
+}
+
+// TestMayContain: a set never rules out an input whose value or trimmed
+// text occurs in the statement.
+func TestMayContain(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "ab '\t\n" + "\u00a0" + "\u3000"
+	str := func(n int) string {
+		var sb strings.Builder
+		for range n {
+			sb.WriteByte(alphabet[r.IntN(len(alphabet))])
+		}
+		return sb.String()
+	}
+	for range 20000 {
+		stmt, v := str(r.IntN(12)), str(1+r.IntN(5))
+		set := byteSetOf(stmt)
+		occurs := strings.Contains(stmt, v) || trimmed(v) != "" && strings.Contains(stmt, trimmed(v))
+		if occurs && !set.mayContain(v) {
+			t.Fatalf("%q in %q ruled out", v, stmt)
+		}
+		if rb := rareByte(v); occurs && strings.IndexByte(stmt, rb) < 0 {
+			t.Fatalf("%q in %q ruled out by its byte %q", v, stmt, rb)
+		}
+	}
+}
+
+// TestRememberedStatementsSameVerdicts: the checks of a statement seen
+// before (its byte set remembered) give the verdicts of the first.
+func TestRememberedStatementsSameVerdicts(t *testing.T) {
+	for _, c := range checkCases {
+		ins := []taint.Input{{Value: "absent-1"}, {Value: c.input}, {Value: " absent 2 "}}
+		first := Analyze(c.dialect, c.query, ins)
+		for range 3 {
+			if r := Analyze(c.dialect, c.query, ins); r != first {
+				t.Fatalf("%s: %+v, first check %+v", c.name, r, first)
+			}
+		}
+	}
+}
+
+// TestStatementBytesConcurrent: concurrent lookups and stores of many
+// statements (more than the slots) only ever return a statement's own set.
+func TestStatementBytesConcurrent(t *testing.T) {
+	var qs []string
+	for i := range 2 * byteSetSlots {
+		qs = append(qs, "SELECT c"+strings.Repeat("x", i%7)+" FROM concurrent_"+string(rune('a'+i%26))+strings.Repeat("y", i/26))
+	}
+	done := make(chan bool)
+	for g := range 4 {
+		go func() {
+			ok := true
+			for n := range 20000 {
+				q := qs[(n*(g+1))%len(qs)]
+				if set, found := statementBytes(q); found && set != byteSetOf(q) {
+					ok = false
+				}
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		if !<-done {
+			t.Error("a lookup returned another statement's bytes")
+		}
+	}
+}

@@ -365,3 +365,58 @@ func TestFastFlag(t *testing.T) {
 		}
 	}
 }
+
+// occursLinear is the plain definition of occurs: some checkable value is
+// a substring of s.
+func occursLinear(s string, inputs []taint.Input) bool {
+	for _, in := range inputs {
+		if strings.Contains(s, in.Value) && checkable(in.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// manyInputs pads inputs to the count at which occurs switches to the
+// byte set, with values that cannot occur in s (a NUL byte ends each).
+func manyInputs(inputs ...string) []taint.Input {
+	var in []taint.Input
+	for _, v := range inputs {
+		in = append(in, q(v))
+	}
+	for len(in) < minSetInputs {
+		in = append(in, q(strings.Repeat("z", len(in))+"\x00"))
+	}
+	return in
+}
+
+func TestOccursSet(t *testing.T) {
+	script := `convert 'holiday photo.png' -resize 640x480 "out_alice_42.png"`
+	for _, tc := range []struct {
+		v    string
+		want bool
+	}{
+		{"photo", true}, {"c", true}, {`"`, true}, {script, true}, {"x4", true},
+		{"photos", false}, {"q", false}, {"", false}, {"  ", false}, {script + " ", false},
+		{"640x400", false}, {"p g", false},
+	} {
+		in := manyInputs(tc.v)
+		if got := occursSet(script, in); got != tc.want || occursLinear(script, in) != tc.want {
+			t.Errorf("occursSet(%q) = %v, want %v", tc.v, got, tc.want)
+		}
+		if got := occurs(script, in); got != tc.want {
+			t.Errorf("occurs(%q) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+}
+
+func FuzzOccursSet(f *testing.F) {
+	f.Add("echo hello world", "lo w", "x")
+	f.Add("a", "a", " ")
+	f.Fuzz(func(t *testing.T, s, v1, v2 string) {
+		in := manyInputs(v1, v2)
+		if got, want := occursSet(s, in), occursLinear(s, in); got != want {
+			t.Fatalf("occursSet(%q, %q, %q) = %v, want %v", s, v1, v2, got, want)
+		}
+	})
+}

@@ -375,7 +375,7 @@ func (g *Guard) checkOccurring(script string, inputs []taint.Input, w work, zsh 
 		return hit{}, false, errIncomplete
 	}
 	if !zsh {
-		switch h, v := fastCheck(script, inputs); v {
+		switch h, v := g.fastCheck(script, inputs, w); v {
 		case fastClear:
 			return hit{}, false, nil
 		case fastFlag:

@@ -349,6 +349,20 @@ func TestFastFlag(t *testing.T) {
 		{"echo x |", "x |", fastUnknown},      // does not parse
 		{"ls $(id)", "ls $(id)", fastUnknown}, // not plainly structured
 		{"a=1; b", "1; b", fastFlag},
+		// Read off the bytes: the argv rules of ordinary programs.
+		{"convert in.png out.png", "convert", fastFlag},
+		{"ls -l; /tmp/evil x", "/tmp/evil", fastFlag},
+		{"curl -o/tmp/x http://h/", "-o/tmp/x", fastFlag},
+		{"wc '--files0-from=/etc/passwd'", "--files0-from=/etc/passwd", fastFlag},
+		{`grep -rn -e --verbose dir`, "--verbose", fastClear},
+		{"ls -la | true", "true", fastClear},
+		{"tar -cf a.tar --checkpoint-action=exec=id x", "--checkpoint-action=exec=id", fastUnknown}, // runs code
+		{"sqlite3 db .shell", ".shell", fastUnknown},                                                // runs code: the parser's path
+		{"sh -c ls", "ls", fastUnknown},                                                             // a shell
+		{"PATH=/x ls", "ls", fastUnknown},                                                           // an assignment
+		{"ls $HOME -x", "-x", fastUnknown},                                                          // an expansion
+		{"ls x > -o", "-o", fastUnknown},                                                            // a redirection's word
+		{"ls \u0080; convert", "convert", fastUnknown},                                              // not parsed past U+0080
 	}
 	for _, tc := range tests {
 		in := []taint.Input{q(tc.input)}
@@ -357,11 +371,9 @@ func TestFastFlag(t *testing.T) {
 			t.Errorf("fastCheck(%q, %q) = %d, want %d", tc.script, tc.input, v, tc.want)
 			continue
 		}
-		if v == fastFlag {
-			full, ok, _ := defaultGuard.checkShellSlow(tc.script, in, newWork(), false)
-			if !ok || full != h {
-				t.Errorf("%q: shortcut %+v, full rules %v %+v", tc.script, h, ok, full)
-			}
+		full, ok, _ := defaultGuard.checkShellSlow(tc.script, in, newWork(), false)
+		if v == fastFlag && (!ok || full != h) || v == fastClear && ok {
+			t.Errorf("%q: shortcut %d %+v, full rules %v %+v", tc.script, v, h, ok, full)
 		}
 	}
 }

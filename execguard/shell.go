@@ -228,9 +228,15 @@ func occurs(s string, inputs []taint.Input) bool {
 	if len(inputs) >= minSetInputs && len(s) <= setBytesPerInput*len(inputs) {
 		return occursSet(s, inputs)
 	}
+	// contains, unrolled: one vectorised search for the last byte rejects
+	// most absent values, a value of one byte needs no other.
 	for i := range inputs {
 		v := inputs[i].Value
-		if contains(s, v) && checkable(v) {
+		n := len(v)
+		if n == 0 || n > len(s) || strings.IndexByte(s, v[n-1]) < 0 || n > 1 && !strings.Contains(s, v) {
+			continue
+		}
+		if checkable(v) {
 			return true
 		}
 	}

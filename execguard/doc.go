@@ -170,6 +170,9 @@
 //     -s are not recognised. A plain word in code is allowed, and a plain
 //     word can be code (sed's one-letter "e" command runs each line).
 //   - Windows paths: "\" and drive letters are not separators here.
+//   - U+0080: mvdan.cc/sh reads it as the end of the script, so a script
+//     that holds it and needs parsing is checked up to it only, and an
+//     input after it is reported as syntax (a finding, never a miss).
 //   - [Command] has no context: it is checked against the request the
 //     calling goroutine serves (see [rasp.RequestContext]); on a goroutine
 //     the handler started, or outside any request, it is not checked and

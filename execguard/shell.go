@@ -228,8 +228,11 @@ func occurs(s string, inputs []taint.Input) bool {
 	if len(inputs) >= minSetInputs && len(s) <= setBytesPerInput*len(inputs) {
 		return occursSet(s, inputs)
 	}
-	// contains, unrolled: one vectorised search for the last byte rejects
-	// most absent values, a value of one byte needs no other.
+	// A value whose last byte is nowhere in s cannot occur in it: one
+	// vectorised byte search rejects most absent values at once, where
+	// strings.Contains searches for the first byte and compares at each
+	// match, which costs most when a value starts with a letter the text
+	// is full of. A value of one byte needs no other search.
 	for i := range inputs {
 		v := inputs[i].Value
 		n := len(v)
@@ -277,18 +280,6 @@ func occursSet(s string, inputs []taint.Input) bool {
 		}
 	}
 	return false
-}
-
-// contains is strings.Contains with a cheaper first test for the common
-// answer, false: a value whose last byte is nowhere in s cannot occur in
-// it. strings.Contains searches for the first byte and compares at each
-// match, which costs most when a value starts with a letter the text is
-// full of; one vectorised byte search rejects most absent values at once.
-func contains(s, v string) bool {
-	if n := len(v); n > 1 && (n > len(s) || strings.IndexByte(s, v[n-1]) < 0) {
-		return false
-	}
-	return strings.Contains(s, v)
 }
 
 // checkable reports whether v is worth looking for: empty values and values

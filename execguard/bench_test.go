@@ -30,6 +30,26 @@ var absentInputs = []taint.Input{
 	{Source: taint.SourceQuery, Key: "lang", Value: "de-DE"},
 }
 
+// browserInputs are absentInputs with the headers and cookie of a
+// browser's request, names and values, as internal/collect gathers them.
+var browserInputs = func() []taint.Input {
+	in := append([]taint.Input(nil), absentInputs...)
+	for _, h := range [][2]string{
+		{"Host", "shop.example.com"},
+		{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"},
+		{"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+		{"Accept-Language", "en-US,en;q=0.5"},
+		{"Accept-Encoding", "gzip, deflate, br, zstd"},
+		{"Referer", "https://shop.example.com/account"},
+		{"Upgrade-Insecure-Requests", "1"},
+	} {
+		in = append(in, taint.Input{Source: taint.SourceHeader, Value: h[0], IsKey: true},
+			taint.Input{Source: taint.SourceHeader, Key: h[0], Value: h[1]})
+	}
+	return append(in, taint.Input{Source: taint.SourceCookie, Value: "session", IsKey: true},
+		taint.Input{Source: taint.SourceCookie, Key: "session", Value: "3f9a1c0b7e2d4a6f"})
+}()
+
 func BenchmarkCheckShell(b *testing.B) {
 	b.Run("occurring", func(b *testing.B) {
 		b.ReportAllocs()
@@ -68,6 +88,14 @@ func BenchmarkCheckShell(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			execguard.CheckShell(benchScript, absentInputs)
+		}
+	})
+	// The same values with what a browser's request also carries: header
+	// names and values and a cookie, each an input.
+	b.Run("absent-many", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			execguard.CheckShell(benchScript, browserInputs)
 		}
 	})
 	// Absent values whose last bytes all occur in the script: the worst

@@ -170,6 +170,9 @@
 //     -s are not recognised. A plain word in code is allowed, and a plain
 //     word can be code (sed's one-letter "e" command runs each line).
 //   - Windows paths: "\" and drive letters are not separators here.
+//   - U+0080: mvdan.cc/sh reads it as the end of the script, so a script
+//     that holds it and needs parsing is checked up to it only, and an
+//     input after it is reported as syntax (a finding, never a miss).
 //   - [Command] has no context: it is checked against the request the
 //     calling goroutine serves (see [rasp.RequestContext]); on a goroutine
 //     the handler started, or outside any request, it is not checked and
@@ -194,16 +197,22 @@
 // # Cost
 //
 // A check where no input occurs in the script is a substring search per
-// input (tens of nanoseconds). The rules are applied to the parsed script,
-// but two shortcuts keep most checks from parsing at all, or twice: a byte
-// scan of plainly structured scripts (simple commands, quotes, pipes,
-// lists, redirections) clears occurrences that are plainly argument text,
-// and reports an occurrence that holds an unquoted blank or operator of a
-// script the POSIX grammar accepts, exactly as the parse would; and a
-// script without any of the constructs on which the POSIX and Bash parsers
-// differ is parsed once for both. In a parsed script the argv rules run
-// only for the simple commands whose source holds an input. Fuzz targets
-// hold each shortcut to the full rules and the parser.
+// input (tens of nanoseconds; with many inputs, such as a request's
+// headers, one pass over the script's bytes and a few lookups per input).
+// The rules are applied to the parsed script, but two shortcuts keep most
+// checks from parsing at all, or twice: a byte scan of plainly structured
+// scripts (simple commands, quotes, pipes, lists, redirections) clears
+// occurrences that are plainly argument text, reports an occurrence that
+// holds an unquoted blank or operator of a script the POSIX grammar
+// accepts, exactly as the parse would, and, where an input names the
+// program or supplies an option or an option's value of an ordinary
+// program, reads the commands off the bytes and applies the argv rules to
+// them as they would be applied to the parse (programs that run scripts,
+// code or commands are left to the parse); and a script without any of
+// the constructs on which the POSIX and Bash parsers differ is parsed once
+// for both. In a parsed script the argv rules run only for the simple
+// commands whose source holds an input. Fuzz targets hold each shortcut to
+// the full rules and the parser.
 //
 // # Modes
 //

@@ -29,9 +29,23 @@ const (
 // spanning shell syntax. Anything else, or any doubt, is fastUnknown. A
 // fuzz target checks both answers against the full rules.
 //
+// An occurrence that is literal text of one argument word by the region
+// rules, but is not plainly harmless (it names the program, supplies an
+// option, or sits in the arguments of a program whose grammar is
+// modelled), is left to the argv rules, which the shortcut then applies
+// to the commands read off the bytes (see [lexer]) when the script is well
+// formed, exactly as the full rules apply them after the region rules.
+//
 // It exists because one parse costs a microsecond or more, while this scan
 // costs a few hundred nanoseconds.
 func fastCheck(script string, inputs []taint.Input) (hit, int) {
+	n := maxScripts
+	return defaultGuard.fastCheck(script, inputs, work{left: &n})
+}
+
+// fastCheck is the shortcut with the guard's configuration and the check's
+// budget, which the argv rules of the commands it reads may spend.
+func (g *Guard) fastCheck(script string, inputs []taint.Input, w work) (hit, int) {
 	if len(script) > maxFastLen {
 		return hit{}, fastUnknown
 	}
@@ -45,6 +59,8 @@ func fastCheck(script string, inputs []taint.Input) (hit, int) {
 	if !scanSimple(script, info) {
 		return hit{}, fastUnknown
 	}
+	var lx lexer
+	var lex *lexer // lx, read on the first occurrence left to the argv rules
 	for _, in := range inputs {
 		v := in.Value
 		if !checkable(v) {
@@ -66,10 +82,24 @@ func fastCheck(script string, inputs []taint.Input) (hit, int) {
 					return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: s + len(v),
 						rule: "shell", reason: reasonSpans}, fastFlag
 				}
-				return hit{}, fastUnknown
+				if lex == nil {
+					if !wellFormed(script) {
+						return hit{}, fastUnknown
+					}
+					lex = &lx
+					if !lex.lex(script) {
+						return hit{}, fastUnknown
+					}
+				}
+				if !lex.argOccurrence(script, s, s+len(v), v) {
+					return hit{}, fastUnknown
+				}
 			}
 			off = s + 1
 		}
+	}
+	if lex != nil {
+		return g.checkCalls(lex, script, inputs, w)
 	}
 	return hit{}, fastClear
 }
@@ -106,6 +136,11 @@ func wellFormed(s string) bool {
 		inCmd          // inside a command
 		needArg        // a redirection's word must follow
 	)
+	if strings.Contains(s, "\u0080") {
+		// mvdan.cc/sh reads U+0080 (utf8.RuneSelf, its end-of-input
+		// sentinel) as the end of the script: what follows is not parsed.
+		return false
+	}
 	st := optCmd
 	for i := 0; i < len(s); {
 		b := s[i]

@@ -1,11 +1,13 @@
 package execguard
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // checkSpan fails when a finding's span is not the input in its target.
@@ -126,6 +128,34 @@ func FuzzCheckShell(f *testing.F) {
 	})
 }
 
+// FuzzFastCheckInputs holds the shortcut to the full rules with several
+// inputs, whose occurrences the full rules visit region rules first, then
+// command by command: what it clears they clear, what it flags they flag
+// with the same hit.
+func FuzzFastCheckInputs(f *testing.F) {
+	f.Add("convert 'holiday photo.png' -resize 640x480 out.png && echo done", "convert", "640x480", "out")
+	f.Add("ls -l x; grep -e --verbose dir", "--verbose", "x", "-l")
+	f.Add("curl -o/tmp/x http://h/ | tee log", "http://h/", "-o/tmp/x", "log")
+	f.Add("a b c; b c a", "b c", "a", "c")
+	for _, tc := range shellCases {
+		f.Add(tc.script, tc.input, "a", "-")
+	}
+	f.Fuzz(func(t *testing.T, script, v1, v2, v3 string) {
+		if len(script) > maxFastLen {
+			return
+		}
+		in := []taint.Input{q(v1), q(v2), q(v3)}
+		fh, v := fastCheck(script, in)
+		h, ok, _ := defaultGuard.checkShellSlow(script, in, newWork(), false)
+		switch {
+		case v == fastClear && ok:
+			t.Fatalf("shortcut cleared %q %q %q in %q; parser: %+v", v1, v2, v3, script, h)
+		case v == fastFlag && (!ok || h != fh):
+			t.Fatalf("shortcut flagged %q %q %q in %q as %+v; parser: %v %+v", v1, v2, v3, script, fh, ok, h)
+		}
+	})
+}
+
 // newWork returns a fresh budget, for calling checkShellSlow directly.
 func newWork() work {
 	n := maxScripts
@@ -140,8 +170,73 @@ func checkWellFormed(t *testing.T, script string) {
 	if !scanSimple(script, info) || !wellFormed(script) {
 		return
 	}
-	if _, err := parse(script, variantPOSIX); err != nil {
+	f, err := parse(script, variantPOSIX)
+	if err != nil {
 		t.Fatalf("wellFormed(%q), but the POSIX parser refuses it: %v", script, err)
+	}
+	checkLex(t, script, f)
+}
+
+// checkLex fails when the commands the lexer reads off a plainly
+// structured script are not the parser's: the same commands with the same
+// spans, the same argv where the lexer gives a value, an assignment only
+// where it refuses the first word, and the region of each argument word it
+// reads.
+func checkLex(t *testing.T, script string, f *syntax.File) {
+	t.Helper()
+	var l lexer
+	if !l.lex(script) {
+		return // over the lexer's bounds
+	}
+	col := collectors.Get().(*collector)
+	defer col.release()
+	p := col.collect(f, script)
+	var calls []lexCall
+	for _, c := range l.calls[:l.nc] {
+		if c.start >= 0 {
+			calls = append(calls, c)
+		}
+	}
+	if len(p.calls) != len(calls) {
+		t.Fatalf("%q: lexer reads %d commands, parser %d", script, len(calls), len(p.calls))
+	}
+	for i, pc := range p.calls {
+		c := calls[i]
+		if pc.expr == nil {
+			t.Fatalf("%q: command %d is no simple command for the parser", script, i)
+		}
+		if s, e := int(pc.expr.Pos().Offset()), int(pc.expr.End().Offset()); s != int(c.start) || e != int(c.stop) {
+			t.Fatalf("%q: command %d spans [%d,%d), lexer [%d,%d)", script, i, s, e, c.start, c.stop)
+		}
+		var args []int
+		for k := c.first; k < c.end; k++ {
+			if l.words[k].role == roleArg {
+				args = append(args, int(k))
+			}
+		}
+		full := col.callOf(pc.expr, script)
+		if len(full.assigns) > 0 {
+			v, off, ok := l.value(script, args[0])
+			if ok && !(off == int(l.words[args[0]].start) && strings.IndexByte(v, '=') >= 0) {
+				t.Fatalf("%q: command %d starts with an assignment the lexer takes for a word", script, i)
+			}
+			continue // the shortcut leaves such commands to the parser
+		}
+		if len(full.args) != len(args) {
+			t.Fatalf("%q: command %d has %d words, lexer %d", script, i, len(full.args), len(args))
+		}
+		for j, k := range args {
+			v, off, ok := l.value(script, k)
+			if !ok {
+				continue
+			}
+			if v != full.args[j] || off != full.offs[j] {
+				t.Fatalf("%q: word %d of command %d is %q at %d, lexer %q at %d", script, j, i, full.args[j], full.offs[j], v, off)
+			}
+			if r := l.region(script, k); r.end > r.start && !slices.Contains(p.regions, r) {
+				t.Fatalf("%q: lexer's region %+v of word %q is not the parser's %+v", script, r, v, p.regions)
+			}
+		}
 	}
 }
 

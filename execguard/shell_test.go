@@ -349,6 +349,20 @@ func TestFastFlag(t *testing.T) {
 		{"echo x |", "x |", fastUnknown},      // does not parse
 		{"ls $(id)", "ls $(id)", fastUnknown}, // not plainly structured
 		{"a=1; b", "1; b", fastFlag},
+		// Read off the bytes: the argv rules of ordinary programs.
+		{"convert in.png out.png", "convert", fastFlag},
+		{"ls -l; /tmp/evil x", "/tmp/evil", fastFlag},
+		{"curl -o/tmp/x http://h/", "-o/tmp/x", fastFlag},
+		{"wc '--files0-from=/etc/passwd'", "--files0-from=/etc/passwd", fastFlag},
+		{`grep -rn -e --verbose dir`, "--verbose", fastClear},
+		{"ls -la | true", "true", fastClear},
+		{"tar -cf a.tar --checkpoint-action=exec=id x", "--checkpoint-action=exec=id", fastUnknown}, // runs code
+		{"sqlite3 db .shell", ".shell", fastUnknown},                                                // runs code: the parser's path
+		{"sh -c ls", "ls", fastUnknown},                                                             // a shell
+		{"PATH=/x ls", "ls", fastUnknown},                                                           // an assignment
+		{"ls $HOME -x", "-x", fastUnknown},                                                          // an expansion
+		{"ls x > -o", "-o", fastUnknown},                                                            // a redirection's word
+		{"ls \u0080; convert", "convert", fastUnknown},                                              // not parsed past U+0080
 	}
 	for _, tc := range tests {
 		in := []taint.Input{q(tc.input)}
@@ -357,11 +371,64 @@ func TestFastFlag(t *testing.T) {
 			t.Errorf("fastCheck(%q, %q) = %d, want %d", tc.script, tc.input, v, tc.want)
 			continue
 		}
-		if v == fastFlag {
-			full, ok, _ := defaultGuard.checkShellSlow(tc.script, in, newWork(), false)
-			if !ok || full != h {
-				t.Errorf("%q: shortcut %+v, full rules %v %+v", tc.script, h, ok, full)
-			}
+		full, ok, _ := defaultGuard.checkShellSlow(tc.script, in, newWork(), false)
+		if v == fastFlag && (!ok || full != h) || v == fastClear && ok {
+			t.Errorf("%q: shortcut %d %+v, full rules %v %+v", tc.script, v, h, ok, full)
 		}
 	}
+}
+
+// occursLinear is the plain definition of occurs: some checkable value is
+// a substring of s.
+func occursLinear(s string, inputs []taint.Input) bool {
+	for _, in := range inputs {
+		if strings.Contains(s, in.Value) && checkable(in.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// manyInputs pads inputs to the count at which occurs switches to the
+// byte set, with values that cannot occur in s (a NUL byte ends each).
+func manyInputs(inputs ...string) []taint.Input {
+	var in []taint.Input
+	for _, v := range inputs {
+		in = append(in, q(v))
+	}
+	for len(in) < minSetInputs {
+		in = append(in, q(strings.Repeat("z", len(in))+"\x00"))
+	}
+	return in
+}
+
+func TestOccursSet(t *testing.T) {
+	script := `convert 'holiday photo.png' -resize 640x480 "out_alice_42.png"`
+	for _, tc := range []struct {
+		v    string
+		want bool
+	}{
+		{"photo", true}, {"c", true}, {`"`, true}, {script, true}, {"x4", true},
+		{"photos", false}, {"q", false}, {"", false}, {"  ", false}, {script + " ", false},
+		{"640x400", false}, {"p g", false},
+	} {
+		in := manyInputs(tc.v)
+		if got := occursSet(script, in); got != tc.want || occursLinear(script, in) != tc.want {
+			t.Errorf("occursSet(%q) = %v, want %v", tc.v, got, tc.want)
+		}
+		if got := occurs(script, in); got != tc.want {
+			t.Errorf("occurs(%q) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+}
+
+func FuzzOccursSet(f *testing.F) {
+	f.Add("echo hello world", "lo w", "x")
+	f.Add("a", "a", " ")
+	f.Fuzz(func(t *testing.T, s, v1, v2 string) {
+		in := manyInputs(v1, v2)
+		if got, want := occursSet(s, in), occursLinear(s, in); got != want {
+			t.Fatalf("occursSet(%q, %q, %q) = %v, want %v", s, v1, v2, got, want)
+		}
+	})
 }

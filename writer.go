@@ -47,7 +47,37 @@ type blockWriter struct {
 // each, which added 1.9 MB to a minimal program and 17 allocations per
 // protected request; the 16 combinations here cost one allocation.
 func wrapWriter(w http.ResponseWriter, st *requestState, r *http.Request, cfg *config) (http.ResponseWriter, *blockWriter) {
-	bw := &blockWriter{w: w, st: st, r: r, cfg: cfg}
+	bw := new(blockWriter)
+	return wrapWriterIn(bw, nil, w, st, r, cfg), bw
+}
+
+// views holds the writer combinations of the servers' own writers:
+// net/http's HTTP/1 writer (Flusher, Hijacker, ReaderFrom), its HTTP/2
+// writer (Flusher, Pusher) and httptest's recorder (Flusher). Kept in the
+// middleware's per-request allocation, they make the writer a pointer into
+// it rather than a boxed value of its own.
+type views struct {
+	f struct {
+		*blockWriter
+		*flushOps
+	}
+	fhr struct {
+		*blockWriter
+		*flushOps
+		*hijackOps
+		*readFromOps
+	}
+	fp struct {
+		*blockWriter
+		*flushOps
+		*pushOps
+	}
+}
+
+// wrapWriterIn is [wrapWriter] with the blockWriter in bw, and the
+// writer in v when it is one of the views' combinations (v may be nil).
+func wrapWriterIn(bw *blockWriter, v *views, w http.ResponseWriter, st *requestState, r *http.Request, cfg *config) http.ResponseWriter {
+	*bw = blockWriter{w: w, st: st, r: r, cfg: cfg}
 	var mask int
 	if _, ok := w.(http.Flusher); ok {
 		mask |= 1
@@ -64,91 +94,104 @@ func wrapWriter(w http.ResponseWriter, st *requestState, r *http.Request, cfg *c
 		mask |= 8
 	}
 	f, h, rf, p := (*flushOps)(bw), (*hijackOps)(bw), (*readFromOps)(bw), (*pushOps)(bw)
+	if v != nil {
+		switch mask {
+		case 1:
+			v.f.blockWriter, v.f.flushOps = bw, f
+			return &v.f
+		case 7:
+			v.fhr.blockWriter, v.fhr.flushOps, v.fhr.hijackOps, v.fhr.readFromOps = bw, f, h, rf
+			return &v.fhr
+		case 9:
+			v.fp.blockWriter, v.fp.flushOps, v.fp.pushOps = bw, f, p
+			return &v.fp
+		}
+	}
 	switch mask {
 	case 1:
 		return struct {
 			*blockWriter
 			*flushOps
-		}{bw, f}, bw
+		}{bw, f}
 	case 2:
 		return struct {
 			*blockWriter
 			*hijackOps
-		}{bw, h}, bw
+		}{bw, h}
 	case 3:
 		return struct {
 			*blockWriter
 			*flushOps
 			*hijackOps
-		}{bw, f, h}, bw
+		}{bw, f, h}
 	case 4:
 		return struct {
 			*blockWriter
 			*readFromOps
-		}{bw, rf}, bw
+		}{bw, rf}
 	case 5:
 		return struct {
 			*blockWriter
 			*flushOps
 			*readFromOps
-		}{bw, f, rf}, bw
+		}{bw, f, rf}
 	case 6:
 		return struct {
 			*blockWriter
 			*hijackOps
 			*readFromOps
-		}{bw, h, rf}, bw
+		}{bw, h, rf}
 	case 7:
 		return struct {
 			*blockWriter
 			*flushOps
 			*hijackOps
 			*readFromOps
-		}{bw, f, h, rf}, bw
+		}{bw, f, h, rf}
 	case 8:
 		return struct {
 			*blockWriter
 			*pushOps
-		}{bw, p}, bw
+		}{bw, p}
 	case 9:
 		return struct {
 			*blockWriter
 			*flushOps
 			*pushOps
-		}{bw, f, p}, bw
+		}{bw, f, p}
 	case 10:
 		return struct {
 			*blockWriter
 			*hijackOps
 			*pushOps
-		}{bw, h, p}, bw
+		}{bw, h, p}
 	case 11:
 		return struct {
 			*blockWriter
 			*flushOps
 			*hijackOps
 			*pushOps
-		}{bw, f, h, p}, bw
+		}{bw, f, h, p}
 	case 12:
 		return struct {
 			*blockWriter
 			*readFromOps
 			*pushOps
-		}{bw, rf, p}, bw
+		}{bw, rf, p}
 	case 13:
 		return struct {
 			*blockWriter
 			*flushOps
 			*readFromOps
 			*pushOps
-		}{bw, f, rf, p}, bw
+		}{bw, f, rf, p}
 	case 14:
 		return struct {
 			*blockWriter
 			*hijackOps
 			*readFromOps
 			*pushOps
-		}{bw, h, rf, p}, bw
+		}{bw, h, rf, p}
 	case 15:
 		return struct {
 			*blockWriter
@@ -156,9 +199,9 @@ func wrapWriter(w http.ResponseWriter, st *requestState, r *http.Request, cfg *c
 			*hijackOps
 			*readFromOps
 			*pushOps
-		}{bw, f, h, rf, p}, bw
+		}{bw, f, h, rf, p}
 	}
-	return bw, bw
+	return bw
 }
 
 // Unwrap returns the underlying writer, for [http.ResponseController].

@@ -31,13 +31,18 @@ type requestInputs struct {
 	reached     atomic.Uint32 // collect.Limit of the last collection
 	parsed      int64         // body bytes parsed so far, all collections together
 
-	// A JSON body is walked as it arrives (collect.Streamable): the
-	// walk's state, the collection it appends to, and whether the whole
-	// body was added once complete.
-	stream    *collect.JSONStream
+	stream  *jsonWalk   // a JSON body walked as it arrives, or nil
+	counted atomic.Bool // the request was counted partial
+}
+
+// jsonWalk is the state of a JSON body walked as it arrives
+// (collect.Streamable): the walk's state, the collection it appends to,
+// and whether the whole body was added once complete. Only such bodies
+// allocate it.
+type jsonWalk struct {
+	js        *collect.JSONStream
 	sc        collect.Collector
 	wholeDone bool
-	counted   atomic.Bool // the request was counted partial
 }
 
 // inputsSnap is one collection: the inputs of the request with its body
@@ -84,26 +89,26 @@ func (ri *requestInputs) Inputs() []taint.Input {
 	ctype := ri.r.Header.Get("Content-Type")
 	encoding := strings.Join(ri.r.Header.Values("Content-Encoding"), ",")
 	if ri.stream == nil && body != "" && collect.Streamable(ctype, encoding, body) {
-		ri.stream = collect.NewJSONStream(taint.SourceJSON, "")
-		ri.sc = collect.Collector{Limits: ri.limits(), Reached: ri.baseReached,
-			Inputs: append(make([]taint.Input, 0, len(ri.base)+2*strings.Count(body, ",")+8), ri.base...)}
+		ri.stream = &jsonWalk{js: collect.NewJSONStream(taint.SourceJSON, ""),
+			sc: collect.Collector{Limits: ri.limits(), Reached: ri.baseReached,
+				Inputs: append(make([]taint.Input, 0, len(ri.base)+2*strings.Count(body, ",")+8), ri.base...)}}
 	}
-	if ri.stream != nil {
+	if w := ri.stream; w != nil {
 		// A JSON body walked as it arrives: the walk goes on from where
 		// the last one stopped, and every published slice is a prefix of
 		// the next (appends write past the lengths readers hold).
 		final := cut || state&1 != 0
-		ri.sc.JSONFeed(ri.stream, body, final)
-		if final && !ri.wholeDone {
-			ri.sc.WholeBody(body)
-			ri.wholeDone = true
+		w.sc.JSONFeed(w.js, body, final)
+		if final && !w.wholeDone {
+			w.sc.WholeBody(body)
+			w.wholeDone = true
 		}
-		reached := ri.sc.Reached
+		reached := w.sc.Reached
 		if cut {
 			reached |= collect.LimitBody
 		}
-		ri.publish(ri.sc.Inputs, reached, state)
-		return ri.sc.Inputs
+		ri.publish(w.sc.Inputs, reached, state)
+		return w.sc.Inputs
 	}
 	if prev := ri.snap.Load(); prev != nil && ri.parsed+n > reparseBudget*n+reparseSlack {
 		// The handler streams a body and runs guarded calls as it

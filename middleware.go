@@ -91,19 +91,29 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 		next.ServeHTTP(w, r)
 		return
 	}
-	s := &served{}
+	hasBody := a.cfg.bodyLimit > 0 && r.Body != nil && r.Body != http.NoBody
+	var s *served
+	var tee *teeBody
+	if hasBody {
+		sb := new(servedBody)
+		s, tee = &sb.served, &sb.tee
+	} else {
+		s = new(served)
+	}
 	st := &s.st
-	*st = requestState{Context: r.Context(), agent: a, method: r.Method, path: r.URL.Path, remoteAddr: r.RemoteAddr}
+	// Field by field: assigning a whole requestState to the new (zeroed)
+	// memory would copy it all with the write barrier on.
+	st.Context, st.agent, st.method, st.path, st.remoteAddr = r.Context(), a, r.Method, r.URL.Path, r.RemoteAddr
 	ri := &st.in
 	ri.a, ri.r, ri.st = a, r, st
 	s.ctx.Init(st, ri)
 	r2 := r.WithContext(&s.ctx)
-	if a.cfg.bodyLimit > 0 && r.Body != nil && r.Body != http.NoBody {
+	if hasBody {
 		// r's own Body stays the server's, which closes and drains it
 		// after the handler returns; the handler reads it through the tee.
-		s.tee.rc, s.tee.limit, s.tee.hint = r.Body, a.cfg.bodyLimit, r.ContentLength
-		ri.body = &s.tee
-		r2.Body = ri.body
+		tee.rc, tee.limit, tee.hint = r.Body, a.cfg.bodyLimit, r.ContentLength
+		ri.body = tee
+		r2.Body = tee
 	}
 	st.r = r2
 	if mode == ModeProtect || a.overrideProtect {
@@ -125,13 +135,18 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 }
 
 // served is what the middleware allocates for one request, in one piece:
-// its state, the context the handler gets, the tee of its body and, in
-// protect mode, the writer's state. Only the request's copy
-// ([http.Request.WithContext]) is a second allocation.
+// its state, the context the handler gets and, in protect mode, the
+// writer's state. Only the request's copy ([http.Request.WithContext]) is
+// a second allocation.
 type served struct {
 	st    requestState
 	ctx   taint.LazyContext
-	tee   teeBody
 	bw    blockWriter
 	views views
+}
+
+// servedBody is served with the tee of a request's body.
+type servedBody struct {
+	served
+	tee teeBody
 }

@@ -77,7 +77,7 @@ type views struct {
 // wrapWriterIn is [wrapWriter] with the blockWriter in bw, and the
 // writer in v when it is one of the views' combinations (v may be nil).
 func wrapWriterIn(bw *blockWriter, v *views, w http.ResponseWriter, st *requestState, r *http.Request, cfg *config) http.ResponseWriter {
-	*bw = blockWriter{w: w, st: st, r: r, cfg: cfg}
+	bw.w, bw.st, bw.r, bw.cfg, bw.answered = w, st, r, cfg, false
 	var mask int
 	if _, ok := w.(http.Flusher); ok {
 		mask |= 1

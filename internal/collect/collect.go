@@ -45,7 +45,6 @@ package collect
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -129,6 +128,7 @@ type Collector struct {
 	Reached Limit         // limits reached so far
 
 	jsonKeys map[string]struct{} // JSON object keys added, see newKey
+	arena    strings.Builder     // decoded values, see unescape
 }
 
 func (c *Collector) maxInputs() int {
@@ -219,9 +219,9 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 			if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
 				continue
 			}
-			for _, unescape := range [...]func(string) (string, error){url.QueryUnescape, url.PathUnescape} {
-				d, err := unescape(s)
-				if err != nil || d == "" || nnext == len(next) || seen(d) {
+			for _, plus := range [...]bool{true, false} {
+				d, ok := c.unescape(s, plus)
+				if !ok || d == "" || nnext == len(next) || seen(d) {
 					continue
 				}
 				if !c.room() {
@@ -246,7 +246,7 @@ func (c *Collector) Request(r *http.Request) {
 		c.Path(r.URL.EscapedPath())
 		c.QueryJSON(taint.SourceQuery, r.URL.RawQuery)
 	}
-	c.Cookies(r.Header)
+	c.cookies(r)
 	c.Value(taint.SourceHeader, "Host", r.Host)
 	c.Headers(r.Header)
 }
@@ -264,8 +264,8 @@ func (c *Collector) Path(escaped string) {
 		if !strings.Contains(seg, "%2F") && !strings.Contains(seg, "%2f") {
 			continue
 		}
-		d, err := url.PathUnescape(seg)
-		if err != nil {
+		d, ok := c.unescape(seg, false)
+		if !ok {
 			continue
 		}
 		for piece := range strings.SplitSeq(d, "/") {
@@ -286,10 +286,10 @@ func (c *Collector) Query(src taint.Source, q string) {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		if d, err := url.QueryUnescape(k); err == nil {
+		if d, ok := c.unescape(k, true); ok {
 			k = d
 		}
-		if d, err := url.QueryUnescape(v); err == nil {
+		if d, ok := c.unescape(v, true); ok {
 			v = d
 		}
 		c.Key(src, "", k)
@@ -325,10 +325,15 @@ func (c *Collector) Headers(h http.Header) {
 // Cookies adds the names and values of the cookies in h's Cookie headers,
 // parsed as [http.Request.Cookies] parses them.
 func (c *Collector) Cookies(h http.Header) {
-	if len(h["Cookie"]) == 0 {
+	c.cookies(&http.Request{Header: h})
+}
+
+// cookies is [Collector.Cookies] for the headers of r.
+func (c *Collector) cookies(r *http.Request) {
+	if len(r.Header["Cookie"]) == 0 {
 		return
 	}
-	for _, ck := range (&http.Request{Header: h}).Cookies() {
+	for _, ck := range r.Cookies() {
 		if c.Full() {
 			return
 		}

@@ -206,6 +206,9 @@ func (c *Collector) add(src taint.Source, key, val string, isKey, variants bool)
 // addDecoded adds the variants of val decoded by url.QueryUnescape and
 // url.PathUnescape (they differ on '+'), for the decode depth's rounds.
 func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
+	if c.DecodeDepth < 0 || strings.IndexByte(val, '%') < 0 && strings.IndexByte(val, '+') < 0 {
+		return // nothing to decode: most values
+	}
 	first := len(c.Inputs) - 1 // val itself
 	seen := func(d string) bool {
 		return slices.ContainsFunc(c.Inputs[first:], func(in taint.Input) bool { return in.Value == d })
@@ -301,16 +304,28 @@ func (c *Collector) Query(src taint.Source, q string) {
 // cap may cut them, so that it cuts the same ones every time. The Cookie header is added whole as
 // well as by [Collector.Cookies].
 func (c *Collector) Headers(h http.Header) {
+	most := 0 // inputs the headers can make at most: a name or value and its variants each
+	per := 1 + c.decodeDepth()*maxVariants
+	for _, vs := range h {
+		most += (1 + len(vs)) * per
+	}
+	if c.maxInputs()-len(c.Inputs) >= most {
+		// The cap cannot cut: the map's own order, without looking each
+		// name up again.
+		for k, vs := range h {
+			c.Key(taint.SourceHeader, "", k)
+			for _, v := range vs {
+				c.Value(taint.SourceHeader, k, v)
+			}
+		}
+		return
+	}
 	var arr [32]string
 	keys := arr[:0]
-	most := 0 // inputs the headers can make at most: a name or value and its variants each
-	for k, vs := range h {
+	for k := range h {
 		keys = append(keys, k)
-		most += (1 + len(vs)) * (1 + c.decodeDepth()*maxVariants)
 	}
-	if c.maxInputs()-len(c.Inputs) < most {
-		slices.Sort(keys) // the cap may cut: cut the same inputs every time
-	}
+	slices.Sort(keys) // the cap may cut: cut the same inputs every time
 	for _, k := range keys {
 		if c.Full() {
 			return

@@ -91,7 +91,9 @@ func (ri *requestInputs) Inputs() []taint.Input {
 	if ri.stream == nil && body != "" && collect.Streamable(ctype, encoding, body) {
 		ri.stream = &jsonWalk{js: collect.NewJSONStream(taint.SourceJSON, ""),
 			sc: collect.Collector{Limits: ri.limits(), Reached: ri.baseReached,
-				Inputs: append(make([]taint.Input, 0, len(ri.base)+2*strings.Count(body, ",")+8), ri.base...)}}
+				// About one input per separator: keys repeat in an array
+				// of objects and are added once (the slice grows if not).
+				Inputs: append(make([]taint.Input, 0, len(ri.base)+strings.Count(body, ",")+8), ri.base...)}}
 	}
 	if w := ri.stream; w != nil {
 		// A JSON body walked as it arrives: the walk goes on from where

@@ -98,14 +98,18 @@ func (i *interceptor) agentFor(ctx context.Context) *rasp.Agent {
 func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err error) {
 	// A call without the request's context (db.Query, a Tx's statements)
 	// is checked against the request its goroutine serves.
-	ctx = rasp.RequestContext(ctx, rasp.SinkSQL)
+	// A context with inputs is its own request context: one lookup.
+	inputs := taint.FromContext(ctx)
+	if inputs == nil {
+		ctx = rasp.RequestContext(ctx, rasp.SinkSQL)
+		inputs = taint.FromContext(ctx)
+	}
 	a := i.agentFor(ctx)
 	mode := a.ModeFor(rasp.SinkSQL)
 	if mode == rasp.ModeOff {
 		return verdict{}, nil
 	}
 	defer a.Recover(ctx, rasp.SinkSQL, op, &err)
-	inputs := taint.FromContext(ctx)
 	if inputs == nil {
 		return verdict{a: a, state: stateBlind, op: op}, nil
 	}

@@ -113,7 +113,7 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 		if len(w.stack) == 0 {
 			return w.prefix
 		}
-		return string(w.path)
+		return c.arenaString(w.path)
 	}
 	// stop ends the walk at i: for good on a fault, or until more of the
 	// document arrives when its end cut a token (cut) and it may grow.

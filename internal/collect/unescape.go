@@ -26,16 +26,7 @@ func (c *Collector) unescape(s string, plus bool) (string, bool) {
 	if n == 0 && !has {
 		return s, true
 	}
-	size := len(s) - 2*n
-	a := &c.arena
-	if a.Cap()-a.Len() < size {
-		// A new chunk: the strings of the old one stay valid (a Builder
-		// never writes over what it returned).
-		// Each chunk twice the last, so the copies stay linear.
-		grow := min(max(2*a.Cap(), arenaMin), arenaMax)
-		*a = strings.Builder{}
-		a.Grow(max(size, grow))
-	}
+	a := c.reserve(len(s) - 2*n)
 	start := a.Len()
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; {
@@ -69,4 +60,30 @@ func unhex(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - 'A' + 10
+}
+
+// reserve makes room for size more bytes in the arena and returns it.
+func (c *Collector) reserve(size int) *strings.Builder {
+	a := &c.arena
+	if a.Cap()-a.Len() < size {
+		// A new chunk, each twice the last so the copies stay linear: the
+		// strings of the old one stay valid (a Builder never writes over
+		// what it returned).
+		grow := min(max(2*a.Cap(), arenaMin), arenaMax)
+		*a = strings.Builder{}
+		a.Grow(max(size, grow))
+	}
+	return a
+}
+
+// arenaString returns b as a string in the arena: the JSON paths of a
+// document's leaves cost one allocation per chunk, not one each.
+func (c *Collector) arenaString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	a := c.reserve(len(b))
+	start := a.Len()
+	a.Write(b)
+	return a.String()[start:]
 }

@@ -127,8 +127,10 @@ type Collector struct {
 	Inputs  []taint.Input // collected so far
 	Reached Limit         // limits reached so far
 
-	jsonKeys map[string]struct{} // JSON object keys added, see newKey
-	arena    strings.Builder     // decoded values, see unescape
+	jsonKeys map[string]struct{} // JSON object keys added past fewKeys, see newKey
+	fewKeys  [8]string           // the first JSON object keys added
+	nFewKeys int
+	arena    strings.Builder // decoded values, see unescape
 }
 
 func (c *Collector) maxInputs() int {

@@ -17,8 +17,7 @@ import (
 // no collection, and what the handler never read cannot have reached a
 // sink.
 type requestInputs struct {
-	a    *Agent
-	st   *requestState // the request these inputs belong to: its route
+	st   *requestState // the request these inputs belong to: its agent and route
 	r    *http.Request // the server's request: its URL and headers
 	body *teeBody      // nil without a body
 
@@ -53,7 +52,7 @@ type inputsSnap struct {
 }
 
 func (ri *requestInputs) limits() collect.Limits {
-	cfg := &ri.a.cfg
+	cfg := &ri.st.agent.cfg
 	return collect.Limits{
 		MaxInputs:   cfg.maxInputs,
 		MaxValueLen: cfg.maxValueLen,
@@ -129,7 +128,7 @@ func (ri *requestInputs) Inputs() []taint.Input {
 		// One allocation for base and the body's fields: about two inputs
 		// (a key and a value) per separator.
 		n := len(ri.base) + 2*(strings.Count(body, ",")+strings.Count(body, "&")+1) + 4
-		c.Inputs = append(make([]taint.Input, 0, min(n, ri.a.cfg.maxInputs+1)), ri.base...)
+		c.Inputs = append(make([]taint.Input, 0, min(n, ri.st.agent.cfg.maxInputs+1)), ri.base...)
 		c.Body(ctype, encoding, body)
 	}
 	if cut {
@@ -157,7 +156,7 @@ const (
 func (ri *requestInputs) publish(inputs []taint.Input, reached collect.Limit, state int64) {
 	ri.reached.Store(uint32(reached))
 	if reached != 0 && ri.counted.CompareAndSwap(false, true) {
-		ri.a.stats.partial.Add(1)
+		ri.st.agent.stats.partial.Add(1)
 	}
 	ri.snap.Store(&inputsSnap{inputs: inputs, body: state})
 }
@@ -175,8 +174,8 @@ func estimate(r *http.Request) int {
 
 // partial returns the limits the request's inspection reached so far.
 func (ri *requestInputs) partial() collect.Limit {
-	if ri.a == nil {
-		return 0 // a state made outside the middleware (tests)
+	if ri.st == nil {
+		return 0 // a state made outside the middleware (Call, tests)
 	}
 	ri.Inputs()
 	return collect.Limit(ri.reached.Load())

@@ -105,7 +105,7 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 	// memory would copy it all with the write barrier on.
 	st.Context, st.agent, st.method, st.path, st.remoteAddr = r.Context(), a, r.Method, r.URL.Path, r.RemoteAddr
 	ri := &st.in
-	ri.a, ri.r, ri.st = a, r, st
+	ri.r, ri.st = r, st
 	s.ctx.Init(st, ri)
 	r2 := r.WithContext(&s.ctx)
 	if hasBody {

@@ -117,7 +117,7 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 	}
 	st.r = r2
 	if mode == ModeProtect || a.overrideProtect {
-		w = wrapWriterIn(&s.bw, &s.views, w, st, r2, &a.cfg)
+		w = wrapWriterIn(&s.bw, w, st, r2, &a.cfg)
 		defer s.bw.finish()
 		// Runs before finish: a handler that panics after its call was
 		// refused (the nil result of a blocked query) still gets its 403.
@@ -139,10 +139,9 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 // writer's state. Only the request's copy ([http.Request.WithContext]) is
 // a second allocation.
 type served struct {
-	st    requestState
-	ctx   taint.LazyContext
-	bw    blockWriter
-	views views
+	st  requestState
+	ctx taint.LazyContext
+	bw  blockWriter
 }
 
 // servedBody is served with the tee of a request's body.

@@ -48,35 +48,52 @@ type blockWriter struct {
 // protected request; the 16 combinations here cost one allocation.
 func wrapWriter(w http.ResponseWriter, st *requestState, r *http.Request, cfg *config) (http.ResponseWriter, *blockWriter) {
 	bw := new(blockWriter)
-	return wrapWriterIn(bw, nil, w, st, r, cfg), bw
+	return wrapWriterIn(bw, w, st, r, cfg), bw
 }
 
-// views holds the writer combinations of the servers' own writers:
-// net/http's HTTP/1 writer (Flusher, Hijacker, ReaderFrom), its HTTP/2
-// writer (Flusher, Pusher) and httptest's recorder (Flusher). Kept in the
-// middleware's per-request allocation, they make the writer a pointer into
-// it rather than a boxed value of its own.
-type views struct {
-	f struct {
-		*blockWriter
-		*flushOps
-	}
-	fhr struct {
-		*blockWriter
-		*flushOps
-		*hijackOps
-		*readFromOps
-	}
-	fp struct {
-		*blockWriter
-		*flushOps
-		*pushOps
-	}
+// The writers of the servers' own combinations: net/http's HTTP/1
+// writer (Flusher, Hijacker, ReaderFrom), its HTTP/2 writer (Flusher,
+// Pusher) and httptest's recorder (Flusher). Each is a blockWriter under
+// another method set, so the writer is a pointer to the blockWriter
+// itself, with nothing to allocate or box.
+type (
+	writerF   blockWriter
+	writerFHR blockWriter
+	writerFP  blockWriter
+)
+
+func (v *writerF) Header() http.Header                 { return (*blockWriter)(v).Header() }
+func (v *writerF) WriteHeader(code int)                { (*blockWriter)(v).WriteHeader(code) }
+func (v *writerF) Write(b []byte) (int, error)         { return (*blockWriter)(v).Write(b) }
+func (v *writerF) WriteString(s string) (int, error)   { return (*blockWriter)(v).WriteString(s) }
+func (v *writerF) Unwrap() http.ResponseWriter         { return v.w }
+func (v *writerF) Flush()                              { (*flushOps)(v).Flush() }
+func (v *writerF) FlushError() error                   { return (*flushOps)(v).FlushError() }
+func (v *writerFHR) Header() http.Header               { return (*blockWriter)(v).Header() }
+func (v *writerFHR) WriteHeader(code int)              { (*blockWriter)(v).WriteHeader(code) }
+func (v *writerFHR) Write(b []byte) (int, error)       { return (*blockWriter)(v).Write(b) }
+func (v *writerFHR) WriteString(s string) (int, error) { return (*blockWriter)(v).WriteString(s) }
+func (v *writerFHR) Unwrap() http.ResponseWriter       { return v.w }
+func (v *writerFHR) Flush()                            { (*flushOps)(v).Flush() }
+func (v *writerFHR) FlushError() error                 { return (*flushOps)(v).FlushError() }
+func (v *writerFHR) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return (*hijackOps)(v).Hijack()
+}
+func (v *writerFHR) ReadFrom(src io.Reader) (int64, error) { return (*readFromOps)(v).ReadFrom(src) }
+func (v *writerFP) Header() http.Header                    { return (*blockWriter)(v).Header() }
+func (v *writerFP) WriteHeader(code int)                   { (*blockWriter)(v).WriteHeader(code) }
+func (v *writerFP) Write(b []byte) (int, error)            { return (*blockWriter)(v).Write(b) }
+func (v *writerFP) WriteString(s string) (int, error)      { return (*blockWriter)(v).WriteString(s) }
+func (v *writerFP) Unwrap() http.ResponseWriter            { return v.w }
+func (v *writerFP) Flush()                                 { (*flushOps)(v).Flush() }
+func (v *writerFP) FlushError() error                      { return (*flushOps)(v).FlushError() }
+func (v *writerFP) Push(target string, opts *http.PushOptions) error {
+	return (*pushOps)(v).Push(target, opts)
 }
 
-// wrapWriterIn is [wrapWriter] with the blockWriter in bw, and the
-// writer in v when it is one of the views' combinations (v may be nil).
-func wrapWriterIn(bw *blockWriter, v *views, w http.ResponseWriter, st *requestState, r *http.Request, cfg *config) http.ResponseWriter {
+// wrapWriterIn is [wrapWriter] with the blockWriter in bw. The writer
+// costs no allocation of its own for the servers' combinations.
+func wrapWriterIn(bw *blockWriter, w http.ResponseWriter, st *requestState, r *http.Request, cfg *config) http.ResponseWriter {
 	bw.w, bw.st, bw.r, bw.cfg, bw.answered = w, st, r, cfg, false
 	var mask int
 	if _, ok := w.(http.Flusher); ok {
@@ -94,18 +111,13 @@ func wrapWriterIn(bw *blockWriter, v *views, w http.ResponseWriter, st *requestS
 		mask |= 8
 	}
 	f, h, rf, p := (*flushOps)(bw), (*hijackOps)(bw), (*readFromOps)(bw), (*pushOps)(bw)
-	if v != nil {
-		switch mask {
-		case 1:
-			v.f.blockWriter, v.f.flushOps = bw, f
-			return &v.f
-		case 7:
-			v.fhr.blockWriter, v.fhr.flushOps, v.fhr.hijackOps, v.fhr.readFromOps = bw, f, h, rf
-			return &v.fhr
-		case 9:
-			v.fp.blockWriter, v.fp.flushOps, v.fp.pushOps = bw, f, p
-			return &v.fp
-		}
+	switch mask {
+	case 1:
+		return (*writerF)(bw)
+	case 7:
+		return (*writerFHR)(bw)
+	case 9:
+		return (*writerFP)(bw)
 	}
 	switch mask {
 	case 1:

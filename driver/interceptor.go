@@ -113,23 +113,24 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 	if inputs == nil {
 		return verdict{a: a, state: stateBlind, op: op}, nil
 	}
-	v = verdict{a: a, ctx: ctx, mode: mode, op: op, key: callKey{inputs: unsafe.SliceData(inputs), query: query}}
-	if m, ok := i.calls.take(v.key); ok {
+	// The verdict is filled only when there is something to report: the
+	// clean path copies no Result into it.
+	key := callKey{inputs: unsafe.SliceData(inputs), query: query}
+	vmode, vop, attempt, path := mode, op, 0, ""
+	if m, ok := i.calls.take(key); ok {
 		// A later attempt of the same application call: database/sql
 		// preparing after ErrSkip, or retrying after ErrBadConn.
-		v.mode, v.op, v.attempt = m.mode, m.op, m.attempt
+		vmode, vop, attempt = m.mode, m.op, m.attempt
 		if op != m.op {
-			v.path = op
+			path = op
 		}
 		if m.reported {
-			v.state = stateDecided
-			return v, nil
+			return verdict{a: a, ctx: ctx, mode: vmode, op: vop, path: path, key: key, attempt: attempt, state: stateDecided}, nil
 		}
 	}
 	sp := a.Begin(rasp.SinkSQL)
 	r := i.check(ctx, query, inputs)
 	sp.End()
-	v.res = r
 	switch {
 	case !r.Injection && !r.Incomplete:
 		if !r.Occurs || !valueOccurs(query, inputs) {
@@ -143,13 +144,10 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 		// present and no value of theirs in it: its own statement,
 		// which the current inputs only coincide with.
 		return verdict{}, a.Partial(ctx, rasp.SinkSQL, op)
-	case r.Injection:
-		v.state = stateFinding
-	case r.Incomplete:
-		v.state = stateFault
-	default:
-		// Clean, as far as the request was inspected.
-		return verdict{}, a.Partial(ctx, rasp.SinkSQL, op)
+	}
+	v = verdict{a: a, ctx: ctx, mode: vmode, op: vop, path: path, key: key, attempt: attempt, res: r, state: stateFinding}
+	if !r.Injection {
+		v.state = stateFault // r.Incomplete: the first case took the rest
 	}
 	if v.mode == rasp.ModeProtect {
 		return verdict{}, i.report(ctx, query, &v)

@@ -266,7 +266,7 @@ func (c *Collector) Path(escaped string) {
 			return
 		}
 		c.Value(taint.SourcePath, "", seg)
-		if !strings.Contains(seg, "%2F") && !strings.Contains(seg, "%2f") {
+		if strings.IndexByte(seg, '%') < 0 || !strings.Contains(seg, "%2F") && !strings.Contains(seg, "%2f") {
 			continue
 		}
 		d, ok := c.unescape(seg, false)

@@ -23,6 +23,7 @@ import (
 // only from the starting one.
 type Call struct {
 	a   *Agent
+	req Request // as StartCall got it
 	st  *requestState
 	off bool
 	tok scopeToken
@@ -41,7 +42,8 @@ type Call struct {
 // the call's context check against its inputs (see [RequestContext]). In
 // [ModeOff] nothing is collected.
 func (a *Agent) StartCall(ctx context.Context, req Request) *Call {
-	c := &Call{a: a, parent: ctx, st: &requestState{Context: ctx, agent: a, method: req.Method, path: req.Path, remoteAddr: req.RemoteAddr}}
+	c := &Call{a: a, parent: ctx, req: req}
+	c.st = &requestState{Context: ctx, agent: a, path: req.Path, call: &c.req}
 	if req.Route != "" {
 		c.st.route.Store(&route{pattern: req.Route})
 	}

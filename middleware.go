@@ -103,7 +103,7 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 	st := &s.st
 	// Field by field: assigning a whole requestState to the new (zeroed)
 	// memory would copy it all with the write barrier on.
-	st.Context, st.agent, st.method, st.path, st.remoteAddr = r.Context(), a, r.Method, r.URL.Path, r.RemoteAddr
+	st.Context, st.agent, st.path = r.Context(), a, r.URL.Path
 	ri := &st.in
 	ri.r, ri.st = r, st
 	s.ctx.Init(st, ri)

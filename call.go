@@ -15,6 +15,7 @@ import (
 // exports it (guard.StartCall, guard.Call), where its use is documented.
 type call struct {
 	a   *Agent
+	req Request // as StartCall got it
 	st  *requestState
 	off bool
 	tok scopeToken
@@ -32,7 +33,8 @@ var _ agentlink.Call = (*call)(nil)
 // startCall begins the call req describes and binds the calling goroutine
 // to it until [call.End]: see guard.StartCall.
 func (a *Agent) startCall(ctx context.Context, req Request) *call {
-	c := &call{a: a, parent: ctx, st: &requestState{Context: ctx, agent: a, method: req.Method, path: req.Path, remoteAddr: req.RemoteAddr}}
+	c := &call{a: a, parent: ctx, req: req}
+	c.st = &requestState{Context: ctx, agent: a, path: req.Path, call: &c.req}
 	if req.Route != "" {
 		c.st.route.Store(&route{pattern: req.Route})
 	}

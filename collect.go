@@ -17,8 +17,7 @@ import (
 // no collection, and what the handler never read cannot have reached a
 // sink.
 type requestInputs struct {
-	a    *Agent
-	st   *requestState // the request these inputs belong to: its route
+	st   *requestState // the request these inputs belong to: its agent and route
 	r    *http.Request // the server's request: its URL and headers
 	body *teeBody      // nil without a body
 
@@ -31,13 +30,18 @@ type requestInputs struct {
 	reached     atomic.Uint32 // collect.Limit of the last collection
 	parsed      int64         // body bytes parsed so far, all collections together
 
-	// A JSON body is walked as it arrives (collect.Streamable): the
-	// walk's state, the collection it appends to, and whether the whole
-	// body was added once complete.
-	stream    *collect.JSONStream
+	stream  *jsonWalk   // a JSON body walked as it arrives, or nil
+	counted atomic.Bool // the request was counted partial
+}
+
+// jsonWalk is the state of a JSON body walked as it arrives
+// (collect.Streamable): the walk's state, the collection it appends to,
+// and whether the whole body was added once complete. Only such bodies
+// allocate it.
+type jsonWalk struct {
+	js        *collect.JSONStream
 	sc        collect.Collector
 	wholeDone bool
-	counted   atomic.Bool // the request was counted partial
 }
 
 // inputsSnap is one collection: the inputs of the request with its body
@@ -48,7 +52,7 @@ type inputsSnap struct {
 }
 
 func (ri *requestInputs) limits() collect.Limits {
-	cfg := &ri.a.cfg
+	cfg := &ri.st.agent.cfg
 	return collect.Limits{
 		MaxInputs:   cfg.maxInputs,
 		MaxValueLen: cfg.maxValueLen,
@@ -84,26 +88,28 @@ func (ri *requestInputs) Inputs() []taint.Input {
 	ctype := ri.r.Header.Get("Content-Type")
 	encoding := strings.Join(ri.r.Header.Values("Content-Encoding"), ",")
 	if ri.stream == nil && body != "" && collect.Streamable(ctype, encoding, body) {
-		ri.stream = collect.NewJSONStream(taint.SourceJSON, "")
-		ri.sc = collect.Collector{Limits: ri.limits(), Reached: ri.baseReached,
-			Inputs: append(make([]taint.Input, 0, len(ri.base)+2*strings.Count(body, ",")+8), ri.base...)}
+		ri.stream = &jsonWalk{js: collect.NewJSONStream(taint.SourceJSON, ""),
+			sc: collect.Collector{Limits: ri.limits(), Reached: ri.baseReached,
+				// About one input per separator: keys repeat in an array
+				// of objects and are added once (the slice grows if not).
+				Inputs: append(make([]taint.Input, 0, len(ri.base)+strings.Count(body, ",")+8), ri.base...)}}
 	}
-	if ri.stream != nil {
+	if w := ri.stream; w != nil {
 		// A JSON body walked as it arrives: the walk goes on from where
 		// the last one stopped, and every published slice is a prefix of
 		// the next (appends write past the lengths readers hold).
 		final := cut || state&1 != 0
-		ri.sc.JSONFeed(ri.stream, body, final)
-		if final && !ri.wholeDone {
-			ri.sc.WholeBody(body)
-			ri.wholeDone = true
+		w.sc.JSONFeed(w.js, body, final)
+		if final && !w.wholeDone {
+			w.sc.WholeBody(body)
+			w.wholeDone = true
 		}
-		reached := ri.sc.Reached
+		reached := w.sc.Reached
 		if cut {
 			reached |= collect.LimitBody
 		}
-		ri.publish(ri.sc.Inputs, reached, state)
-		return ri.sc.Inputs
+		ri.publish(w.sc.Inputs, reached, state)
+		return w.sc.Inputs
 	}
 	if prev := ri.snap.Load(); prev != nil && ri.parsed+n > reparseBudget*n+reparseSlack {
 		// The handler streams a body and runs guarded calls as it
@@ -122,7 +128,7 @@ func (ri *requestInputs) Inputs() []taint.Input {
 		// One allocation for base and the body's fields: about two inputs
 		// (a key and a value) per separator.
 		n := len(ri.base) + 2*(strings.Count(body, ",")+strings.Count(body, "&")+1) + 4
-		c.Inputs = append(make([]taint.Input, 0, min(n, ri.a.cfg.maxInputs+1)), ri.base...)
+		c.Inputs = append(make([]taint.Input, 0, min(n, ri.st.agent.cfg.maxInputs+1)), ri.base...)
 		c.Body(ctype, encoding, body)
 	}
 	if cut {
@@ -150,7 +156,7 @@ const (
 func (ri *requestInputs) publish(inputs []taint.Input, reached collect.Limit, state int64) {
 	ri.reached.Store(uint32(reached))
 	if reached != 0 && ri.counted.CompareAndSwap(false, true) {
-		ri.a.stats.partial.Add(1)
+		ri.st.agent.stats.partial.Add(1)
 	}
 	ri.snap.Store(&inputsSnap{inputs: inputs, body: state})
 }
@@ -168,8 +174,8 @@ func estimate(r *http.Request) int {
 
 // partial returns the limits the request's inspection reached so far.
 func (ri *requestInputs) partial() collect.Limit {
-	if ri.a == nil {
-		return 0 // a state made outside the middleware (tests)
+	if ri.st == nil {
+		return 0 // a state made outside the middleware (Call, tests)
 	}
 	ri.Inputs()
 	return collect.Limit(ri.reached.Load())

@@ -91,24 +91,37 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 		next.ServeHTTP(w, r)
 		return
 	}
-	st := &requestState{Context: r.Context(), agent: a, method: r.Method, path: r.URL.Path, remoteAddr: r.RemoteAddr}
+	hasBody := a.cfg.bodyLimit > 0 && r.Body != nil && r.Body != http.NoBody
+	var s *served
+	var tee *teeBody
+	if hasBody {
+		sb := new(servedBody)
+		s, tee = &sb.served, &sb.tee
+	} else {
+		s = new(served)
+	}
+	st := &s.st
+	// Field by field: assigning a whole requestState to the new (zeroed)
+	// memory would copy it all with the write barrier on.
+	st.Context, st.agent, st.path = r.Context(), a, r.URL.Path
 	ri := &st.in
-	ri.a, ri.r, ri.st = a, r, st
-	r2 := r.WithContext(taint.NewLazyContext(st, ri))
-	if a.cfg.bodyLimit > 0 && r.Body != nil && r.Body != http.NoBody {
+	ri.r, ri.st = r, st
+	s.ctx.Init(st, ri)
+	r2 := r.WithContext(&s.ctx)
+	if hasBody {
 		// r's own Body stays the server's, which closes and drains it
 		// after the handler returns; the handler reads it through the tee.
-		ri.body = &teeBody{rc: r.Body, limit: a.cfg.bodyLimit, hint: r.ContentLength}
-		r2.Body = ri.body
+		tee.rc, tee.limit, tee.hint = r.Body, a.cfg.bodyLimit, r.ContentLength
+		ri.body = tee
+		r2.Body = tee
 	}
 	st.r = r2
 	if mode == ModeProtect || a.overrideProtect {
-		ww, bw := wrapWriter(w, st, r2, &a.cfg)
-		defer bw.finish()
+		w = wrapWriterIn(&s.bw, w, st, r2, &a.cfg)
+		defer s.bw.finish()
 		// Runs before finish: a handler that panics after its call was
 		// refused (the nil result of a blocked query) still gets its 403.
 		defer a.recoverBlocked(r2.Context(), st)
-		w = ww
 	} else {
 		// Unwrapped, the writer cannot answer 403: a block during this
 		// request (the mode switched to protect) is late from the start.
@@ -119,4 +132,20 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 	scope := bindScope(r2.Context(), a, false)
 	defer scope.unbind()
 	next.ServeHTTP(w, r2)
+}
+
+// served is what the middleware allocates for one request, in one piece:
+// its state, the context the handler gets and, in protect mode, the
+// writer's state. Only the request's copy ([http.Request.WithContext]) is
+// a second allocation.
+type served struct {
+	st  requestState
+	ctx taint.LazyContext
+	bw  blockWriter
+}
+
+// servedBody is served with the tee of a request's body.
+type servedBody struct {
+	served
+	tee teeBody
 }

@@ -18,14 +18,13 @@ type requestState struct {
 	context.Context // the server's request context
 	agent           *Agent
 
-	r          *http.Request // the request handed to the handler; a ServeMux sets its Pattern
-	method     string
-	path       string
-	remoteAddr string
-	in         requestInputs // collects the request's inputs on demand
-	partial    atomic.Bool   // a non-HTTP call was inspected only in part (see call)
-	callLimit  atomic.Uint32 // the collect.Limit a call reached
-	route      atomic.Pointer[route]
+	r         *http.Request // the request handed to the handler; a ServeMux sets its Pattern
+	path      string        // r.URL.Path when the request began (a handler may rewrite r.URL)
+	call      *Request      // a Call's own description, nil for an HTTP request
+	in        requestInputs // collects the request's inputs on demand
+	partial   atomic.Bool   // a non-HTTP call was inspected only in part (see call)
+	callLimit atomic.Uint32 // the collect.Limit a call reached
+	route     atomic.Pointer[route]
 
 	// state orders the block decision (any goroutine) against the
 	// handler's first write (handler goroutine) in one atomic word, so an
@@ -85,7 +84,14 @@ func (s *requestState) info() Request {
 	if s == nil {
 		return Request{}
 	}
-	ri := Request{Method: s.method, Path: s.path, RemoteAddr: s.remoteAddr}
+	ri := Request{Path: s.path}
+	switch {
+	case s.in.r != nil:
+		// The server's request, which no handler gets to modify.
+		ri.Method, ri.RemoteAddr = s.in.r.Method, s.in.r.RemoteAddr
+	case s.call != nil:
+		ri.Method, ri.RemoteAddr = s.call.Method, s.call.RemoteAddr
+	}
 	if rt := s.route.Load(); rt != nil {
 		ri.Route = rt.name()
 	} else if s.r != nil {

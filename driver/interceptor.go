@@ -99,34 +99,39 @@ func (i *interceptor) agentFor(ctx context.Context) *rasp.Agent {
 func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err error) {
 	// A call without the request's context (db.Query, a Tx's statements)
 	// is checked against the request its goroutine serves.
-	ctx = rasp.RequestContext(ctx, rasp.SinkSQL)
+	// A context with inputs is its own request context: one lookup.
+	inputs := taint.FromContext(ctx)
+	if inputs == nil {
+		ctx = rasp.RequestContext(ctx, rasp.SinkSQL)
+		inputs = taint.FromContext(ctx)
+	}
 	a := i.agentFor(ctx)
 	mode := a.ModeFor(rasp.SinkSQL)
 	if mode == rasp.ModeOff {
 		return verdict{}, nil
 	}
 	defer guard.Recover(ctx, a, rasp.SinkSQL, op, &err)
-	inputs := taint.FromContext(ctx)
 	if inputs == nil {
 		return verdict{a: a, state: stateBlind, op: op}, nil
 	}
-	v = verdict{a: a, ctx: ctx, mode: mode, op: op, key: callKey{inputs: unsafe.SliceData(inputs), query: query}}
-	if m, ok := i.calls.take(v.key); ok {
+	// The verdict is filled only when there is something to report: the
+	// clean path copies no Result into it.
+	key := callKey{inputs: unsafe.SliceData(inputs), query: query}
+	vmode, vop, attempt, path := mode, op, 0, ""
+	if m, ok := i.calls.take(key); ok {
 		// A later attempt of the same application call: database/sql
 		// preparing after ErrSkip, or retrying after ErrBadConn.
-		v.mode, v.op, v.attempt = m.mode, m.op, m.attempt
+		vmode, vop, attempt = m.mode, m.op, m.attempt
 		if op != m.op {
-			v.path = op
+			path = op
 		}
 		if m.reported {
-			v.state = stateDecided
-			return v, nil
+			return verdict{a: a, ctx: ctx, mode: vmode, op: vop, path: path, key: key, attempt: attempt, state: stateDecided}, nil
 		}
 	}
 	sp := guard.Begin(a, rasp.SinkSQL)
 	r := i.check(ctx, query, inputs)
 	sp.End()
-	v.res = r
 	switch {
 	case !r.Injection && !r.Incomplete:
 		if !r.Occurs || !valueOccurs(query, inputs) {
@@ -140,13 +145,10 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 		// present and no value of theirs in it: its own statement,
 		// which the current inputs only coincide with.
 		return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)
-	case r.Injection:
-		v.state = stateFinding
-	case r.Incomplete:
-		v.state = stateFault
-	default:
-		// Clean, as far as the request was inspected.
-		return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)
+	}
+	v = verdict{a: a, ctx: ctx, mode: vmode, op: vop, path: path, key: key, attempt: attempt, res: r, state: stateFinding}
+	if !r.Injection {
+		v.state = stateFault // r.Incomplete: the first case took the rest
 	}
 	if v.mode == rasp.ModeProtect {
 		return verdict{}, i.report(ctx, query, &v)

@@ -221,7 +221,23 @@ func NewContext(ctx context.Context, inputs ...Input) context.Context {
 // reaches a guard then never pays for its collection. [Facts] are
 // computed once per distinct slice l returns.
 func NewLazyContext(ctx context.Context, l Loader) context.Context {
-	return &lazyCtx{Context: ctx, l: l, prev: FromContext(ctx)}
+	c := new(LazyContext)
+	c.Init(ctx, l)
+	return c
+}
+
+// LazyContext is the context [NewLazyContext] returns, as a type a caller
+// can embed in its own per-request state, so that the state and the
+// context cost one allocation. Its zero value is not usable: call
+// [LazyContext.Init] once, before the first use, and do not copy it after.
+type LazyContext struct {
+	lazyCtx
+}
+
+// Init makes c a context whose inputs are collected on demand, as
+// [NewLazyContext](ctx, l) does.
+func (c *LazyContext) Init(ctx context.Context, l Loader) {
+	c.Context, c.l, c.prev = ctx, l, FromContext(ctx)
 }
 
 // FromContext returns the inputs ctx carries, or nil when it carries none.

@@ -45,7 +45,6 @@ package collect
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -128,7 +127,10 @@ type Collector struct {
 	Inputs  []taint.Input // collected so far
 	Reached Limit         // limits reached so far
 
-	jsonKeys map[string]struct{} // JSON object keys added, see newKey
+	jsonKeys map[string]struct{} // JSON object keys added past fewKeys, see newKey
+	fewKeys  [8]string           // the first JSON object keys added
+	nFewKeys int
+	arena    strings.Builder // decoded values, see unescape
 }
 
 func (c *Collector) maxInputs() int {
@@ -206,6 +208,9 @@ func (c *Collector) add(src taint.Source, key, val string, isKey, variants bool)
 // addDecoded adds the variants of val decoded by url.QueryUnescape and
 // url.PathUnescape (they differ on '+'), for the decode depth's rounds.
 func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
+	if c.DecodeDepth < 0 || strings.IndexByte(val, '%') < 0 && strings.IndexByte(val, '+') < 0 {
+		return // nothing to decode: most values
+	}
 	first := len(c.Inputs) - 1 // val itself
 	seen := func(d string) bool {
 		return slices.ContainsFunc(c.Inputs[first:], func(in taint.Input) bool { return in.Value == d })
@@ -219,9 +224,9 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 			if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
 				continue
 			}
-			for _, unescape := range [...]func(string) (string, error){url.QueryUnescape, url.PathUnescape} {
-				d, err := unescape(s)
-				if err != nil || d == "" || nnext == len(next) || seen(d) {
+			for _, plus := range [...]bool{true, false} {
+				d, ok := c.unescape(s, plus)
+				if !ok || d == "" || nnext == len(next) || seen(d) {
 					continue
 				}
 				if !c.room() {
@@ -246,7 +251,7 @@ func (c *Collector) Request(r *http.Request) {
 		c.Path(r.URL.EscapedPath())
 		c.QueryJSON(taint.SourceQuery, r.URL.RawQuery)
 	}
-	c.Cookies(r.Header)
+	c.cookies(r)
 	c.Value(taint.SourceHeader, "Host", r.Host)
 	c.Headers(r.Header)
 }
@@ -261,11 +266,11 @@ func (c *Collector) Path(escaped string) {
 			return
 		}
 		c.Value(taint.SourcePath, "", seg)
-		if !strings.Contains(seg, "%2F") && !strings.Contains(seg, "%2f") {
+		if strings.IndexByte(seg, '%') < 0 || !strings.Contains(seg, "%2F") && !strings.Contains(seg, "%2f") {
 			continue
 		}
-		d, err := url.PathUnescape(seg)
-		if err != nil {
+		d, ok := c.unescape(seg, false)
+		if !ok {
 			continue
 		}
 		for piece := range strings.SplitSeq(d, "/") {
@@ -286,10 +291,10 @@ func (c *Collector) Query(src taint.Source, q string) {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		if d, err := url.QueryUnescape(k); err == nil {
+		if d, ok := c.unescape(k, true); ok {
 			k = d
 		}
-		if d, err := url.QueryUnescape(v); err == nil {
+		if d, ok := c.unescape(v, true); ok {
 			v = d
 		}
 		c.Key(src, "", k)
@@ -301,16 +306,28 @@ func (c *Collector) Query(src taint.Source, q string) {
 // cap may cut them, so that it cuts the same ones every time. The Cookie header is added whole as
 // well as by [Collector.Cookies].
 func (c *Collector) Headers(h http.Header) {
+	most := 0 // inputs the headers can make at most: a name or value and its variants each
+	per := 1 + c.decodeDepth()*maxVariants
+	for _, vs := range h {
+		most += (1 + len(vs)) * per
+	}
+	if c.maxInputs()-len(c.Inputs) >= most {
+		// The cap cannot cut: the map's own order, without looking each
+		// name up again.
+		for k, vs := range h {
+			c.Key(taint.SourceHeader, "", k)
+			for _, v := range vs {
+				c.Value(taint.SourceHeader, k, v)
+			}
+		}
+		return
+	}
 	var arr [32]string
 	keys := arr[:0]
-	most := 0 // inputs the headers can make at most: a name or value and its variants each
-	for k, vs := range h {
+	for k := range h {
 		keys = append(keys, k)
-		most += (1 + len(vs)) * (1 + c.decodeDepth()*maxVariants)
 	}
-	if c.maxInputs()-len(c.Inputs) < most {
-		slices.Sort(keys) // the cap may cut: cut the same inputs every time
-	}
+	slices.Sort(keys) // the cap may cut: cut the same inputs every time
 	for _, k := range keys {
 		if c.Full() {
 			return
@@ -325,10 +342,15 @@ func (c *Collector) Headers(h http.Header) {
 // Cookies adds the names and values of the cookies in h's Cookie headers,
 // parsed as [http.Request.Cookies] parses them.
 func (c *Collector) Cookies(h http.Header) {
-	if len(h["Cookie"]) == 0 {
+	c.cookies(&http.Request{Header: h})
+}
+
+// cookies is [Collector.Cookies] for the headers of r.
+func (c *Collector) cookies(r *http.Request) {
+	if len(r.Header["Cookie"]) == 0 {
 		return
 	}
-	for _, ck := range (&http.Request{Header: h}).Cookies() {
+	for _, ck := range r.Cookies() {
 		if c.Full() {
 			return
 		}

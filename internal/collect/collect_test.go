@@ -449,6 +449,7 @@ func FuzzCollectJSON(f *testing.F) {
 		`[{"a":"x\u00e9\ud83d\ude00"},{"a":"y\"\\/\b\f\n\r\t"},[],{}]`,
 		"\"\xff\xfe\"", `{"":""}`, `{"a":{"b":{"c":[1,2,{"d":true}]}}}`, `{"a":1} {"b":2}`,
 		`{"a":"first","b":tru`, `[1,]`, `"x' OR 1=1 --"`, `[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]`,
+		manyKeys,
 	} {
 		f.Add([]byte(s))
 	}
@@ -574,4 +575,29 @@ func FuzzCollectEncoded(f *testing.F) {
 			}
 		}
 	})
+}
+
+// manyKeys repeats more distinct object keys than newKey compares
+// directly, in an array of objects, and nests some.
+const manyKeys = `[{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":{"k1":"a","k11":"b"}},` +
+	`{"k10":10,"k9":9,"k8":8,"k7":7,"k6":6,"k5":5,"k4":4,"k3":3,"k2":2,"k1":1,"k12":12}]`
+
+// TestJSONManyKeys checks that every key name is added once, also past
+// the names newKey compares directly.
+func TestJSONManyKeys(t *testing.T) {
+	var c Collector
+	c.Limits.DecodeDepth = -1
+	c.JSON(taint.SourceJSON, "", manyKeys)
+	if got, want := render(c.Inputs), referenceJSON(t, []byte(manyKeys)); !slices.Equal(got, want) {
+		t.Errorf("walker %q\nencoding/json %q", got, want)
+	}
+	keys := 0
+	for _, in := range c.Inputs {
+		if in.IsKey {
+			keys++
+		}
+	}
+	if keys != 12 {
+		t.Errorf("%d key inputs, want 12 (one per name)", keys)
+	}
 }

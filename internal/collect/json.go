@@ -113,7 +113,7 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 		if len(w.stack) == 0 {
 			return w.prefix
 		}
-		return string(w.path)
+		return c.arenaString(w.path)
 	}
 	// stop ends the walk at i: for good on a fault, or until more of the
 	// document arrives when its end cut a token (cut) and it may grow.
@@ -213,7 +213,7 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 				w.state = end()
 			case ch == '-' || ch >= '0' && ch <= '9':
 				j := i + 1
-				for j < len(s) && strings.IndexByte("0123456789+-.eE", s[j]) >= 0 {
+				for j < len(s) && numberByte[s[j]] {
 					j++
 				}
 				if j == len(s) && !final {
@@ -290,7 +290,19 @@ func jsonString(s string, i int) (string, int, int) {
 // distinct name is enough to match it (the Key of the first names its
 // object). The set is bounded by the input cap.
 func (c *Collector) newKey(name string) bool {
+	// The first few distinct names are compared directly, without a
+	// hash: an array of objects repeats a handful of names.
+	for _, k := range c.fewKeys[:c.nFewKeys] {
+		if k == name {
+			return false
+		}
+	}
 	if c.jsonKeys == nil {
+		if c.nFewKeys < len(c.fewKeys) {
+			c.fewKeys[c.nFewKeys] = name
+			c.nFewKeys++
+			return true
+		}
 		c.jsonKeys = make(map[string]struct{})
 	}
 	if _, ok := c.jsonKeys[name]; ok {
@@ -306,3 +318,11 @@ func appendCapped(b []byte, s string) []byte {
 	}
 	return append(b, s...)
 }
+
+// numberByte holds the bytes a JSON number is made of: "0123456789+-.eE".
+var numberByte = func() (t [256]bool) {
+	for _, ch := range []byte("0123456789+-.eE") {
+		t[ch] = true
+	}
+	return t
+}()

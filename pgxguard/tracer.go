@@ -271,13 +271,13 @@ func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batc
 	var res sqlguard.Result
 	target := sql
 	if batch == nil {
-		res = sqlguard.Analyze(sqlguard.DialectPostgres, sql, inputs)
+		res = analyze(sql, inputs)
 	} else {
 		for _, q := range batch {
 			if q == nil {
 				continue
 			}
-			r := sqlguard.Analyze(sqlguard.DialectPostgres, q.SQL, inputs)
+			r := analyze(q.SQL, inputs)
 			if r.Injection || (r.Incomplete && !res.Incomplete) {
 				res, target = r, q.SQL
 			}

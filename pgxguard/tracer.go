@@ -294,7 +294,7 @@ func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batc
 		// Clean, as far as the request was inspected: a request the
 		// middleware could inspect only in part is refused in protect
 		// mode (see rasp.WithPartialClosed).
-		if callerOf().internal {
+		if isInternal() {
 			return nil
 		}
 		return a.Partial(ctx, rasp.SinkSQL, op)

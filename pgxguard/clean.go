@@ -39,7 +39,8 @@ const (
 // (costing a scan), never make one answer for another statement.
 //
 // Memory is bounded: cleanSlots entries of at most maxCleanStmt +
-// maxCleanValueLen bytes of text each (about 3 MiB in the worst case).
+// maxCleanValueLen bytes of text and maxCleanInputs items each (about
+// 5 MiB in the worst case, a few KiB for a typical application).
 type cleanMemory struct {
 	seed  maphash.Seed
 	slots [cleanSlots]atomic.Pointer[cleanEntry]

@@ -2,6 +2,7 @@ package pgxguard_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -45,7 +46,25 @@ func requestContext(b *testing.B, a *rasp.Agent) context.Context {
 // and of the guarded/unguarded ratio as the overhead in percent:
 //
 //	go test -run='^$' -bench=PoolQueryRow -count=6 -benchtime=300x ./
-func BenchmarkPoolQueryRow(b *testing.B) {
+func BenchmarkPoolQueryRow(b *testing.B) { benchPoolQueryRow(b, 0) }
+
+// BenchmarkPoolQueryRowDeep is BenchmarkPoolQueryRow with the calls made
+// 24 frames down, as a handler's are below net/http's server, routers
+// and middleware.
+func BenchmarkPoolQueryRowDeep(b *testing.B) { benchPoolQueryRow(b, 24) }
+
+// deep runs f depth frames below its caller.
+//
+//go:noinline
+func deep(depth int, f func()) {
+	if depth > 0 {
+		deep(depth-1, f)
+		return
+	}
+	f()
+}
+
+func benchPoolQueryRow(b *testing.B, depth int) {
 	const perRound = 20
 	dsn := schemaDSN(b, serviceDSN(b))
 	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
@@ -56,11 +75,13 @@ func BenchmarkPoolQueryRow(b *testing.B) {
 	var name string
 	round := func(p *pgxpool.Pool) float64 {
 		start := time.Now()
-		for range perRound {
-			if err := p.QueryRow(ctx, "SELECT name FROM items WHERE id = $1", 2).Scan(&name); err != nil {
-				b.Fatal(err)
+		deep(depth, func() {
+			for range perRound {
+				if err := p.QueryRow(ctx, "SELECT name FROM items WHERE id = $1", 2).Scan(&name); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
+		})
 		return float64(time.Since(start).Nanoseconds()) / perRound
 	}
 	stages := [3]func() float64{
@@ -151,3 +172,50 @@ func BenchmarkTraceQueryStart(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTraceQueryStartInPool is the tracer's own cost per statement
+// (protect mode, the inputs of a typical request) with the stack of a real
+// call: the hook is timed from within a pool.QueryRow, made at the
+// application's depth (a handler's is some 24 frames below net/http's
+// server, routers and middleware). Needs RASP_PG_DSN.
+func BenchmarkTraceQueryStartInPool(b *testing.B) {
+	dsn := schemaDSN(b, serviceDSN(b))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	ctx := requestContext(b, a)
+	for _, depth := range []int{0, 24} {
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
+			in := &inHook{guard: pgxguard.NewTracer()}
+			pool := newPool(b, dsn, in, pgx.QueryExecModeCacheStatement, 1)
+			var name string
+			query := func() {
+				if err := pool.QueryRow(ctx, "SELECT name FROM items WHERE id = $1", 2).Scan(&name); err != nil {
+					b.Fatal(err)
+				}
+			}
+			query() // prepare before timing
+			in.run = func(c *pgx.Conn, d pgx.TraceQueryStartData) {
+				b.ReportAllocs()
+				for b.Loop() {
+					in.guard.TraceQueryStart(ctx, c, d)
+				}
+			}
+			deep(depth, query)
+		})
+	}
+}
+
+// inHook hands the arguments of its next TraceQueryStart to run.
+type inHook struct {
+	guard *pgxguard.Tracer
+	run   func(*pgx.Conn, pgx.TraceQueryStartData)
+}
+
+func (h *inHook) TraceQueryStart(ctx context.Context, c *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if run := h.run; run != nil {
+		h.run = nil
+		run(c, d)
+	}
+	return ctx
+}
+
+func (h *inHook) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}

@@ -205,7 +205,8 @@ func collectMetadata(call guard.Call, ctx context.Context) {
 	if !ok {
 		return
 	}
-	keys := make([]string, 0, len(md))
+	var arr [16]string // a call's metadata rarely has more keys
+	keys := arr[:0]
 	for k := range md {
 		if k == "content-type" || isBinKey(k) {
 			continue

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/taint"
@@ -28,27 +29,55 @@ var keys internTable
 // table is full new ones are allocated as they come.
 const maxInterned = 4096
 
+// internTable is read without a lock, from a snapshot map that is never
+// modified once published: a message's paths are looked up once per input
+// on every call, and a lock (even a read lock, an atomic add each way)
+// costs more than the lookup. New paths go into all under mu; a snapshot
+// of all is published when all has grown by a quarter since the last one,
+// or when lookups numbering a quarter of all had to take the lock since
+// the last one: the copying is paid for by the slow lookups before it (four
+// entries each), and a schema's paths are all in the snapshot after a few
+// calls.
 type internTable struct {
-	mu sync.RWMutex
-	m  map[string]string
+	snap atomic.Pointer[map[string]string]
+
+	mu   sync.Mutex
+	all  map[string]string
+	slow int // lookups that took mu since the last snapshot
 }
 
 func (t *internTable) intern(b []byte) string {
-	t.mu.RLock()
-	s, ok := t.m[string(b)] // no allocation for the lookup
-	t.mu.RUnlock()
-	if ok {
-		return s
+	if m := t.snap.Load(); m != nil {
+		if s, ok := (*m)[string(b)]; ok { // no allocation for the lookup
+			return s
+		}
 	}
-	s = string(b)
 	t.mu.Lock()
-	if t.m == nil {
-		t.m = make(map[string]string)
+	defer t.mu.Unlock()
+	t.slow++
+	s, ok := t.all[string(b)]
+	if !ok {
+		s = string(b)
+		if len(t.all) >= maxInterned {
+			return s
+		}
+		if t.all == nil {
+			t.all = make(map[string]string)
+		}
+		t.all[s] = s
 	}
-	if len(t.m) < maxInterned {
-		t.m[s] = s
+	published := 0
+	if m := t.snap.Load(); m != nil {
+		published = len(*m)
 	}
-	t.mu.Unlock()
+	if len(t.all) > published && (len(t.all) >= published+published/4+1 || 4*t.slow >= len(t.all)) {
+		m := make(map[string]string, len(t.all))
+		for k, v := range t.all {
+			m[k] = v
+		}
+		t.snap.Store(&m)
+		t.slow = 0
+	}
 	return s
 }
 
@@ -65,19 +94,46 @@ func collectMessage(call guard.Call, m any) {
 		call.MarkPartial()
 		return
 	}
+	w := walkers.Get().(*walker)
+	w.call = call
 	defer func() {
 		if recover() != nil {
 			call.MarkPartial()
 		}
+		w.release()
 	}()
-	w := walker{call: call}
 	w.message(pm.ProtoReflect(), 0)
 }
+
+// walkers keeps walkers with their path buffer and Range callback, so a
+// walk allocates neither.
+var walkers = sync.Pool{New: func() any {
+	w := &walker{path: make([]byte, 0, maxPath)}
+	w.fieldFn, w.entryFn = w.field, w.entry
+	return w
+}}
 
 type walker struct {
 	call guard.Call
 	path []byte
 	stop bool // the input cap was reached
+	// The message being ranged: its depth, and the length of path at it.
+	depth, base int
+	fieldFn     func(protoreflect.FieldDescriptor, protoreflect.Value) bool // w.field
+	entries     []mapEntry                                                  // of the maps being walked, outermost first
+	entryFn     func(protoreflect.MapKey, protoreflect.Value) bool          // w.entry
+}
+
+// maxPooledEntries bounds the map entries a pooled walker keeps room for
+// (a client chooses how many a map holds).
+const maxPooledEntries = 1 << 10
+
+func (w *walker) release() {
+	if cap(w.entries) > maxPooledEntries {
+		w.entries = nil
+	}
+	w.call, w.stop, w.path, w.entries, w.depth, w.base = nil, false, w.path[:0], w.entries[:0], 0, 0
+	walkers.Put(w)
 }
 
 // message walks the populated fields of m in the message's own field
@@ -92,30 +148,37 @@ func (w *walker) message(m protoreflect.Message, depth int) {
 	if !m.IsValid() {
 		return
 	}
-	base := len(w.path)
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.IsExtension() {
-			return true
+	outerDepth, outerBase := w.depth, w.base
+	w.depth, w.base = depth, len(w.path)
+	m.Range(w.fieldFn)
+	w.path = w.path[:w.base]
+	w.depth, w.base = outerDepth, outerBase
+}
+
+// field is the Range callback of message: one populated field of the
+// message at w.depth, whose path is w.path[:w.base].
+func (w *walker) field(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+	if fd.IsExtension() {
+		return true
+	}
+	depth := w.depth
+	w.path = w.path[:w.base]
+	w.seg(string(fd.Name()))
+	switch {
+	case fd.IsList():
+		l := v.List()
+		lbase := len(w.path)
+		for j := 0; j < l.Len() && !w.stop; j++ {
+			w.path = w.path[:lbase]
+			w.segIndex(j)
+			w.value(fd, l.Get(j), depth)
 		}
-		w.path = w.path[:base]
-		w.seg(string(fd.Name()))
-		switch {
-		case fd.IsList():
-			l := v.List()
-			lbase := len(w.path)
-			for j := 0; j < l.Len() && !w.stop; j++ {
-				w.path = w.path[:lbase]
-				w.seg(strconv.Itoa(j))
-				w.value(fd, l.Get(j), depth)
-			}
-		case fd.IsMap():
-			w.mapField(fd, v.Map(), depth)
-		default:
-			w.value(fd, v, depth)
-		}
-		return !w.stop
-	})
-	w.path = w.path[:base]
+	case fd.IsMap():
+		w.mapField(fd, v.Map(), depth)
+	default:
+		w.value(fd, v, depth)
+	}
+	return !w.stop
 }
 
 type mapEntry struct {
@@ -124,22 +187,26 @@ type mapEntry struct {
 }
 
 // mapField adds each key (keyed by the map's path) and each value (keyed
-// by the path and the key), in key order.
+// by the path and the key), in key order. The entries are gathered at the
+// end of w.entries, which nested maps share: they append after them and
+// cut back to where they began.
 func (w *walker) mapField(fd protoreflect.FieldDescriptor, m protoreflect.Map, depth int) {
 	mbase := len(w.path)
-	var arr [16]mapEntry
-	entries := arr[:0]
-	m.Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
-		entries = append(entries, mapEntry{k.String(), v})
-		return true
-	})
-	slices.SortFunc(entries, func(a, b mapEntry) int { return cmp.Compare(a.key, b.key) })
+	first := len(w.entries)
+	m.Range(w.entryFn)
+	last := len(w.entries)
+	defer func() {
+		clear(w.entries[first:last]) // a pooled walker keeps no message alive
+		w.entries = w.entries[:first]
+	}()
+	slices.SortFunc(w.entries[first:last], func(a, b mapEntry) int { return cmp.Compare(a.key, b.key) })
 	keyIsText := fd.MapKey().Kind() != protoreflect.BoolKind
 	vd := fd.MapValue()
-	for _, e := range entries {
+	for i := first; i < last; i++ {
 		if w.stop {
 			return
 		}
+		e := w.entries[i] // by index: a nested map may move w.entries
 		w.path = w.path[:mbase]
 		if keyIsText {
 			w.add(e.key) // a key a client chose, as JSON object keys are
@@ -147,6 +214,12 @@ func (w *walker) mapField(fd protoreflect.FieldDescriptor, m protoreflect.Map, d
 		w.seg(e.key)
 		w.value(vd, e.val, depth)
 	}
+}
+
+// entry is the Range callback of mapField.
+func (w *walker) entry(k protoreflect.MapKey, v protoreflect.Value) bool {
+	w.entries = append(w.entries, mapEntry{k.String(), v})
+	return true
 }
 
 // value adds one scalar, or walks one nested message.
@@ -187,6 +260,22 @@ func (w *walker) seg(s string) {
 		w.path = appendCapped(w.path, ".")
 	}
 	w.path = appendCapped(w.path, s)
+}
+
+// segIndex appends a list index as a path segment.
+func (w *walker) segIndex(j int) {
+	var digits [20]byte
+	w.segBytes(strconv.AppendInt(digits[:0], int64(j), 10))
+}
+
+func (w *walker) segBytes(b []byte) {
+	if len(w.path) > 0 {
+		w.path = appendCapped(w.path, ".")
+	}
+	if room := maxPath - len(w.path); len(b) > room {
+		b = b[:max(room, 0)]
+	}
+	w.path = append(w.path, b...)
 }
 
 func appendCapped(b []byte, s string) []byte {

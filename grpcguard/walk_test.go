@@ -158,3 +158,29 @@ func FuzzCollectMessage(f *testing.F) {
 		}
 	})
 }
+
+// Interned paths are the paths asked for, found without the lock once
+// published, and the table stops growing at maxInterned.
+func TestInternTable(t *testing.T) {
+	var tab internTable
+	for round := range 10 {
+		for i := range 100 {
+			p := fmt.Sprintf("items.%d.id", i)
+			if got := tab.intern([]byte(p)); got != p {
+				t.Fatalf("round %d: intern(%q) = %q", round, p, got)
+			}
+		}
+	}
+	if m := tab.snap.Load(); m == nil || len(*m) != 100 {
+		t.Fatalf("snapshot after ten rounds of the same paths: %v", m)
+	}
+	if n := testing.AllocsPerRun(100, func() { tab.intern([]byte("items.7.id")) }); n != 0 {
+		t.Errorf("a published path costs %v allocations", n)
+	}
+	for i := range 2 * maxInterned {
+		tab.intern([]byte(fmt.Sprintf("k.%d", i)))
+	}
+	if len(tab.all) != maxInterned {
+		t.Errorf("table holds %d paths, want the cap %d", len(tab.all), maxInterned)
+	}
+}

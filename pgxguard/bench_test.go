@@ -2,6 +2,7 @@ package pgxguard_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -32,54 +33,116 @@ func requestContext(b *testing.B, a *rasp.Agent) context.Context {
 }
 
 // BenchmarkPoolQueryRow is a parameterized pool.QueryRow on the server
-// of RASP_PG_DSN through a pool with no tracer and through one with the
-// guard (protect mode, the inputs of a typical request), paired: each
-// iteration runs both, in alternating order, so both see the same load.
-// It reports the median time of each and the guard's overhead in percent:
+// of RASP_PG_DSN, with the guard (protect mode, the inputs of a typical
+// request) and without. Both run on one connection, whose tracer is
+// switched on and off between rounds: two pools would be served by two
+// server processes, and on a shared machine one of them is often
+// scheduled worse than the other for a whole run. Off, the tracer returns
+// the context at once, which is what pgx costs with no tracer (a third
+// pool without any tracer is timed too, as none-ns/op). Each iteration is
+// one round of perRound calls in each state, in rotating order, so load
+// on the machine hits all alike. It reports the medians over rounds of
+// the mean call time in each state, of the guard's extra time per call,
+// and of the guarded/unguarded ratio as the overhead in percent:
 //
-//	go test -run='^$' -bench=PoolQueryRow -count=6 -benchtime=3000x ./
-func BenchmarkPoolQueryRow(b *testing.B) {
+//	go test -run='^$' -bench=PoolQueryRow -count=6 -benchtime=300x ./
+func BenchmarkPoolQueryRow(b *testing.B) { benchPoolQueryRow(b, 0) }
+
+// BenchmarkPoolQueryRowDeep is BenchmarkPoolQueryRow with the calls made
+// 24 frames down, as a handler's are below net/http's server, routers
+// and middleware.
+func BenchmarkPoolQueryRowDeep(b *testing.B) { benchPoolQueryRow(b, 24) }
+
+// deep runs f depth frames below its caller.
+//
+//go:noinline
+func deep(depth int, f func()) {
+	if depth > 0 {
+		deep(depth-1, f)
+		return
+	}
+	f()
+}
+
+func benchPoolQueryRow(b *testing.B, depth int) {
+	const perRound = 20
 	dsn := schemaDSN(b, serviceDSN(b))
 	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
 	ctx := requestContext(b, a)
-	plain := newPool(b, dsn, nil, pgx.QueryExecModeCacheStatement, 1)
-	guarded := newPool(b, dsn, pgxguard.NewTracer(), pgx.QueryExecModeCacheStatement, 1)
+	sw := &switchTracer{guard: pgxguard.NewTracer()}
+	none := newPool(b, dsn, nil, pgx.QueryExecModeCacheStatement, 1)
+	pool := newPool(b, dsn, sw, pgx.QueryExecModeCacheStatement, 1)
 	var name string
-	query := func(p *pgxpool.Pool) time.Duration {
+	round := func(p *pgxpool.Pool) float64 {
 		start := time.Now()
-		if err := p.QueryRow(ctx, "SELECT name FROM items WHERE id = $1", 2).Scan(&name); err != nil {
-			b.Fatal(err)
-		}
-		return time.Since(start)
+		deep(depth, func() {
+			for range perRound {
+				if err := p.QueryRow(ctx, "SELECT name FROM items WHERE id = $1", 2).Scan(&name); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		return float64(time.Since(start).Nanoseconds()) / perRound
 	}
-	query(plain) // prepare on both connections before timing
-	query(guarded)
+	stages := [3]func() float64{
+		func() float64 { return round(none) },
+		func() float64 { sw.on = false; return round(pool) },
+		func() float64 { sw.on = true; return round(pool) },
+	}
+	for _, s := range stages {
+		s() // prepare on both connections before timing
+	}
 	// Medians, not means: on a shared machine a few calls wait for a CPU
 	// for milliseconds, and one such wait outweighs thousands of calls.
-	var tPlain, tGuarded []time.Duration
+	var plain, off, on, extra, ratio []float64
 	n := 0
 	for b.Loop() {
-		if n%2 == 0 {
-			tPlain = append(tPlain, query(plain))
-			tGuarded = append(tGuarded, query(guarded))
-		} else {
-			tGuarded = append(tGuarded, query(guarded))
-			tPlain = append(tPlain, query(plain))
+		var t [3]float64
+		for k := range stages {
+			j := (k + n) % len(stages)
+			t[j] = stages[j]()
 		}
+		plain, off, on = append(plain, t[0]), append(off, t[1]), append(on, t[2])
+		extra, ratio = append(extra, t[2]-t[1]), append(ratio, t[2]/t[1])
 		n++
 	}
-	mp, mg := median(tPlain), median(tGuarded)
-	b.ReportMetric(mp, "none-ns/op")
-	b.ReportMetric(mg, "guarded-ns/op")
-	b.ReportMetric(100*(mg/mp-1), "overhead-%")
+	b.ReportMetric(median(plain), "none-ns/op")
+	b.ReportMetric(median(off), "unguarded-ns/op")
+	b.ReportMetric(median(on), "guarded-ns/op")
+	b.ReportMetric(median(extra), "overhead-ns/op")
+	b.ReportMetric(100*(median(ratio)-1), "overhead-%")
 }
 
-func median(d []time.Duration) float64 {
-	if len(d) == 0 {
+// switchTracer runs the guard's query hooks when on; the benchmark's
+// goroutine is the only one that calls or switches it.
+type switchTracer struct {
+	guard *pgxguard.Tracer
+	on    bool
+}
+
+func (s *switchTracer) TraceQueryStart(ctx context.Context, c *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if s.on {
+		return s.guard.TraceQueryStart(ctx, c, d)
+	}
+	return ctx
+}
+
+func (s *switchTracer) TraceQueryEnd(ctx context.Context, c *pgx.Conn, d pgx.TraceQueryEndData) {
+	if s.on {
+		s.guard.TraceQueryEnd(ctx, c, d)
+	}
+}
+
+func median(x []float64) float64 {
+	if len(x) == 0 {
 		return 0
 	}
-	slices.Sort(d)
-	return float64(d[len(d)/2].Nanoseconds())
+	s := slices.Clone(x)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // BenchmarkTraceQueryStart is the tracer's own cost per statement, without
@@ -109,3 +172,50 @@ func BenchmarkTraceQueryStart(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTraceQueryStartInPool is the tracer's own cost per statement
+// (protect mode, the inputs of a typical request) with the stack of a real
+// call: the hook is timed from within a pool.QueryRow, made at the
+// application's depth (a handler's is some 24 frames below net/http's
+// server, routers and middleware). Needs RASP_PG_DSN.
+func BenchmarkTraceQueryStartInPool(b *testing.B) {
+	dsn := schemaDSN(b, serviceDSN(b))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	ctx := requestContext(b, a)
+	for _, depth := range []int{0, 24} {
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
+			in := &inHook{guard: pgxguard.NewTracer()}
+			pool := newPool(b, dsn, in, pgx.QueryExecModeCacheStatement, 1)
+			var name string
+			query := func() {
+				if err := pool.QueryRow(ctx, "SELECT name FROM items WHERE id = $1", 2).Scan(&name); err != nil {
+					b.Fatal(err)
+				}
+			}
+			query() // prepare before timing
+			in.run = func(c *pgx.Conn, d pgx.TraceQueryStartData) {
+				b.ReportAllocs()
+				for b.Loop() {
+					in.guard.TraceQueryStart(ctx, c, d)
+				}
+			}
+			deep(depth, query)
+		})
+	}
+}
+
+// inHook hands the arguments of its next TraceQueryStart to run.
+type inHook struct {
+	guard *pgxguard.Tracer
+	run   func(*pgx.Conn, pgx.TraceQueryStartData)
+}
+
+func (h *inHook) TraceQueryStart(ctx context.Context, c *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if run := h.run; run != nil {
+		h.run = nil
+		run(c, d)
+	}
+	return ctx
+}
+
+func (h *inHook) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}

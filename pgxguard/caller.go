@@ -113,7 +113,15 @@ func hashPCs(pcs []uintptr) uint64 {
 }
 
 // walk describes the stack pcs, whose first frame is callerOf's caller.
-func walk(pcs []uintptr) (c caller) {
+func walk(pcs []uintptr) caller {
+	c, _ := walkFrames(pcs)
+	return c
+}
+
+// walkFrames is walk, and reports whether it found the application's
+// frame above pgx's: then the frames after it were not looked at, and the
+// answer is that of any longer stack with the same first frames.
+func walkFrames(pcs []uintptr) (c caller, found bool) {
 	frames := runtime.CallersFrames(pcs)
 	seenConn, first := false, -1
 	for i := 0; ; i++ {
@@ -128,7 +136,7 @@ func walk(pcs []uintptr) (c caller) {
 			c.internal = true
 		case seenConn && !lib:
 			c.site = i
-			return c
+			return c, true
 		case first < 0 && !lib:
 			first = i // a tracer of the application composed below pgx
 		}
@@ -137,9 +145,56 @@ func walk(pcs []uintptr) (c caller) {
 			if seenConn {
 				c.site = i
 			}
-			return c
+			return c, false
 		}
 	}
+}
+
+// shallowFrames is how many frames isInternal unwinds first: from the
+// hook to the application's frame, a pool's QueryRow is ten (the hook's
+// four, pgx's two, pgxpool's two, a composed tracer's), with room for a
+// Tx. Unwinding costs tens of nanoseconds a frame, and below the
+// application's frame a server's stack often holds twenty more.
+const shallowFrames = 12
+
+var (
+	shallowCache sync.Map // hashPCs → *cachedShallow
+	shallowCount atomic.Int32
+)
+
+type cachedShallow struct {
+	pcs      []uintptr
+	internal bool
+	found    bool // walkFrames found the application's frame within pcs
+}
+
+// isInternal is callerOf().internal for its caller, unwinding the stack
+// only as far as the application's frame when that is within
+// shallowFrames frames; the clean path asks nothing else of the stack.
+func isInternal() bool {
+	var pcs [shallowFrames]uintptr
+	n := runtime.Callers(2, pcs[:]) // 0 is runtime.Callers, 1 is isInternal
+	key := hashPCs(pcs[:n])
+	var e *cachedShallow
+	if v, ok := shallowCache.Load(key); ok && slices.Equal(v.(*cachedShallow).pcs, pcs[:n]) {
+		e = v.(*cachedShallow)
+	} else {
+		own := slices.Clone(pcs[:n])
+		c, found := walkFrames(own)
+		e = &cachedShallow{pcs: own, internal: c.internal, found: found || n < shallowFrames}
+		if shallowCount.Load() < maxCachedStacks {
+			if _, loaded := shallowCache.LoadOrStore(key, e); !loaded {
+				shallowCount.Add(1)
+			}
+		}
+	}
+	if e.found {
+		return e.internal
+	}
+	// Deeper than shallowFrames before the application's frame: the whole
+	// walk. Its extra frame (isInternal's) is this package's, which the
+	// walk passes over.
+	return callerOf().internal
 }
 
 // methodName returns the last element of a function name:

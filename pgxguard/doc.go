@@ -98,8 +98,14 @@
 //
 // A Tracer holds no state of its own and is safe for concurrent use by any
 // number of connections and pools; the inputs of a call are only ever
-// read from that call's context. The one record kept across calls, a
-// refused Prepare that pgx answered from its cache, lives in that
-// connection's pgconn CustomData map, which only the goroutine
-// holding the connection uses.
+// read from that call's context. One record kept across calls, a refused
+// Prepare that pgx answered from its cache, lives in that connection's
+// pgconn CustomData map, which only the goroutine holding the connection
+// uses. The other is process-wide and lock-free: the clean verdicts of
+// statements that request input occurred in (SELECT name FROM items and a
+// request with ?fields=name), 1,024 of them at most, each keyed by the
+// statement and the inputs that occur in it and compared in full, so that
+// the same statement with the same inputs occurring is not scanned again
+// (its verdict is the same; an injection is never remembered). A
+// statement in which no input occurs is not scanned at all.
 package pgxguard

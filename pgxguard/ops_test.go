@@ -513,3 +513,49 @@ func TestHandlerWithoutContext(t *testing.T) {
 		t.Errorf("no check counted as scoped: %+v", s)
 	}
 }
+
+// In a request inspected only in part, protect mode refuses the
+// application's statements but never pgx's own (BEGIN, SAVEPOINT,
+// ROLLBACK, COMMIT), however deep the tracer sits below pgx: composed
+// tracers put more frames between the hook and the application than the
+// first, shallow look at the stack covers.
+func TestPartialRequestSparesPgxStatements(t *testing.T) {
+	dsn := schemaDSN(t, serviceDSN(t))
+	for _, depth := range []int{0, 1, 8} {
+		t.Run(fmt.Sprintf("composed=%d", depth), func(t *testing.T) {
+			var tracer pgx.QueryTracer = pgxguard.NewTracer()
+			for range depth {
+				tracer = multitracer.New(tracer)
+			}
+			a, _ := newAgent(t, rasp.ModeProtect)
+			pool := newPool(t, dsn, tracer, pgx.QueryExecModeCacheStatement, 1)
+			call := a.StartCall(context.Background(), rasp.Request{Method: "gRPC", Path: "/t/T"})
+			call.Add(taint.SourceMessage, "name", "pear")
+			call.MarkPartial()
+			ctx := call.Context()
+			tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+			if err != nil {
+				t.Fatalf("BeginTx refused: %v", err)
+			}
+			nested, err := tx.Begin(ctx)
+			if err != nil {
+				t.Fatalf("savepoint refused: %v", err)
+			}
+			var name string
+			err = nested.QueryRow(ctx, "SELECT name FROM items WHERE id = $1", 2).Scan(&name)
+			if !errors.Is(err, rasp.ErrBlocked) {
+				t.Fatalf("application statement of a partial request: err = %v, want blocked", err)
+			}
+			if err := nested.Rollback(ctx); err != nil {
+				t.Fatalf("rollback to savepoint refused: %v", err)
+			}
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatalf("commit refused: %v", err)
+			}
+			call.End()
+			if err := pool.QueryRow(quiet, "SELECT name FROM items WHERE id = 2").Scan(&name); err != nil || name != "pear" {
+				t.Fatalf("pool after the refusal: %q, %v", name, err)
+			}
+		})
+	}
+}

@@ -272,13 +272,13 @@ func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batc
 	var res sqlguard.Result
 	target := sql
 	if batch == nil {
-		res = sqlguard.Analyze(sqlguard.DialectPostgres, sql, inputs)
+		res = analyze(sql, inputs)
 	} else {
 		for _, q := range batch {
 			if q == nil {
 				continue
 			}
-			r := sqlguard.Analyze(sqlguard.DialectPostgres, q.SQL, inputs)
+			r := analyze(q.SQL, inputs)
 			if r.Injection || (r.Incomplete && !res.Incomplete) {
 				res, target = r, q.SQL
 			}
@@ -295,7 +295,7 @@ func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batc
 		// Clean, as far as the request was inspected: a request the
 		// middleware could inspect only in part is refused in protect
 		// mode (see rasp.WithPartialClosed).
-		if callerOf().internal {
+		if isInternal() {
 			return nil
 		}
 		return guard.Partial(ctx, a, rasp.SinkSQL, op)

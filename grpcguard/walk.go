@@ -132,7 +132,7 @@ func (w *walker) release() {
 	if cap(w.entries) > maxPooledEntries {
 		w.entries = nil
 	}
-	w.call, w.stop, w.path, w.entries, w.depth, w.base = nil, false, w.path[:0], w.entries[:0], 0, 0
+	w.call, w.stop, w.path, w.entries, w.depth, w.base = guard.Call{}, false, w.path[:0], w.entries[:0], 0, 0
 	walkers.Put(w)
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
 	"github.com/gorasp/rasp/pgxguard"
 	"github.com/gorasp/rasp/taint"
 	"github.com/jackc/pgx/v5"
@@ -529,7 +530,7 @@ func TestPartialRequestSparesPgxStatements(t *testing.T) {
 			}
 			a, _ := newAgent(t, rasp.ModeProtect)
 			pool := newPool(t, dsn, tracer, pgx.QueryExecModeCacheStatement, 1)
-			call := a.StartCall(context.Background(), rasp.Request{Method: "gRPC", Path: "/t/T"})
+			call := guard.StartCall(context.Background(), a, rasp.Request{Method: "gRPC", Path: "/t/T"})
 			call.Add(taint.SourceMessage, "name", "pear")
 			call.MarkPartial()
 			ctx := call.Context()

@@ -1,17 +1,16 @@
 package guard_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/guard"
+	"github.com/gorasp/rasp/internal/testlog"
 	"github.com/gorasp/rasp/taint"
 	"github.com/rs/zerolog"
 )
@@ -24,25 +23,8 @@ var finding = rasp.Finding{
 	Reason: "input adds OR in WHERE",
 }
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func agent(m rasp.Mode, opts ...rasp.Option) (*rasp.Agent, *syncBuf) {
-	buf := &syncBuf{}
+func agent(m rasp.Mode, opts ...rasp.Option) (*rasp.Agent, *testlog.Buffer) {
+	buf := new(testlog.Buffer)
 	return rasp.New(append([]rasp.Option{rasp.WithMode(m), rasp.WithLogger(zerolog.New(buf)), rasp.WithSyncHooks()}, opts...)...), buf
 }
 

@@ -16,6 +16,10 @@ func init() {
 		Decide:       (*Agent).decideIn,
 		Fault:        (*Agent).faultIn,
 		Partial:      (*Agent).partial,
+		PartialInspection: func(ctx context.Context) bool {
+			st := requestFrom(ctx)
+			return st != nil && st.isPartial()
+		},
 		StartCall: func(a *Agent, ctx context.Context, req Request) agentlink.Call {
 			return a.startCall(ctx, req)
 		},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	"github.com/gorasp/rasp"
@@ -72,4 +74,26 @@ func Example() {
 	// alice: <nil>
 	// *)(uid=*: blocked, ldap_injection of "user"
 	// checks: 2
+}
+
+// ExamplePartialInspection asks, without reporting anything, whether a
+// guard's clean verdict must still go to Partial: only then does the
+// guard do the work Partial needs first.
+func ExamplePartialInspection() {
+	events := 0
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogWriter(io.Discard), rasp.WithInputLimits(4, 0),
+		rasp.WithSyncHooks(), rasp.WithHook(func(context.Context, rasp.Event) { events++ }))
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, r.URL.RawQuery, "partial:", guard.PartialInspection(r.Context()))
+	}))
+	for _, target := range []string{"/items?id=2", "/items?id=2&sort=name&page=3"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		fmt.Print(rec.Body.String())
+	}
+	fmt.Println("events:", events, "partial requests:", a.Stats().PartialRequests)
+	// Output:
+	// id=2 partial: false
+	// id=2&sort=name&page=3 partial: true
+	// events: 0 partial requests: 1
 }

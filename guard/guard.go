@@ -109,6 +109,16 @@ func Partial(ctx context.Context, a *rasp.Agent, sink, op string) error {
 	return link.Partial(a, ctx, sink, op)
 }
 
+// PartialInspection reports whether the request or call ctx belongs to
+// was inspected only in part: whether [Partial] would report a call made
+// with ctx. It is false outside the middleware and a [Call]. It reports
+// nothing, counts nothing and blocks nothing (it collects the request's
+// inputs if they were not yet, as [taint.FromContext] does), so a guard
+// that must do work of its own before it may call Partial (pgxguard looks
+// at the stack to tell pgx's own statements from the application's) asks
+// it first and skips that work for every request inspected in full.
+func PartialInspection(ctx context.Context) bool { return link.PartialInspection(ctx) }
+
 // Recover is deferred by guards around their checks: it turns a panic into
 // a reported fault, and sets *errp to the blocked error when the agent
 // fails closed. It must be called directly by defer.

@@ -3,6 +3,8 @@ package guard_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -247,4 +249,62 @@ func TestNoAllocs(t *testing.T) {
 	}); n != 0 {
 		t.Fatalf("%v allocations per check", n)
 	}
+}
+
+// served returns the context the middleware of a gives the handler of a
+// GET of target.
+func served(a *rasp.Agent, target string) context.Context {
+	var ctx context.Context
+	a.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { ctx = r.Context() })).
+		ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, target, nil))
+	return ctx
+}
+
+// TestPartialInspection: PartialInspection answers what Partial acts on,
+// and reports, counts and blocks nothing itself.
+func TestPartialInspection(t *testing.T) {
+	a, buf := agent(rasp.ModeProtect, rasp.WithInputLimits(2, 0))
+	var hooked int
+	a2, buf2 := agent(rasp.ModeProtect, rasp.WithHook(func(context.Context, rasp.Event) { hooked++ }))
+	call := guard.StartCall(context.Background(), a, rasp.Request{Method: "gRPC", Path: "/s.S/M", Route: "/s.S/M"})
+	defer call.End()
+	call.Add(taint.SourceBody, "id", "1")
+	partCall := guard.StartCall(context.Background(), a2, rasp.Request{Method: "gRPC", Path: "/s.S/M", Route: "/s.S/M"})
+	partCall.MarkPartial()
+	for _, tc := range []struct {
+		name string
+		a    *rasp.Agent
+		ctx  context.Context
+		want bool
+	}{
+		{"outside the middleware", a, inputs(a), false},
+		{"no context", a, nil, false},
+		{"request within the caps", a2, served(a2, "/items?id=1&sort=name"), false},
+		{"request past the input cap", a, served(a, "/items?id=1&sort=name&page=2"), true},
+		{"call", a, call.Context(), false},
+		{"call marked partial", a2, partCall.Context(), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := tc.a.Stats()
+			logged := len(buf.String()) + len(buf2.String())
+			for range 3 {
+				if got := guard.PartialInspection(tc.ctx); got != tc.want {
+					t.Fatalf("PartialInspection = %v, want %v", got, tc.want)
+				}
+			}
+			after := tc.a.Stats()
+			if after.Sinks[rasp.SinkSQL] != before.Sinks[rasp.SinkSQL] || len(buf.String())+len(buf2.String()) != logged || hooked != 0 {
+				t.Fatalf("PartialInspection had an effect: stats %+v -> %+v, log %d -> %d bytes, %d hook calls",
+					before.Sinks[rasp.SinkSQL], after.Sinks[rasp.SinkSQL], logged, len(buf.String())+len(buf2.String()), hooked)
+			}
+			if tc.ctx != nil && rasp.Blocked(tc.ctx) {
+				t.Fatal("PartialInspection blocked the request")
+			}
+			err := guard.Partial(tc.ctx, tc.a, rasp.SinkSQL, "query")
+			if got := err != nil; got != tc.want {
+				t.Fatalf("Partial = %v, PartialInspection = %v", err, tc.want)
+			}
+		})
+	}
+	partCall.End()
 }

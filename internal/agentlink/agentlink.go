@@ -24,10 +24,13 @@ type Funcs[Agent, Mode, Finding, Detail, Request any] struct {
 	// BlindSpot records the stack from its caller, skip frames left out.
 	BlindSpot func(a *Agent, sink, op string, skip int)
 	// Decide and Fault read the sink's mode again when m is invalid.
-	Decide    func(a *Agent, ctx context.Context, m Mode, sink, op string, f Finding, details []Detail) error
-	Fault     func(a *Agent, ctx context.Context, m Mode, sink, op string, f Finding, err error, details []Detail) error
-	Partial   func(a *Agent, ctx context.Context, sink, op string) error
-	StartCall func(a *Agent, ctx context.Context, req Request) Call
+	Decide  func(a *Agent, ctx context.Context, m Mode, sink, op string, f Finding, details []Detail) error
+	Fault   func(a *Agent, ctx context.Context, m Mode, sink, op string, f Finding, err error, details []Detail) error
+	Partial func(a *Agent, ctx context.Context, sink, op string) error
+	// PartialInspection reports whether Partial would report a call made
+	// with ctx, and has no effect.
+	PartialInspection func(ctx context.Context) bool
+	StartCall         func(a *Agent, ctx context.Context, req Request) Call
 }
 
 // Link holds a *Funcs instantiated with rasp's types, set by package rasp.

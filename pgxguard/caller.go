@@ -170,7 +170,8 @@ type cachedShallow struct {
 
 // isInternal is callerOf().internal for its caller, unwinding the stack
 // only as far as the application's frame when that is within
-// shallowFrames frames; the clean path asks nothing else of the stack.
+// shallowFrames frames. The clean path of a request inspected only in part
+// asks nothing else of the stack, and that of any other request nothing.
 func isInternal() bool {
 	var pcs [shallowFrames]uintptr
 	n := runtime.Callers(2, pcs[:]) // 0 is runtime.Callers, 1 is isInternal

@@ -294,8 +294,10 @@ func (t *Tracer) decide(ctx context.Context, a *rasp.Agent, op, sql string, batc
 	if !res.Injection && !res.Incomplete {
 		// Clean, as far as the request was inspected: a request the
 		// middleware could inspect only in part is refused in protect
-		// mode (see rasp.WithPartialClosed).
-		if isInternal() {
+		// mode (see rasp.WithPartialClosed), unless pgx issued the
+		// statement itself. Nearly every request is inspected in full,
+		// and then the stack is not looked at.
+		if !guard.PartialInspection(ctx) || isInternal() {
 			return nil
 		}
 		return guard.Partial(ctx, a, rasp.SinkSQL, op)

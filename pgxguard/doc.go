@@ -98,10 +98,11 @@
 //
 // A Tracer holds no state of its own and is safe for concurrent use by any
 // number of connections and pools; the inputs of a call are only ever
-// read from that call's context. One record kept across calls, a refused
-// Prepare that pgx answered from its cache, lives in that connection's
-// pgconn CustomData map, which only the goroutine holding the connection
-// uses. The other is process-wide and lock-free: the clean verdicts of
+// read from that call's context. What the tracer keeps of a connection
+// lives in its pgconn CustomData map, which only the goroutine holding
+// the connection uses: a refused Prepare that pgx answered from its
+// cache, and the call in progress, so that the Prepare pgx runs within it
+// is not decided again without a context made for each call. The other is process-wide and lock-free: the clean verdicts of
 // statements that request input occurred in (SELECT name FROM items and a
 // request with ?fields=name), 1,024 of them at most, each keyed by the
 // statement and the inputs that occur in it and compared in full, so that

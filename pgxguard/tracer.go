@@ -59,20 +59,51 @@ func NewTracer(opts ...Option) *Tracer {
 // TraceQueryStart checks the statement of Query, QueryRow and Exec. A
 // refused statement gets a context that is already done, so pgx returns
 // an error matching [rasp.ErrBlocked] without sending it.
+//
+// A call it lets run is recorded on its connection until TraceQueryEnd,
+// for TracePrepareStart to know the Prepare pgx runs within it: the
+// context is returned as it came, so that the common call allocates
+// nothing. A call whose arguments begin with a [pgx.QueryRewriter] (its
+// Prepare has the rewritten text) or that is made without a connection
+// gets a context marked as decided instead.
 func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	return t.start(ctx, conn, opQuery, data.SQL, nil)
+	rctx := requestContext(ctx)
+	a := t.agentFor(rctx)
+	if a.ModeFor(rasp.SinkSQL) == rasp.ModeOff {
+		return ctx
+	}
+	st := stateOf(conn)
+	if b, ok := refusedRun(ctx, rctx, st, data.SQL, nil); ok {
+		return b
+	}
+	if err := t.decide(rctx, a, opQuery, data.SQL, nil, nil); err != nil {
+		return &blockedCtx{parent: ctx, rctx: rctx, err: err}
+	}
+	if st == nil {
+		st = newState(conn)
+	}
+	if st == nil || rewrites(data.Args) {
+		return markDecided(ctx)
+	}
+	st.call, st.sql, st.request = true, data.SQL, inputsID(ctx)
+	return ctx
 }
 
-// TraceQueryEnd does nothing: statements are decided before they run.
-func (t *Tracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+// TraceQueryEnd ends the call TraceQueryStart recorded on conn:
+// statements are decided before they run.
+func (t *Tracer) TraceQueryEnd(_ context.Context, conn *pgx.Conn, _ pgx.TraceQueryEndData) {
+	if st := stateOf(conn); st != nil {
+		st.endCall()
+	}
+}
 
 // TracePrepareStart checks the statement of Prepare. The executions of a
 // prepared statement by name are not checked again: its text was decided
 // here, and bound arguments cannot change its syntax. A Prepare that pgx
 // runs itself within Query, Exec or CopyFrom (a statement-cache miss) is
 // not decided twice.
-func (t *Tracer) TracePrepareStart(ctx context.Context, _ *pgx.Conn, data pgx.TracePrepareStartData) context.Context {
-	if isDecided(ctx) {
+func (t *Tracer) TracePrepareStart(ctx context.Context, conn *pgx.Conn, data pgx.TracePrepareStartData) context.Context {
+	if isDecided(ctx) || withinCall(ctx, stateOf(conn), data.SQL) {
 		return ctx
 	}
 	ctx = t.start(ctx, nil, opPrepare, data.SQL, nil)
@@ -95,15 +126,14 @@ func (t *Tracer) TracePrepareEnd(ctx context.Context, conn *pgx.Conn, data pgx.T
 	if len(in) == 0 {
 		return
 	}
-	if cd := conn.PgConn().CustomData(); cd != nil {
-		cd[refusedKey] = &refusal{name: b.prepared, request: &in[0], err: b.err}
+	st := stateOf(conn)
+	if st == nil {
+		st = newState(conn)
+	}
+	if st != nil {
+		st.refused = &refusal{name: b.prepared, request: &in[0], err: b.err}
 	}
 }
-
-// refusedKey is the pgconn.PgConn.CustomData key of a connection's
-// refused Prepare that pgx answered from its cache. A connection is used
-// by one goroutine at a time, and the hooks run in it: no lock is needed.
-const refusedKey = "github.com/gorasp/rasp/pgxguard.refused"
 
 // refusal is a Prepare refused for one request whose name stayed
 // prepared. request is the first input of that request, its identity:
@@ -115,19 +145,15 @@ type refusal struct {
 }
 
 // refusedRun returns a blocked context when the call executes the name of
-// a Prepare refused for the same request on conn (see TracePrepareEnd).
-// A call of another request forgets the refusal.
-func refusedRun(ctx, rctx context.Context, conn *pgx.Conn, sql string, batch []*pgx.QueuedQuery) (context.Context, bool) {
-	if conn == nil {
+// a Prepare refused for the same request on the connection of st (see
+// TracePrepareEnd). A call of another request forgets the refusal.
+func refusedRun(ctx, rctx context.Context, st *connState, sql string, batch []*pgx.QueuedQuery) (context.Context, bool) {
+	if st == nil || st.refused == nil {
 		return nil, false
 	}
-	cd := conn.PgConn().CustomData()
-	r, ok := cd[refusedKey].(*refusal)
-	if !ok {
-		return nil, false
-	}
+	r := st.refused
 	if in := requestInputs(rctx); len(in) == 0 || &in[0] != r.request {
-		delete(cd, refusedKey)
+		st.refused = nil
 		return nil, false
 	}
 	hit := sql == r.name
@@ -236,7 +262,7 @@ func (t *Tracer) start(ctx context.Context, conn *pgx.Conn, op, sql string, batc
 	if a.ModeFor(rasp.SinkSQL) == rasp.ModeOff {
 		return ctx
 	}
-	if b, ok := refusedRun(ctx, rctx, conn, sql, batch); ok {
+	if b, ok := refusedRun(ctx, rctx, stateOf(conn), sql, batch); ok {
 		return b
 	}
 	return t.decideCall(ctx, rctx, a, op, sql, batch, nil)

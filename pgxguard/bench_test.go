@@ -35,17 +35,22 @@ func requestContext(b *testing.B, a *rasp.Agent) context.Context {
 // BenchmarkPoolQueryRow is a parameterized pool.QueryRow on the server
 // of RASP_PG_DSN, with the guard (protect mode, the inputs of a typical
 // request) and without. Both run on one connection, whose tracer is
-// switched on and off between rounds: two pools would be served by two
+// switched on and off between calls: two pools would be served by two
 // server processes, and on a shared machine one of them is often
 // scheduled worse than the other for a whole run. Off, the tracer returns
 // the context at once, which is what pgx costs with no tracer (a third
 // pool without any tracer is timed too, as none-ns/op). Each iteration is
-// one round of perRound calls in each state, in rotating order, so load
-// on the machine hits all alike. It reports the medians over rounds of
-// the mean call time in each state, of the guard's extra time per call,
-// and of the guarded/unguarded ratio as the overhead in percent:
+// one call in each state, in rotating order, each call timed on its own,
+// so that load on the machine hits all states alike. It reports the
+// median call time in each state, the guard's extra time per call (the
+// median of the guarded call's time less the unguarded one's of the same
+// iteration, overhead-ns/op; less the call's without a tracer,
+// over-none-ns/op) and that extra time as a share of the median unguarded
+// call (overhead-%). Medians, not means: on a
+// shared machine a few calls wait for a CPU for milliseconds, and one such
+// wait outweighs thousands of calls.
 //
-//	go test -run='^$' -bench=PoolQueryRow -count=6 -benchtime=300x ./
+//	go test -run='^$' -bench=PoolQueryRow -count=6 -benchtime=3000x ./
 func BenchmarkPoolQueryRow(b *testing.B) { benchPoolQueryRow(b, 0) }
 
 // BenchmarkPoolQueryRowDeep is BenchmarkPoolQueryRow with the calls made
@@ -65,7 +70,6 @@ func deep(depth int, f func()) {
 }
 
 func benchPoolQueryRow(b *testing.B, depth int) {
-	const perRound = 20
 	dsn := schemaDSN(b, serviceDSN(b))
 	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
 	ctx := requestContext(b, a)
@@ -73,44 +77,53 @@ func benchPoolQueryRow(b *testing.B, depth int) {
 	none := newPool(b, dsn, nil, pgx.QueryExecModeCacheStatement, 1)
 	pool := newPool(b, dsn, sw, pgx.QueryExecModeCacheStatement, 1)
 	var name string
-	round := func(p *pgxpool.Pool) float64 {
-		start := time.Now()
+	call := func(p *pgxpool.Pool) float64 {
+		var d time.Duration
 		deep(depth, func() {
-			for range perRound {
-				if err := p.QueryRow(ctx, "SELECT name FROM items WHERE id = $1", 2).Scan(&name); err != nil {
-					b.Fatal(err)
-				}
+			start := time.Now()
+			if err := p.QueryRow(ctx, "SELECT name FROM items WHERE id = $1", 2).Scan(&name); err != nil {
+				b.Fatal(err)
 			}
+			d = time.Since(start)
 		})
-		return float64(time.Since(start).Nanoseconds()) / perRound
+		return float64(d.Nanoseconds())
 	}
 	stages := [3]func() float64{
-		func() float64 { return round(none) },
-		func() float64 { sw.on = false; return round(pool) },
-		func() float64 { sw.on = true; return round(pool) },
+		func() float64 { return call(none) },
+		func() float64 { sw.on = false; return call(pool) },
+		func() float64 { sw.on = true; return call(pool) },
 	}
-	for _, s := range stages {
-		s() // prepare on both connections before timing
+	for range 20 {
+		for _, s := range stages {
+			s() // prepare on both connections, warm up, before timing
+		}
 	}
-	// Medians, not means: on a shared machine a few calls wait for a CPU
-	// for milliseconds, and one such wait outweighs thousands of calls.
-	var plain, off, on, extra, ratio []float64
+	var t [3][]float64
 	n := 0
 	for b.Loop() {
-		var t [3]float64
 		for k := range stages {
 			j := (k + n) % len(stages)
-			t[j] = stages[j]()
+			t[j] = append(t[j], stages[j]())
 		}
-		plain, off, on = append(plain, t[0]), append(off, t[1]), append(on, t[2])
-		extra, ratio = append(extra, t[2]-t[1]), append(ratio, t[2]/t[1])
 		n++
 	}
-	b.ReportMetric(median(plain), "none-ns/op")
-	b.ReportMetric(median(off), "unguarded-ns/op")
-	b.ReportMetric(median(on), "guarded-ns/op")
-	b.ReportMetric(median(extra), "overhead-ns/op")
-	b.ReportMetric(100*(median(ratio)-1), "overhead-%")
+	// The guard's extra time: the median of the differences within each
+	// iteration, whose calls ran at most two calls apart, so that a
+	// change of load between iterations cancels out.
+	diff := func(x, y []float64) float64 {
+		d := make([]float64, len(x))
+		for i := range x {
+			d[i] = x[i] - y[i]
+		}
+		return median(d)
+	}
+	off, extra := median(t[1]), diff(t[2], t[1])
+	b.ReportMetric(median(t[0]), "none-ns/op")
+	b.ReportMetric(off, "unguarded-ns/op")
+	b.ReportMetric(median(t[2]), "guarded-ns/op")
+	b.ReportMetric(extra, "overhead-ns/op")
+	b.ReportMetric(diff(t[2], t[0]), "over-none-ns/op")
+	b.ReportMetric(100*extra/off, "overhead-%")
 }
 
 // switchTracer runs the guard's query hooks when on; the benchmark's

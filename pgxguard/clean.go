@@ -99,15 +99,36 @@ func analyze(sql string, inputs []taint.Input) sqlguard.Result {
 // substring of sql. It returns how many occur, their indexes and gaps in
 // occ.
 func scan(sql string, inputs []taint.Input, occ *[maxCleanInputs]occurrence) int {
-	// The set of sql's bytes: an input whose first or last byte sql lacks
-	// cannot occur in it (most inputs of a request, for a short
-	// statement), and needs no substring search.
+	// The set of sql's bytes and of its pairs of adjacent bytes (hashed
+	// into pairBits bits): a string whose first or last byte, or first or
+	// last pair, sql lacks cannot occur in it (most inputs of a request,
+	// for a short statement), and needs no substring search.
 	var set [4]uint64
+	var pairs [pairBits / 64]uint64
 	for i := 0; i < len(sql); i++ {
 		c := sql[i]
 		set[c>>6] |= 1 << (c & 63)
+		if i > 0 {
+			h := pairHash(sql[i-1], c)
+			pairs[h>>6] |= 1 << (h & 63)
+		}
 	}
-	has := func(c byte) bool { return set[c>>6]&(1<<(c&63)) != 0 }
+	may := func(s string) bool {
+		if len(s) > len(sql) {
+			return false
+		}
+		a, z := s[0], s[len(s)-1]
+		if set[a>>6]&(1<<(a&63)) == 0 || set[z>>6]&(1<<(z&63)) == 0 {
+			return false
+		}
+		if len(s) >= 2 {
+			h, k := pairHash(a, s[1]), pairHash(s[len(s)-2], z)
+			if pairs[h>>6]&(1<<(h&63)) == 0 || pairs[k>>6]&(1<<(k&63)) == 0 {
+				return false
+			}
+		}
+		return strings.Contains(sql, s)
+	}
 	n, gap := 0, int32(0)
 	for i := range inputs {
 		v := inputs[i].Value
@@ -118,11 +139,11 @@ func scan(sql string, inputs []taint.Input, occ *[maxCleanInputs]occurrence) int
 		hit := false
 		if len(v) <= len(sql) {
 			gap++
-			hit = has(v[0]) && has(v[len(v)-1]) && strings.Contains(sql, v)
+			hit = may(v)
 		}
 		if t != "" && len(t) <= len(sql) {
 			gap++
-			hit = hit || has(t[0]) && has(t[len(t)-1]) && strings.Contains(sql, t)
+			hit = hit || may(t)
 		}
 		if hit {
 			// The occurring input's own strings are part of its value,
@@ -139,6 +160,15 @@ func scan(sql string, inputs []taint.Input, occ *[maxCleanInputs]occurrence) int
 		}
 	}
 	return n
+}
+
+// pairBits is the size of scan's set of byte pairs: a statement of a few
+// dozen bytes sets a few per cent of them.
+const pairBits = 1024
+
+// pairHash maps a pair of adjacent bytes to one of pairBits bits.
+func pairHash(a, b byte) uint {
+	return (uint(a)*0x9f ^ uint(b)) & (pairBits - 1)
 }
 
 // trimmed is sqlguard's: v without leading and trailing white space when

@@ -3,9 +3,11 @@ package pgxguard
 import (
 	"bufio"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -163,5 +165,66 @@ func TestScanGaps(t *testing.T) {
 	n := scan(stmt, inputs, &occ)
 	if n != 1 || occ[0] != (occurrence{in: 4, gap: 3}) {
 		t.Fatalf("scan = %v", occ[:n])
+	}
+}
+
+// scan finds exactly the inputs whose value, or trimmed value, is a
+// substring of the statement, with the gaps TestScanGaps describes.
+func TestScanIsSubstringSearch(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := "ab (),'=\t\n$1SELECT"
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	for range 20000 {
+		stmt := word(r.IntN(40))
+		inputs := make([]taint.Input, r.IntN(8))
+		for i := range inputs {
+			switch v := word(r.IntN(6)); r.IntN(3) {
+			case 0:
+				if len(stmt) > 0 { // a substring of the statement
+					j := r.IntN(len(stmt))
+					inputs[i].Value = stmt[j : j+r.IntN(len(stmt)-j+1)]
+				}
+			case 1:
+				inputs[i].Value = " " + v + "\t"
+			default:
+				inputs[i].Value = v
+			}
+		}
+		var want []occurrence
+		gap := int32(0)
+		for i, in := range inputs {
+			v := in.Value
+			if v == "" {
+				continue
+			}
+			tv := strings.TrimSpace(v)
+			if tv == v {
+				tv = ""
+			}
+			searched, hit := int32(0), false
+			for _, s := range []string{v, tv} {
+				if s != "" && len(s) <= len(stmt) {
+					searched++
+					hit = hit || strings.Contains(stmt, s)
+				}
+			}
+			if hit {
+				want = append(want, occurrence{in: int32(i), gap: gap})
+				gap = 0
+			} else {
+				gap += searched
+			}
+		}
+		var occ [maxCleanInputs]occurrence
+		n := scan(stmt, inputs, &occ)
+		if !slices.Equal(occ[:n], want) {
+			t.Fatalf("scan(%q, %+v) = %v, want %v", stmt, inputs, occ[:n], want)
+		}
 	}
 }

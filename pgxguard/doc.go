@@ -91,8 +91,9 @@
 // connection stays idle and healthy and goes back to its pool; a
 // transaction in progress goes on (nothing reached the server). In
 // [rasp.ModeMonitor] (see [rasp.Mode] for the default) the finding is
-// reported and the statement runs. In [rasp.ModeOff] the tracer costs one
-// context lookup and one atomic load per call.
+// reported and the statement runs. In [rasp.ModeOff] the tracer costs a
+// few context lookups and one atomic load per call, and one lookup in the
+// connection's CustomData when a Query or Exec ends.
 //
 // # Concurrency
 //

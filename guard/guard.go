@@ -10,8 +10,9 @@
 // counts a call without request inputs with [BlindSpot], and otherwise
 // defers [Recover], times a pure check (which returns a rasp.Finding and
 // a bool) between [Begin] and [Span.End], and reports a finding with
-// [DecideIn] (or [Partial] when it found none). A non-nil error is a
-// [*rasp.BlockedError]: the call must not run.
+// [DecideIn] (or [Partial] when it found none; [PartialInspection] tells
+// beforehand, with no effect, whether Partial would report the call). A
+// non-nil error is a [*rasp.BlockedError]: the call must not run.
 //
 // A source other than net/http (package grpcguard for gRPC) starts a
 // [Call] per call it serves with [StartCall], and gets from it what

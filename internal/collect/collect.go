@@ -199,16 +199,44 @@ func (c *Collector) add(src taint.Source, key, val string, isKey, variants bool)
 		c.Reached |= LimitValue
 	}
 	key = truncate(key, maxKeyLen)
-	c.Inputs = append(c.Inputs, taint.Input{Source: src, Key: key, Value: val, IsKey: isKey})
+	c.push(src, key, val, isKey)
 	if variants {
 		c.addDecoded(src, key, val, isKey)
 	}
 }
 
+// push appends an input field by field: an appended composite literal is
+// copied with a bulk write barrier while the collector runs, which costs
+// more than the input itself.
+func (c *Collector) push(src taint.Source, key, val string, isKey bool) {
+	n := len(c.Inputs)
+	if n == cap(c.Inputs) {
+		c.Inputs = slices.Grow(c.Inputs, 1)
+	}
+	c.Inputs = c.Inputs[:n+1]
+	in := &c.Inputs[n]
+	in.Source, in.Key, in.Value, in.IsKey = src, key, val, isKey
+}
+
+// mayDecode reports whether s holds a '%' or a '+': whether a decoding
+// round can change it. Short values are scanned once, byte by byte; long
+// ones by two vectorised searches.
+func mayDecode(s string) bool {
+	if len(s) > 32 {
+		return strings.IndexByte(s, '%') >= 0 || strings.IndexByte(s, '+') >= 0
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' || s[i] == '+' {
+			return true
+		}
+	}
+	return false
+}
+
 // addDecoded adds the variants of val decoded by url.QueryUnescape and
 // url.PathUnescape (they differ on '+'), for the decode depth's rounds.
 func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
-	if c.DecodeDepth < 0 || strings.IndexByte(val, '%') < 0 && strings.IndexByte(val, '+') < 0 {
+	if c.DecodeDepth < 0 || !mayDecode(val) {
 		return // nothing to decode: most values
 	}
 	first := len(c.Inputs) - 1 // val itself
@@ -221,7 +249,7 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 	for range c.decodeDepth() {
 		nnext := 0
 		for _, s := range cur[:ncur] {
-			if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+			if !mayDecode(s) {
 				continue
 			}
 			for _, plus := range [...]bool{true, false} {
@@ -234,7 +262,7 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 				}
 				next[nnext] = d
 				nnext++
-				c.Inputs = append(c.Inputs, taint.Input{Source: src, Key: key, Value: d, IsKey: isKey})
+				c.push(src, key, d, isKey)
 			}
 		}
 		if nnext == 0 {
@@ -291,43 +319,45 @@ func (c *Collector) Query(src taint.Source, q string) {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		if d, ok := c.unescape(k, true); ok {
-			k = d
-		}
-		if d, ok := c.unescape(v, true); ok {
-			v = d
-		}
-		c.Key(src, "", k)
-		c.Value(src, k, v)
+		// A part without '%' decodes to text without '%' or '+': it has
+		// no variants, and is not searched for them again.
+		k, kv := c.unescapeQuery(k)
+		v, vv := c.unescapeQuery(v)
+		c.add(src, "", k, true, kv)
+		c.add(src, k, v, false, vv)
 	}
 }
 
 // Headers adds the names and values of h, in sorted order when the input
-// cap may cut them, so that it cuts the same ones every time. The Cookie header is added whole as
-// well as by [Collector.Cookies].
+// cap cuts them, so that it cuts the same ones every time. The Cookie
+// header is added whole as well as by [Collector.Cookies].
 func (c *Collector) Headers(h http.Header) {
-	most := 0 // inputs the headers can make at most: a name or value and its variants each
-	per := 1 + c.decodeDepth()*maxVariants
-	for _, vs := range h {
-		most += (1 + len(vs)) * per
-	}
-	if c.maxInputs()-len(c.Inputs) >= most {
-		// The cap cannot cut: the map's own order, without looking each
-		// name up again.
-		for k, vs := range h {
-			c.Key(taint.SourceHeader, "", k)
-			for _, v := range vs {
-				c.Value(taint.SourceHeader, k, v)
-			}
-		}
+	if c.Full() {
 		return
 	}
+	// The map's own order, without looking each name up again; should
+	// the cap cut, the walk is undone and made again in sorted order.
+	start, reached := len(c.Inputs), c.Reached
+	for k, vs := range h {
+		c.Key(taint.SourceHeader, "", k)
+		for _, v := range vs {
+			c.Value(taint.SourceHeader, k, v)
+		}
+		if c.Full() {
+			break
+		}
+	}
+	if !c.Full() {
+		return
+	}
+	clear(c.Inputs[start:])
+	c.Inputs, c.Reached = c.Inputs[:start], reached
 	var arr [32]string
 	keys := arr[:0]
 	for k := range h {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys) // the cap may cut: cut the same inputs every time
+	slices.Sort(keys) // the cap cuts: cut the same inputs every time
 	for _, k := range keys {
 		if c.Full() {
 			return

@@ -200,7 +200,7 @@ func (c *Collector) add(src taint.Source, key, val string, isKey, variants bool)
 	}
 	key = truncate(key, maxKeyLen)
 	c.push(src, key, val, isKey)
-	if variants {
+	if variants && mayDecode(val) {
 		c.addDecoded(src, key, val, isKey)
 	}
 }
@@ -219,11 +219,19 @@ func (c *Collector) push(src taint.Source, key, val string, isKey bool) {
 }
 
 // mayDecode reports whether s holds a '%' or a '+': whether a decoding
-// round can change it. Short values are scanned once, byte by byte; long
-// ones by two vectorised searches.
+// round can change it. Short values are scanned once, eight bytes at a
+// time; long ones by two vectorised searches.
 func mayDecode(s string) bool {
-	if len(s) > 32 {
+	if len(s) > 64 {
 		return strings.IndexByte(s, '%') >= 0 || strings.IndexByte(s, '+') >= 0
+	}
+	for ; len(s) >= 8; s = s[8:] {
+		_ = s[7]
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if hasByte(w, '%') || hasByte(w, '+') {
+			return true
+		}
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] == '%' || s[i] == '+' {
@@ -231,6 +239,13 @@ func mayDecode(s string) bool {
 		}
 	}
 	return false
+}
+
+// hasByte reports whether one of the eight bytes of w is b.
+func hasByte(w uint64, b byte) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	x := w ^ (lo * uint64(b))
+	return (x-lo)&^x&hi != 0
 }
 
 // addDecoded adds the variants of val decoded by url.QueryUnescape and

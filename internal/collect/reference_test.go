@@ -257,3 +257,13 @@ func FuzzCollectRequest(f *testing.F) {
 		checkReference(t, r, Limits{MaxInputs: 1 + maxInputs&31})
 	})
 }
+
+func TestMayDecode(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		s := randText(rng, "ab%+\x00\x80\xff*\x25\x2a\x2b\xa5\xab", 80)
+		if got, want := mayDecode(s), strings.ContainsAny(s, "%+"); got != want {
+			t.Fatalf("mayDecode(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

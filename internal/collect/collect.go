@@ -387,21 +387,108 @@ func (c *Collector) Headers(h http.Header) {
 // Cookies adds the names and values of the cookies in h's Cookie headers,
 // parsed as [http.Request.Cookies] parses them.
 func (c *Collector) Cookies(h http.Header) {
-	c.cookies(&http.Request{Header: h})
-}
-
-// cookies is [Collector.Cookies] for the headers of r.
-func (c *Collector) cookies(r *http.Request) {
-	if len(r.Header["Cookie"]) == 0 {
+	lines := h["Cookie"]
+	if len(lines) == 0 {
 		return
 	}
-	for _, ck := range r.Cookies() {
-		if c.Full() {
-			return
-		}
-		c.Key(taint.SourceCookie, "", ck.Name)
-		c.Value(taint.SourceCookie, ck.Name, ck.Value)
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
 	}
+	if n > maxCookies {
+		// Past net/http's own bound it parses none, or as many as
+		// GODEBUG httpcookiemaxnum allows: ask it.
+		for _, ck := range (&http.Request{Header: h}).Cookies() {
+			if c.Full() {
+				return
+			}
+			c.Key(taint.SourceCookie, "", ck.Name)
+			c.Value(taint.SourceCookie, ck.Name, ck.Value)
+		}
+		return
+	}
+	// The parse of net/http's readCookies, without a *http.Cookie per
+	// cookie.
+	for _, line := range lines {
+		line = trimSpace(line)
+		var part string
+		for len(line) > 0 {
+			if c.Full() {
+				return
+			}
+			part, line, _ = strings.Cut(line, ";")
+			part = trimSpace(part)
+			if part == "" {
+				continue
+			}
+			name, val, _ := strings.Cut(part, "=")
+			name = trimSpace(name)
+			if !isToken(name) {
+				continue
+			}
+			if len(val) > 1 && val[0] == '"' && val[len(val)-1] == '"' {
+				val = val[1 : len(val)-1]
+			}
+			if !validCookieValue(val) {
+				continue
+			}
+			c.Key(taint.SourceCookie, "", name)
+			c.Value(taint.SourceCookie, name, val)
+		}
+	}
+}
+
+// maxCookies is net/http's default bound on the cookies of a request
+// (defaultCookieMaxNum).
+const maxCookies = 3000
+
+// cookies is [Collector.Cookies] for the headers of r.
+func (c *Collector) cookies(r *http.Request) { c.Cookies(r.Header) }
+
+// trimSpace is textproto.TrimString: s without leading and trailing ASCII
+// white space.
+func trimSpace(s string) string {
+	for len(s) > 0 && isSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+// isToken reports whether s is an HTTP token (RFC 7230 tchar), as
+// net/http requires of a cookie name.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !tchar[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var tchar = func() (t [256]bool) {
+	for _, b := range []byte("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		t[b] = true
+	}
+	return t
+}()
+
+// validCookieValue reports whether every byte of v may be in a cookie
+// value, as net/http's validCookieValueByte says.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // truncate cuts s to at most n bytes, backing up to a UTF-8 boundary.

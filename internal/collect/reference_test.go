@@ -267,3 +267,37 @@ func TestMayDecode(t *testing.T) {
 		}
 	}
 }
+
+// TestCookiesMatchNetHTTP holds the cookie parse equal to net/http's on
+// varied Cookie headers, past its bound on their number too.
+func TestCookiesMatchNetHTTP(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const alphabet = "ab=;\" \t\\,%+\x01\x7f\xc3\xa9()/"
+	fixed := []string{`a=""`, `a="b"`, `a="`, ` a = b ; c=d;`, `a=b"`, `=b`, `a`, "a=\x7f", "a=\xc3\xa9", `a="b;c"`, "\ta=b\r\n", `a b=c`, `a=b c`, `a=b,c`}
+	for i := range 20000 + len(fixed) {
+		h := http.Header{}
+		if i < len(fixed) {
+			h["Cookie"] = []string{fixed[i]}
+		}
+		for range rng.IntN(3) {
+			h["Cookie"] = append(h["Cookie"], randText(rng, alphabet, 24))
+		}
+		if i%1000 == 999 {
+			h["Cookie"] = append(h["Cookie"], strings.Repeat("k=v;", 1500+rng.IntN(3000)))
+		}
+		var want []taint.Input
+		for _, ck := range (&http.Request{Header: h}).Cookies() {
+			if ck.Name != "" {
+				want = append(want, taint.Input{Source: taint.SourceCookie, Value: ck.Name, IsKey: true})
+			}
+			if ck.Value != "" {
+				want = append(want, taint.Input{Source: taint.SourceCookie, Key: ck.Name, Value: ck.Value})
+			}
+		}
+		c := Collector{Limits: Limits{DecodeDepth: -1}}
+		c.Cookies(h)
+		if !slices.Equal(c.Inputs, want) {
+			t.Fatalf("%q:\n got %v\nwant %v", h["Cookie"], c.Inputs, want)
+		}
+	}
+}

@@ -396,8 +396,10 @@ func (c *Collector) Cookies(h http.Header) {
 		n += strings.Count(line, ";") + 1
 	}
 	if n > maxCookies {
-		// Past net/http's own bound it parses none, or as many as
-		// GODEBUG httpcookiemaxnum allows: ask it.
+		// Past net/http's default bound it parses none, or all if
+		// GODEBUG httpcookiemaxnum raises it: ask it. (Under a bound
+		// lowered by GODEBUG, the parse below adds cookies the handler
+		// does not get: more inputs, never fewer.)
 		for _, ck := range (&http.Request{Header: h}).Cookies() {
 			if c.Full() {
 				return

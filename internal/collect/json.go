@@ -63,13 +63,19 @@ type JSONStream struct {
 	pos    int  // offset of the next byte to walk
 	done   bool // the walk ended: a fault, a limit, or the final end
 	idx    [20]byte
+
+	// The first frames and path bytes, in the same allocation: most
+	// documents nest no deeper and have no longer paths.
+	stackBuf [4]jsonFrame
+	pathBuf  [64]byte
 }
 
 // NewJSONStream returns the state of a walk of a document from src, its
 // leaves keyed below prefix.
 func NewJSONStream(src taint.Source, prefix string) *JSONStream {
 	w := &JSONStream{src: src, prefix: prefix, state: jsonValue}
-	w.path = append(w.path, truncate(prefix, maxKeyLen)...)
+	w.stack = w.stackBuf[:0]
+	w.path = append(w.pathBuf[:0], truncate(prefix, maxKeyLen)...)
 	w.root = len(w.path)
 	return w
 }

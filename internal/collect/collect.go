@@ -250,9 +250,11 @@ func hasByte(w uint64, b byte) bool {
 
 // addDecoded adds the variants of val decoded by url.QueryUnescape and
 // url.PathUnescape (they differ on '+'), for the decode depth's rounds.
+// Its caller found a '%' or '+' in val ([mayDecode]): most values have
+// none, and nothing to decode.
 func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
-	if c.DecodeDepth < 0 || !mayDecode(val) {
-		return // nothing to decode: most values
+	if c.DecodeDepth < 0 {
+		return
 	}
 	first := len(c.Inputs) - 1 // val itself
 	seen := func(d string) bool {

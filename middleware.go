@@ -117,7 +117,7 @@ func (a *Agent) serveHTTP(next http.Handler, w http.ResponseWriter, r *http.Requ
 	}
 	st.r = r2
 	if mode == ModeProtect || a.overrideProtect {
-		w = wrapWriterIn(&s.bw, w, st, r2, &a.cfg)
+		w = wrapWriterIn(&s.bw, w, st)
 		defer s.bw.finish()
 		// Runs before finish: a handler that panics after its call was
 		// refused (the nil result of a blocked query) still gets its 403.

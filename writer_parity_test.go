@@ -107,10 +107,9 @@ func TestWriterInterfaceParity(t *testing.T) {
 			fakePush
 		}{hideFlush{httptest.NewRecorder()}, fakeFlush{}, fakeHijack{}, fakeReadFrom{}, fakePush{}},
 	}
-	st := &requestState{}
-	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	st := &requestState{agent: &Agent{}, r: httptest.NewRequest(http.MethodGet, "/", nil)}
 	for i, base := range writers {
-		w, _ := wrapWriter(base, st, r, &config{})
+		w, _ := wrapWriter(base, st)
 		for name, has := range map[string]func(any) bool{
 			"Flusher":    func(v any) bool { _, ok := v.(http.Flusher); return ok },
 			"Hijacker":   func(v any) bool { _, ok := v.(http.Hijacker); return ok },

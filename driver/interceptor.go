@@ -80,7 +80,7 @@ type verdict struct {
 	key     callKey
 	attempt int // attempts of the call before this one that failed with ErrBadConn
 	state   int
-	res     sqlguard.Result
+	finding *rasp.Finding // sqlguard's, for stateFinding and stateFault: a clean check returns a small verdict
 }
 
 func (i *interceptor) agentFor(ctx context.Context) *rasp.Agent {
@@ -146,7 +146,9 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 		// which the current inputs only coincide with.
 		return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)
 	}
-	v = verdict{a: a, ctx: ctx, mode: vmode, op: vop, path: path, key: key, attempt: attempt, res: r, state: stateFinding}
+	f := new(rasp.Finding)
+	*f = r.Finding
+	v = verdict{a: a, ctx: ctx, mode: vmode, op: vop, path: path, key: key, attempt: attempt, finding: f, state: stateFinding}
 	if !r.Injection {
 		v.state = stateFault // r.Incomplete: the first case took the rest
 	}
@@ -240,7 +242,7 @@ func (i *interceptor) skipped(v *verdict) {
 func (i *interceptor) report(ctx context.Context, query string, v *verdict) (err error) {
 	a, op := v.a, v.op
 	defer guard.Recover(ctx, a, rasp.SinkSQL, op, &err)
-	f := v.res.Finding
+	f := *v.finding
 	if f.Target == "" {
 		f.Target = query
 		if f.Start == 0 && f.End == 0 {

@@ -151,7 +151,7 @@ type Loader interface {
 type lazyCtx struct {
 	context.Context
 	l    Loader
-	prev []Input
+	prev *set // the inputs of the parent, nil for none
 	cur  atomic.Pointer[lazySet]
 }
 
@@ -183,8 +183,12 @@ func (c *lazyCtx) get() *set {
 		return &cur.set
 	}
 	ls := &lazySet{data: data, n: len(in)}
+	var prev []Input
+	if c.prev != nil {
+		prev = c.prev.inputs
+	}
 	switch {
-	case len(c.prev) == 0 && len(in) > 0:
+	case len(prev) == 0 && len(in) > 0:
 		ls.inputs = in
 		if cur := c.cur.Load(); cur != nil && cur.data == data && cur.n < len(in) {
 			// The slice grew in place (a body read as guards run):
@@ -195,8 +199,8 @@ func (c *lazyCtx) get() *set {
 			}
 		}
 	default:
-		ls.inputs = make([]Input, 0, len(c.prev)+len(in))
-		ls.inputs = append(append(ls.inputs, c.prev...), in...)
+		ls.inputs = make([]Input, 0, len(prev)+len(in))
+		ls.inputs = append(append(ls.inputs, prev...), in...)
 	}
 	ls.matcher.inputs = ls.inputs
 	c.cur.Store(ls)
@@ -237,7 +241,7 @@ type LazyContext struct {
 // Init makes c a context whose inputs are collected on demand, as
 // [NewLazyContext](ctx, l) does.
 func (c *LazyContext) Init(ctx context.Context, l Loader) {
-	c.Context, c.l, c.prev = ctx, l, FromContext(ctx)
+	c.Context, c.l, c.prev = ctx, l, from(ctx)
 }
 
 // FromContext returns the inputs ctx carries, or nil when it carries none.

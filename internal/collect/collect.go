@@ -199,17 +199,62 @@ func (c *Collector) add(src taint.Source, key, val string, isKey, variants bool)
 		c.Reached |= LimitValue
 	}
 	key = truncate(key, maxKeyLen)
-	c.Inputs = append(c.Inputs, taint.Input{Source: src, Key: key, Value: val, IsKey: isKey})
-	if variants {
+	c.push(src, key, val, isKey)
+	if variants && mayDecode(val) {
 		c.addDecoded(src, key, val, isKey)
 	}
 }
 
+// push appends an input field by field: an appended composite literal is
+// copied with a bulk write barrier while the collector runs, which costs
+// more than the input itself.
+func (c *Collector) push(src taint.Source, key, val string, isKey bool) {
+	n := len(c.Inputs)
+	if n == cap(c.Inputs) {
+		c.Inputs = slices.Grow(c.Inputs, 1)
+	}
+	c.Inputs = c.Inputs[:n+1]
+	in := &c.Inputs[n]
+	in.Source, in.Key, in.Value, in.IsKey = src, key, val, isKey
+}
+
+// mayDecode reports whether s holds a '%' or a '+': whether a decoding
+// round can change it. Short values are scanned once, eight bytes at a
+// time; long ones by two vectorised searches.
+func mayDecode(s string) bool {
+	if len(s) > 64 {
+		return strings.IndexByte(s, '%') >= 0 || strings.IndexByte(s, '+') >= 0
+	}
+	for ; len(s) >= 8; s = s[8:] {
+		_ = s[7]
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if hasByte(w, '%') || hasByte(w, '+') {
+			return true
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' || s[i] == '+' {
+			return true
+		}
+	}
+	return false
+}
+
+// hasByte reports whether one of the eight bytes of w is b.
+func hasByte(w uint64, b byte) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	x := w ^ (lo * uint64(b))
+	return (x-lo)&^x&hi != 0
+}
+
 // addDecoded adds the variants of val decoded by url.QueryUnescape and
 // url.PathUnescape (they differ on '+'), for the decode depth's rounds.
+// Its caller found a '%' or '+' in val ([mayDecode]): most values have
+// none, and nothing to decode.
 func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
-	if c.DecodeDepth < 0 || strings.IndexByte(val, '%') < 0 && strings.IndexByte(val, '+') < 0 {
-		return // nothing to decode: most values
+	if c.DecodeDepth < 0 {
+		return
 	}
 	first := len(c.Inputs) - 1 // val itself
 	seen := func(d string) bool {
@@ -221,7 +266,7 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 	for range c.decodeDepth() {
 		nnext := 0
 		for _, s := range cur[:ncur] {
-			if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+			if !mayDecode(s) {
 				continue
 			}
 			for _, plus := range [...]bool{true, false} {
@@ -234,7 +279,7 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 				}
 				next[nnext] = d
 				nnext++
-				c.Inputs = append(c.Inputs, taint.Input{Source: src, Key: key, Value: d, IsKey: isKey})
+				c.push(src, key, d, isKey)
 			}
 		}
 		if nnext == 0 {
@@ -291,43 +336,45 @@ func (c *Collector) Query(src taint.Source, q string) {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		if d, ok := c.unescape(k, true); ok {
-			k = d
-		}
-		if d, ok := c.unescape(v, true); ok {
-			v = d
-		}
-		c.Key(src, "", k)
-		c.Value(src, k, v)
+		// A part without '%' decodes to text without '%' or '+': it has
+		// no variants, and is not searched for them again.
+		k, kv := c.unescapeQuery(k)
+		v, vv := c.unescapeQuery(v)
+		c.add(src, "", k, true, kv)
+		c.add(src, k, v, false, vv)
 	}
 }
 
 // Headers adds the names and values of h, in sorted order when the input
-// cap may cut them, so that it cuts the same ones every time. The Cookie header is added whole as
-// well as by [Collector.Cookies].
+// cap cuts them, so that it cuts the same ones every time. The Cookie
+// header is added whole as well as by [Collector.Cookies].
 func (c *Collector) Headers(h http.Header) {
-	most := 0 // inputs the headers can make at most: a name or value and its variants each
-	per := 1 + c.decodeDepth()*maxVariants
-	for _, vs := range h {
-		most += (1 + len(vs)) * per
-	}
-	if c.maxInputs()-len(c.Inputs) >= most {
-		// The cap cannot cut: the map's own order, without looking each
-		// name up again.
-		for k, vs := range h {
-			c.Key(taint.SourceHeader, "", k)
-			for _, v := range vs {
-				c.Value(taint.SourceHeader, k, v)
-			}
-		}
+	if c.Full() {
 		return
 	}
+	// The map's own order, without looking each name up again; should
+	// the cap cut, the walk is undone and made again in sorted order.
+	start, reached := len(c.Inputs), c.Reached
+	for k, vs := range h {
+		c.Key(taint.SourceHeader, "", k)
+		for _, v := range vs {
+			c.Value(taint.SourceHeader, k, v)
+		}
+		if c.Full() {
+			break
+		}
+	}
+	if !c.Full() {
+		return
+	}
+	clear(c.Inputs[start:])
+	c.Inputs, c.Reached = c.Inputs[:start], reached
 	var arr [32]string
 	keys := arr[:0]
 	for k := range h {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys) // the cap may cut: cut the same inputs every time
+	slices.Sort(keys) // the cap cuts: cut the same inputs every time
 	for _, k := range keys {
 		if c.Full() {
 			return
@@ -342,21 +389,110 @@ func (c *Collector) Headers(h http.Header) {
 // Cookies adds the names and values of the cookies in h's Cookie headers,
 // parsed as [http.Request.Cookies] parses them.
 func (c *Collector) Cookies(h http.Header) {
-	c.cookies(&http.Request{Header: h})
-}
-
-// cookies is [Collector.Cookies] for the headers of r.
-func (c *Collector) cookies(r *http.Request) {
-	if len(r.Header["Cookie"]) == 0 {
+	lines := h["Cookie"]
+	if len(lines) == 0 {
 		return
 	}
-	for _, ck := range r.Cookies() {
-		if c.Full() {
-			return
-		}
-		c.Key(taint.SourceCookie, "", ck.Name)
-		c.Value(taint.SourceCookie, ck.Name, ck.Value)
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
 	}
+	if n > maxCookies {
+		// Past net/http's default bound it parses none, or all if
+		// GODEBUG httpcookiemaxnum raises it: ask it. (Under a bound
+		// lowered by GODEBUG, the parse below adds cookies the handler
+		// does not get: more inputs, never fewer.)
+		for _, ck := range (&http.Request{Header: h}).Cookies() {
+			if c.Full() {
+				return
+			}
+			c.Key(taint.SourceCookie, "", ck.Name)
+			c.Value(taint.SourceCookie, ck.Name, ck.Value)
+		}
+		return
+	}
+	// The parse of net/http's readCookies, without a *http.Cookie per
+	// cookie.
+	for _, line := range lines {
+		line = trimSpace(line)
+		var part string
+		for len(line) > 0 {
+			if c.Full() {
+				return
+			}
+			part, line, _ = strings.Cut(line, ";")
+			part = trimSpace(part)
+			if part == "" {
+				continue
+			}
+			name, val, _ := strings.Cut(part, "=")
+			name = trimSpace(name)
+			if !isToken(name) {
+				continue
+			}
+			if len(val) > 1 && val[0] == '"' && val[len(val)-1] == '"' {
+				val = val[1 : len(val)-1]
+			}
+			if !validCookieValue(val) {
+				continue
+			}
+			c.Key(taint.SourceCookie, "", name)
+			c.Value(taint.SourceCookie, name, val)
+		}
+	}
+}
+
+// maxCookies is net/http's default bound on the cookies of a request
+// (defaultCookieMaxNum).
+const maxCookies = 3000
+
+// cookies is [Collector.Cookies] for the headers of r.
+func (c *Collector) cookies(r *http.Request) { c.Cookies(r.Header) }
+
+// trimSpace is textproto.TrimString: s without leading and trailing ASCII
+// white space.
+func trimSpace(s string) string {
+	for len(s) > 0 && isSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+// isToken reports whether s is an HTTP token (RFC 7230 tchar), as
+// net/http requires of a cookie name.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !tchar[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var tchar = func() (t [256]bool) {
+	for _, b := range []byte("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		t[b] = true
+	}
+	return t
+}()
+
+// validCookieValue reports whether every byte of v may be in a cookie
+// value, as net/http's validCookieValueByte says.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // truncate cuts s to at most n bytes, backing up to a UTF-8 boundary.

@@ -12,6 +12,7 @@ import (
 // jsonFrame is one open JSON container while walking a document.
 type jsonFrame struct {
 	array bool
+	named bool // name is set: it is made when a new member name needs it
 	index int
 	base  int    // length of the path before this container's members
 	name  string // the container's path, the Key of its member names
@@ -62,13 +63,19 @@ type JSONStream struct {
 	pos    int  // offset of the next byte to walk
 	done   bool // the walk ended: a fault, a limit, or the final end
 	idx    [20]byte
+
+	// The first frames and path bytes, in the same allocation: most
+	// documents nest no deeper and have no longer paths.
+	stackBuf [4]jsonFrame
+	pathBuf  [64]byte
 }
 
 // NewJSONStream returns the state of a walk of a document from src, its
 // leaves keyed below prefix.
 func NewJSONStream(src taint.Source, prefix string) *JSONStream {
 	w := &JSONStream{src: src, prefix: prefix, state: jsonValue}
-	w.path = append(w.path, truncate(prefix, maxKeyLen)...)
+	w.stack = w.stackBuf[:0]
+	w.path = append(w.pathBuf[:0], truncate(prefix, maxKeyLen)...)
 	w.root = len(w.path)
 	return w
 }
@@ -84,42 +91,47 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 		return
 	}
 	s := doc
+	// The walk's path and stack are locals until it stops: stores into
+	// the stream's own fields would each cost a write barrier while the
+	// collector runs.
+	path, stack := w.path, w.stack
 	// member sets path to the current container's member seg.
 	member := func(seg string) {
-		if len(w.stack) == 0 {
+		if len(stack) == 0 {
 			return
 		}
-		w.path = w.path[:w.stack[len(w.stack)-1].base]
-		if len(w.path) > 0 {
-			w.path = appendCapped(w.path, ".")
+		path = path[:stack[len(stack)-1].base]
+		if len(path) > 0 {
+			path = appendCapped(path, ".")
 		}
-		w.path = appendCapped(w.path, seg)
+		path = appendCapped(path, seg)
 	}
 	// end ends a value in the current container.
 	end := func() int {
-		n := len(w.stack)
+		n := len(stack)
 		if n == 0 {
-			w.path = w.path[:w.root]
+			path = path[:w.root]
 			return jsonValue // the next document of a stream
 		}
-		if w.stack[n-1].array {
-			w.stack[n-1].index++
+		if stack[n-1].array {
+			stack[n-1].index++
 		}
 		return jsonNext
 	}
 	// leafPath returns path as a string, reusing the container's name for
 	// the top level of a document.
 	leafPath := func() string {
-		if len(w.stack) == 0 {
+		if len(stack) == 0 {
 			return w.prefix
 		}
-		return c.arenaString(w.path)
+		return c.arenaString(path)
 	}
 	// stop ends the walk at i: for good on a fault, or until more of the
 	// document arrives when its end cut a token (cut) and it may grow.
 	i := w.pos
 	stop := func(cut bool) {
 		w.pos = i
+		w.path, w.stack = path, stack
 		w.done = !cut || final
 	}
 	src := w.src
@@ -132,7 +144,7 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 			return
 		}
 		ch := s[i]
-		top := len(w.stack) - 1
+		top := len(stack) - 1
 		switch w.state {
 		case jsonColon:
 			if ch != ':' {
@@ -146,12 +158,12 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 			case ch == ',':
 				i++
 				w.state = jsonValue
-				if !w.stack[top].array {
+				if !stack[top].array {
 					w.state = jsonKey
 				}
-			case ch == ']' && w.stack[top].array, ch == '}' && !w.stack[top].array:
+			case ch == ']' && stack[top].array, ch == '}' && !stack[top].array:
 				i++
-				w.stack = w.stack[:top]
+				stack = stack[:top]
 				w.state = end()
 			default:
 				stop(false)
@@ -160,7 +172,7 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 		case jsonKey:
 			if ch == '}' {
 				i++
-				w.stack = w.stack[:top]
+				stack = stack[:top]
 				w.state = end()
 				continue
 			}
@@ -175,30 +187,39 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 			}
 			i = n
 			if c.newKey(key) {
-				c.Key(src, w.stack[top].name, key)
+				f := &stack[top]
+				if !f.named {
+					// The container's path is still the first base
+					// bytes of path: members write past them only.
+					f.name, f.named = w.prefix, true
+					if top > 0 {
+						f.name = c.arenaString(path[:f.base])
+					}
+				}
+				c.Key(src, f.name, key)
 			}
 			member(key)
 			w.state = jsonColon
 		case jsonValue:
-			if top >= 0 && w.stack[top].array {
+			if top >= 0 && stack[top].array {
 				if ch == ']' {
 					i++
-					w.stack = w.stack[:top]
+					stack = stack[:top]
 					w.state = end()
 					continue
 				}
-				member(string(strconv.AppendInt(w.idx[:0], int64(w.stack[top].index), 10)))
+				member(string(strconv.AppendInt(w.idx[:0], int64(stack[top].index), 10)))
 			}
 			switch {
 			case ch == '{' || ch == '[':
-				if len(w.stack) == MaxJSONDepth {
+				if len(stack) == MaxJSONDepth {
 					c.Reached |= LimitDepth
 					stop(false)
 					w.done = true
 					return
 				}
 				i++
-				w.stack = append(w.stack, jsonFrame{array: ch == '[', base: len(w.path), name: leafPath()})
+				stack = append(stack, jsonFrame{array: ch == '[', base: len(path)})
 				if ch == '{' {
 					w.state = jsonKey
 				}

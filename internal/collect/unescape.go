@@ -28,18 +28,37 @@ func (c *Collector) unescape(s string, plus bool) (string, bool) {
 	}
 	a := c.reserve(len(s) - 2*n)
 	start := a.Len()
+	// Runs of plain bytes are copied whole.
+	run := 0
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; {
 		case ch == '%':
+			a.WriteString(s[run:i])
 			a.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
 			i += 2
+			run = i + 1
 		case ch == '+' && plus:
+			a.WriteString(s[run:i])
 			a.WriteByte(' ')
-		default:
-			a.WriteByte(ch)
+			run = i + 1
 		}
 	}
+	a.WriteString(s[run:])
 	return a.String()[start:], true
+}
+
+// unescapeQuery decodes s as url.QueryUnescape does, or keeps it raw where
+// that returns an error, and reports whether the text it returns may have
+// decoded variants: whether s held a '%'.
+func (c *Collector) unescapeQuery(s string) (string, bool) {
+	if !mayDecode(s) {
+		return s, false
+	}
+	d, ok := c.unescape(s, true)
+	if !ok {
+		return s, true
+	}
+	return d, strings.IndexByte(s, '%') >= 0
 }
 
 // Sizes of the arena's chunks: the first holds a few ordinary values.

@@ -201,12 +201,14 @@
 // headers, one pass over the script's bytes and a few lookups per input).
 // The rules are applied to the parsed script, but two shortcuts keep most
 // checks from parsing at all, or twice: a byte scan of plainly structured
-// scripts (simple commands, quotes, pipes, lists, redirections) clears
+// scripts (simple commands, quotes, pipes, lists, redirections, and a
+// plain command substituted inside double quotes, "$(date +%F)") clears
 // occurrences that are plainly argument text, reports an occurrence that
 // holds an unquoted blank or operator of a script the POSIX grammar
 // accepts, exactly as the parse would, and, where an input names the
 // program or supplies an option or an option's value of an ordinary
-// program, reads the commands off the bytes and applies the argv rules to
+// program, reads the commands off the bytes (of a script without a
+// substitution) and applies the argv rules to
 // them as they would be applied to the parse (programs that run scripts,
 // code or commands are left to the parse); and a script without any of
 // the constructs on which the POSIX and Bash parsers differ is parsed once

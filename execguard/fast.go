@@ -16,10 +16,12 @@ const (
 
 // fastCheck is a conservative shortcut taken before parsing. It reports
 // fastClear only when the script is plainly structured (simple commands of
-// words, quotes, pipes, lists and redirections; no substitutions,
+// words, quotes, pipes, lists and redirections; no substitutions but a
+// plain command in "$(...)" inside double quotes (see [dqSubst]), no
 // expansions in braces, here-documents, groups, escapes or comments) and
 // every occurrence of every input is the inside of an argument word of an
-// ordinary program, obeying the rules of its quoting.
+// ordinary program, obeying the rules of its quoting, outside any
+// substitution and its word.
 //
 // It reports fastFlag, with the hit, when such a script is also well
 // formed (see [wellFormed]: it parses) and the first occurrence, in the
@@ -78,6 +80,10 @@ func (g *Guard) fastCheck(script string, inputs []taint.Input, w work) (hit, int
 			}
 			s := off + i
 			if !fastOccurrence(script, info, s, s+len(v), v) {
+				if inSubst(info, s, s+len(v)) {
+					// The substitution's own script is the parser's.
+					return hit{}, fastUnknown
+				}
 				if spansSyntax(script, info, s, s+len(v)) && wellFormed(script) {
 					return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: s + len(v),
 						rule: "shell", reason: reasonSpans}, fastFlag
@@ -108,6 +114,16 @@ func (g *Guard) fastCheck(script string, inputs []taint.Input, w work) (hit, int
 func fastHarmless(script string, inputs []taint.Input) bool {
 	_, v := fastCheck(script, inputs)
 	return v == fastClear
+}
+
+// inSubst reports whether [s,e) holds a byte of a command substitution.
+func inSubst(info []uint8, s, e int) bool {
+	for j := s; j < e; j++ {
+		if info[j]&fbSubst != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // spansSyntax reports whether [s,e) holds an unquoted blank, newline or
@@ -220,9 +236,10 @@ const maxFastLen = 4096
 
 // Per-byte facts recorded by scanSimple.
 const (
-	fbQuoteMask uint8 = 3 // 0 unquoted, 1 single, 2 double
-	fbSep       uint8 = 4 // blank, operator or quote character: not word text
-	fbArg       uint8 = 8 // inside an argument word of an ordinary program
+	fbQuoteMask uint8 = 3  // 0 unquoted, 1 single, 2 double
+	fbSep       uint8 = 4  // blank, operator or quote character: not word text
+	fbArg       uint8 = 8  // inside an argument word of an ordinary program
+	fbSubst     uint8 = 16 // inside a command substitution (see dqSubst)
 )
 
 // scanSimple records, for each byte, its quoting and whether it belongs to
@@ -241,6 +258,7 @@ func scanSimple(s string, info []uint8) bool {
 	firstStart := -1   // start of the command's first word
 	wordStart := 0     // start of the current word
 	wordPlain := false // the current word has no quote, '$' or '='
+	wordSubst := false // the current word holds a substitution (see dqSubst)
 	endWord := func(end int) {
 		if !inWord {
 			return
@@ -255,7 +273,7 @@ func scanSimple(s string, info []uint8) bool {
 		// Text that changes no state: the common case, kept out of the
 		// switch below.
 		var arg uint8
-		if words >= 2 && !special {
+		if words >= 2 && !special && !wordSubst {
 			arg = fbArg
 		}
 		switch {
@@ -295,9 +313,27 @@ func scanSimple(s string, info []uint8) bool {
 			case '\\', '`':
 				return false
 			case '$':
+				if i+1 < len(s) && s[i+1] == '(' {
+					end, ok := dqSubst(s, i)
+					if !ok {
+						return false
+					}
+					// Neither the substitution nor its word is argument
+					// text: no occurrence there is cleared, and the word's
+					// value is not its source.
+					for j := i; j <= end; j++ {
+						info[j] = 2 | fbSep | fbSubst
+					}
+					for j := wordStart; j < i; j++ {
+						info[j] &^= fbArg
+					}
+					wordSubst = true
+					i = end
+					continue
+				}
 				// A byte of invalid UTF-8 after "$" is read as a name
 				// byte by the parser (see validUTF8): not modelled here.
-				if i+1 < len(s) && (s[i+1] == '(' || s[i+1] == '{' || s[i+1] >= 0x80) {
+				if i+1 < len(s) && (s[i+1] == '{' || s[i+1] >= 0x80) {
 					return false
 				}
 			}
@@ -362,6 +398,7 @@ func scanSimple(s string, info []uint8) bool {
 				words++
 				wordStart = i
 				wordPlain = true
+				wordSubst = false
 				if words == 1 {
 					firstStart = i
 				}
@@ -389,12 +426,48 @@ func scanSimple(s string, info []uint8) bool {
 			}
 			info[i] = 0
 		}
-		if words >= 2 && !special {
+		if words >= 2 && !special && !wordSubst {
 			info[i] |= fbArg
 		}
 	}
 	return state == unq
 }
+
+// dqSubst returns the index of the ")" that closes the command
+// substitution "$(" at s[i] inside double quotes, when the substitution is
+// one scanSimple models: a plainly structured script of unquoted words
+// without "$", quotes, backslashes, parentheses, braces, brackets, "#",
+// newlines, control bytes or bytes of U+0080 and above, which [wellFormed]
+// accepts and on which the POSIX and Bash parsers agree
+// ([sameInVariants]). So the script parses in both variants exactly when
+// it does with the substitution replaced by plain text, and its "(" changes
+// nothing the variants read differently; the first ")" is its end.
+// "$(date +%F)" and "$(id -un)" are such substitutions.
+func dqSubst(s string, i int) (int, bool) {
+	for j := i + 2; j < len(s); j++ {
+		b := s[j]
+		if b == ')' {
+			c := s[i+2 : j]
+			return j, wellFormed(c) && sameInVariants(c)
+		}
+		if substText[b] == 0 {
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// substText marks the bytes a substitution that [dqSubst] models may
+// hold.
+var substText = func() (t [256]uint8) {
+	for b := 0x20; b < 0x80; b++ {
+		if !strings.ContainsRune("\"'\\`$(){}[]#\x7f", rune(b)) {
+			t[b] = 1
+		}
+	}
+	t['\t'] = 1
+	return t
+}()
 
 // plainText classifies the bytes that scanSimple records without changing
 // its state: in single quotes, in double quotes, inside an unquoted word.

@@ -137,6 +137,9 @@ func FuzzFastCheckInputs(f *testing.F) {
 	f.Add("ls -l x; grep -e --verbose dir", "--verbose", "x", "-l")
 	f.Add("curl -o/tmp/x http://h/ | tee log", "http://h/", "-o/tmp/x", "log")
 	f.Add("a b c; b c a", "b c", "a", "c")
+	f.Add(`convert 'holiday photo.png' -resize 640x480 "out_alice_42.png" && echo "$(date) done" >> /var/log/convert.log`, "holiday photo.png", "alice", "42")
+	f.Add(`echo "$(ls -1 | wc -l) files in $(pwd)" a; b "c$(id -un)"`, "files", "a; b", "c")
+	f.Add(`x "$(a=b c 2>&1 &)" "$()" y`, "y", "c", "b")
 	for _, tc := range shellCases {
 		f.Add(tc.script, tc.input, "a", "-")
 	}

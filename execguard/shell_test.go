@@ -219,6 +219,7 @@ func TestFastPathAgrees(t *testing.T) {
 		{`grep -c "hello world" /var/log/app.log`, "hello world"},
 		{"ls -l reports/2024 | wc -l", "reports/2024"},
 		{"ping -c 1 example.com 2>&1", "example.com"},
+		{`convert 'in put.png' out.png && echo "$(date) done" >> /var/log/convert.log`, "in put.png"},
 	} {
 		if !fastHarmless(c.script, []taint.Input{q(c.input)}) {
 			t.Errorf("shortcut did not clear %q in %q", c.input, c.script)
@@ -318,6 +319,80 @@ var wellFormedCases = []struct {
 	{"then ls", false},
 	{"ls; fi", false},
 	{"! ls", false},
+	// Command substitutions inside double quotes (see dqSubst).
+	{`echo "$(date +%F) done" >> /var/log/app.log`, true},
+	{`echo "$(ls | wc -l)" "$(id -un)"`, true},
+	{`echo "$()" "$( )" x`, true},
+	{`echo "$(cat x 2>/dev/null)"`, true},
+	{`echo "$(date)" |`, false},
+	{`"$(date)" && ; x`, false},
+}
+
+// TestDQSubst: the substitutions the shortcut models are the plainly
+// structured ones, and the scripts holding them parse in both variants.
+func TestDQSubst(t *testing.T) {
+	for _, tc := range []struct {
+		subst string
+		want  bool
+	}{
+		{"$(date)", true},
+		{"$(date +%F)", true},
+		{"$(id -un)", true},
+		{"$(ls -1 | wc -l)", true},
+		{"$(cat x 2>/dev/null; true)", true},
+		{"$(sleep 1 &)", true},
+		{"$()", true},
+		{"$(a=b c)", true},
+		{"$(a |)", false},
+		{"$(;)", false},
+		{"$(a; ; b)", false},
+		{"$(if x)", false},
+		{"$(! x)", false},
+		{"$(time x)", false},
+		{"$(echo local)", false}, // a word Bash reserves
+		{"$(a $b)", false},
+		{"$(a 'b')", false},
+		{"$(a (b))", false},
+		{"$((1+2))", false},
+		{"$(a # b)", false},
+		{"$(a[1]=x)", false},
+		{"$(a {b,c})", false},
+		{"$(a\nb)", false},
+		{"$(a\\)", false},
+		{"$(a `b`)", false},
+		{"$(a <<x)", false},
+		{"$(a <<<x)", false},
+		{"$(a &>x)", false},
+		{"$(a |& b)", false},
+		{"$(a \u00e9)", false},
+		{"$(a", false},
+	} {
+		script := `echo "at ` + tc.subst + ` done" x`
+		info := make([]uint8, len(script))
+		if got := scanSimple(script, info); got != tc.want {
+			t.Errorf("scanSimple(%q) = %v, want %v", script, got, tc.want)
+			continue
+		}
+		if !tc.want {
+			continue
+		}
+		if !wellFormed(script) {
+			t.Errorf("wellFormed(%q) = false", script)
+		}
+		for v := range 2 {
+			if _, err := parse(script, v); err != nil {
+				t.Errorf("%q: variant %d: %v", script, v, err)
+			}
+		}
+		for j := strings.Index(script, "$("); j < strings.Index(script, " done"); j++ {
+			if info[j]&fbSubst == 0 || info[j]&fbArg != 0 {
+				t.Errorf("%q: byte %d (%q) is not marked as a substitution's", script, j, script[j])
+			}
+		}
+		if info[len(script)-1]&fbArg == 0 {
+			t.Errorf("%q: the word after the substitution's is not argument text", script)
+		}
+	}
 }
 
 func TestWellFormed(t *testing.T) {
@@ -363,6 +438,13 @@ func TestFastFlag(t *testing.T) {
 		{"ls $HOME -x", "-x", fastUnknown},                                                          // an expansion
 		{"ls x > -o", "-o", fastUnknown},                                                            // a redirection's word
 		{"ls \u0080; convert", "convert", fastUnknown},                                              // not parsed past U+0080
+		// Command substitutions in double quotes (see dqSubst).
+		{`convert 'a b.png' out.png && echo "$(date) done" >> log`, "a b.png", fastClear},
+		{`echo "$(date)"; cat x; ls`, "x; ls", fastFlag},
+		{`echo "at $(date)"`, "at", fastUnknown},                     // in the substitution's word
+		{`echo "$(cat notes.txt)"`, "notes.txt", fastUnknown},        // in the substitution
+		{`echo "$(id -un)"; convert in.png`, "convert", fastUnknown}, // the argv rules: the parser's path
+		{`echo "$(cat "x")" y`, "y", fastUnknown},                    // not modelled
 	}
 	for _, tc := range tests {
 		in := []taint.Input{q(tc.input)}

@@ -333,7 +333,8 @@ func scanSimple(s string, info []uint8) bool {
 				}
 				// A byte of invalid UTF-8 after "$" is read as a name
 				// byte by the parser (see validUTF8): not modelled here.
-				if i+1 < len(s) && (s[i+1] == '{' || s[i+1] >= 0x80) {
+				// Nor is Bash's arithmetic "$[...]".
+				if i+1 < len(s) && (s[i+1] == '{' || s[i+1] == '[' || s[i+1] >= 0x80) {
 					return false
 				}
 			}
@@ -389,7 +390,7 @@ func scanSimple(s string, info []uint8) bool {
 					return false
 				}
 			case '$':
-				if i+1 < len(s) && (strings.IndexByte("({'\"", s[i+1]) >= 0 || s[i+1] >= 0x80) {
+				if i+1 < len(s) && (strings.IndexByte("({['\"", s[i+1]) >= 0 || s[i+1] >= 0x80) {
 					return false
 				}
 			}

@@ -445,6 +445,8 @@ func TestFastFlag(t *testing.T) {
 		{`echo "$(cat notes.txt)"`, "notes.txt", fastUnknown},        // in the substitution
 		{`echo "$(id -un)"; convert in.png`, "convert", fastUnknown}, // the argv rules: the parser's path
 		{`echo "$(cat "x")" y`, "y", fastUnknown},                    // not modelled
+		{`0 "$[0]"`, "]", fastUnknown},                               // Bash's arithmetic
+		{`echo $[a]`, "a", fastUnknown},
 	}
 	for _, tc := range tests {
 		in := []taint.Input{q(tc.input)}

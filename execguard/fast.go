@@ -107,7 +107,44 @@ func (g *Guard) fastCheck(script string, inputs []taint.Input, w work) (hit, int
 	if lex != nil {
 		return g.checkCalls(lex, script, inputs, w)
 	}
+	// The argv rules of the commands an input occurs in also look for
+	// inputs whose fields start a command line ("b\vc" or "b  c" for the
+	// words b c), which need not occur themselves.
+	for _, in := range inputs {
+		if f, ok := firstField(in.Value); ok && wholeWord(script, info, f) {
+			return hit{}, fastUnknown
+		}
+	}
 	return hit{}, fastClear
+}
+
+// wholeWord reports whether f may be the value of a word of a plainly
+// structured script that [scanSimple] recorded in info: whether it occurs
+// with no separator inside and a separator (a blank, an operator, a quote)
+// or an end of the script on each side.
+func wholeWord(script string, info []uint8, f string) bool {
+	for off := 0; off <= len(script)-len(f); {
+		i := strings.Index(script[off:], f)
+		if i < 0 {
+			return false
+		}
+		s, e := off+i, off+i+len(f)
+		if (s == 0 || info[s-1]&fbSep != 0) && (e == len(script) || info[e]&fbSep != 0) && !sepIn(info, s, e) {
+			return true
+		}
+		off = s + 1
+	}
+	return false
+}
+
+// sepIn reports whether a byte of [s,e) is a separator.
+func sepIn(info []uint8, s, e int) bool {
+	for j := s; j < e; j++ {
+		if info[j]&fbSep != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // fastHarmless reports whether fastCheck clears the script.

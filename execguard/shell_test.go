@@ -447,6 +447,9 @@ func TestFastFlag(t *testing.T) {
 		{`echo "$(cat "x")" y`, "y", fastUnknown},                    // not modelled
 		{`0 "$[0]"`, "]", fastUnknown},                               // Bash's arithmetic
 		{`echo $[a]`, "a", fastUnknown},
+		// An input whose fields start a command line, occurring or not.
+		{"b c", "b\vc", fastUnknown},
+		{"ls 'holiday photo.png'", "holiday photo.png", fastClear},
 	}
 	for _, tc := range tests {
 		in := []taint.Input{q(tc.input)}

@@ -2,6 +2,7 @@ package execguard
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
@@ -283,6 +284,9 @@ const (
 // an argument word of an ordinary program. It returns false on any
 // construct it does not model.
 func scanSimple(s string, info []uint8) bool {
+	if !readAsIs(s) {
+		return false
+	}
 	const (
 		unq = iota
 		sq
@@ -506,6 +510,25 @@ var substText = func() (t [256]uint8) {
 	t['\t'] = 1
 	return t
 }()
+
+// readAsIs reports whether the parser reads s byte for byte: s is valid
+// UTF-8 (the parser reads each invalid byte as "x", see [validUTF8], which
+// can spell a reserved word: "e\x8dport") and holds neither U+0080 nor
+// U+0081, the runes mvdan.cc/sh's lexer uses for the end of the input and
+// for an escaped newline (it ends the script at the first, and drops the
+// second at the start of a word).
+func readAsIs(s string) bool {
+	for i := 0; ; i++ {
+		j := strings.IndexByte(s[i:], 0xc2) // the first byte of U+0080 and U+0081
+		if j < 0 {
+			break
+		}
+		if i += j; i+1 < len(s) && (s[i+1] == 0x80 || s[i+1] == 0x81) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
 
 // plainText classifies the bytes that scanSimple records without changing
 // its state: in single quotes, in double quotes, inside an unquoted word.

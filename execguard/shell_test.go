@@ -450,6 +450,11 @@ func TestFastFlag(t *testing.T) {
 		// An input whose fields start a command line, occurring or not.
 		{"b c", "b\vc", fastUnknown},
 		{"ls 'holiday photo.png'", "holiday photo.png", fastClear},
+		// Bytes the parser does not read as they are.
+		{"e\x8dport A0", "0", fastUnknown},
+		{"ls \u0081", "\u0081", fastUnknown},
+		{"ls x\u0080y", "y", fastUnknown},
+		{"ls \u00e9t\u00e9", "\u00e9t\u00e9", fastClear},
 	}
 	for _, tc := range tests {
 		in := []taint.Input{q(tc.input)}

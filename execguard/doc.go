@@ -201,8 +201,8 @@
 // headers, one pass over the script's bytes and a few lookups per input).
 // The rules are applied to the parsed script, but two shortcuts keep most
 // checks from parsing at all, or twice: a byte scan of plainly structured
-// scripts (simple commands, quotes, pipes, lists, redirections, and a
-// plain command substituted inside double quotes, "$(date +%F)") clears
+// scripts (simple commands, quotes, pipes, lists, redirections, and
+// plain commands substituted with "$(...)", such as "$(date +%F)") clears
 // occurrences that are plainly argument text, reports an occurrence that
 // holds an unquoted blank or operator of a script the POSIX grammar
 // accepts, exactly as the parse would, and, where an input names the

@@ -17,12 +17,11 @@ const (
 
 // fastCheck is a conservative shortcut taken before parsing. It reports
 // fastClear only when the script is plainly structured (simple commands of
-// words, quotes, pipes, lists and redirections; no substitutions but a
-// plain command in "$(...)" inside double quotes (see [dqSubst]), no
-// expansions in braces, here-documents, groups, escapes or comments) and
-// every occurrence of every input is the inside of an argument word of an
-// ordinary program, obeying the rules of its quoting, outside any
-// substitution and its word.
+// words, quotes, pipes, lists and redirections; no substitutions but plain
+// commands in "$(...)" (see [plainSubst]), no expansions in braces,
+// here-documents, groups, escapes or comments) and every occurrence of
+// every input is the inside of an argument word of an ordinary program,
+// obeying the rules of its quoting, outside any substitution and its word.
 //
 // It reports fastFlag, with the hit, when such a script is also well
 // formed (see [wellFormed]: it parses) and the first occurrence, in the
@@ -252,7 +251,8 @@ func wellFormed(s string) bool {
 }
 
 // wordEnd returns the end of the word of a plainly structured script that
-// starts at i: the first unquoted blank, newline or operator byte.
+// starts at i: the first unquoted blank, newline or operator byte outside
+// a command substitution (which [plainSubst] ends at its first ")").
 func wordEnd(s string, i int) int {
 	for ; i < len(s); i++ {
 		switch s[i] {
@@ -263,6 +263,12 @@ func wordEnd(s string, i int) int {
 			i++
 			for i < len(s) && s[i] != q {
 				i++
+			}
+		case '$':
+			if i+1 < len(s) && s[i+1] == '(' {
+				for i < len(s) && s[i] != ')' {
+					i++
+				}
 			}
 		}
 	}
@@ -277,7 +283,7 @@ const (
 	fbQuoteMask uint8 = 3  // 0 unquoted, 1 single, 2 double
 	fbSep       uint8 = 4  // blank, operator or quote character: not word text
 	fbArg       uint8 = 8  // inside an argument word of an ordinary program
-	fbSubst     uint8 = 16 // inside a command substitution (see dqSubst)
+	fbSubst     uint8 = 16 // inside a command substitution (see plainSubst)
 )
 
 // scanSimple records, for each byte, its quoting and whether it belongs to
@@ -299,7 +305,7 @@ func scanSimple(s string, info []uint8) bool {
 	firstStart := -1   // start of the command's first word
 	wordStart := 0     // start of the current word
 	wordPlain := false // the current word has no quote, '$' or '='
-	wordSubst := false // the current word holds a substitution (see dqSubst)
+	wordSubst := false // the current word holds a substitution (see plainSubst)
 	endWord := func(end int) {
 		if !inWord {
 			return
@@ -355,18 +361,12 @@ func scanSimple(s string, info []uint8) bool {
 				return false
 			case '$':
 				if i+1 < len(s) && s[i+1] == '(' {
-					end, ok := dqSubst(s, i)
+					if i > 0 && s[i-1] == '$' {
+						return false // "$$" and then "(" (see plainSubst)
+					}
+					end, ok := markSubst(s, info, i, wordStart, 2)
 					if !ok {
 						return false
-					}
-					// Neither the substitution nor its word is argument
-					// text: no occurrence there is cleared, and the word's
-					// value is not its source.
-					for j := i; j <= end; j++ {
-						info[j] = 2 | fbSep | fbSubst
-					}
-					for j := wordStart; j < i; j++ {
-						info[j] &^= fbArg
 					}
 					wordSubst = true
 					i = end
@@ -431,8 +431,11 @@ func scanSimple(s string, info []uint8) bool {
 					return false
 				}
 			case '$':
-				if i+1 < len(s) && (strings.IndexByte("({['\"", s[i+1]) >= 0 || s[i+1] >= 0x80) {
+				if i+1 < len(s) && (strings.IndexByte("{['\"", s[i+1]) >= 0 || s[i+1] >= 0x80) {
 					return false
+				}
+				if i+1 < len(s) && s[i+1] == '(' && i > 0 && s[i-1] == '$' {
+					return false // "$$" and then "(" (see plainSubst)
 				}
 			}
 			if !inWord {
@@ -463,7 +466,18 @@ func scanSimple(s string, info []uint8) bool {
 				wordPlain = false
 				info[i] = fbSep
 				continue
-			case '$', '=':
+			case '$':
+				wordPlain = false
+				if i+1 < len(s) && s[i+1] == '(' {
+					end, ok := markSubst(s, info, i, wordStart, 0)
+					if !ok {
+						return false
+					}
+					wordSubst = true
+					i = end
+					continue
+				}
+			case '=':
 				wordPlain = false
 			}
 			info[i] = 0
@@ -475,17 +489,37 @@ func scanSimple(s string, info []uint8) bool {
 	return state == unq
 }
 
-// dqSubst returns the index of the ")" that closes the command
-// substitution "$(" at s[i] inside double quotes, when the substitution is
-// one scanSimple models: a plainly structured script of unquoted words
-// without "$", quotes, backslashes, parentheses, braces, brackets, "#",
-// newlines, control bytes or bytes of U+0080 and above, which [wellFormed]
-// accepts and on which the POSIX and Bash parsers agree
-// ([sameInVariants]). So the script parses in both variants exactly when
-// it does with the substitution replaced by plain text, and its "(" changes
-// nothing the variants read differently; the first ")" is its end.
-// "$(date +%F)" and "$(id -un)" are such substitutions.
-func dqSubst(s string, i int) (int, bool) {
+// markSubst records the command substitution "$(" at s[i], in the word
+// that starts at wordStart and in quoting q (0 unquoted, 2 double), and
+// returns the index of its ")", when it is one scanSimple models (see
+// [plainSubst]). Neither the substitution nor its word is argument text:
+// no occurrence there is cleared, and the word's value is not its source.
+func markSubst(s string, info []uint8, i, wordStart int, q uint8) (int, bool) {
+	end, ok := plainSubst(s, i)
+	if !ok {
+		return 0, false
+	}
+	for j := i; j <= end; j++ {
+		info[j] = q | fbSep | fbSubst
+	}
+	for j := wordStart; j < i; j++ {
+		info[j] &^= fbArg
+	}
+	return end, true
+}
+
+// plainSubst returns the index of the ")" that closes the command
+// substitution "$(" at s[i], when the substitution is one scanSimple
+// models: a plainly structured script of unquoted words without "$",
+// quotes, backslashes, parentheses, braces, brackets, "#", newlines,
+// control bytes or bytes of U+0080 and above, which [wellFormed] accepts
+// and on which the POSIX and Bash parsers agree ([sameInVariants]). So the
+// script parses in both variants exactly when it does with the
+// substitution replaced by plain text, and its "(" changes nothing the
+// variants read differently; the first ")" is its end, as [wordEnd] has
+// it. "$(date +%F)" and "$(id -un)" are such substitutions; the "$(" of
+// "$$(" is none (the parser reads "$$" and then "(").
+func plainSubst(s string, i int) (int, bool) {
 	for j := i + 2; j < len(s); j++ {
 		b := s[j]
 		if b == ')' {
@@ -499,7 +533,7 @@ func dqSubst(s string, i int) (int, bool) {
 	return 0, false
 }
 
-// substText marks the bytes a substitution that [dqSubst] models may
+// substText marks the bytes a substitution that [plainSubst] models may
 // hold.
 var substText = func() (t [256]uint8) {
 	for b := 0x20; b < 0x80; b++ {

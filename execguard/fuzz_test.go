@@ -143,6 +143,8 @@ func FuzzFastCheckInputs(f *testing.F) {
 	f.Add(`convert 'holiday photo.png' -resize 640x480 "out_alice_42.png" && echo "$(date) done" >> /var/log/convert.log`, "holiday photo.png", "alice", "42")
 	f.Add(`echo "$(ls -1 | wc -l) files in $(pwd)" a; b "c$(id -un)"`, "files", "a; b", "c")
 	f.Add(`x "$(a=b c 2>&1 &)" "$()" y`, "y", "c", "b")
+	f.Add(`convert 'holiday photo.png' -resize 640x480 "out_alice_42.png" && echo $(date) done >> /var/log/convert.log`, "holiday photo.png", "alice", "42")
+	f.Add(`$(which ls) -l $(pwd)/x > $(date +%F).log; y`, "x", "ls", "y")
 	for _, tc := range shellCases {
 		f.Add(tc.script, tc.input, "a", "-")
 	}

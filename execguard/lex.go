@@ -89,9 +89,9 @@ func (l *lexer) lex(s string) bool {
 			redirect = true
 		default:
 			j := wordEnd(s, i)
-			if s[i] == '"' && strings.Contains(s[i:j], "$(") {
-				// A command substitution (see dqSubst): its commands are
-				// the parser's, and its word's value is not its text.
+			if s[i] != '\'' && strings.Contains(s[i:j], "$(") {
+				// A command substitution (see plainSubst): its commands
+				// are the parser's, and its word's value is not its text.
 				return false
 			}
 			role := roleArg

@@ -319,18 +319,22 @@ var wellFormedCases = []struct {
 	{"then ls", false},
 	{"ls; fi", false},
 	{"! ls", false},
-	// Command substitutions inside double quotes (see dqSubst).
+	// Command substitutions (see plainSubst).
 	{`echo "$(date +%F) done" >> /var/log/app.log`, true},
 	{`echo "$(ls | wc -l)" "$(id -un)"`, true},
 	{`echo "$()" "$( )" x`, true},
 	{`echo "$(cat x 2>/dev/null)"`, true},
+	{`echo $(date +%F) done; x$(id -un)y`, true},
+	{`$(which ls) -l > $(date +%F).log`, true},
 	{`echo "$(date)" |`, false},
+	{`echo $(date) |`, false},
 	{`"$(date)" && ; x`, false},
 }
 
-// TestDQSubst: the substitutions the shortcut models are the plainly
-// structured ones, and the scripts holding them parse in both variants.
-func TestDQSubst(t *testing.T) {
+// TestPlainSubst: the substitutions the shortcut models are the plainly
+// structured ones, quoted or not, and the scripts holding them parse in
+// both variants.
+func TestPlainSubst(t *testing.T) {
 	for _, tc := range []struct {
 		subst string
 		want  bool
@@ -366,31 +370,39 @@ func TestDQSubst(t *testing.T) {
 		{"$(a |& b)", false},
 		{"$(a \u00e9)", false},
 		{"$(a", false},
+		{"$$(a)", false},
 	} {
-		script := `echo "at ` + tc.subst + ` done" x`
-		info := make([]uint8, len(script))
-		if got := scanSimple(script, info); got != tc.want {
-			t.Errorf("scanSimple(%q) = %v, want %v", script, got, tc.want)
-			continue
-		}
-		if !tc.want {
-			continue
-		}
-		if !wellFormed(script) {
-			t.Errorf("wellFormed(%q) = false", script)
-		}
-		for v := range 2 {
-			if _, err := parse(script, v); err != nil {
-				t.Errorf("%q: variant %d: %v", script, v, err)
+		for _, script := range []string{`echo "at ` + tc.subst + `" x`, `echo at` + tc.subst + ` x`} {
+			info := make([]uint8, len(script))
+			if got := scanSimple(script, info); got != tc.want {
+				t.Errorf("scanSimple(%q) = %v, want %v", script, got, tc.want)
+				continue
 			}
-		}
-		for j := strings.Index(script, "$("); j < strings.Index(script, " done"); j++ {
-			if info[j]&fbSubst == 0 || info[j]&fbArg != 0 {
-				t.Errorf("%q: byte %d (%q) is not marked as a substitution's", script, j, script[j])
+			if !tc.want {
+				continue
 			}
-		}
-		if info[len(script)-1]&fbArg == 0 {
-			t.Errorf("%q: the word after the substitution's is not argument text", script)
+			if !wellFormed(script) {
+				t.Errorf("wellFormed(%q) = false", script)
+			}
+			for v := range 2 {
+				if _, err := parse(script, v); err != nil {
+					t.Errorf("%q: variant %d: %v", script, v, err)
+				}
+			}
+			// The word of the substitution is no argument text, the
+			// substitution is marked, and the next word is argument text.
+			for j := len("echo "); j < len(script)-2; j++ {
+				if info[j]&fbArg != 0 || j >= strings.Index(script, "$(") && j <= strings.LastIndex(script, ")") && info[j]&fbSubst == 0 {
+					t.Errorf("%q: byte %d (%q) is marked %b", script, j, script[j], info[j])
+				}
+			}
+			if info[len(script)-1]&fbArg == 0 {
+				t.Errorf("%q: the word after the substitution's is not argument text", script)
+			}
+			var l lexer
+			if l.lex(script) {
+				t.Errorf("%q: the lexer reads a script with a substitution", script)
+			}
 		}
 	}
 }
@@ -438,14 +450,19 @@ func TestFastFlag(t *testing.T) {
 		{"ls $HOME -x", "-x", fastUnknown},                                                          // an expansion
 		{"ls x > -o", "-o", fastUnknown},                                                            // a redirection's word
 		{"ls \u0080; convert", "convert", fastUnknown},                                              // not parsed past U+0080
-		// Command substitutions in double quotes (see dqSubst).
+		// Command substitutions (see plainSubst).
 		{`convert 'a b.png' out.png && echo "$(date) done" >> log`, "a b.png", fastClear},
 		{`echo "$(date)"; cat x; ls`, "x; ls", fastFlag},
 		{`echo "at $(date)"`, "at", fastUnknown},                     // in the substitution's word
 		{`echo "$(cat notes.txt)"`, "notes.txt", fastUnknown},        // in the substitution
 		{`echo "$(id -un)"; convert in.png`, "convert", fastUnknown}, // the argv rules: the parser's path
 		{`echo "$(cat "x")" y`, "y", fastUnknown},                    // not modelled
-		{`0 "$[0]"`, "]", fastUnknown},                               // Bash's arithmetic
+		{`convert 'a b.png' $(date +%F).png`, "a b.png", fastClear},
+		{`echo $(date); cat x; ls`, "x; ls", fastFlag},
+		{`echo x$(date) y`, "x", fastUnknown},
+		{`ls $(cat notes.txt) x`, "notes.txt", fastUnknown},
+		{`echo $$(id)`, "id", fastUnknown},
+		{`0 "$[0]"`, "]", fastUnknown}, // Bash's arithmetic
 		{`echo $[a]`, "a", fastUnknown},
 		// An input whose fields start a command line, occurring or not.
 		{"b c", "b\vc", fastUnknown},

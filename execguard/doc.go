@@ -173,6 +173,9 @@
 //   - U+0080: mvdan.cc/sh reads it as the end of the script, so a script
 //     that holds it and needs parsing is checked up to it only, and an
 //     input after it is reported as syntax (a finding, never a miss).
+//     U+0081 where a word or quoted text starts it reads as an escaped
+//     newline, which it drops: the script checked lacks that character
+//     (so "\u0081if" reads as the reserved word if).
 //   - [Command] has no context: it is checked against the request the
 //     calling goroutine serves (see [rasp.RequestContext]); on a goroutine
 //     the handler started, or outside any request, it is not checked and

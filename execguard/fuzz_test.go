@@ -99,7 +99,11 @@ func FuzzCheckShell(f *testing.F) {
 		option := isOption(input) || isOption(strings.TrimSpace(input))
 		ends := strings.Contains(input, "\u0080")
 		quoted := "echo '" + input + "' done"
-		once := strings.Index(quoted, input) == strings.LastIndex(quoted, input)
+		// The argv rules also look for the value trimmed of blanks (" echo "
+		// names the program echo).
+		trimmed := strings.TrimSpace(input)
+		once := strings.Index(quoted, input) == strings.LastIndex(quoted, input) &&
+			strings.Index(quoted, trimmed) == strings.LastIndex(quoted, trimmed)
 		if fd, ok := CheckShell(quoted, in); ok && once && !option && !strings.Contains(input, "'") && checkable(input) && !overLimits(quoted) && !ends {
 			t.Fatalf("single-quoted input flagged in %q: %s", quoted, fd.Reason)
 		}
@@ -114,7 +118,8 @@ func FuzzCheckShell(f *testing.F) {
 				t.Fatalf("option in a script not flagged: %q", opt)
 			}
 			val := "grep --regexp '" + input + "' notes.txt"
-			once := strings.Index(val, input) == strings.LastIndex(val, input)
+			once := strings.Index(val, input) == strings.LastIndex(val, input) &&
+				strings.Index(val, trimmed) == strings.LastIndex(val, trimmed)
 			if fd, ok := CheckShell(val, in); ok && once && !overLimits(val) && !ends {
 				t.Fatalf("option value in a script flagged in %q: %s", val, fd.Reason)
 			}
@@ -125,7 +130,7 @@ func FuzzCheckShell(f *testing.F) {
 		// the word, that occurrence is syntax.)
 		idiom := "echo '" + strings.ReplaceAll(input, "'", `'\''`) + "' done"
 		if fd, ok := CheckShell(idiom, in); ok && !option && checkable(input) && !strings.ContainsRune(input, 0) && !overLimits(idiom) && !ends &&
-			withinWord(idiom, input, len("echo "), len(idiom)-len(" done")) {
+			withinWord(idiom, input, len("echo "), len(idiom)-len(" done")) && withinWord(idiom, trimmed, len("echo "), len(idiom)-len(" done")) {
 			t.Fatalf("input quoted with the idiom flagged in %q: %s", idiom, fd.Reason)
 		}
 	})

@@ -447,9 +447,12 @@ func TestFastFlag(t *testing.T) {
 		{"sqlite3 db .shell", ".shell", fastUnknown},                                                // runs code: the parser's path
 		{"sh -c ls", "ls", fastUnknown},                                                             // a shell
 		{"PATH=/x ls", "ls", fastUnknown},                                                           // an assignment
-		{"ls $HOME -x", "-x", fastUnknown},                                                          // an expansion
-		{"ls x > -o", "-o", fastUnknown},                                                            // a redirection's word
-		{"ls \u0080; convert", "convert", fastUnknown},                                              // not parsed past U+0080
+		{"0&A0=", "0", fastUnknown},                                                                 // the name of an assignment is syntax
+		{"ls -l; A=-x B=-y ls", "-y", fastUnknown},
+		{"ls --color=auto -l", "--color=auto", fastFlag},
+		{"ls $HOME -x", "-x", fastUnknown},             // an expansion
+		{"ls x > -o", "-o", fastUnknown},               // a redirection's word
+		{"ls \u0080; convert", "convert", fastUnknown}, // not parsed past U+0080
 		// Command substitutions (see plainSubst).
 		{`convert 'a b.png' out.png && echo "$(date) done" >> log`, "a b.png", fastClear},
 		{`echo "$(date)"; cat x; ls`, "x; ls", fastFlag},

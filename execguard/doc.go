@@ -173,6 +173,9 @@
 //   - U+0080: mvdan.cc/sh reads it as the end of the script, so a script
 //     that holds it and needs parsing is checked up to it only, and an
 //     input after it is reported as syntax (a finding, never a miss).
+//     U+0081 where a word or quoted text starts it reads as an escaped
+//     newline, which it drops: the script checked lacks that character
+//     (so "\u0081if" reads as the reserved word if).
 //   - [Command] has no context: it is checked against the request the
 //     calling goroutine serves (see [rasp.RequestContext]); on a goroutine
 //     the handler started, or outside any request, it is not checked and
@@ -201,12 +204,14 @@
 // headers, one pass over the script's bytes and a few lookups per input).
 // The rules are applied to the parsed script, but two shortcuts keep most
 // checks from parsing at all, or twice: a byte scan of plainly structured
-// scripts (simple commands, quotes, pipes, lists, redirections) clears
+// scripts (simple commands, quotes, pipes, lists, redirections, and
+// plain commands substituted with "$(...)", such as "$(date +%F)") clears
 // occurrences that are plainly argument text, reports an occurrence that
 // holds an unquoted blank or operator of a script the POSIX grammar
 // accepts, exactly as the parse would, and, where an input names the
 // program or supplies an option or an option's value of an ordinary
-// program, reads the commands off the bytes and applies the argv rules to
+// program, reads the commands off the bytes (of a script without a
+// substitution) and applies the argv rules to
 // them as they would be applied to the parse (programs that run scripts,
 // code or commands are left to the parse); and a script without any of
 // the constructs on which the POSIX and Bash parsers differ is parsed once

@@ -2,6 +2,7 @@ package execguard
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
@@ -16,10 +17,11 @@ const (
 
 // fastCheck is a conservative shortcut taken before parsing. It reports
 // fastClear only when the script is plainly structured (simple commands of
-// words, quotes, pipes, lists and redirections; no substitutions,
-// expansions in braces, here-documents, groups, escapes or comments) and
-// every occurrence of every input is the inside of an argument word of an
-// ordinary program, obeying the rules of its quoting.
+// words, quotes, pipes, lists and redirections; no substitutions but plain
+// commands in "$(...)" (see [plainSubst]), no expansions in braces,
+// here-documents, groups, escapes or comments) and every occurrence of
+// every input is the inside of an argument word of an ordinary program,
+// obeying the rules of its quoting, outside any substitution and its word.
 //
 // It reports fastFlag, with the hit, when such a script is also well
 // formed (see [wellFormed]: it parses) and the first occurrence, in the
@@ -78,6 +80,10 @@ func (g *Guard) fastCheck(script string, inputs []taint.Input, w work) (hit, int
 			}
 			s := off + i
 			if !fastOccurrence(script, info, s, s+len(v), v) {
+				if inSubst(info, s, s+len(v)) {
+					// The substitution's own script is the parser's.
+					return hit{}, fastUnknown
+				}
 				if spansSyntax(script, info, s, s+len(v)) && wellFormed(script) {
 					return hit{kind: rasp.KindShellInjection, in: in, elem: -1, s: s, e: s + len(v),
 						rule: "shell", reason: reasonSpans}, fastFlag
@@ -101,13 +107,60 @@ func (g *Guard) fastCheck(script string, inputs []taint.Input, w work) (hit, int
 	if lex != nil {
 		return g.checkCalls(lex, script, inputs, w)
 	}
+	// The argv rules of the commands an input occurs in also look for
+	// inputs whose fields start a command line ("b\vc" or "b  c" for the
+	// words b c), which need not occur themselves.
+	for _, in := range inputs {
+		if f, ok := firstField(in.Value); ok && wholeWord(script, info, f) {
+			return hit{}, fastUnknown
+		}
+	}
 	return hit{}, fastClear
+}
+
+// wholeWord reports whether f may be the value of a word of a plainly
+// structured script that [scanSimple] recorded in info: whether it occurs
+// with no separator inside and a separator (a blank, an operator, a quote)
+// or an end of the script on each side.
+func wholeWord(script string, info []uint8, f string) bool {
+	for off := 0; off <= len(script)-len(f); {
+		i := strings.Index(script[off:], f)
+		if i < 0 {
+			return false
+		}
+		s, e := off+i, off+i+len(f)
+		if (s == 0 || info[s-1]&fbSep != 0) && (e == len(script) || info[e]&fbSep != 0) && !sepIn(info, s, e) {
+			return true
+		}
+		off = s + 1
+	}
+	return false
+}
+
+// sepIn reports whether a byte of [s,e) is a separator.
+func sepIn(info []uint8, s, e int) bool {
+	for j := s; j < e; j++ {
+		if info[j]&fbSep != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // fastHarmless reports whether fastCheck clears the script.
 func fastHarmless(script string, inputs []taint.Input) bool {
 	_, v := fastCheck(script, inputs)
 	return v == fastClear
+}
+
+// inSubst reports whether [s,e) holds a byte of a command substitution.
+func inSubst(info []uint8, s, e int) bool {
+	for j := s; j < e; j++ {
+		if info[j]&fbSubst != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // spansSyntax reports whether [s,e) holds an unquoted blank, newline or
@@ -198,7 +251,8 @@ func wellFormed(s string) bool {
 }
 
 // wordEnd returns the end of the word of a plainly structured script that
-// starts at i: the first unquoted blank, newline or operator byte.
+// starts at i: the first unquoted blank, newline or operator byte outside
+// a command substitution (which [plainSubst] ends at its first ")").
 func wordEnd(s string, i int) int {
 	for ; i < len(s); i++ {
 		switch s[i] {
@@ -210,6 +264,12 @@ func wordEnd(s string, i int) int {
 			for i < len(s) && s[i] != q {
 				i++
 			}
+		case '$':
+			if i+1 < len(s) && s[i+1] == '(' {
+				for i < len(s) && s[i] != ')' {
+					i++
+				}
+			}
 		}
 	}
 	return i
@@ -220,15 +280,19 @@ const maxFastLen = 4096
 
 // Per-byte facts recorded by scanSimple.
 const (
-	fbQuoteMask uint8 = 3 // 0 unquoted, 1 single, 2 double
-	fbSep       uint8 = 4 // blank, operator or quote character: not word text
-	fbArg       uint8 = 8 // inside an argument word of an ordinary program
+	fbQuoteMask uint8 = 3  // 0 unquoted, 1 single, 2 double
+	fbSep       uint8 = 4  // blank, operator or quote character: not word text
+	fbArg       uint8 = 8  // inside an argument word of an ordinary program
+	fbSubst     uint8 = 16 // inside a command substitution (see plainSubst)
 )
 
 // scanSimple records, for each byte, its quoting and whether it belongs to
 // an argument word of an ordinary program. It returns false on any
 // construct it does not model.
 func scanSimple(s string, info []uint8) bool {
+	if !readAsIs(s) {
+		return false
+	}
 	const (
 		unq = iota
 		sq
@@ -241,6 +305,7 @@ func scanSimple(s string, info []uint8) bool {
 	firstStart := -1   // start of the command's first word
 	wordStart := 0     // start of the current word
 	wordPlain := false // the current word has no quote, '$' or '='
+	wordSubst := false // the current word holds a substitution (see plainSubst)
 	endWord := func(end int) {
 		if !inWord {
 			return
@@ -255,7 +320,7 @@ func scanSimple(s string, info []uint8) bool {
 		// Text that changes no state: the common case, kept out of the
 		// switch below.
 		var arg uint8
-		if words >= 2 && !special {
+		if words >= 2 && !special && !wordSubst {
 			arg = fbArg
 		}
 		switch {
@@ -295,9 +360,22 @@ func scanSimple(s string, info []uint8) bool {
 			case '\\', '`':
 				return false
 			case '$':
+				if i+1 < len(s) && s[i+1] == '(' {
+					if i > 0 && s[i-1] == '$' {
+						return false // "$$" and then "(" (see plainSubst)
+					}
+					end, ok := markSubst(s, info, i, wordStart, 2)
+					if !ok {
+						return false
+					}
+					wordSubst = true
+					i = end
+					continue
+				}
 				// A byte of invalid UTF-8 after "$" is read as a name
 				// byte by the parser (see validUTF8): not modelled here.
-				if i+1 < len(s) && (s[i+1] == '(' || s[i+1] == '{' || s[i+1] >= 0x80) {
+				// Nor is Bash's arithmetic "$[...]".
+				if i+1 < len(s) && (s[i+1] == '{' || s[i+1] == '[' || s[i+1] >= 0x80) {
 					return false
 				}
 			}
@@ -353,8 +431,11 @@ func scanSimple(s string, info []uint8) bool {
 					return false
 				}
 			case '$':
-				if i+1 < len(s) && (strings.IndexByte("({'\"", s[i+1]) >= 0 || s[i+1] >= 0x80) {
+				if i+1 < len(s) && (strings.IndexByte("{['\"", s[i+1]) >= 0 || s[i+1] >= 0x80) {
 					return false
+				}
+				if i+1 < len(s) && s[i+1] == '(' && i > 0 && s[i-1] == '$' {
+					return false // "$$" and then "(" (see plainSubst)
 				}
 			}
 			if !inWord {
@@ -362,6 +443,7 @@ func scanSimple(s string, info []uint8) bool {
 				words++
 				wordStart = i
 				wordPlain = true
+				wordSubst = false
 				if words == 1 {
 					firstStart = i
 				}
@@ -384,16 +466,102 @@ func scanSimple(s string, info []uint8) bool {
 				wordPlain = false
 				info[i] = fbSep
 				continue
-			case '$', '=':
+			case '$':
+				wordPlain = false
+				if i+1 < len(s) && s[i+1] == '(' {
+					end, ok := markSubst(s, info, i, wordStart, 0)
+					if !ok {
+						return false
+					}
+					wordSubst = true
+					i = end
+					continue
+				}
+			case '=':
 				wordPlain = false
 			}
 			info[i] = 0
 		}
-		if words >= 2 && !special {
+		if words >= 2 && !special && !wordSubst {
 			info[i] |= fbArg
 		}
 	}
 	return state == unq
+}
+
+// markSubst records the command substitution "$(" at s[i], in the word
+// that starts at wordStart and in quoting q (0 unquoted, 2 double), and
+// returns the index of its ")", when it is one scanSimple models (see
+// [plainSubst]). Neither the substitution nor its word is argument text:
+// no occurrence there is cleared, and the word's value is not its source.
+func markSubst(s string, info []uint8, i, wordStart int, q uint8) (int, bool) {
+	end, ok := plainSubst(s, i)
+	if !ok {
+		return 0, false
+	}
+	for j := i; j <= end; j++ {
+		info[j] = q | fbSep | fbSubst
+	}
+	for j := wordStart; j < i; j++ {
+		info[j] &^= fbArg
+	}
+	return end, true
+}
+
+// plainSubst returns the index of the ")" that closes the command
+// substitution "$(" at s[i], when the substitution is one scanSimple
+// models: a plainly structured script of unquoted words without "$",
+// quotes, backslashes, parentheses, braces, brackets, "#", newlines,
+// control bytes or bytes of U+0080 and above, which [wellFormed] accepts
+// and on which the POSIX and Bash parsers agree ([sameInVariants]). So the
+// script parses in both variants exactly when it does with the
+// substitution replaced by plain text, and its "(" changes nothing the
+// variants read differently; the first ")" is its end, as [wordEnd] has
+// it. "$(date +%F)" and "$(id -un)" are such substitutions; the "$(" of
+// "$$(" is none (the parser reads "$$" and then "(").
+func plainSubst(s string, i int) (int, bool) {
+	for j := i + 2; j < len(s); j++ {
+		b := s[j]
+		if b == ')' {
+			c := s[i+2 : j]
+			return j, wellFormed(c) && sameInVariants(c)
+		}
+		if substText[b] == 0 {
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// substText marks the bytes a substitution that [plainSubst] models may
+// hold.
+var substText = func() (t [256]uint8) {
+	for b := 0x20; b < 0x80; b++ {
+		if !strings.ContainsRune("\"'\\`$(){}[]#\x7f", rune(b)) {
+			t[b] = 1
+		}
+	}
+	t['\t'] = 1
+	return t
+}()
+
+// readAsIs reports whether the parser reads s byte for byte: s is valid
+// UTF-8 (the parser reads each invalid byte as "x", see [validUTF8], which
+// can spell a reserved word: "e\x8dport") and holds neither U+0080 nor
+// U+0081, the runes mvdan.cc/sh's lexer uses for the end of the input and
+// for an escaped newline (it ends the script at the first, and drops the
+// second at the start of a word).
+func readAsIs(s string) bool {
+	for i := 0; ; i++ {
+		j := strings.IndexByte(s[i:], 0xc2) // the first byte of U+0080 and U+0081
+		if j < 0 {
+			break
+		}
+		if i += j; i+1 < len(s) && (s[i+1] == 0x80 || s[i+1] == 0x81) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // plainText classifies the bytes that scanSimple records without changing

@@ -91,13 +91,20 @@ func FuzzCheckShell(f *testing.F) {
 		// Single-quoted, an input without "'" never changes the syntax
 		// (where it occurs only there, not also by chance in the
 		// hard-coded text), unless the script is over the parse limits,
-		// which count nesting without regard to quoting.
+		// which count nesting without regard to quoting, or the input
+		// holds U+0080, where the parser ends the script (see the package
+		// documentation): the quote is then never closed.
 		// An input whose value is an option is the option rule's, which
 		// applies inside scripts too.
 		option := isOption(input) || isOption(strings.TrimSpace(input))
+		ends := strings.Contains(input, "\u0080")
 		quoted := "echo '" + input + "' done"
-		once := strings.Index(quoted, input) == strings.LastIndex(quoted, input)
-		if fd, ok := CheckShell(quoted, in); ok && once && !option && !strings.Contains(input, "'") && checkable(input) && !overLimits(quoted) {
+		// The argv rules also look for the value trimmed of blanks (" echo "
+		// names the program echo).
+		trimmed := strings.TrimSpace(input)
+		once := strings.Index(quoted, input) == strings.LastIndex(quoted, input) &&
+			strings.Index(quoted, trimmed) == strings.LastIndex(quoted, trimmed)
+		if fd, ok := CheckShell(quoted, in); ok && once && !option && !strings.Contains(input, "'") && checkable(input) && !overLimits(quoted) && !ends {
 			t.Fatalf("single-quoted input flagged in %q: %s", quoted, fd.Reason)
 		}
 		// Inside a script, an input that is an option of a command is the
@@ -111,8 +118,9 @@ func FuzzCheckShell(f *testing.F) {
 				t.Fatalf("option in a script not flagged: %q", opt)
 			}
 			val := "grep --regexp '" + input + "' notes.txt"
-			once := strings.Index(val, input) == strings.LastIndex(val, input)
-			if fd, ok := CheckShell(val, in); ok && once && !overLimits(val) {
+			once := strings.Index(val, input) == strings.LastIndex(val, input) &&
+				strings.Index(val, trimmed) == strings.LastIndex(val, trimmed)
+			if fd, ok := CheckShell(val, in); ok && once && !overLimits(val) && !ends {
 				t.Fatalf("option value in a script flagged in %q: %s", val, fd.Reason)
 			}
 		}
@@ -121,8 +129,8 @@ func FuzzCheckShell(f *testing.F) {
 		// (Where the input also occurs across the hard-coded blanks around
 		// the word, that occurrence is syntax.)
 		idiom := "echo '" + strings.ReplaceAll(input, "'", `'\''`) + "' done"
-		if fd, ok := CheckShell(idiom, in); ok && !option && checkable(input) && !strings.ContainsRune(input, 0) && !overLimits(idiom) &&
-			withinWord(idiom, input, len("echo "), len(idiom)-len(" done")) {
+		if fd, ok := CheckShell(idiom, in); ok && !option && checkable(input) && !strings.ContainsRune(input, 0) && !overLimits(idiom) && !ends &&
+			withinWord(idiom, input, len("echo "), len(idiom)-len(" done")) && withinWord(idiom, trimmed, len("echo "), len(idiom)-len(" done")) {
 			t.Fatalf("input quoted with the idiom flagged in %q: %s", idiom, fd.Reason)
 		}
 	})
@@ -137,6 +145,11 @@ func FuzzFastCheckInputs(f *testing.F) {
 	f.Add("ls -l x; grep -e --verbose dir", "--verbose", "x", "-l")
 	f.Add("curl -o/tmp/x http://h/ | tee log", "http://h/", "-o/tmp/x", "log")
 	f.Add("a b c; b c a", "b c", "a", "c")
+	f.Add(`convert 'holiday photo.png' -resize 640x480 "out_alice_42.png" && echo "$(date) done" >> /var/log/convert.log`, "holiday photo.png", "alice", "42")
+	f.Add(`echo "$(ls -1 | wc -l) files in $(pwd)" a; b "c$(id -un)"`, "files", "a; b", "c")
+	f.Add(`x "$(a=b c 2>&1 &)" "$()" y`, "y", "c", "b")
+	f.Add(`convert 'holiday photo.png' -resize 640x480 "out_alice_42.png" && echo $(date) done >> /var/log/convert.log`, "holiday photo.png", "alice", "42")
+	f.Add(`$(which ls) -l $(pwd)/x > $(date +%F).log; y`, "x", "ls", "y")
 	for _, tc := range shellCases {
 		f.Add(tc.script, tc.input, "a", "-")
 	}

@@ -89,6 +89,11 @@ func (l *lexer) lex(s string) bool {
 			redirect = true
 		default:
 			j := wordEnd(s, i)
+			if s[i] != '\'' && strings.Contains(s[i:j], "$(") {
+				// A command substitution (see plainSubst): its commands
+				// are the parser's, and its word's value is not its text.
+				return false
+			}
 			role := roleArg
 			switch {
 			case redirect:
@@ -168,11 +173,33 @@ func (l *lexer) argOccurrence(script string, s, e int, v string) bool {
 	if k < 0 || l.words[k].role != roleArg {
 		return false
 	}
-	if _, _, ok := l.value(script, k); !ok {
+	if _, _, ok := l.value(script, k); !ok || l.assignment(script, k) {
 		return false
 	}
 	r := l.region(script, k)
 	return regionVerdict(script, []region{r}, s, e, v, classify(v), false) == ""
+}
+
+// assignment reports whether word k may be a NAME=value prefix of its
+// command, whose name the parser does not record as literal text: it and
+// every word of the command before it are unquoted and hold a "=".
+func (l *lexer) assignment(script string, k int) bool {
+	for _, c := range l.calls[:l.nc] {
+		if int(c.first) > k || k >= int(c.end) {
+			continue
+		}
+		for j := int(c.first); j <= k; j++ {
+			w := l.words[j]
+			if w.role != roleArg {
+				continue
+			}
+			if t := script[w.start:w.end]; t[0] == '\'' || t[0] == '"' || strings.IndexByte(t, '=') < 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // checkCalls applies the argv rules to the commands whose source holds an

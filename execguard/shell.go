@@ -247,11 +247,11 @@ func occurs(s string, inputs []taint.Input) bool {
 }
 
 // When to look values up in the set of s's bytes ([occursSet]) rather than
-// search s once per value ([contains]): building the set costs about two
-// cycles per byte of s, one vectorised search of a 100-byte text about 30
-// (measured with BenchmarkCheckShell/absent and absent-many: in a 100-byte
-// script the two cost the same near 6 values). Requests carry their
-// headers and cookies as inputs, so 10 to 30 values is common.
+// search s once per value (the loop in [occurs]): building the set costs
+// about two cycles per byte of s, one vectorised search of a 100-byte text
+// about 30 (measured with BenchmarkCheckShell/absent and absent-many: in a
+// 100-byte script the two cost the same near 6 values). Requests carry
+// their headers and cookies as inputs, so 10 to 30 values is common.
 const (
 	minSetInputs     = 8
 	setBytesPerInput = 16

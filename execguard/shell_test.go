@@ -219,6 +219,7 @@ func TestFastPathAgrees(t *testing.T) {
 		{`grep -c "hello world" /var/log/app.log`, "hello world"},
 		{"ls -l reports/2024 | wc -l", "reports/2024"},
 		{"ping -c 1 example.com 2>&1", "example.com"},
+		{`convert 'in put.png' out.png && echo "$(date) done" >> /var/log/convert.log`, "in put.png"},
 	} {
 		if !fastHarmless(c.script, []taint.Input{q(c.input)}) {
 			t.Errorf("shortcut did not clear %q in %q", c.input, c.script)
@@ -318,6 +319,92 @@ var wellFormedCases = []struct {
 	{"then ls", false},
 	{"ls; fi", false},
 	{"! ls", false},
+	// Command substitutions (see plainSubst).
+	{`echo "$(date +%F) done" >> /var/log/app.log`, true},
+	{`echo "$(ls | wc -l)" "$(id -un)"`, true},
+	{`echo "$()" "$( )" x`, true},
+	{`echo "$(cat x 2>/dev/null)"`, true},
+	{`echo $(date +%F) done; x$(id -un)y`, true},
+	{`$(which ls) -l > $(date +%F).log`, true},
+	{`echo "$(date)" |`, false},
+	{`echo $(date) |`, false},
+	{`"$(date)" && ; x`, false},
+}
+
+// TestPlainSubst: the substitutions the shortcut models are the plainly
+// structured ones, quoted or not, and the scripts holding them parse in
+// both variants.
+func TestPlainSubst(t *testing.T) {
+	for _, tc := range []struct {
+		subst string
+		want  bool
+	}{
+		{"$(date)", true},
+		{"$(date +%F)", true},
+		{"$(id -un)", true},
+		{"$(ls -1 | wc -l)", true},
+		{"$(cat x 2>/dev/null; true)", true},
+		{"$(sleep 1 &)", true},
+		{"$()", true},
+		{"$(a=b c)", true},
+		{"$(a |)", false},
+		{"$(;)", false},
+		{"$(a; ; b)", false},
+		{"$(if x)", false},
+		{"$(! x)", false},
+		{"$(time x)", false},
+		{"$(echo local)", false}, // a word Bash reserves
+		{"$(a $b)", false},
+		{"$(a 'b')", false},
+		{"$(a (b))", false},
+		{"$((1+2))", false},
+		{"$(a # b)", false},
+		{"$(a[1]=x)", false},
+		{"$(a {b,c})", false},
+		{"$(a\nb)", false},
+		{"$(a\\)", false},
+		{"$(a `b`)", false},
+		{"$(a <<x)", false},
+		{"$(a <<<x)", false},
+		{"$(a &>x)", false},
+		{"$(a |& b)", false},
+		{"$(a \u00e9)", false},
+		{"$(a", false},
+		{"$$(a)", false},
+	} {
+		for _, script := range []string{`echo "at ` + tc.subst + `" x`, `echo at` + tc.subst + ` x`} {
+			info := make([]uint8, len(script))
+			if got := scanSimple(script, info); got != tc.want {
+				t.Errorf("scanSimple(%q) = %v, want %v", script, got, tc.want)
+				continue
+			}
+			if !tc.want {
+				continue
+			}
+			if !wellFormed(script) {
+				t.Errorf("wellFormed(%q) = false", script)
+			}
+			for v := range 2 {
+				if _, err := parse(script, v); err != nil {
+					t.Errorf("%q: variant %d: %v", script, v, err)
+				}
+			}
+			// The word of the substitution is no argument text, the
+			// substitution is marked, and the next word is argument text.
+			for j := len("echo "); j < len(script)-2; j++ {
+				if info[j]&fbArg != 0 || j >= strings.Index(script, "$(") && j <= strings.LastIndex(script, ")") && info[j]&fbSubst == 0 {
+					t.Errorf("%q: byte %d (%q) is marked %b", script, j, script[j], info[j])
+				}
+			}
+			if info[len(script)-1]&fbArg == 0 {
+				t.Errorf("%q: the word after the substitution's is not argument text", script)
+			}
+			var l lexer
+			if l.lex(script) {
+				t.Errorf("%q: the lexer reads a script with a substitution", script)
+			}
+		}
+	}
 }
 
 func TestWellFormed(t *testing.T) {
@@ -360,9 +447,34 @@ func TestFastFlag(t *testing.T) {
 		{"sqlite3 db .shell", ".shell", fastUnknown},                                                // runs code: the parser's path
 		{"sh -c ls", "ls", fastUnknown},                                                             // a shell
 		{"PATH=/x ls", "ls", fastUnknown},                                                           // an assignment
-		{"ls $HOME -x", "-x", fastUnknown},                                                          // an expansion
-		{"ls x > -o", "-o", fastUnknown},                                                            // a redirection's word
-		{"ls \u0080; convert", "convert", fastUnknown},                                              // not parsed past U+0080
+		{"0&A0=", "0", fastUnknown},                                                                 // the name of an assignment is syntax
+		{"ls -l; A=-x B=-y ls", "-y", fastUnknown},
+		{"ls --color=auto -l", "--color=auto", fastFlag},
+		{"ls $HOME -x", "-x", fastUnknown},             // an expansion
+		{"ls x > -o", "-o", fastUnknown},               // a redirection's word
+		{"ls \u0080; convert", "convert", fastUnknown}, // not parsed past U+0080
+		// Command substitutions (see plainSubst).
+		{`convert 'a b.png' out.png && echo "$(date) done" >> log`, "a b.png", fastClear},
+		{`echo "$(date)"; cat x; ls`, "x; ls", fastFlag},
+		{`echo "at $(date)"`, "at", fastUnknown},                     // in the substitution's word
+		{`echo "$(cat notes.txt)"`, "notes.txt", fastUnknown},        // in the substitution
+		{`echo "$(id -un)"; convert in.png`, "convert", fastUnknown}, // the argv rules: the parser's path
+		{`echo "$(cat "x")" y`, "y", fastUnknown},                    // not modelled
+		{`convert 'a b.png' $(date +%F).png`, "a b.png", fastClear},
+		{`echo $(date); cat x; ls`, "x; ls", fastFlag},
+		{`echo x$(date) y`, "x", fastUnknown},
+		{`ls $(cat notes.txt) x`, "notes.txt", fastUnknown},
+		{`echo $$(id)`, "id", fastUnknown},
+		{`0 "$[0]"`, "]", fastUnknown}, // Bash's arithmetic
+		{`echo $[a]`, "a", fastUnknown},
+		// An input whose fields start a command line, occurring or not.
+		{"b c", "b\vc", fastUnknown},
+		{"ls 'holiday photo.png'", "holiday photo.png", fastClear},
+		// Bytes the parser does not read as they are.
+		{"e\x8dport A0", "0", fastUnknown},
+		{"ls \u0081", "\u0081", fastUnknown},
+		{"ls x\u0080y", "y", fastUnknown},
+		{"ls \u00e9t\u00e9", "\u00e9t\u00e9", fastClear},
 	}
 	for _, tc := range tests {
 		in := []taint.Input{q(tc.input)}

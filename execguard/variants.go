@@ -10,9 +10,12 @@ import "strings"
 // the two parses build the same tree or fail alike.
 //
 // The constructs, from the parser's lexer and grammar (v3.14.1):
-//   - any '(', '[', '{', '}' or ']': arrays, (( )), $(( )) indexing, extended globs,
-//     process substitution, ${...} operators, {varname} redirects, [[ ]],
-//     function names, brace for loops, a[i]=x assignments, a stray ]];
+//   - any '[', '{', '}' or ']', and any '(' but that of "$(" (the lexer
+//     of both variants reads it as the start of a command substitution,
+//     regToken and dqToken; not "$((" nor "$$("): arrays, (( )),
+//     $(( )) indexing, extended globs, process substitution, ${...}
+//     operators, {varname} redirects, [[ ]], function names, brace for
+//     loops, a[i]=x assignments, a stray ]];
 //   - the operators |&, ;& (and ;;&), &> (and &>>), <<<, and the quotes
 //     $'...' and $"...";
 //   - +=, which Bash reads as an appending assignment;
@@ -39,7 +42,14 @@ func sameInVariants(script string) bool {
 			next = script[i+1]
 		}
 		switch b {
-		case '(', '[', '{', '}', ']', '\\', 0:
+		case '(':
+			// "$(" starts a command substitution in both variants, whose
+			// commands this scan reads like any others; "$((", "$$(" and
+			// every other "(" do not.
+			if i == 0 || script[i-1] != '$' || i >= 2 && script[i-2] == '$' || next == '(' {
+				return false
+			}
+		case '[', '{', '}', ']', '\\', 0:
 			return false
 		case '|', ';':
 			if next == '&' {

@@ -40,6 +40,12 @@ var variantScripts = []struct {
 	{`]] x`, false},
 	{`a=(1 2)`, false},
 	{`echo $((1+2))`, false},
+	{`echo "$(date +%F)" $(id -un) done`, true},
+	{`echo $(ls | wc -l; pwd)`, true},
+	{`echo $( (ls) )`, false},
+	{`echo $$(ls)`, false},
+	{`echo $(ls @(a|b))`, false},
+	{`echo $(local x)`, false},
 	{`echo ${x/a/b}`, false},
 	{`diff <(ls a) <(ls b)`, false},
 	{`ls @(a|b)`, false},
@@ -87,7 +93,7 @@ func TestSameInVariants(t *testing.T) {
 	}
 	tokens := []string{" ", " ", " ", "\n", ";", "&", "&&", "|", "||", "<", ">", ">>", "<<", "2>", "<>", ">|", "'",
 		`"`, "`", "$", "$x", "!", "#", "=", "+", "-", "*", "?", "@", "~", ":", ",", ".", "/", "\\", "\x00", "\r",
-		"(", ")", "[", "]", "{", "}", "echo", "ls", "a", "x=1", "if", "then", "fi", "for", "in", "do", "done",
+		"(", ")", "$(", "[", "]", "{", "}", "echo", "ls", "a", "x=1", "if", "then", "fi", "for", "in", "do", "done",
 		"case", "esac", "while", "time", "local", "export", "let", "select", "function", "EOF", "\t"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	checked := 0

@@ -9,7 +9,8 @@ import "strings"
 // depends on the variant is either unreachable or takes the same way, and
 // the two parses build the same tree or fail alike.
 //
-// The constructs, from the parser's lexer and grammar (v3.14.1):
+// The constructs, from the parser's lexer and grammar (v3.13.1, the version go.mod
+// requires; TestSameInVariants and FuzzSameInVariants hold them to it):
 //   - any '[', '{', '}' or ']', and any '(' but that of "$(" (the lexer
 //     of both variants reads it as the start of a command substitution,
 //     regToken and dqToken; not "$((" nor "$$("): arrays, (( )),

@@ -6,30 +6,55 @@ import (
 	"sync/atomic"
 )
 
-// byteSet is the set of the bytes of a statement.
-type byteSet [4]uint64
+// byteSet is the set of the bytes of a statement and a 1024-bit summary of
+// its pairs of adjacent bytes (a Bloom filter with one hash): a text of two
+// bytes or more occurs only in a statement that holds each of its pairs, so
+// the short inputs a request carries ("page", "en", "sort"), whose bytes
+// nearly any statement holds, are ruled out by their pairs.
+type byteSet struct {
+	bytes [4]uint64
+	pairs [16]uint64
+}
+
+// pairBit is the bit of the pair (a, b) in byteSet.pairs.
+func pairBit(a, b byte) uint32 {
+	return (uint32(a)<<8 | uint32(b)) * 0x9e3779b1 >> 22
+}
 
 func byteSetOf(s string) byteSet {
 	var set byteSet
-	for i := 0; i < len(s); i++ {
+	if s == "" {
+		return set
+	}
+	p := s[0]
+	set.bytes[p>>6] |= 1 << (p & 63)
+	for i := 1; i < len(s); i++ {
 		c := s[i]
-		set[c>>6] |= 1 << (c & 63)
+		set.bytes[c>>6] |= 1 << (c & 63)
+		h := pairBit(p, c)
+		set.pairs[h>>6] |= 1 << (h & 63)
+		p = c
 	}
 	return set
 }
 
 // mayContain reports false when a statement with these bytes contains
 // neither v (not empty) nor its trimmed text (see [trimmed]): it lacks the
-// first, the last or the middle byte of the trimmed text, which both
-// contain.
+// byte of a text of one byte, or the first, the middle or the last pair of
+// the trimmed text (or of v when it has none), which both contain.
 func (set *byteSet) mayContain(v string) bool {
 	if isSpace(v[0]) || isSpace(v[len(v)-1]) {
 		if t := trimmed(v); t != "" {
 			v = t
 		}
 	}
-	a, b, c := v[0], v[len(v)-1], v[len(v)/2]
-	return set[a>>6]&(1<<(a&63)) != 0 && set[b>>6]&(1<<(b&63)) != 0 && set[c>>6]&(1<<(c&63)) != 0
+	n := len(v)
+	if n == 1 {
+		c := v[0]
+		return set.bytes[c>>6]&(1<<(c&63)) != 0
+	}
+	a, b, c := pairBit(v[0], v[1]), pairBit(v[n/2-1], v[n/2]), pairBit(v[n-2], v[n-1])
+	return set.pairs[a>>6]&(1<<(a&63)) != 0 && set.pairs[b>>6]&(1<<(b&63)) != 0 && set.pairs[c>>6]&(1<<(c&63)) != 0
 }
 
 // The statements whose byte sets are remembered. Applications run the same
@@ -64,24 +89,24 @@ var byteSets struct {
 	seen [byteSetSlots]atomic.Uint64
 }
 
-// statementBytes returns the byte set of stmt when stmt is remembered, and
-// remembers it on its second miss. The set is exact: a slot holds one
+// statementBytes returns the byte set of stmt when stmt is remembered (it
+// is not to be modified), else nil, and remembers stmt on its second miss. The set is exact: a slot holds one
 // statement's text and is used only for a statement equal to it, so a
 // fingerprint collision costs a miss, never a wrong set. Safe for
 // concurrent use.
-func statementBytes(stmt string) (byteSet, bool) {
+func statementBytes(stmt string) *byteSet {
 	if len(stmt) > maxByteSetStatement || len(stmt) == 0 {
-		return byteSet{}, false
+		return nil
 	}
 	h := maphash.String(byteSetSeed, stmt)
 	i := h % byteSetSlots
 	if p := byteSets.slots[i].Load(); p != nil && p.stmt == stmt {
-		return p.set, true
+		return &p.set
 	}
 	if byteSets.seen[i].Swap(h) != h {
-		return byteSet{}, false
+		return nil
 	}
 	p := &statementSet{stmt: strings.Clone(stmt), set: byteSetOf(stmt)}
 	byteSets.slots[i].Store(p)
-	return p.set, true
+	return &p.set
 }

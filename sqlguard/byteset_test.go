@@ -13,20 +13,20 @@ import (
 func TestStatementBytes(t *testing.T) {
 	b := []byte("SELECT note FROM byteset_test WHERE id = ?")
 	q := string(b)
-	if _, ok := statementBytes(q); ok {
+	if set := statementBytes(q); set != nil {
 		t.Fatal("remembered at first sight")
 	}
-	set, ok := statementBytes(q)
-	if !ok || set != byteSetOf(q) {
-		t.Fatalf("second sight: %v %v, want the statement's bytes", ok, set)
+	set := statementBytes(q)
+	if set == nil || *set != byteSetOf(q) {
+		t.Fatalf("second sight: %v, want the statement's bytes", set)
 	}
-	if set, ok := statementBytes(strings.Clone(q)); !ok || set != byteSetOf(q) {
+	if set := statementBytes(strings.Clone(q)); set == nil || *set != byteSetOf(q) {
 		t.Fatal("an equal statement in other memory is not found")
 	}
-	if _, ok := statementBytes(q + " "); ok {
+	if set := statementBytes(q + " "); set != nil {
 		t.Fatal("a different statement is found")
 	}
-	if _, ok := statementBytes(strings.Repeat("x", maxByteSetStatement+1)); ok {
+	if set := statementBytes(strings.Repeat("x", maxByteSetStatement+1)); set != nil {
 		t.Fatal("a statement past the limit is remembered")
 	}
 }
@@ -83,7 +83,7 @@ func TestStatementBytesConcurrent(t *testing.T) {
 			ok := true
 			for n := range 20000 {
 				q := qs[(n*(g+1))%len(qs)]
-				if set, found := statementBytes(q); found && set != byteSetOf(q) {
+				if set := statementBytes(q); set != nil && *set != byteSetOf(q) {
 					ok = false
 				}
 			}
@@ -93,6 +93,29 @@ func TestStatementBytesConcurrent(t *testing.T) {
 	for range 4 {
 		if !<-done {
 			t.Error("a lookup returned another statement's bytes")
+		}
+	}
+}
+
+// TestMayContainPairs: short texts whose every byte the statement holds
+// are ruled out by their pairs of adjacent bytes, and texts that occur are
+// not.
+func TestMayContainPairs(t *testing.T) {
+	const q = "SELECT id, title FROM posts WHERE tag = 'gardening'"
+	set := byteSetOf(q)
+	for _, v := range []string{"page", "sort", "pest", "ding", " stage "} {
+		for i := 0; i < len(v); i++ {
+			if strings.IndexByte(q, v[i]) < 0 {
+				t.Fatalf("%q: byte %q not in the statement", v, v[i])
+			}
+		}
+		if set.mayContain(v) {
+			t.Errorf("%q not ruled out", v)
+		}
+	}
+	for _, v := range []string{"tag", "gardening", "en", " posts ", "e", "'gardening'"} {
+		if !set.mayContain(v) {
+			t.Errorf("%q ruled out", v)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package sqlguard
 import (
 	"cmp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -82,7 +81,7 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 		if m == nil {
 			m = taint.NewMatcher(inputs)
 		}
-		return analyzeSafe(d, statement, inputs, m, 0)
+		return analyzeSafe(d, statement, inputs, m, 0, nil)
 	}
 	// Fast path: the common case is a parameterized statement in which no
 	// input occurs, run again and again. The set of its bytes (remembered
@@ -91,21 +90,23 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 	// input by a few table lookups; without it, one byte scan per input for
 	// its least common byte (see [rareByte]) does. A substring search runs
 	// only for the inputs left. No allocation.
-	set, ok := statementBytes(statement)
-	if !ok && len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
-		set, ok = byteSetOf(statement), true
+	set := statementBytes(statement)
+	var local byteSet
+	if set == nil && len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
+		local = byteSetOf(statement)
+		set = &local
 	}
-	if ok {
+	if set != nil {
 		for i := range inputs {
 			if v := inputs[i].Value; v != "" && set.mayContain(v) && occurs(statement, v) {
-				return analyzeSafe(d, statement, inputs, nil, i)
+				return analyzeSafe(d, statement, inputs, nil, i, set)
 			}
 		}
 		return Result{}
 	}
 	for i := range inputs {
 		if v := inputs[i].Value; v != "" && occurs(statement, v) {
-			return analyzeSafe(d, statement, inputs, nil, i)
+			return analyzeSafe(d, statement, inputs, nil, i, nil)
 		}
 	}
 	return Result{}
@@ -187,8 +188,9 @@ func trimmed(v string) string {
 }
 
 // analyzeSafe is analyze behind a recover. Neither the value nor the
-// trimmed text of inputs before from occurs in statement.
-func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Matcher, from int) (r Result) {
+// trimmed text of inputs before from occurs in statement; set, when not
+// nil, is the set of statement's bytes.
+func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Matcher, from int, set *byteSet) (r Result) {
 	defer func() {
 		// The scanner never panics by design; this keeps the promise if
 		// a bug says otherwise, and reports the check as cut short.
@@ -196,7 +198,7 @@ func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 			r = Result{Incomplete: true, Occurs: true, Finding: finding(inputs[0], statement, -1, -1, "internal error in the SQL scanner")}
 		}
 	}()
-	return analyze(d, statement, inputs, m, from)
+	return analyze(d, statement, inputs, m, from, set)
 }
 
 func finding(in taint.Input, stmt string, s, e int, reason string) rasp.Finding {
@@ -315,7 +317,7 @@ type occ struct {
 	s, e    int32
 }
 
-func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, from int) Result {
+func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, from int, set *byteSet) Result {
 	w := workPool.Get().(*work)
 	defer w.release()
 	w.stmt = stmt
@@ -368,26 +370,40 @@ func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, fro
 		}
 		return res
 	}
-	for k, in := range inputs {
-		absent := k < from
-		for _, v := range [2]string{in.Value, trimmed(in.Value)} {
+	for k := range inputs {
+		v := inputs[k].Value
+		if v == "" {
+			continue
+		}
+		t := trimmed(v)
+		// The inputs after from are ruled out as the fast path rules them
+		// out (the statement's bytes, then one byte scan) before any
+		// substring search: a request's few occurring inputs are searched
+		// for their every occurrence, the others cost a few lookups.
+		if k < from || k > from && (set != nil && !set.mayContain(v) || !occurs(stmt, v)) {
+			// known not to occur: the search is skipped, not its cost,
+			// so MaxWork ends a check where it always did
+			if len(v) <= len(stmt) {
+				w.budget -= len(stmt)
+			}
+			if t != "" && len(t) <= len(stmt) {
+				w.budget -= len(stmt)
+			}
+			continue
+		}
+		for _, v := range [2]string{v, t} {
 			if v == "" || len(v) > len(stmt) {
 				continue
 			}
 			w.budget -= len(stmt)
-			if absent {
-				// known not to occur: the search is skipped, not its
-				// cost, so MaxWork ends a check where it always did
-				continue
-			}
 			for off := 0; off <= len(stmt)-len(v); {
-				k := strings.Index(stmt[off:], v)
-				if k < 0 {
+				j := strings.Index(stmt[off:], v)
+				if j < 0 {
 					break
 				}
-				off += k + 1
+				off += j + 1
 				w.budget -= occurrenceCost
-				if stop, r := w.visit(in, v, off-1); stop {
+				if stop, r := w.visit(inputs[k], v, off-1); stop {
 					return r
 				}
 			}
@@ -481,9 +497,20 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 			return reasonBalance
 		}
 	}
-	i := sort.Search(len(toks), func(i int) bool { return toks[i].end > s })
+	// Token offsets are int32: a statement that is tokenized is shorter
+	// than MaxWork (see visit).
+	s32, e32 := int32(s), int32(e)
+	i, hi := 0, len(toks) // the first token that ends after s
+	for i < hi {
+		mid := int(uint(i+hi) >> 1)
+		if toks[mid].end > s32 {
+			hi = mid
+		} else {
+			i = mid + 1
+		}
+	}
 	j := i
-	for j < len(toks) && toks[j].pos < e {
+	for j < len(toks) && toks[j].pos < e32 {
 		j++
 	}
 	cov := toks[i:j] // tokens the occurrence touches
@@ -504,7 +531,7 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 		if first < 0 {
 			first = k
 		}
-		isWhole := t.pos >= s && t.end <= e
+		isWhole := t.pos >= s32 && t.end <= e32
 		if !isWhole {
 			allWhole = false
 		}
@@ -515,7 +542,7 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 			semi = true
 		}
 		if delimited(t.tok) && t.open > 0 {
-			lo, hi := max(s, t.pos), min(e, t.end)
+			lo, hi := max(s32, t.pos), min(e32, t.end)
 			if lo < t.pos+t.open || t.close > 0 && hi > t.end-t.close {
 				if t.tok == COMMENT {
 					commentHit = true
@@ -544,14 +571,14 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 	// 1. Harmless shapes.
 	if nonSpace == 1 {
 		t := cov[first]
-		if delimited(t.tok) && t.tok != ILLEGAL && s >= t.pos+t.open && e <= t.end-t.close && (t.close > 0 || t.tok == COMMENT) {
+		if delimited(t.tok) && t.tok != ILLEGAL && s32 >= t.pos+t.open && e32 <= t.end-t.close && (t.close > 0 || t.tok == COMMENT) {
 			if t.esc && escapesQuote(w.stmt, t, e) {
 				return reasonEscape
 			}
 			if t.tok == COMMENT && (strings.Contains(w.stmt[s:e], "*/") || strings.Contains(w.stmt[s:e], "/*")) {
 				return reasonComment
 			}
-			if t.tok == QIDENT && s == t.pos+t.open && e == t.end-t.close {
+			if t.tok == QIDENT && s32 == t.pos+t.open && e32 == t.end-t.close {
 				// the whole name of a quoted identifier: a column
 				// reference, judged by its role
 				return w.valueSlot(toks, i+first, t, m)
@@ -609,16 +636,17 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 // cov are the tokens the occurrence touches, from toks[i]. It runs only on
 // findings.
 func (w *work) named(reason string, toks []token, i int, cov []token, s, e int) string {
-	what, after := "", s
+	what, after := "", int32(s)
+	s32, e32 := int32(s), int32(e)
 	for _, t := range cov {
 		if !delimited(t.tok) || t.open == 0 || t.tok == ILLEGAL {
 			continue
 		}
 		kind := map[Token]string{STRING: "a string literal", BLOB: "a blob literal", QIDENT: "a quoted identifier", COMMENT: "a comment"}[t.tok]
 		switch {
-		case t.close > 0 && s <= t.end-t.close && e >= t.end:
+		case t.close > 0 && s32 <= t.end-t.close && e32 >= t.end:
 			what, after = "closes "+kind, t.end
-		case s <= t.pos && e >= t.pos+t.open:
+		case s32 <= t.pos && e32 >= t.pos+t.open:
 			what, after = "opens "+kind, t.pos
 		default:
 			continue
@@ -627,7 +655,7 @@ func (w *work) named(reason string, toks []token, i int, cov []token, s, e int) 
 	}
 	added := ""
 	for k, t := range cov {
-		if t.pos < after || t.pos < s || t.end > e || t.tok == SPACE {
+		if t.pos < after || t.pos < s32 || t.end > e32 || t.tok == SPACE {
 			continue
 		}
 		if w.strongToken(toks, i+k, t) {
@@ -660,7 +688,7 @@ func (w *work) named(reason string, toks []token, i int, cov []token, s, e int) 
 // escapesQuote reports whether the body of the literal t, cut at e, ends
 // in an odd run of backslashes that escapes the literal's quote at e.
 func escapesQuote(src string, t token, e int) bool {
-	if e >= t.end-t.close {
+	if e >= int(t.end-t.close) {
 		// the escaped byte would be the closing quote itself: impossible
 		// in a terminated literal, but keep the check total.
 		return false
@@ -670,7 +698,7 @@ func escapesQuote(src string, t token, e int) bool {
 		return false
 	}
 	n := 0
-	for k := e - 1; k >= t.pos+t.open && src[k] == '\\'; k-- {
+	for k := e - 1; k >= int(t.pos+t.open) && src[k] == '\\'; k-- {
 		n++
 	}
 	return n%2 == 1

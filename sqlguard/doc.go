@@ -184,9 +184,10 @@
 // # Memory
 //
 // Besides the pools, the checks keep one fixed table per process: the sets
-// of bytes of up to 512 statements of at most 2 KiB, each remembered with a
-// private copy of its text once it has been checked twice in a row in its
-// slot (about 1 MiB at most). Applications run the same constant statements
+// of bytes (and a 128-byte summary of the pairs of adjacent bytes) of up to
+// 512 statements of at most 2 KiB, each remembered with a private copy of
+// its text once it has been checked twice in a row in its slot (about
+// 1.1 MiB at most). Applications run the same constant statements
 // again and again, and for such a statement a check in which no input
 // occurs costs a hash of the statement and a few lookups per input instead
 // of a scan of the statement per input. A remembered set is used only for a

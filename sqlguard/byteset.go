@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 )
 
 // byteSet is the set of the bytes of a statement and a 1024-bit summary of
@@ -59,13 +60,14 @@ func (set *byteSet) mayContain(v string) bool {
 
 // The statements whose byte sets are remembered. Applications run the same
 // constant statements again and again; remembering the bytes of each makes
-// the check of a statement in which no input occurs cost a hash of the
-// statement and a few lookups per input, not a scan of the statement per
-// input.
+// the check of a statement in which no input occurs cost a comparison with
+// the remembered copy and a few lookups per input, not a scan of the
+// statement per input.
 const (
 	// byteSetSlots is the number of statements remembered: more than the
 	// distinct statements most applications run hot.
-	byteSetSlots = 512
+	byteSetSlots = 1 << byteSetBits
+	byteSetBits  = 9
 	// maxByteSetStatement is the longest statement remembered, so the
 	// copies held stay within 1 MiB; longer ones are scanned per input.
 	maxByteSetStatement = 2 << 10
@@ -87,20 +89,37 @@ var byteSets struct {
 	// text built anew for every request (which may hold its input) is
 	// never copied, and the check of such a statement never allocates.
 	seen [byteSetSlots]atomic.Uint64
+	// byAddr is a second index of the remembered statements, by the
+	// address of the caller's text: an application passes the same
+	// constant string again and again, and finding it by its address
+	// spares the hash of the whole text. The address only picks a slot:
+	// its statement is used when equal to the caller's text, as in slots,
+	// so reused memory costs a miss, never a wrong set.
+	byAddr [byteSetSlots]atomic.Pointer[statementSet]
+}
+
+// addrSlot is the slot of byAddr for text at address p.
+func addrSlot(p *byte) uint64 {
+	return uint64(uintptr(unsafe.Pointer(p))) * 0x9e3779b97f4a7c15 >> (64 - byteSetBits)
 }
 
 // statementBytes returns the byte set of stmt when stmt is remembered (it
-// is not to be modified), else nil, and remembers stmt on its second miss. The set is exact: a slot holds one
-// statement's text and is used only for a statement equal to it, so a
-// fingerprint collision costs a miss, never a wrong set. Safe for
-// concurrent use.
+// is not to be modified), else nil, and remembers stmt on its second miss.
+// The set is exact: a slot holds one statement's text and is used only for
+// a statement equal to it, so a fingerprint collision costs a miss, never a
+// wrong set. Safe for concurrent use.
 func statementBytes(stmt string) *byteSet {
 	if len(stmt) > maxByteSetStatement || len(stmt) == 0 {
 		return nil
 	}
+	a := addrSlot(unsafe.StringData(stmt))
+	if p := byteSets.byAddr[a].Load(); p != nil && p.stmt == stmt {
+		return &p.set
+	}
 	h := maphash.String(byteSetSeed, stmt)
 	i := h % byteSetSlots
 	if p := byteSets.slots[i].Load(); p != nil && p.stmt == stmt {
+		byteSets.byAddr[a].Store(p)
 		return &p.set
 	}
 	if byteSets.seen[i].Swap(h) != h {
@@ -108,5 +127,6 @@ func statementBytes(stmt string) *byteSet {
 	}
 	p := &statementSet{stmt: strings.Clone(stmt), set: byteSetOf(stmt)}
 	byteSets.slots[i].Store(p)
+	byteSets.byAddr[a].Store(p)
 	return &p.set
 }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/gorasp/rasp/taint"
 )
@@ -28,6 +29,27 @@ func TestStatementBytes(t *testing.T) {
 	}
 	if set := statementBytes(strings.Repeat("x", maxByteSetStatement+1)); set != nil {
 		t.Fatal("a statement past the limit is remembered")
+	}
+}
+
+// TestStatementBytesReusedMemory: a statement found by the address of its
+// text is used only while that memory holds the same text.
+func TestStatementBytesReusedMemory(t *testing.T) {
+	b := []byte("SELECT a FROM reused_memory WHERE b = ?")
+	q := unsafe.String(&b[0], len(b))
+	statementBytes(q)
+	if set := statementBytes(q); set == nil || *set != byteSetOf(q) {
+		t.Fatal("not remembered at second sight")
+	}
+	if set := statementBytes(q); set == nil || *set != byteSetOf(q) {
+		t.Fatal("not found by its address")
+	}
+	copy(b, "UPDATE z SET y = 1 WHERE x = 'k' -- ")
+	want := byteSetOf(string(b))
+	for range 3 {
+		if set := statementBytes(q); set != nil && *set != want {
+			t.Fatal("the set of the text the memory held before")
+		}
 	}
 }
 

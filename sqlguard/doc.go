@@ -189,7 +189,8 @@
 // its text once it has been checked twice in a row in its slot (about
 // 1.1 MiB at most). Applications run the same constant statements
 // again and again, and for such a statement a check in which no input
-// occurs costs a hash of the statement and a few lookups per input instead
+// occurs costs a comparison with the copy (found by the address of the
+// caller's text, else by a hash of it) and a few lookups per input instead
 // of a scan of the statement per input. A remembered set is used only for a
 // statement equal to its copy, so the verdicts are those of a scan; text
 // built anew for every request is never copied.

@@ -27,6 +27,21 @@ func BenchmarkCheck(b *testing.B) {
 				Check(d, lit, five)
 			}
 		})
+		// The same shape in text built anew (4,096 statements in turn,
+		// more than are remembered): the statement is tokenized at every
+		// check.
+		var fresh []string
+		for i := range 4096 {
+			fresh = append(fresh, fmt.Sprintf("SELECT id, name, email FROM users WHERE name = 'hello world %04d' AND active = 1 ORDER BY id LIMIT 10", i))
+		}
+		b.Run(d.String()+"/in-literal-new-text", func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				Check(d, fresh[i%len(fresh)], five)
+				i++
+			}
+		})
 		flagged := "SELECT id, name FROM users WHERE " + strings.Repeat("a = 1 AND ", 90) + "id = 1 OR 1=1"
 		in := []taint.Input{{Value: "1 OR 1=1"}}
 		b.Run(d.String()+"/flagged-1KB-classify", func(b *testing.B) {

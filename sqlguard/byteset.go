@@ -2,6 +2,7 @@ package sqlguard
 
 import (
 	"hash/maphash"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"unsafe"
@@ -74,10 +75,48 @@ const (
 )
 
 // statementSet is a remembered statement: a private copy of its text
-// (the caller's string may be backed by memory it reuses) and its bytes.
+// (the caller's string may be backed by memory it reuses), its bytes and,
+// once an input occurrence in it was judged, its tokens under the lexing
+// mode of that check.
 type statementSet struct {
 	stmt string
 	set  byteSet
+	toks atomic.Pointer[statementTokens]
+}
+
+// statementTokens are the tokens of a remembered statement under one
+// lexing mode, and whether it lexes. They are never modified.
+type statementTokens struct {
+	mode lexMode
+	toks []token
+	ok   bool
+}
+
+// maxKeptTokens is the most tokens remembered with a statement (2 KiB), so
+// the tokens held stay within 1 MiB: a statement with more is tokenized
+// at every check that judges an occurrence in it.
+const maxKeptTokens = 64
+
+// tokens returns the tokens of p's statement under m, or nil when they are
+// not remembered (or p is nil).
+func (p *statementSet) tokens(m lexMode) *statementTokens {
+	if p == nil {
+		return nil
+	}
+	if c := p.toks.Load(); c != nil && c.mode == m {
+		return c
+	}
+	return nil
+}
+
+// keepTokens remembers toks, the tokens of p's statement under m, unless
+// p (when not nil) already holds the tokens of another mode or toks are
+// too many. It copies toks, which the caller reuses.
+func (p *statementSet) keepTokens(m lexMode, toks []token, ok bool) {
+	if p == nil || len(toks) > maxKeptTokens || p.toks.Load() != nil {
+		return
+	}
+	p.toks.CompareAndSwap(nil, &statementTokens{mode: m, toks: slices.Clone(toks), ok: ok})
 }
 
 var byteSetSeed = maphash.MakeSeed()
@@ -103,24 +142,24 @@ func addrSlot(p *byte) uint64 {
 	return uint64(uintptr(unsafe.Pointer(p))) * 0x9e3779b97f4a7c15 >> (64 - byteSetBits)
 }
 
-// statementBytes returns the byte set of stmt when stmt is remembered (it
-// is not to be modified), else nil, and remembers stmt on its second miss.
+// statementBytes returns the remembered statement equal to stmt, with its
+// byte set, or nil, and remembers stmt on its second miss.
 // The set is exact: a slot holds one statement's text and is used only for
 // a statement equal to it, so a fingerprint collision costs a miss, never a
 // wrong set. Safe for concurrent use.
-func statementBytes(stmt string) *byteSet {
+func statementBytes(stmt string) *statementSet {
 	if len(stmt) > maxByteSetStatement || len(stmt) == 0 {
 		return nil
 	}
 	a := addrSlot(unsafe.StringData(stmt))
 	if p := byteSets.byAddr[a].Load(); p != nil && p.stmt == stmt {
-		return &p.set
+		return p
 	}
 	h := maphash.String(byteSetSeed, stmt)
 	i := h % byteSetSlots
 	if p := byteSets.slots[i].Load(); p != nil && p.stmt == stmt {
 		byteSets.byAddr[a].Store(p)
-		return &p.set
+		return p
 	}
 	if byteSets.seen[i].Swap(h) != h {
 		return nil
@@ -128,5 +167,5 @@ func statementBytes(stmt string) *byteSet {
 	p := &statementSet{stmt: strings.Clone(stmt), set: byteSetOf(stmt)}
 	byteSets.slots[i].Store(p)
 	byteSets.byAddr[a].Store(p)
-	return &p.set
+	return p
 }

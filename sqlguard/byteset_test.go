@@ -18,10 +18,10 @@ func TestStatementBytes(t *testing.T) {
 		t.Fatal("remembered at first sight")
 	}
 	set := statementBytes(q)
-	if set == nil || *set != byteSetOf(q) {
+	if set == nil || set.set != byteSetOf(q) {
 		t.Fatalf("second sight: %v, want the statement's bytes", set)
 	}
-	if set := statementBytes(strings.Clone(q)); set == nil || *set != byteSetOf(q) {
+	if set := statementBytes(strings.Clone(q)); set == nil || set.set != byteSetOf(q) {
 		t.Fatal("an equal statement in other memory is not found")
 	}
 	if set := statementBytes(q + " "); set != nil {
@@ -38,16 +38,16 @@ func TestStatementBytesReusedMemory(t *testing.T) {
 	b := []byte("SELECT a FROM reused_memory WHERE b = ?")
 	q := unsafe.String(&b[0], len(b))
 	statementBytes(q)
-	if set := statementBytes(q); set == nil || *set != byteSetOf(q) {
+	if set := statementBytes(q); set == nil || set.set != byteSetOf(q) {
 		t.Fatal("not remembered at second sight")
 	}
-	if set := statementBytes(q); set == nil || *set != byteSetOf(q) {
+	if set := statementBytes(q); set == nil || set.set != byteSetOf(q) {
 		t.Fatal("not found by its address")
 	}
 	copy(b, "UPDATE z SET y = 1 WHERE x = 'k' -- ")
 	want := byteSetOf(string(b))
 	for range 3 {
-		if set := statementBytes(q); set != nil && *set != want {
+		if set := statementBytes(q); set != nil && set.set != want {
 			t.Fatal("the set of the text the memory held before")
 		}
 	}
@@ -105,7 +105,7 @@ func TestStatementBytesConcurrent(t *testing.T) {
 			ok := true
 			for n := range 20000 {
 				q := qs[(n*(g+1))%len(qs)]
-				if set := statementBytes(q); set != nil && *set != byteSetOf(q) {
+				if set := statementBytes(q); set != nil && set.set != byteSetOf(q) {
 					ok = false
 				}
 			}
@@ -139,5 +139,45 @@ func TestMayContainPairs(t *testing.T) {
 		if !set.mayContain(v) {
 			t.Errorf("%q ruled out", v)
 		}
+	}
+}
+
+// TestRememberedTokensPerMode: a remembered statement keeps the tokens of
+// one lexing mode; a check under another mode lexes it under its own
+// rules, so each dialect keeps its verdict, also when checks of both run
+// at once.
+func TestRememberedTokensPerMode(t *testing.T) {
+	q := `SELECT id FROM remembered_modes WHERE a = 'x\' OR 1=1 -- '`
+	ins := []taint.Input{{Source: taint.SourceQuery, Key: "a", Value: `x\' OR 1=1 -- `}}
+	mb := DialectMySQL | BackslashEscapes
+	want := map[Dialect]bool{mb: false, pg: true}
+	for d, inj := range want {
+		if r := Analyze(d, q, ins); r.Injection != inj {
+			t.Fatalf("%v: injection %v, want %v (first check)", d, r.Injection, inj)
+		}
+	}
+	done := make(chan bool)
+	for g := range 4 {
+		go func() {
+			ok := true
+			for n := range 200 {
+				d := mb
+				if (n+g)%2 == 0 {
+					d = pg
+				}
+				if r := Analyze(d, q, ins); r.Injection != want[d] {
+					ok = false
+				}
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		if !<-done {
+			t.Fatal("a remembered statement's tokens gave another dialect's verdict")
+		}
+	}
+	if p := statementBytes(q); p == nil || p.toks.Load() == nil {
+		t.Fatal("the statement's tokens are not remembered")
 	}
 }

@@ -81,7 +81,7 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 		if m == nil {
 			m = taint.NewMatcher(inputs)
 		}
-		return analyzeSafe(d, statement, inputs, m, 0, nil)
+		return analyzeSafe(d, statement, inputs, m, 0, nil, nil)
 	}
 	// Fast path: the common case is a parameterized statement in which no
 	// input occurs, run again and again. The set of its bytes (remembered
@@ -90,23 +90,26 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 	// input by a few table lookups; without it, one byte scan per input for
 	// its least common byte (see [rareByte]) does. A substring search runs
 	// only for the inputs left. No allocation.
-	set := statementBytes(statement)
+	known := statementBytes(statement)
+	var set *byteSet
 	var local byteSet
-	if set == nil && len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
+	if known != nil {
+		set = &known.set
+	} else if len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
 		local = byteSetOf(statement)
 		set = &local
 	}
 	if set != nil {
 		for i := range inputs {
 			if v := inputs[i].Value; v != "" && set.mayContain(v) && occurs(statement, v) {
-				return analyzeSafe(d, statement, inputs, nil, i, set)
+				return analyzeSafe(d, statement, inputs, nil, i, set, known)
 			}
 		}
 		return Result{}
 	}
 	for i := range inputs {
 		if v := inputs[i].Value; v != "" && occurs(statement, v) {
-			return analyzeSafe(d, statement, inputs, nil, i, nil)
+			return analyzeSafe(d, statement, inputs, nil, i, nil, nil)
 		}
 	}
 	return Result{}
@@ -189,8 +192,9 @@ func trimmed(v string) string {
 
 // analyzeSafe is analyze behind a recover. Neither the value nor the
 // trimmed text of inputs before from occurs in statement; set, when not
-// nil, is the set of statement's bytes.
-func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Matcher, from int, set *byteSet) (r Result) {
+// nil, is the set of statement's bytes, and known, when not nil, the
+// remembered statement equal to statement (see [statementBytes]).
+func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Matcher, from int, set *byteSet, known *statementSet) (r Result) {
 	defer func() {
 		// The scanner never panics by design; this keeps the promise if
 		// a bug says otherwise, and reports the check as cut short.
@@ -198,7 +202,7 @@ func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 			r = Result{Incomplete: true, Occurs: true, Finding: finding(inputs[0], statement, -1, -1, "internal error in the SQL scanner")}
 		}
 	}()
-	return analyze(d, statement, inputs, m, from, set)
+	return analyze(d, statement, inputs, m, from, set, known)
 }
 
 func finding(in taint.Input, stmt string, s, e int, reason string) rasp.Finding {
@@ -214,8 +218,10 @@ type work struct {
 	stmt    string
 	modes   [maxModes]lexMode
 	n       int
-	toks    [maxModes][]token
+	toks    [maxModes][]token // the buffers tokenize fills
+	view    [maxModes][]token // the tokens of each mode: toks[i] or a remembered statement's
 	ok      [maxModes]bool
+	known   *statementSet // the remembered statement equal to stmt, or nil
 	done    [maxModes]bool
 	scratch []token
 	occs    []occ
@@ -235,6 +241,7 @@ func (w *work) release() {
 			w.toks[i] = nil
 		}
 		w.toks[i] = w.toks[i][:0]
+		w.view[i] = nil
 		w.done[i] = false
 	}
 	if cap(w.scratch) > maxPooledTokens {
@@ -244,6 +251,7 @@ func (w *work) release() {
 		w.occs = nil
 	}
 	w.stmt = ""
+	w.known = nil
 	w.depth = 0
 	workPool.Put(w)
 }
@@ -295,18 +303,29 @@ func (w *work) setModes(d Dialect, stmt string) {
 	}
 }
 
+// tokens returns the tokens of the statement under mode i, and whether it
+// lexes, tokenizing it on first use: for a remembered statement (see
+// [statementBytes]), once per process, not once per check.
 func (w *work) tokens(i int) ([]token, bool) {
 	if !w.done[i] {
+		w.done[i] = true
+		if c := w.known.tokens(w.modes[i]); c != nil {
+			// the tokens of an equal text under the same mode
+			w.view[i], w.ok[i] = c.toks, c.ok
+			w.budget -= len(c.toks)
+			return w.view[i], w.ok[i]
+		}
 		if est := tokenEstimate(w.stmt); cap(w.toks[i]) < est {
 			// one allocation for most statements instead of a chain of
 			// doublings (statements average well over 8 bytes a token)
 			w.toks[i] = make([]token, 0, est)
 		}
 		w.toks[i], w.ok[i] = tokenize(w.toks[i][:0], w.stmt, w.modes[i])
-		w.done[i] = true
+		w.view[i] = w.toks[i]
 		w.budget -= len(w.toks[i])
+		w.known.keepTokens(w.modes[i], w.toks[i], w.ok[i])
 	}
-	return w.toks[i], w.ok[i]
+	return w.view[i], w.ok[i]
 }
 
 // occ is one occurrence to judge: input index, whether of the trimmed
@@ -317,10 +336,11 @@ type occ struct {
 	s, e    int32
 }
 
-func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, from int, set *byteSet) Result {
+func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, from int, set *byteSet, known *statementSet) Result {
 	w := workPool.Get().(*work)
 	defer w.release()
 	w.stmt = stmt
+	w.known = known
 	w.budget = MaxWork
 	w.setModes(d, stmt)
 	res := Result{Occurs: true}

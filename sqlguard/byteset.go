@@ -45,11 +45,11 @@ func byteSetOf(s string) byteSet {
 // byte of a text of one byte, or the first, the middle or the last pair of
 // the trimmed text (or of v when it has none), which both contain.
 func (set *byteSet) mayContain(v string) bool {
-	if isSpace(v[0]) || isSpace(v[len(v)-1]) {
-		if t := trimmed(v); t != "" {
-			v = t
-		}
-	}
+	return set.holds(core(v))
+}
+
+// holds is mayContain of the text whose core (see [core]) is v.
+func (set *byteSet) holds(v string) bool {
 	n := len(v)
 	if n == 1 {
 		c := v[0]

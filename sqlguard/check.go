@@ -101,7 +101,12 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 	}
 	if set != nil {
 		for i := range inputs {
-			if v := inputs[i].Value; v != "" && set.mayContain(v) && occurs(statement, v) {
+			v := inputs[i].Value
+			if v == "" {
+				continue
+			}
+			t := trimmed(v)
+			if set.holds(coreOf(v, t)) && occursIn(statement, v, t) {
 				return analyzeSafe(d, statement, inputs, nil, i, set, known)
 			}
 		}
@@ -118,15 +123,31 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 // occurs reports whether v (not empty), or v trimmed of white space, occurs
 // in statement.
 func occurs(statement, v string) bool {
-	if strings.IndexByte(statement, rareByte(v)) < 0 {
+	return occursIn(statement, v, trimmed(v))
+}
+
+// occursIn is occurs with t, the trimmed text of v (see [trimmed]).
+func occursIn(statement, v, t string) bool {
+	if strings.IndexByte(statement, rareOf(coreOf(v, t))) < 0 {
 		// a byte of the trimmed text, which both texts contain
 		return false
 	}
 	if len(v) <= len(statement) && strings.Contains(statement, v) {
 		return true
 	}
-	t := trimmed(v)
 	return t != "" && len(t) <= len(statement) && strings.Contains(statement, t)
+}
+
+// core returns v's trimmed text (see [trimmed]), or v when it has none:
+// a text that v and its trimmed text both contain.
+func core(v string) string { return coreOf(v, trimmed(v)) }
+
+// coreOf is core of v with t, its trimmed text.
+func coreOf(v, t string) string {
+	if t != "" {
+		return t
+	}
+	return v
 }
 
 // rareByte returns the least common byte, in SQL statements, of five
@@ -136,8 +157,12 @@ func occurs(statement, v string) bool {
 // substring search that starts at a common byte (the M of Mozilla in FROM)
 // stops and compares at every one of them. A few table lookups, whatever
 // the length of v, which is not empty.
-func rareByte(v string) byte {
-	smp := samples(v)
+func rareByte(v string) byte { return rareOf(core(v)) }
+
+// rareOf is rareByte of the text whose core (see [core]) is v.
+func rareOf(v string) byte {
+	n := len(v)
+	smp := [5]byte{v[0], v[n-1], v[n/2], v[n/4], v[n-1-n/4]}
 	best := smp[0]
 	for _, c := range smp[1:] {
 		if sqlCommon[c] < sqlCommon[best] {
@@ -145,16 +170,6 @@ func rareByte(v string) byte {
 		}
 	}
 	return best
-}
-
-// samples returns five bytes spread over v's trimmed text, or over v when
-// it has none: the first, the last and three between. v is not empty.
-func samples(v string) [5]byte {
-	if t := trimmed(v); t != "" {
-		v = t
-	}
-	n := len(v)
-	return [5]byte{v[0], v[n-1], v[n/2], v[n/4], v[n-1-n/4]}
 }
 
 // sqlCommon ranks bytes by how common they are in SQL statements (higher
@@ -400,7 +415,7 @@ func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, fro
 		// out (the statement's bytes, then one byte scan) before any
 		// substring search: a request's few occurring inputs are searched
 		// for their every occurrence, the others cost a few lookups.
-		if k < from || k > from && (set != nil && !set.mayContain(v) || !occurs(stmt, v)) {
+		if k < from || k > from && (set != nil && !set.holds(coreOf(v, t)) || !occursIn(stmt, v, t)) {
 			// known not to occur: the search is skipped, not its cost,
 			// so MaxWork ends a check where it always did
 			if len(v) <= len(stmt) {

@@ -274,47 +274,56 @@ func (w *work) release() {
 // setModes lists the lexing modes under which an occurrence must be
 // harmless. MySQL's NO_BACKSLASH_ESCAPES and ANSI_QUOTES only matter when
 // the statement has a backslash or a double quote, so the combinations
-// that cannot lex differently are skipped.
-func (w *work) setModes(d Dialect, stmt string) {
+// that cannot lex differently are skipped. set, when not nil, is the set
+// of stmt's bytes, which says so without a scan.
+func (w *work) setModes(d Dialect, stmt string, set *byteSet) {
 	w.n = 0
-	add := func(m lexMode) { w.modes[w.n] = m; w.n++ }
-	mysql := func() {
-		bs := []bool{true}
-		switch {
-		case d&NoBackslashEscapes != 0:
-			bs = []bool{false}
-		case d&BackslashEscapes != 0:
-		case strings.IndexByte(stmt, '\\') >= 0:
-			bs = []bool{true, false}
-		}
-		aq := []bool{false}
-		switch {
-		case d&ANSIQuotes != 0:
-			aq = []bool{true}
-		case d&NoANSIQuotes != 0:
-		case strings.IndexByte(stmt, '"') >= 0:
-			aq = []bool{false, true}
-		}
-		for _, b := range bs {
-			for _, a := range aq {
-				add(lexMode{engine: DialectMySQL, backslash: b, ansi: a})
-			}
-		}
-	}
 	switch d.Engine() {
 	case DialectSQLite:
-		add(lexMode{engine: DialectSQLite})
+		w.add(lexMode{engine: DialectSQLite})
 	case DialectPostgres:
-		add(lexMode{engine: DialectPostgres, backslash: d&PostgresLegacyStrings != 0})
+		w.add(lexMode{engine: DialectPostgres, backslash: d&PostgresLegacyStrings != 0})
 	case DialectMySQL:
-		mysql()
+		w.mysqlModes(d, stmt, set)
 	default:
 		// Unknown engine: harmless only if harmless everywhere.
-		add(lexMode{engine: DialectSQLite})
-		add(lexMode{engine: DialectPostgres})
-		add(lexMode{engine: DialectPostgres, backslash: true})
-		d = DialectMySQL
-		mysql()
+		w.add(lexMode{engine: DialectSQLite})
+		w.add(lexMode{engine: DialectPostgres})
+		w.add(lexMode{engine: DialectPostgres, backslash: true})
+		w.mysqlModes(DialectMySQL, stmt, set)
+	}
+}
+
+func (w *work) add(m lexMode) { w.modes[w.n] = m; w.n++ }
+
+// mysqlModes adds the MySQL modes of setModes.
+func (w *work) mysqlModes(d Dialect, stmt string, set *byteSet) {
+	has := func(c byte) bool {
+		if set != nil {
+			return set.bytes[c>>6]&(1<<(c&63)) != 0
+		}
+		return strings.IndexByte(stmt, c) >= 0
+	}
+	bs, nb := [2]bool{true, false}, 1
+	switch {
+	case d&NoBackslashEscapes != 0:
+		bs[0] = false
+	case d&BackslashEscapes != 0:
+	case has('\\'):
+		nb = 2
+	}
+	aq, na := [2]bool{false, true}, 1
+	switch {
+	case d&ANSIQuotes != 0:
+		aq[0] = true
+	case d&NoANSIQuotes != 0:
+	case has('"'):
+		na = 2
+	}
+	for _, b := range bs[:nb] {
+		for _, a := range aq[:na] {
+			w.add(lexMode{engine: DialectMySQL, backslash: b, ansi: a})
+		}
 	}
 }
 
@@ -357,7 +366,7 @@ func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, fro
 	w.stmt = stmt
 	w.known = known
 	w.budget = MaxWork
-	w.setModes(d, stmt)
+	w.setModes(d, stmt, set)
 	res := Result{Occurs: true}
 	if m != nil {
 		// One pass for every input; the occurrences are judged input by

@@ -92,11 +92,10 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 	// only for the inputs left. No allocation.
 	known := statementBytes(statement)
 	var set *byteSet
-	var local byteSet
 	if known != nil {
 		set = &known.set
 	} else if len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
-		local = byteSetOf(statement)
+		local := byteSetOf(statement)
 		set = &local
 	}
 	if set != nil {

@@ -419,11 +419,11 @@ func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, fro
 			continue
 		}
 		t := trimmed(v)
-		// The inputs after from are ruled out as the fast path rules them
-		// out (the statement's bytes, then one byte scan) before any
-		// substring search: a request's few occurring inputs are searched
-		// for their every occurrence, the others cost a few lookups.
-		if k < from || k > from && (set != nil && !set.holds(coreOf(v, t)) || !occursIn(stmt, v, t)) {
+		// With the statement's bytes at hand, the inputs after from are
+		// ruled out by them before any substring search: a request's few
+		// occurring inputs are searched for their every occurrence, the
+		// others cost a few lookups.
+		if k < from || k > from && set != nil && !set.holds(coreOf(v, t)) {
 			// known not to occur: the search is skipped, not its cost,
 			// so MaxWork ends a check where it always did
 			if len(v) <= len(stmt) {

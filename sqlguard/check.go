@@ -84,12 +84,12 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 		return analyzeSafe(d, statement, inputs, m, 0, nil, nil)
 	}
 	// Fast path: the common case is a parameterized statement in which no
-	// input occurs, run again and again. The set of its bytes (remembered
-	// for a statement seen before, see [statementBytes], or made in one
-	// pass when many inputs meet a short statement) rules out nearly every
-	// input by a few table lookups; without it, one byte scan per input for
-	// its least common byte (see [rareByte]) does. A substring search runs
-	// only for the inputs left. No allocation.
+	// input occurs, run again and again. The set of its bytes and pairs of
+	// bytes (remembered for a statement seen before, see [statementBytes],
+	// or made in one pass when many inputs meet a short statement) rules
+	// out nearly every input by a few table lookups; without it, one byte
+	// scan per input for its least common byte (see [rareByte]) does. A
+	// substring search runs only for the inputs left. No allocation.
 	known := statementBytes(statement)
 	var set *byteSet
 	if known != nil {

@@ -104,7 +104,10 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 			if v == "" {
 				continue
 			}
-			t := trimmed(v)
+			t := ""
+			if isSpace(v[0]) || isSpace(v[len(v)-1]) {
+				t = trimmed(v) // most texts have none: no call
+			}
 			if set.holds(coreOf(v, t)) && occursIn(statement, v, t) {
 				return analyzeSafe(d, statement, inputs, nil, i, set, known)
 			}
@@ -418,7 +421,10 @@ func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, fro
 		if v == "" {
 			continue
 		}
-		t := trimmed(v)
+		t := ""
+		if isSpace(v[0]) || isSpace(v[len(v)-1]) {
+			t = trimmed(v) // most texts have none: no call
+		}
 		// With the statement's bytes at hand, the inputs after from are
 		// ruled out by them before any substring search: a request's few
 		// occurring inputs are searched for their every occurrence, the

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/gorasp/rasp/taint"
 )
@@ -13,21 +14,42 @@ import (
 func TestStatementBytes(t *testing.T) {
 	b := []byte("SELECT note FROM byteset_test WHERE id = ?")
 	q := string(b)
-	if _, ok := statementBytes(q); ok {
+	if set := statementBytes(q); set != nil {
 		t.Fatal("remembered at first sight")
 	}
-	set, ok := statementBytes(q)
-	if !ok || set != byteSetOf(q) {
-		t.Fatalf("second sight: %v %v, want the statement's bytes", ok, set)
+	set := statementBytes(q)
+	if set == nil || set.set != byteSetOf(q) {
+		t.Fatalf("second sight: %v, want the statement's bytes", set)
 	}
-	if set, ok := statementBytes(strings.Clone(q)); !ok || set != byteSetOf(q) {
+	if set := statementBytes(strings.Clone(q)); set == nil || set.set != byteSetOf(q) {
 		t.Fatal("an equal statement in other memory is not found")
 	}
-	if _, ok := statementBytes(q + " "); ok {
+	if set := statementBytes(q + " "); set != nil {
 		t.Fatal("a different statement is found")
 	}
-	if _, ok := statementBytes(strings.Repeat("x", maxByteSetStatement+1)); ok {
+	if set := statementBytes(strings.Repeat("x", maxByteSetStatement+1)); set != nil {
 		t.Fatal("a statement past the limit is remembered")
+	}
+}
+
+// TestStatementBytesReusedMemory: a statement found by the address of its
+// text is used only while that memory holds the same text.
+func TestStatementBytesReusedMemory(t *testing.T) {
+	b := []byte("SELECT a FROM reused_memory WHERE b = ?")
+	q := unsafe.String(&b[0], len(b))
+	statementBytes(q)
+	if set := statementBytes(q); set == nil || set.set != byteSetOf(q) {
+		t.Fatal("not remembered at second sight")
+	}
+	if set := statementBytes(q); set == nil || set.set != byteSetOf(q) {
+		t.Fatal("not found by its address")
+	}
+	copy(b, "UPDATE z SET y = 1 WHERE x = 'k' -- ")
+	want := byteSetOf(string(b))
+	for range 3 {
+		if set := statementBytes(q); set != nil && set.set != want {
+			t.Fatal("the set of the text the memory held before")
+		}
 	}
 }
 
@@ -83,7 +105,7 @@ func TestStatementBytesConcurrent(t *testing.T) {
 			ok := true
 			for n := range 20000 {
 				q := qs[(n*(g+1))%len(qs)]
-				if set, found := statementBytes(q); found && set != byteSetOf(q) {
+				if set := statementBytes(q); set != nil && set.set != byteSetOf(q) {
 					ok = false
 				}
 			}
@@ -94,5 +116,68 @@ func TestStatementBytesConcurrent(t *testing.T) {
 		if !<-done {
 			t.Error("a lookup returned another statement's bytes")
 		}
+	}
+}
+
+// TestMayContainPairs: short texts whose every byte the statement holds
+// are ruled out by their pairs of adjacent bytes, and texts that occur are
+// not.
+func TestMayContainPairs(t *testing.T) {
+	const q = "SELECT id, title FROM posts WHERE tag = 'gardening'"
+	set := byteSetOf(q)
+	for _, v := range []string{"page", "sort", "pest", "ding", " stage "} {
+		for i := 0; i < len(v); i++ {
+			if strings.IndexByte(q, v[i]) < 0 {
+				t.Fatalf("%q: byte %q not in the statement", v, v[i])
+			}
+		}
+		if set.mayContain(v) {
+			t.Errorf("%q not ruled out", v)
+		}
+	}
+	for _, v := range []string{"tag", "gardening", "en", " posts ", "e", "'gardening'"} {
+		if !set.mayContain(v) {
+			t.Errorf("%q ruled out", v)
+		}
+	}
+}
+
+// TestRememberedTokensPerMode: a remembered statement keeps the tokens of
+// one lexing mode; a check under another mode lexes it under its own
+// rules, so each dialect keeps its verdict, also when checks of both run
+// at once.
+func TestRememberedTokensPerMode(t *testing.T) {
+	q := `SELECT id FROM remembered_modes WHERE a = 'x\' OR 1=1 -- '`
+	ins := []taint.Input{{Source: taint.SourceQuery, Key: "a", Value: `x\' OR 1=1 -- `}}
+	mb := DialectMySQL | BackslashEscapes
+	want := map[Dialect]bool{mb: false, pg: true}
+	for d, inj := range want {
+		if r := Analyze(d, q, ins); r.Injection != inj {
+			t.Fatalf("%v: injection %v, want %v (first check)", d, r.Injection, inj)
+		}
+	}
+	done := make(chan bool)
+	for g := range 4 {
+		go func() {
+			ok := true
+			for n := range 200 {
+				d := mb
+				if (n+g)%2 == 0 {
+					d = pg
+				}
+				if r := Analyze(d, q, ins); r.Injection != want[d] {
+					ok = false
+				}
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		if !<-done {
+			t.Fatal("a remembered statement's tokens gave another dialect's verdict")
+		}
+	}
+	if p := statementBytes(q); p == nil || p.toks.Load() == nil {
+		t.Fatal("the statement's tokens are not remembered")
 	}
 }

@@ -3,7 +3,6 @@ package sqlguard
 import (
 	"cmp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -82,30 +81,42 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 		if m == nil {
 			m = taint.NewMatcher(inputs)
 		}
-		return analyzeSafe(d, statement, inputs, m, 0)
+		return analyzeSafe(d, statement, inputs, m, 0, nil, nil)
 	}
 	// Fast path: the common case is a parameterized statement in which no
-	// input occurs, run again and again. The set of its bytes (remembered
-	// for a statement seen before, see [statementBytes], or made in one
-	// pass when many inputs meet a short statement) rules out nearly every
-	// input by a few table lookups; without it, one byte scan per input for
-	// its least common byte (see [rareByte]) does. A substring search runs
-	// only for the inputs left. No allocation.
-	set, ok := statementBytes(statement)
-	if !ok && len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
-		set, ok = byteSetOf(statement), true
+	// input occurs, run again and again. The set of its bytes and pairs of
+	// bytes (remembered for a statement seen before, see [statementBytes],
+	// or made in one pass when many inputs meet a short statement) rules
+	// out nearly every input by a few table lookups; without it, one byte
+	// scan per input for its least common byte (see [rareByte]) does. A
+	// substring search runs only for the inputs left. No allocation.
+	known := statementBytes(statement)
+	var set *byteSet
+	if known != nil {
+		set = &known.set
+	} else if len(inputs) >= 4 && len(statement) <= 16*len(inputs) {
+		local := byteSetOf(statement)
+		set = &local
 	}
-	if ok {
+	if set != nil {
 		for i := range inputs {
-			if v := inputs[i].Value; v != "" && set.mayContain(v) && occurs(statement, v) {
-				return analyzeSafe(d, statement, inputs, nil, i)
+			v := inputs[i].Value
+			if v == "" {
+				continue
+			}
+			t := ""
+			if isSpace(v[0]) || isSpace(v[len(v)-1]) {
+				t = trimmed(v) // most texts have none: no call
+			}
+			if set.holds(coreOf(v, t)) && occursIn(statement, v, t) {
+				return analyzeSafe(d, statement, inputs, nil, i, set, known)
 			}
 		}
 		return Result{}
 	}
 	for i := range inputs {
 		if v := inputs[i].Value; v != "" && occurs(statement, v) {
-			return analyzeSafe(d, statement, inputs, nil, i)
+			return analyzeSafe(d, statement, inputs, nil, i, nil, nil)
 		}
 	}
 	return Result{}
@@ -114,15 +125,31 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 // occurs reports whether v (not empty), or v trimmed of white space, occurs
 // in statement.
 func occurs(statement, v string) bool {
-	if strings.IndexByte(statement, rareByte(v)) < 0 {
+	return occursIn(statement, v, trimmed(v))
+}
+
+// occursIn is occurs with t, the trimmed text of v (see [trimmed]).
+func occursIn(statement, v, t string) bool {
+	if strings.IndexByte(statement, rareOf(coreOf(v, t))) < 0 {
 		// a byte of the trimmed text, which both texts contain
 		return false
 	}
 	if len(v) <= len(statement) && strings.Contains(statement, v) {
 		return true
 	}
-	t := trimmed(v)
 	return t != "" && len(t) <= len(statement) && strings.Contains(statement, t)
+}
+
+// core returns v's trimmed text (see [trimmed]), or v when it has none:
+// a text that v and its trimmed text both contain.
+func core(v string) string { return coreOf(v, trimmed(v)) }
+
+// coreOf is core of v with t, its trimmed text.
+func coreOf(v, t string) string {
+	if t != "" {
+		return t
+	}
+	return v
 }
 
 // rareByte returns the least common byte, in SQL statements, of five
@@ -132,8 +159,12 @@ func occurs(statement, v string) bool {
 // substring search that starts at a common byte (the M of Mozilla in FROM)
 // stops and compares at every one of them. A few table lookups, whatever
 // the length of v, which is not empty.
-func rareByte(v string) byte {
-	smp := samples(v)
+func rareByte(v string) byte { return rareOf(core(v)) }
+
+// rareOf is rareByte of the text whose core (see [core]) is v.
+func rareOf(v string) byte {
+	n := len(v)
+	smp := [5]byte{v[0], v[n-1], v[n/2], v[n/4], v[n-1-n/4]}
 	best := smp[0]
 	for _, c := range smp[1:] {
 		if sqlCommon[c] < sqlCommon[best] {
@@ -141,16 +172,6 @@ func rareByte(v string) byte {
 		}
 	}
 	return best
-}
-
-// samples returns five bytes spread over v's trimmed text, or over v when
-// it has none: the first, the last and three between. v is not empty.
-func samples(v string) [5]byte {
-	if t := trimmed(v); t != "" {
-		v = t
-	}
-	n := len(v)
-	return [5]byte{v[0], v[n-1], v[n/2], v[n/4], v[n-1-n/4]}
 }
 
 // sqlCommon ranks bytes by how common they are in SQL statements (higher
@@ -187,8 +208,10 @@ func trimmed(v string) string {
 }
 
 // analyzeSafe is analyze behind a recover. Neither the value nor the
-// trimmed text of inputs before from occurs in statement.
-func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Matcher, from int) (r Result) {
+// trimmed text of inputs before from occurs in statement; set, when not
+// nil, is the set of statement's bytes, and known, when not nil, the
+// remembered statement equal to statement (see [statementBytes]).
+func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Matcher, from int, set *byteSet, known *statementSet) (r Result) {
 	defer func() {
 		// The scanner never panics by design; this keeps the promise if
 		// a bug says otherwise, and reports the check as cut short.
@@ -196,7 +219,7 @@ func analyzeSafe(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 			r = Result{Incomplete: true, Occurs: true, Finding: finding(inputs[0], statement, -1, -1, "internal error in the SQL scanner")}
 		}
 	}()
-	return analyze(d, statement, inputs, m, from)
+	return analyze(d, statement, inputs, m, from, set, known)
 }
 
 func finding(in taint.Input, stmt string, s, e int, reason string) rasp.Finding {
@@ -212,8 +235,10 @@ type work struct {
 	stmt    string
 	modes   [maxModes]lexMode
 	n       int
-	toks    [maxModes][]token
+	toks    [maxModes][]token // the buffers tokenize fills
+	view    [maxModes][]token // the tokens of each mode: toks[i] or a remembered statement's
 	ok      [maxModes]bool
+	known   *statementSet // the remembered statement equal to stmt, or nil
 	done    [maxModes]bool
 	scratch []token
 	occs    []occ
@@ -233,6 +258,7 @@ func (w *work) release() {
 			w.toks[i] = nil
 		}
 		w.toks[i] = w.toks[i][:0]
+		w.view[i] = nil
 		w.done[i] = false
 	}
 	if cap(w.scratch) > maxPooledTokens {
@@ -242,6 +268,7 @@ func (w *work) release() {
 		w.occs = nil
 	}
 	w.stmt = ""
+	w.known = nil
 	w.depth = 0
 	workPool.Put(w)
 }
@@ -249,62 +276,82 @@ func (w *work) release() {
 // setModes lists the lexing modes under which an occurrence must be
 // harmless. MySQL's NO_BACKSLASH_ESCAPES and ANSI_QUOTES only matter when
 // the statement has a backslash or a double quote, so the combinations
-// that cannot lex differently are skipped.
-func (w *work) setModes(d Dialect, stmt string) {
+// that cannot lex differently are skipped. set, when not nil, is the set
+// of stmt's bytes, which says so without a scan.
+func (w *work) setModes(d Dialect, stmt string, set *byteSet) {
 	w.n = 0
-	add := func(m lexMode) { w.modes[w.n] = m; w.n++ }
-	mysql := func() {
-		bs := []bool{true}
-		switch {
-		case d&NoBackslashEscapes != 0:
-			bs = []bool{false}
-		case d&BackslashEscapes != 0:
-		case strings.IndexByte(stmt, '\\') >= 0:
-			bs = []bool{true, false}
-		}
-		aq := []bool{false}
-		switch {
-		case d&ANSIQuotes != 0:
-			aq = []bool{true}
-		case d&NoANSIQuotes != 0:
-		case strings.IndexByte(stmt, '"') >= 0:
-			aq = []bool{false, true}
-		}
-		for _, b := range bs {
-			for _, a := range aq {
-				add(lexMode{engine: DialectMySQL, backslash: b, ansi: a})
-			}
-		}
-	}
 	switch d.Engine() {
 	case DialectSQLite:
-		add(lexMode{engine: DialectSQLite})
+		w.add(lexMode{engine: DialectSQLite})
 	case DialectPostgres:
-		add(lexMode{engine: DialectPostgres, backslash: d&PostgresLegacyStrings != 0})
+		w.add(lexMode{engine: DialectPostgres, backslash: d&PostgresLegacyStrings != 0})
 	case DialectMySQL:
-		mysql()
+		w.mysqlModes(d, stmt, set)
 	default:
 		// Unknown engine: harmless only if harmless everywhere.
-		add(lexMode{engine: DialectSQLite})
-		add(lexMode{engine: DialectPostgres})
-		add(lexMode{engine: DialectPostgres, backslash: true})
-		d = DialectMySQL
-		mysql()
+		w.add(lexMode{engine: DialectSQLite})
+		w.add(lexMode{engine: DialectPostgres})
+		w.add(lexMode{engine: DialectPostgres, backslash: true})
+		w.mysqlModes(DialectMySQL, stmt, set)
 	}
 }
 
+func (w *work) add(m lexMode) { w.modes[w.n] = m; w.n++ }
+
+// mysqlModes adds the MySQL modes of setModes.
+func (w *work) mysqlModes(d Dialect, stmt string, set *byteSet) {
+	has := func(c byte) bool {
+		if set != nil {
+			return set.bytes[c>>6]&(1<<(c&63)) != 0
+		}
+		return strings.IndexByte(stmt, c) >= 0
+	}
+	bs, nb := [2]bool{true, false}, 1
+	switch {
+	case d&NoBackslashEscapes != 0:
+		bs[0] = false
+	case d&BackslashEscapes != 0:
+	case has('\\'):
+		nb = 2
+	}
+	aq, na := [2]bool{false, true}, 1
+	switch {
+	case d&ANSIQuotes != 0:
+		aq[0] = true
+	case d&NoANSIQuotes != 0:
+	case has('"'):
+		na = 2
+	}
+	for _, b := range bs[:nb] {
+		for _, a := range aq[:na] {
+			w.add(lexMode{engine: DialectMySQL, backslash: b, ansi: a})
+		}
+	}
+}
+
+// tokens returns the tokens of the statement under mode i, and whether it
+// lexes, tokenizing it on first use: for a remembered statement (see
+// [statementBytes]), once per process, not once per check.
 func (w *work) tokens(i int) ([]token, bool) {
 	if !w.done[i] {
+		w.done[i] = true
+		if c := w.known.tokens(w.modes[i]); c != nil {
+			// the tokens of an equal text under the same mode
+			w.view[i], w.ok[i] = c.toks, c.ok
+			w.budget -= len(c.toks)
+			return w.view[i], w.ok[i]
+		}
 		if est := tokenEstimate(w.stmt); cap(w.toks[i]) < est {
 			// one allocation for most statements instead of a chain of
 			// doublings (statements average well over 8 bytes a token)
 			w.toks[i] = make([]token, 0, est)
 		}
 		w.toks[i], w.ok[i] = tokenize(w.toks[i][:0], w.stmt, w.modes[i])
-		w.done[i] = true
+		w.view[i] = w.toks[i]
 		w.budget -= len(w.toks[i])
+		w.known.keepTokens(w.modes[i], w.toks[i], w.ok[i])
 	}
-	return w.toks[i], w.ok[i]
+	return w.view[i], w.ok[i]
 }
 
 // occ is one occurrence to judge: input index, whether of the trimmed
@@ -315,12 +362,13 @@ type occ struct {
 	s, e    int32
 }
 
-func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, from int) Result {
+func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, from int, set *byteSet, known *statementSet) Result {
 	w := workPool.Get().(*work)
 	defer w.release()
 	w.stmt = stmt
+	w.known = known
 	w.budget = MaxWork
-	w.setModes(d, stmt)
+	w.setModes(d, stmt, set)
 	res := Result{Occurs: true}
 	if m != nil {
 		// One pass for every input; the occurrences are judged input by
@@ -368,26 +416,43 @@ func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, fro
 		}
 		return res
 	}
-	for k, in := range inputs {
-		absent := k < from
-		for _, v := range [2]string{in.Value, trimmed(in.Value)} {
+	for k := range inputs {
+		v := inputs[k].Value
+		if v == "" {
+			continue
+		}
+		t := ""
+		if isSpace(v[0]) || isSpace(v[len(v)-1]) {
+			t = trimmed(v) // most texts have none: no call
+		}
+		// With the statement's bytes at hand, the inputs after from are
+		// ruled out by them before any substring search: a request's few
+		// occurring inputs are searched for their every occurrence, the
+		// others cost a few lookups.
+		if k < from || k > from && set != nil && !set.holds(coreOf(v, t)) {
+			// known not to occur: the search is skipped, not its cost,
+			// so MaxWork ends a check where it always did
+			if len(v) <= len(stmt) {
+				w.budget -= len(stmt)
+			}
+			if t != "" && len(t) <= len(stmt) {
+				w.budget -= len(stmt)
+			}
+			continue
+		}
+		for _, v := range [2]string{v, t} {
 			if v == "" || len(v) > len(stmt) {
 				continue
 			}
 			w.budget -= len(stmt)
-			if absent {
-				// known not to occur: the search is skipped, not its
-				// cost, so MaxWork ends a check where it always did
-				continue
-			}
 			for off := 0; off <= len(stmt)-len(v); {
-				k := strings.Index(stmt[off:], v)
-				if k < 0 {
+				j := strings.Index(stmt[off:], v)
+				if j < 0 {
 					break
 				}
-				off += k + 1
+				off += j + 1
 				w.budget -= occurrenceCost
-				if stop, r := w.visit(in, v, off-1); stop {
+				if stop, r := w.visit(inputs[k], v, off-1); stop {
 					return r
 				}
 			}
@@ -481,9 +546,20 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 			return reasonBalance
 		}
 	}
-	i := sort.Search(len(toks), func(i int) bool { return toks[i].end > s })
+	// Token offsets are int32: a statement that is tokenized is shorter
+	// than MaxWork (see visit).
+	s32, e32 := int32(s), int32(e)
+	i, hi := 0, len(toks) // the first token that ends after s
+	for i < hi {
+		mid := int(uint(i+hi) >> 1)
+		if toks[mid].end > s32 {
+			hi = mid
+		} else {
+			i = mid + 1
+		}
+	}
 	j := i
-	for j < len(toks) && toks[j].pos < e {
+	for j < len(toks) && toks[j].pos < e32 {
 		j++
 	}
 	cov := toks[i:j] // tokens the occurrence touches
@@ -504,7 +580,7 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 		if first < 0 {
 			first = k
 		}
-		isWhole := t.pos >= s && t.end <= e
+		isWhole := t.pos >= s32 && t.end <= e32
 		if !isWhole {
 			allWhole = false
 		}
@@ -515,7 +591,7 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 			semi = true
 		}
 		if delimited(t.tok) && t.open > 0 {
-			lo, hi := max(s, t.pos), min(e, t.end)
+			lo, hi := max(s32, t.pos), min(e32, t.end)
 			if lo < t.pos+t.open || t.close > 0 && hi > t.end-t.close {
 				if t.tok == COMMENT {
 					commentHit = true
@@ -544,14 +620,14 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 	// 1. Harmless shapes.
 	if nonSpace == 1 {
 		t := cov[first]
-		if delimited(t.tok) && t.tok != ILLEGAL && s >= t.pos+t.open && e <= t.end-t.close && (t.close > 0 || t.tok == COMMENT) {
+		if delimited(t.tok) && t.tok != ILLEGAL && s32 >= t.pos+t.open && e32 <= t.end-t.close && (t.close > 0 || t.tok == COMMENT) {
 			if t.esc && escapesQuote(w.stmt, t, e) {
 				return reasonEscape
 			}
 			if t.tok == COMMENT && (strings.Contains(w.stmt[s:e], "*/") || strings.Contains(w.stmt[s:e], "/*")) {
 				return reasonComment
 			}
-			if t.tok == QIDENT && s == t.pos+t.open && e == t.end-t.close {
+			if t.tok == QIDENT && s32 == t.pos+t.open && e32 == t.end-t.close {
 				// the whole name of a quoted identifier: a column
 				// reference, judged by its role
 				return w.valueSlot(toks, i+first, t, m)
@@ -609,16 +685,17 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 // cov are the tokens the occurrence touches, from toks[i]. It runs only on
 // findings.
 func (w *work) named(reason string, toks []token, i int, cov []token, s, e int) string {
-	what, after := "", s
+	what, after := "", int32(s)
+	s32, e32 := int32(s), int32(e)
 	for _, t := range cov {
 		if !delimited(t.tok) || t.open == 0 || t.tok == ILLEGAL {
 			continue
 		}
 		kind := map[Token]string{STRING: "a string literal", BLOB: "a blob literal", QIDENT: "a quoted identifier", COMMENT: "a comment"}[t.tok]
 		switch {
-		case t.close > 0 && s <= t.end-t.close && e >= t.end:
+		case t.close > 0 && s32 <= t.end-t.close && e32 >= t.end:
 			what, after = "closes "+kind, t.end
-		case s <= t.pos && e >= t.pos+t.open:
+		case s32 <= t.pos && e32 >= t.pos+t.open:
 			what, after = "opens "+kind, t.pos
 		default:
 			continue
@@ -627,7 +704,7 @@ func (w *work) named(reason string, toks []token, i int, cov []token, s, e int) 
 	}
 	added := ""
 	for k, t := range cov {
-		if t.pos < after || t.pos < s || t.end > e || t.tok == SPACE {
+		if t.pos < after || t.pos < s32 || t.end > e32 || t.tok == SPACE {
 			continue
 		}
 		if w.strongToken(toks, i+k, t) {
@@ -660,7 +737,7 @@ func (w *work) named(reason string, toks []token, i int, cov []token, s, e int) 
 // escapesQuote reports whether the body of the literal t, cut at e, ends
 // in an odd run of backslashes that escapes the literal's quote at e.
 func escapesQuote(src string, t token, e int) bool {
-	if e >= t.end-t.close {
+	if e >= int(t.end-t.close) {
 		// the escaped byte would be the closing quote itself: impossible
 		// in a terminated literal, but keep the check total.
 		return false
@@ -670,7 +747,7 @@ func escapesQuote(src string, t token, e int) bool {
 		return false
 	}
 	n := 0
-	for k := e - 1; k >= t.pos+t.open && src[k] == '\\'; k-- {
+	for k := e - 1; k >= int(t.pos+t.open) && src[k] == '\\'; k-- {
 		n++
 	}
 	return n%2 == 1

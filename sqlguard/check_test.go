@@ -246,7 +246,7 @@ func TestAnalyzeWorkLimit(t *testing.T) {
 	// occurrence exceeds MaxWork: what is not judged is not cleared.
 	q := "SELECT " + strings.Repeat("k,", MaxWork/occurrenceCost) + "k FROM t"
 	for _, m := range []*taint.Matcher{nil, taint.NewMatcher([]taint.Input{{Value: "k"}})} {
-		r := analyzeSafe(pg, q, []taint.Input{{Value: "k"}}, m, 0)
+		r := analyzeSafe(pg, q, []taint.Input{{Value: "k"}}, m, 0, nil, nil)
 		if !r.Injection || !r.Incomplete || r.Finding.Reason != reasonLimit {
 			t.Fatalf("matcher %v: got %+v", m != nil, r.Finding)
 		}
@@ -355,8 +355,8 @@ func TestManyInputs(t *testing.T) {
 			ins = append(ins, taint.Input{Key: "decoy", Value: "zz" + strings.Repeat("q", i)})
 		}
 		ins = append(ins, taint.Input{Key: "x", Value: c.input}, taint.Input{Key: "sub", Value: "SELECT"}, taint.Input{Key: "x2", Value: " " + c.input})
-		many := analyzeSafe(c.dialect, c.query, ins, taint.NewMatcher(ins), 0)
-		few := analyzeSafe(c.dialect, c.query, ins, nil, 0)
+		many := analyzeSafe(c.dialect, c.query, ins, taint.NewMatcher(ins), 0, nil, nil)
+		few := analyzeSafe(c.dialect, c.query, ins, nil, 0, nil, nil)
 		if many.Injection != few.Injection || many.Finding.Start != few.Finding.Start || many.Finding.Input != few.Finding.Input {
 			t.Errorf("%s: many %+v, few %+v", c.name, many, few)
 		}

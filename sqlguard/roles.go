@@ -397,7 +397,7 @@ func (w *work) mentioned(toks []token, skip int, name string) bool {
 		}
 		switch t.tok {
 		case IDENT:
-			if len(name) == t.end-t.pos && wordFold(w.stmt[t.pos:t.end], name) && !isKeyword(name) {
+			if len(name) == int(t.end-t.pos) && wordFold(w.stmt[t.pos:t.end], name) && !isKeyword(name) {
 				return true
 			}
 		case QIDENT:
@@ -514,7 +514,7 @@ func (w *work) judgeBody(t token, m lexMode, s, e int) string {
 	sub.depth = w.depth + 1
 	sub.n = 1
 	sub.modes[0] = m
-	at := s - (t.pos + t.open)
+	at := s - int(t.pos+t.open)
 	_, r := sub.visit(in, in.Value, at)
 	w.budget = sub.budget
 	if r.Injection {

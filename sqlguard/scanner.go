@@ -1,6 +1,7 @@
 package sqlguard
 
 import (
+	"math"
 	"slices"
 	"strings"
 )
@@ -94,9 +95,9 @@ func defaultMode(d Dialect) lexMode {
 // token is one scanned token with what the decision needs to know about
 // its delimiters.
 type token struct {
-	pos, end    int
+	pos, end    int32
+	open, close int32 // delimiter lengths of STRING, BLOB, QIDENT, COMMENT; close is 0 if unterminated
 	tok         Token
-	open, close int  // delimiter lengths of STRING, BLOB, QIDENT, COMMENT; close is 0 if unterminated
 	esc         bool // the body has backslash escapes
 	bad         bool // unterminated literal or comment (makes the statement not lex)
 }
@@ -113,6 +114,7 @@ type Scanner struct {
 
 	// scanning state
 	off    int
+	start  int  // offset of the token being scanned
 	inExec bool // inside a MySQL executable comment
 
 	// public state
@@ -149,9 +151,15 @@ func (s *Scanner) initMode(src string, m lexMode) {
 // and prefixes included (no copy, no decoding), so the tokens tile src. At
 // the end Scan returns (len(src), EOF, "") forever.
 func (s *Scanner) Scan() (pos int, tok Token, lit string) {
+	// The span is the scanner's own offsets, ints: a token's are int32,
+	// enough for what a check tokenizes but not for any text.
 	var t token
+	start := s.off
 	s.next(&t)
-	return t.pos, t.tok, s.full[t.pos:t.end]
+	if t.tok == EOF {
+		return len(s.full), EOF, ""
+	}
+	return start, t.tok, s.full[start:s.off]
 }
 
 // Character classes, one table lookup per byte.
@@ -204,15 +212,16 @@ func (s *Scanner) peek(i int) byte {
 }
 
 func (s *Scanner) next(t *token) {
-	*t = token{pos: s.off}
+	*t = token{pos: int32(s.off)}
+	s.start = s.off
 	if s.off >= len(s.src) {
 		if s.off < len(s.full) {
 			// the unseen tail after a NUL (SQLite): a comment to the end
-			t.tok, t.end, t.open = COMMENT, len(s.full), 1
+			t.tok, t.end, t.open = COMMENT, int32(len(s.full)), 1
 			s.off = len(s.full)
 			return
 		}
-		t.pos, t.end, t.tok = len(s.full), len(s.full), EOF
+		t.pos, t.end, t.tok = int32(len(s.full)), int32(len(s.full)), EOF
 		return
 	}
 	c := s.src[s.off]
@@ -312,7 +321,7 @@ func (s *Scanner) next(t *token) {
 	default:
 		s.op(t)
 	}
-	t.end = s.off
+	t.end = int32(s.off)
 	if t.bad {
 		s.ErrorCount++
 	}
@@ -327,7 +336,7 @@ func (s *Scanner) advance(n int) bool {
 
 func (s *Scanner) lineComment(t *token, open int) {
 	t.tok = COMMENT
-	t.open = open
+	t.open = int32(open)
 	s.off += open
 	for s.off < len(s.src) {
 		c := s.src[s.off]
@@ -396,7 +405,7 @@ func (s *Scanner) blockComment(t *token) {
 // s.off+prefix. With esc a backslash escapes the next byte.
 func (s *Scanner) quoted(t *token, tok Token, prefix int, q byte, esc bool) {
 	t.tok = tok
-	t.open = prefix + 1
+	t.open = int32(prefix + 1)
 	t.esc = esc
 	// Jump from quote to quote; where backslashes escape, from backslash
 	// to backslash before the next quote. Each byte is searched once: qi
@@ -592,7 +601,7 @@ func (s *Scanner) dollar(t *token) {
 		if s.peek(n) != '$' {
 			s.pgOp(t) // a lone $ is not valid; keep going
 			t.tok = ILLEGAL
-			if s.off == t.pos {
+			if s.off == s.start {
 				s.off++
 			}
 			return
@@ -600,12 +609,12 @@ func (s *Scanner) dollar(t *token) {
 		n++
 		delim := s.src[s.off : s.off+n]
 		t.tok = STRING
-		t.open = n
+		t.open = int32(n)
 		s.off += n
 		for i := s.off; i+n <= len(s.src); i++ {
 			if s.src[i] == '$' && s.src[i:i+n] == delim {
 				s.off = i + n
-				t.close = n
+				t.close = int32(n)
 				return
 			}
 		}
@@ -726,6 +735,11 @@ func (s *Scanner) op(t *token) {
 // the statement lexes and balances (no unterminated literal, comment or
 // executable comment, and balanced parentheses).
 func tokenize(buf []token, src string, m lexMode) ([]token, bool) {
+	if len(src) > math.MaxInt32 {
+		// token offsets are int32; no check tokenizes a statement that
+		// long (MaxWork ends it first)
+		return buf, false
+	}
 	var s Scanner
 	s.initMode(src, m)
 	depth := 0
@@ -750,7 +764,7 @@ func tokenize(buf []token, src string, m lexMode) ([]token, bool) {
 				for i < len(src) && charClass[src[i]]&clSpace != 0 {
 					i++
 				}
-				*t = token{pos: off, end: i, tok: SPACE}
+				*t = token{pos: int32(off), end: int32(i), tok: SPACE}
 				s.off = i
 				continue
 			case cl&clIdentStart != 0 && (off+1 == len(src) || src[off+1] != '\'' && src[off+1] != '&'):
@@ -758,11 +772,11 @@ func tokenize(buf []token, src string, m lexMode) ([]token, bool) {
 				for i < len(src) && charClass[src[i]]&clIdentChar != 0 {
 					i++
 				}
-				*t = token{pos: off, end: i, tok: IDENT}
+				*t = token{pos: int32(off), end: int32(i), tok: IDENT}
 				s.off = i
 				continue
 			case c == ',':
-				*t = token{pos: off, end: off + 1, tok: COMMA}
+				*t = token{pos: int32(off), end: int32(off + 1), tok: COMMA}
 				s.off = off + 1
 				continue
 			}

@@ -22,9 +22,10 @@ func Skeleton(d Dialect, src string, start, end int) string {
 		return ""
 	}
 	keep := make([]bool, len(src)) // bytes of a keyword or a delimiter
+	// (no tokens past 2 GiB: such a span is masked whole)
 	toks, _ := tokenize(nil, src, defaultMode(d))
 	for _, t := range toks {
-		if t.end <= start || t.pos >= end {
+		if int(t.end) <= start || int(t.pos) >= end {
 			continue
 		}
 		switch t.tok {
@@ -59,8 +60,8 @@ func Skeleton(d Dialect, src string, start, end int) string {
 	return b.String()
 }
 
-func mark(keep []bool, i, j int) {
-	for k := max(i, 0); k < j && k < len(keep); k++ {
+func mark(keep []bool, i, j int32) {
+	for k := int(max(i, 0)); k < int(j) && k < len(keep); k++ {
 		keep[k] = true
 	}
 }

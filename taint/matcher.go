@@ -106,7 +106,9 @@ func denseBudget(textBytes int) int { return 2*textBytes + 512 }
 
 func (m *Matcher) build() {
 	m.a = new(automaton)
-	var texts []string
+	// one text per input for most inputs; trimmed texts may add some
+	texts := make([]string, 0, len(m.inputs))
+	m.a.refs = make([]needleRef, 0, len(m.inputs))
 	for i, in := range m.inputs {
 		v := in.Value
 		if v == "" {

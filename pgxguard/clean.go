@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/gorasp/rasp/sqlguard"
 	"github.com/gorasp/rasp/taint"
@@ -108,7 +109,7 @@ func scan(sql string, inputs []taint.Input, occ *[maxCleanInputs]occurrence) int
 			continue
 		}
 		t := ""
-		if v[0] <= ' ' || v[len(v)-1] <= ' ' { // sqlSpace is at most ' '
+		if mayTrim(v[0]) || mayTrim(v[len(v)-1]) {
 			t = trimmed(v)
 		}
 		hit := false
@@ -185,15 +186,23 @@ func pairHash(a, b byte) uint {
 	return (uint(a)*0x9f ^ uint(b)) & (pairBits - 1)
 }
 
-// trimmed is sqlguard's: v without leading and trailing white space when
-// it has some at either end (white space as the SQL scanner knows it),
-// else "".
+// trimmed is sqlguard's: v without leading and trailing white space, as
+// strings.TrimSpace removes it (Unicode white space included), when that
+// differs from v, else "".
 func trimmed(v string) string {
-	if v == "" || !sqlSpace(v[0]) && !sqlSpace(v[len(v)-1]) {
+	if v == "" || !mayTrim(v[0]) && !mayTrim(v[len(v)-1]) {
 		return ""
 	}
-	return strings.TrimSpace(v)
+	if t := strings.TrimSpace(v); t != v {
+		return t
+	}
+	return ""
 }
+
+// mayTrim reports whether strings.TrimSpace may remove a text's first or
+// last byte c: ASCII white space, or any byte of a multi-byte rune (U+0085,
+// U+00A0 and the other Unicode spaces).
+func mayTrim(c byte) bool { return sqlSpace(c) || c >= utf8.RuneSelf }
 
 func sqlSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'

@@ -172,13 +172,16 @@ func TestScanGaps(t *testing.T) {
 // substring of the statement, with the gaps TestScanGaps describes.
 func TestScanIsSubstringSearch(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	alphabet := "ab (),'=\t\n$1SELECT"
+	// Unicode white space too: strings.TrimSpace trims it, and so does
+	// an application.
+	alphabet := strings.Split("a b  ( ) , ' = \t \n $ 1 S E L C T \u00a0 \u3000 \u0085", " ")
+	alphabet = append(alphabet, " ")
 	word := func(n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = alphabet[r.IntN(len(alphabet))]
+		var b strings.Builder
+		for range n {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
 		}
-		return string(b)
+		return b.String()
 	}
 	for range 20000 {
 		stmt := word(r.IntN(40))

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
@@ -105,7 +106,7 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 				continue
 			}
 			t := ""
-			if isSpace(v[0]) || isSpace(v[len(v)-1]) {
+			if mayTrim(v[0]) || mayTrim(v[len(v)-1]) {
 				t = trimmed(v) // most texts have none: no call
 			}
 			if set.holds(coreOf(v, t)) && occursIn(statement, v, t) {
@@ -197,15 +198,25 @@ var sqlCommon = func() (t [256]uint8) {
 	return t
 }()
 
-// trimmed returns v without leading and trailing white space when that
+// trimmed returns v without leading and trailing white space, as
+// strings.TrimSpace removes it (Unicode white space included), when that
 // differs from v, else "". Applications commonly trim input before use,
-// so the trimmed text is searched as well.
+// so the trimmed text is searched as well, and [taint.Matcher] searches
+// the same text.
 func trimmed(v string) string {
-	if v == "" || !isSpace(v[0]) && !isSpace(v[len(v)-1]) {
+	if v == "" || !mayTrim(v[0]) && !mayTrim(v[len(v)-1]) {
 		return ""
 	}
-	return strings.TrimSpace(v)
+	if t := strings.TrimSpace(v); t != v {
+		return t
+	}
+	return ""
 }
+
+// mayTrim reports whether strings.TrimSpace may remove a text's first or
+// last byte c: ASCII white space, or any byte of a multi-byte rune (U+0085,
+// U+00A0 and the other Unicode spaces).
+func mayTrim(c byte) bool { return isSpace(c) || c >= utf8.RuneSelf }
 
 // analyzeSafe is analyze behind a recover. Neither the value nor the
 // trimmed text of inputs before from occurs in statement; set, when not
@@ -422,7 +433,7 @@ func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, fro
 			continue
 		}
 		t := ""
-		if isSpace(v[0]) || isSpace(v[len(v)-1]) {
+		if mayTrim(v[0]) || mayTrim(v[len(v)-1]) {
 			t = trimmed(v) // most texts have none: no call
 		}
 		// With the statement's bytes at hand, the inputs after from are

@@ -1,6 +1,7 @@
 package sqlguard
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -158,6 +159,9 @@ var checkCases = []checkCase{
 	{"qualifier fragment", pg, "SELECT v.user_id FROM v", ".user_id", false},
 	{"qualifier fragment before", lite, "SELECT v.user_id FROM v", "v.", false},
 	{"trimmed input", my, "INSERT INTO t VALUES ('x'); DROP TABLE t; -- ')", "x'); DROP TABLE t; --   ", true},
+	{"input trimmed of unicode space", my, "INSERT INTO t VALUES ('x'); DROP TABLE t; -- ')", "\u00a0x'); DROP TABLE t; --\u3000", true},
+	{"input trimmed of a leading next line", pg, "SELECT * FROM t WHERE a = '' OR 1=1 --'", "\u0085' OR 1=1 --", true},
+	{"input trimmed of unicode space harmless", lite, "SELECT * FROM t WHERE a = 'plain words'", "\u2003plain words\u2003", false},
 	{"parenthesis with number", pg, "SELECT * FROM t WHERE id IN (1)", "1)", true},
 	{"pg16 hex integer", pg, "SELECT * FROM t WHERE id = 0x1F", "0x1F", false},
 	{"sqlite digit separator", lite, "SELECT * FROM t WHERE id = 1_000", "1_000", false},
@@ -412,6 +416,36 @@ func TestShortStatementFilter(t *testing.T) {
 		_, alone := Check(c.dialect, c.query, []taint.Input{{Value: c.input}})
 		if _, got := Check(c.dialect, c.query, ins); got != alone {
 			t.Errorf("%s: %v with decoys, %v alone", c.name, got, alone)
+		}
+	}
+}
+
+// TestDirectSearchMatchesMatcher holds the direct search, which checks a
+// request's few inputs one at a time, to the one-pass matcher that takes
+// over past directSearch: the same input in the same statement gets the
+// same answer, trimmed of white space (Unicode white space included) as
+// an application's strings.TrimSpace would trim it.
+func TestDirectSearchMatchesMatcher(t *testing.T) {
+	values := []string{
+		"x' OR '1'='1", " x' OR '1'='1", "x' OR '1'='1\t", "\u00a0x' OR '1'='1", "x' OR '1'='1\u3000",
+		"\u0085x' OR '1'='1\u2029", "\u00e9t\u00e9", " \u00e9t\u00e9\u00a0", "plain", "\u2003plain\u2003",
+	}
+	for _, d := range []Dialect{lite, my, pg} {
+		for _, v := range values {
+			for _, q := range []string{
+				"SELECT * FROM t WHERE a = '" + strings.TrimSpace(v) + "'",
+				"SELECT * FROM t WHERE a = '" + escape(d, strings.TrimSpace(v)) + "' AND b = 1",
+			} {
+				one := []taint.Input{{Source: taint.SourceQuery, Key: "q", Value: v}}
+				many := append([]taint.Input(nil), one...)
+				for i := 0; len(many)*len(q) <= directSearch; i++ {
+					many = append(many, taint.Input{Source: taint.SourceHeader, Key: "h", Value: fmt.Sprintf("\x01absent-%d", i)})
+				}
+				direct, matched := Analyze(d, q, one), Analyze(d, q, many)
+				if direct.Injection != matched.Injection || direct.Occurs != matched.Occurs {
+					t.Errorf("%v %q in %q: direct %+v, matcher %+v", d, v, q, direct, matched)
+				}
+			}
 		}
 	}
 }

@@ -134,9 +134,12 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 	sp.End()
 	switch {
 	case !r.Injection && !r.Incomplete:
-		if !r.Occurs || !valueOccurs(query, inputs) {
+		if (!r.Occurs || !valueOccurs(query, inputs)) && !guard.PartialInspection(ctx) {
 			// No value of the request is in the text (a key may be:
-			// keys name columns): the application's own statement.
+			// keys name columns): the application's own statement. Not
+			// when the request was inspected only in part: a value past
+			// a cap may be in the text unseen, and remembering it would
+			// clear the same text for every later request.
 			i.memory.Remember(query)
 		}
 		return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)

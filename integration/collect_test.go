@@ -196,6 +196,9 @@ func (a app) routes(param func(*http.Request) string) map[string]http.HandlerFun
 		"/search": func(w http.ResponseWriter, r *http.Request) { // one parameter among many
 			a.byName(w, r, r.URL.Query().Get("q"))
 		},
+		"/trimmed": func(w http.ResponseWriter, r *http.Request) { // a value trimmed as applications do
+			a.byName(w, r, strings.TrimSpace(r.URL.Query().Get("who")))
+		},
 		"/upload": func(w http.ResponseWriter, r *http.Request) { // one part among many, or a file
 			if err := r.ParseMultipartForm(4 << 20); err != nil {
 				http.Error(w, err.Error(), http.StatusBadRequest)
@@ -328,6 +331,10 @@ func collectCases() []collectCase {
 		{name: "cookie name", method: "GET", path: "/cookie", header: map[string]string{"Cookie": "x'or'1'like'1=v"}, want: 403},
 		{name: "JSON key as column", method: "POST", path: "/json", ctype: "application/json",
 			body: fixed([]byte(`{"by":"keys","id > 0 OR id":3}`)), want: 403},
+		// An input the application trims of white space, Unicode white
+		// space included, is matched as the statement holds it.
+		{name: "value trimmed of no-break spaces", method: "GET", path: "/trimmed?who=%C2%A0" + q(attack) + "%E3%80%80", want: 403},
+		{name: "benign value trimmed of no-break spaces", method: "GET", path: "/trimmed?who=%C2%A0alice%C2%A0", want: 200},
 		// 2. The declared type does not decide the parser.
 		{name: "JSON sent as a form", method: "POST", path: "/json", ctype: "application/x-www-form-urlencoded",
 			body: fixed([]byte(`{"name":"` + attack + `"}`)), want: 403},
@@ -440,5 +447,42 @@ func TestCollectPartialRealServer(t *testing.T) {
 				t.Errorf("details %v", ev[0]["details"])
 			}
 		})
+	}
+}
+
+// TestPartialRequestDoesNotClearStatement sends an attack placed past the
+// input cap first (the middleware inspects that request in part and, by
+// default, refuses its guarded call), then the same attack in a plain
+// parameter: the statement the first request built was never judged
+// clean, so the second must be refused too, and so on every time.
+func TestPartialRequestDoesNotClearStatement(t *testing.T) {
+	const attack = "z' OR 'a'='a"
+	var pad strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&pad, "f%d=w&", i)
+	}
+	agent := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()), rasp.WithInputLimits(64, 0))
+	srv := httptest.NewServer(agent.Middleware(app{db: collectDB(t)}.routes(nil)["/search"]))
+	t.Cleanup(srv.Close)
+	get := func(query string) int {
+		t.Helper()
+		resp, err := srv.Client().Get(srv.URL + "/search?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for round := range 3 {
+		if got := get(pad.String() + "q=" + url.QueryEscape(attack)); got != http.StatusForbidden {
+			t.Fatalf("round %d: padded attack: status %d, want 403", round, got)
+		}
+		if got := get("q=" + url.QueryEscape(attack)); got != http.StatusForbidden {
+			t.Fatalf("round %d: plain attack after a padded one: status %d, want 403", round, got)
+		}
+	}
+	if got := get("q=alice"); got != http.StatusOK {
+		t.Fatalf("benign: status %d, want 200", got)
 	}
 }

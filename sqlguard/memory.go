@@ -33,8 +33,9 @@ const memoryWays = 4
 // another (a column name that defaults when the parameter is absent) has
 // the second run cleared like the first.
 // Statements that run with no request inputs at all (outside a request, or
-// where the context was lost) are not recorded: such a statement may carry
-// input the check never saw.
+// where the context was lost), or for a request inspected only in part (an
+// input past a cap), are not recorded: such a statement may carry input the
+// check never saw.
 //
 // Fingerprints are 64-bit [maphash] values under a seed drawn at random per
 // process, so no one can craft a statement that collides with a remembered

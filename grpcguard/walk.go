@@ -11,6 +11,7 @@ import (
 	"github.com/gorasp/rasp/taint"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
 // MaxDepth is how many levels of nested messages are walked for inputs. A
@@ -88,14 +89,19 @@ const maxPath = 256
 // collectMessage adds the inputs of m (see "Inputs" in the package
 // documentation). A panic in the walk (a broken message implementation)
 // marks the call partial rather than fail the call.
-func collectMessage(call guard.Call, m any) {
+func collectMessage(call guard.Call, m any) { collect(call, m, true) }
+
+// collect is collectMessage; with wellKnown false it walks every message
+// through protoreflect, without the fast paths of [walker.known] (the
+// tests compare both).
+func collect(call guard.Call, m any, wellKnown bool) {
 	pm, ok := m.(proto.Message)
 	if !ok {
 		call.MarkPartial()
 		return
 	}
 	w := walkers.Get().(*walker)
-	w.call = call
+	w.call, w.wellKnown = call, wellKnown
 	defer func() {
 		if recover() != nil {
 			call.MarkPartial()
@@ -114,14 +120,16 @@ var walkers = sync.Pool{New: func() any {
 }}
 
 type walker struct {
-	call guard.Call
-	path []byte
-	stop bool // the input cap was reached
+	call      guard.Call
+	path      []byte
+	stop      bool // the input cap was reached
+	wellKnown bool // walk the types of [walker.known] by their Go fields
 	// The message being ranged: its depth, and the length of path at it.
 	depth, base int
 	fieldFn     func(protoreflect.FieldDescriptor, protoreflect.Value) bool // w.field
 	entries     []mapEntry                                                  // of the maps being walked, outermost first
 	entryFn     func(protoreflect.MapKey, protoreflect.Value) bool          // w.entry
+	structs     []structEntry                                               // of the Structs being walked, as entries
 }
 
 // maxPooledEntries bounds the map entries a pooled walker keeps room for
@@ -132,7 +140,10 @@ func (w *walker) release() {
 	if cap(w.entries) > maxPooledEntries {
 		w.entries = nil
 	}
-	w.call, w.stop, w.path, w.entries, w.depth, w.base = guard.Call{}, false, w.path[:0], w.entries[:0], 0, 0
+	if cap(w.structs) > maxPooledEntries {
+		w.structs = nil
+	}
+	w.call, w.stop, w.path, w.entries, w.structs, w.depth, w.base = guard.Call{}, false, w.path[:0], w.entries[:0], w.structs[:0], 0, 0
 	walkers.Put(w)
 }
 
@@ -150,7 +161,9 @@ func (w *walker) message(m protoreflect.Message, depth int) {
 	}
 	outerDepth, outerBase := w.depth, w.base
 	w.depth, w.base = depth, len(w.path)
-	m.Range(w.fieldFn)
+	if !w.wellKnown || !w.known(m.Interface()) {
+		m.Range(w.fieldFn)
+	}
 	w.path = w.path[:w.base]
 	w.depth, w.base = outerDepth, outerBase
 }
@@ -283,4 +296,110 @@ func appendCapped(b []byte, s string) []byte {
 		s = s[:max(room, 0)]
 	}
 	return append(b, s...)
+}
+
+// known walks the well-known types whose reflection costs the most
+// (google.protobuf.Struct reflects over a Go map, and Value's oneof over
+// an interface) by their Go fields, exactly as the reflection walk goes:
+// the same populated fields, paths, key order, caps and depth. It reports
+// false for any other message, which message then ranges.
+func (w *walker) known(m proto.Message) bool {
+	switch m := m.(type) {
+	case *structpb.Struct:
+		w.structFields(m)
+	case *structpb.Value:
+		w.structValue(m)
+	case *structpb.ListValue:
+		w.listValues(m)
+	default:
+		return false
+	}
+	return true
+}
+
+type structEntry struct {
+	key string
+	val *structpb.Value
+}
+
+// structFields is field and mapField for a Struct's one field, the map
+// "fields" (of the message at w.depth, whose path is w.path[:w.base]):
+// each key, then each value, in key order.
+func (w *walker) structFields(s *structpb.Struct) {
+	if len(s.Fields) == 0 {
+		return // not populated
+	}
+	depth := w.depth
+	w.path = w.path[:w.base]
+	w.seg("fields")
+	mbase := len(w.path)
+	first := len(w.structs)
+	for k, v := range s.Fields {
+		w.structs = append(w.structs, structEntry{k, v})
+	}
+	last := len(w.structs)
+	defer func() {
+		clear(w.structs[first:last]) // a pooled walker keeps no message alive
+		w.structs = w.structs[:first]
+	}()
+	slices.SortFunc(w.structs[first:last], func(a, b structEntry) int { return cmp.Compare(a.key, b.key) })
+	for i := first; i < last; i++ {
+		if w.stop {
+			return
+		}
+		e := w.structs[i] // by index: a nested Struct may move w.structs
+		w.path = w.path[:mbase]
+		w.add(e.key)
+		w.seg(e.key)
+		w.message(e.val.ProtoReflect(), depth+1)
+	}
+}
+
+// structValue is field for the member of a Value's oneof "kind" that is
+// set (a typed nil wrapper is not set, as protobuf-go ranges it).
+func (w *walker) structValue(v *structpb.Value) {
+	depth := w.depth
+	switch k := v.Kind.(type) {
+	case *structpb.Value_NumberValue:
+		if k != nil {
+			w.path = w.path[:w.base]
+			w.seg("number_value")
+			w.add(strconv.FormatFloat(k.NumberValue, 'g', -1, 64))
+		}
+	case *structpb.Value_StringValue:
+		if k != nil {
+			w.path = w.path[:w.base]
+			w.seg("string_value")
+			w.add(k.StringValue)
+		}
+	case *structpb.Value_StructValue:
+		if k != nil {
+			w.path = w.path[:w.base]
+			w.seg("struct_value")
+			w.message(k.StructValue.ProtoReflect(), depth+1)
+		}
+	case *structpb.Value_ListValue:
+		if k != nil {
+			w.path = w.path[:w.base]
+			w.seg("list_value")
+			w.message(k.ListValue.ProtoReflect(), depth+1)
+		}
+	}
+	// null_value (an enum) and bool_value are not inputs.
+}
+
+// listValues is field for a ListValue's one field, the list "values".
+func (w *walker) listValues(l *structpb.ListValue) {
+	if len(l.Values) == 0 {
+		return // not populated
+	}
+	depth := w.depth
+	w.path = w.path[:w.base]
+	w.seg("values")
+	lbase := len(w.path)
+	for j := 0; j < len(l.Values) && !w.stop; j++ {
+		w.path = w.path[:lbase]
+		w.segIndex(j)
+		w.message(l.Values[j].ProtoReflect(), depth+1)
+	}
 }

@@ -3,7 +3,10 @@ package grpcguard
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -182,5 +185,89 @@ func TestInternTable(t *testing.T) {
 	}
 	if len(tab.all) != maxInterned {
 		t.Errorf("table holds %d paths, want the cap %d", len(tab.all), maxInterned)
+	}
+}
+
+// randValue is a random Value of at most depth levels, with what reflection
+// treats specially: nil entries and items, typed nil and empty oneof
+// wrappers, empty strings, escapes that add decoded variants.
+func randValue(r *rand.Rand, depth int) *structpb.Value {
+	leaves := []string{"", "ines", "a%27b", "x' OR 1=1", "+", "é"}
+	n := 8
+	if depth <= 0 {
+		n = 5
+	}
+	switch r.IntN(n) {
+	case 0:
+		return nil
+	case 1:
+		return &structpb.Value{}
+	case 2:
+		return structpb.NewStringValue(leaves[r.IntN(len(leaves))])
+	case 3:
+		return structpb.NewNumberValue([]float64{0, -1.5, 1e21, math.NaN(), math.Inf(1), 7}[r.IntN(6)])
+	case 4:
+		return []*structpb.Value{structpb.NewBoolValue(true), structpb.NewNullValue(),
+			{Kind: (*structpb.Value_StringValue)(nil)}, {Kind: &structpb.Value_StructValue{}},
+			{Kind: &structpb.Value_ListValue{}}, {Kind: (*structpb.Value_ListValue)(nil)}}[r.IntN(6)]
+	case 5, 6:
+		s := &structpb.Struct{Fields: map[string]*structpb.Value{}}
+		for range r.IntN(5) {
+			s.Fields[leaves[r.IntN(len(leaves))]+strconv.Itoa(r.IntN(3))] = randValue(r, depth-1)
+		}
+		return structpb.NewStructValue(s)
+	default:
+		l := &structpb.ListValue{}
+		for range r.IntN(4) {
+			l.Values = append(l.Values, randValue(r, depth-1))
+		}
+		return structpb.NewListValue(l)
+	}
+}
+
+// The Go-field walk of Struct, Value and ListValue collects exactly what
+// the protoreflect walk does: the same inputs in the same order, the same
+// partial marks, under input caps and past MaxDepth.
+func TestWellKnownWalkMatchesReflection(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	walk := func(cap int, wellKnown bool, msgs []any) ([]string, uint64) {
+		a := newAgent(rasp.WithInputLimits(cap, 0))
+		call := start(context.Background(), a, "/t.S/M")
+		defer call.End()
+		for _, m := range msgs {
+			collect(call, m, wellKnown)
+		}
+		var out []string
+		for _, in := range taint.FromContext(call.Context()) {
+			out = append(out, fmt.Sprintf("%s %s=%q", in.Source, in.Key, in.Value))
+		}
+		return out, a.Stats().PartialRequests
+	}
+	deep := nested(MaxDepth, "deep")
+	deep.GetStructValue().Fields["a"] = structpb.NewStringValue("shallow")
+	for i := range 400 {
+		v := randValue(r, 5)
+		msgs := []any{v}
+		switch k := v.GetKind().(type) { // Get*Value panic on typed nil wrappers
+		case *structpb.Value_StructValue:
+			if k != nil {
+				msgs = append(msgs, k.StructValue)
+			}
+		case *structpb.Value_ListValue:
+			if k != nil {
+				msgs = append(msgs, k.ListValue)
+			}
+		}
+		if i%10 == 0 {
+			msgs = append(msgs, deep, nested(MaxDepth-1, "edge"))
+		}
+		for _, cap := range []int{0, 1, 2, 5, 13} {
+			got, gotPartial := walk(cap, true, msgs)
+			want, wantPartial := walk(cap, false, msgs)
+			if !slices.Equal(got, want) || gotPartial != wantPartial {
+				t.Fatalf("message %d, cap %d: Go-field walk\n%s\npartial %d; protoreflect walk\n%s\npartial %d",
+					i, cap, strings.Join(got, "\n"), gotPartial, strings.Join(want, "\n"), wantPartial)
+			}
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gorasp/rasp"
@@ -162,30 +163,93 @@ func FuzzCollectMessage(f *testing.F) {
 	})
 }
 
-// Interned paths are the paths asked for, found without the lock once
-// published, and the table stops growing at maxInterned.
-func TestInternTable(t *testing.T) {
-	var tab internTable
-	for round := range 10 {
-		for i := range 100 {
-			p := fmt.Sprintf("items.%d.id", i)
-			if got := tab.intern([]byte(p)); got != p {
-				t.Fatalf("round %d: intern(%q) = %q", round, p, got)
+// The path tree finds a saved path again without allocating, cuts paths
+// at maxPath as the walk always did, keeps long map keys out, and stops
+// growing at maxNodes, after which paths are made as they come.
+func TestPathTree(t *testing.T) {
+	n0 := nodes.Load()
+	t.Cleanup(func() { nodes.Store(n0) }) // the test's tree goes with it
+	root := &pathNode{saved: true}
+	items := root.field(1, "items")
+	for round := range 3 {
+		for j := range 100 {
+			want := fmt.Sprintf("items.%d.id", j)
+			if got := items.item(j).field(0, "id"); got.path != want || !got.saved {
+				t.Fatalf("round %d: item %d id = %q (saved %v), want %q", round, j, got.path, got.saved, want)
 			}
 		}
 	}
-	if m := tab.snap.Load(); m == nil || len(*m) != 100 {
-		t.Fatalf("snapshot after ten rounds of the same paths: %v", m)
+	if got := root.field(1, "items").item(7).field(0, "id"); got != items.item(7).field(0, "id") {
+		t.Errorf("a saved path is not found again")
 	}
-	if n := testing.AllocsPerRun(100, func() { tab.intern([]byte("items.7.id")) }); n != 0 {
-		t.Errorf("a published path costs %v allocations", n)
+	if got, want := nodes.Load()-n0, int64(1+100+100); got != want {
+		t.Errorf("the tree holds %d nodes, want %d", got, want)
 	}
-	for i := range 2 * maxInterned {
-		tab.intern([]byte(fmt.Sprintf("k.%d", i)))
+	if n := testing.AllocsPerRun(100, func() {
+		root.field(1, "items").item(7).field(0, "id")
+		root.field(2, "labels").key("env")
+	}); n != 0 {
+		t.Errorf("a saved path costs %v allocations", n)
 	}
-	if len(tab.all) != maxInterned {
-		t.Errorf("table holds %d paths, want the cap %d", len(tab.all), maxInterned)
+	if got := root.field(1, "other"); got.path != "other" || got.saved {
+		t.Errorf("a field in another field's slot: %q (saved %v), want a path made for the use", got.path, got.saved)
 	}
+	long := strings.Repeat("k", maxPath+1)
+	if got := root.field(3, "m").key(long); got.path != "m."+long[:maxPath-2] || got.saved {
+		t.Errorf("long key: path %q, saved %v", got.path, got.saved)
+	}
+	deep := root
+	for range maxPath {
+		deep = deep.field(0, "ab")
+	}
+	if len(deep.path) != maxPath || !strings.HasPrefix(deep.path, "ab.ab.") {
+		t.Errorf("deep path %q: want %d bytes", deep.path, maxPath)
+	}
+	m := root.field(4, "big")
+	for i := range 2 * maxNodeKeys {
+		m.key(strconv.Itoa(i))
+	}
+	if k := m.keys.Load(); k == nil || len(*k) != maxNodeKeys {
+		t.Errorf("a map's node keeps %v keys, want %d", k, maxNodeKeys)
+	}
+	l := root.field(5, "list")
+	for j := range 2 * maxNodes {
+		if got, want := l.item(j).path, "list."+strconv.Itoa(j); got != want {
+			t.Fatalf("item %d: %q", j, got)
+		}
+	}
+	if nodes.Load() != maxNodes {
+		t.Errorf("the trees hold %d nodes, want the cap %d", nodes.Load(), maxNodes)
+	}
+	if got := l.item(2 * maxNodes); got.saved || got.path != "list."+strconv.Itoa(2*maxNodes) {
+		t.Errorf("past the cap: %q, saved %v", got.path, got.saved)
+	}
+	if got := l.item(2*maxNodes).field(0, "id"); got.saved || got.path != "list."+strconv.Itoa(2*maxNodes)+".id" {
+		t.Errorf("under a node past the cap: %q, saved %v", got.path, got.saved)
+	}
+}
+
+// Walks that add to the same nodes at once each get the paths they ask for
+// (run with -race).
+func TestPathTreeConcurrent(t *testing.T) {
+	n0 := nodes.Load()
+	t.Cleanup(func() { nodes.Store(n0) }) // the test's tree goes with it
+	root := &pathNode{saved: true}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for j := range 300 {
+				j := (j + 77*g) % 300
+				if got, want := root.field(0, "l").item(j).field(1, "id").path, fmt.Sprintf("l.%d.id", j); got != want {
+					t.Errorf("item %d: %q, want %q", j, got, want)
+				}
+				if got, want := root.field(2, "m").key(strconv.Itoa(j%80)).path, "m."+strconv.Itoa(j%80); got != want {
+					t.Errorf("key %d: %q, want %q", j%80, got, want)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // randValue is a random Value of at most depth levels, with what reflection
@@ -245,7 +309,11 @@ func TestWellKnownWalkMatchesReflection(t *testing.T) {
 	}
 	deep := nested(MaxDepth, "deep")
 	deep.GetStructValue().Fields["a"] = structpb.NewStringValue("shallow")
-	for i := range 400 {
+	for i := range 600 {
+		if i == 400 { // the rest with the path trees full
+			n0 := nodes.Swap(maxNodes)
+			defer nodes.Store(n0)
+		}
 		v := randValue(r, 5)
 		msgs := []any{v}
 		switch k := v.GetKind().(type) { // Get*Value panic on typed nil wrappers

@@ -51,16 +51,22 @@ const maxNodes = 4096
 const maxNodeKeys = 64
 
 var (
-	nodes   atomic.Int64 // in all trees
-	rootsMu sync.Mutex   // serializes adding roots
-	roots   atomic.Pointer[map[protoreflect.MessageDescriptor]*pathNode]
+	nodes   atomic.Int64                                        // in all trees
+	rootsMu sync.Mutex                                          // serializes adding roots
+	roots   atomic.Pointer[map[protoreflect.FullName]*pathNode] // copied on write
 )
 
-// rootOf returns the root of the tree of messages of type md: the empty
-// path.
-func rootOf(md protoreflect.MessageDescriptor) *pathNode {
+// maxRoots bounds the trees (one per message type a call received), so
+// that adding one (copying the map of roots) costs a bounded time.
+const maxRoots = 256
+
+// rootOf returns the root of the tree of messages named name: the empty
+// path. Messages of two schemas under one name (a dynamic message and a
+// generated one) share a tree; the checks on lookup keep their paths
+// apart, at the cost of making some for each use.
+func rootOf(name protoreflect.FullName) *pathNode {
 	if m := roots.Load(); m != nil {
-		if r := (*m)[md]; r != nil {
+		if r := (*m)[name]; r != nil {
 			return r
 		}
 	}
@@ -68,22 +74,25 @@ func rootOf(md protoreflect.MessageDescriptor) *pathNode {
 	defer rootsMu.Unlock()
 	old := roots.Load()
 	if old != nil {
-		if r := (*old)[md]; r != nil {
+		if r := (*old)[name]; r != nil {
 			return r
+		}
+		if len(*old) >= maxRoots {
+			return &pathNode{}
 		}
 	}
 	if !reserveNode() {
 		return &pathNode{}
 	}
 	r := &pathNode{saved: true}
-	m := make(map[protoreflect.MessageDescriptor]*pathNode, 1)
+	m := make(map[protoreflect.FullName]*pathNode, 1)
 	if old != nil {
-		m = make(map[protoreflect.MessageDescriptor]*pathNode, len(*old)+1)
+		m = make(map[protoreflect.FullName]*pathNode, len(*old)+1)
 		for k, v := range *old {
 			m[k] = v
 		}
 	}
-	m[md] = r
+	m[name] = r
 	roots.Store(&m)
 	return r
 }
@@ -227,7 +236,7 @@ func collect(call guard.Call, m any, wellKnown bool) {
 		w.release()
 	}()
 	pr := pm.ProtoReflect()
-	w.message(pr, 0, rootOf(pr.Descriptor()))
+	w.message(pr, 0, rootOf(pr.Descriptor().FullName()))
 }
 
 // walkers keeps walkers with their Range callbacks, so a walk allocates

@@ -194,6 +194,12 @@ func TestPathTree(t *testing.T) {
 	if got := root.field(1, "other"); got.path != "other" || got.saved {
 		t.Errorf("a field in another field's slot: %q (saved %v), want a path made for the use", got.path, got.saved)
 	}
+	// Two schemas under one message name: a node asked for both a field
+	// and a list item in one slot still answers each its own path.
+	x := root.field(6, "x")
+	if a, i := x.field(0, "a"), x.item(0); a.path != "x.a" || i.path != "x.0" || x.field(0, "a") != a {
+		t.Errorf("field and item in one slot: %q and %q", a.path, i.path)
+	}
 	long := strings.Repeat("k", maxPath+1)
 	if got := root.field(3, "m").key(long); got.path != "m."+long[:maxPath-2] || got.saved {
 		t.Errorf("long key: path %q, saved %v", got.path, got.saved)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gorasp/rasp/internal/agentlink"
 	"github.com/gorasp/rasp/internal/collect"
@@ -33,19 +34,25 @@ type call struct {
 	cur  atomic.Pointer[callCtx]
 
 	// What a call needs anyway, in the call's own allocation: its state,
-	// its route, the first context Context returns (a unary call's only
-	// one) and room for its first inputs, so that a call of up to
-	// firstInputs inputs grows no slice.
+	// its route and the first context Context returns (a unary call's
+	// only one).
 	state requestState
 	route route
 	ctx0  callCtx
+}
+
+// callInputs is a call that collects (the agent is not off), with room for
+// its first inputs in the same allocation, so that a call of up to
+// firstInputs inputs (a message of a few dozen fields and the call's
+// metadata) grows no slice. A call with more grows it as append does.
+type callInputs struct {
+	call
 	first [firstInputs]taint.Input
 }
 
-// firstInputs is the room for inputs a call starts with: a message of a
-// few dozen fields and a call's metadata. A call with more grows its slice
-// as append does.
-const firstInputs = 64
+// firstInputs fills a callInputs up to 4 KiB, a size class of the
+// allocator: about 60 inputs.
+const firstInputs = (4096 - unsafe.Sizeof(call{})) / unsafe.Sizeof(taint.Input{})
 
 // callCtx is a context over a snapshot of a call's inputs, the first n the
 // collector held when [call.Context] made it, after those its parent
@@ -66,19 +73,23 @@ var _ agentlink.Call = (*call)(nil)
 // startCall begins the call req describes and binds the calling goroutine
 // to it until [call.End]: see guard.StartCall.
 func (a *Agent) startCall(ctx context.Context, req Request) *call {
-	c := &call{a: a, parent: ctx, req: req}
+	var c *call
+	if off := a.Mode() == ModeOff && !a.overrideOn; off {
+		c = &call{off: true}
+	} else {
+		ci := new(callInputs)
+		c = &ci.call
+		cfg := &a.cfg
+		c.c = collect.Collector{Limits: collect.Limits{MaxInputs: cfg.maxInputs, MaxValueLen: cfg.maxValueLen,
+			MaxDecoded: max(cfg.bodyLimit, 1), DecodeDepth: cfg.decodeDepth}}
+		c.c.Inputs = ci.first[:0]
+	}
+	c.a, c.parent, c.req = a, ctx, req
 	c.st = &c.state
 	c.st.Context, c.st.agent, c.st.path, c.st.call = ctx, a, req.Path, &c.req
 	if req.Route != "" {
 		c.route.pattern = req.Route
 		c.st.route.Store(&c.route)
-	}
-	c.off = a.Mode() == ModeOff && !a.overrideOn
-	if !c.off {
-		cfg := &a.cfg
-		c.c = collect.Collector{Limits: collect.Limits{MaxInputs: cfg.maxInputs, MaxValueLen: cfg.maxValueLen,
-			MaxDecoded: max(cfg.bodyLimit, 1), DecodeDepth: cfg.decodeDepth}}
-		c.c.Inputs = c.first[:0]
 	}
 	// The call's state is its context below the inputs: it answers the
 	// agent and the state, as the middleware's does for a request.

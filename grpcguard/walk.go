@@ -32,6 +32,10 @@ type pathNode struct {
 	path  string
 	name  string // the last segment, for a field's node: checked on lookup
 	index int    // the last segment, for a list item's node: checked on lookup
+	// full is the full name of the field of a node fieldOf made: a later
+	// walk of the schema finds the node by it (the same string, compared
+	// at once) without cutting the field's name out of it.
+	full protoreflect.FullName
 	// saved: the node is in a tree. The children of a node that is not
 	// (the tree was full) are made for each use, as their paths are.
 	saved bool
@@ -109,13 +113,29 @@ func reserveNode() bool {
 
 // field returns the node of the field of the message of n whose index
 // (in its message's fields) is i and whose name is name.
-func (n *pathNode) field(i int, name string) *pathNode {
+func (n *pathNode) field(i int, name string) *pathNode { return n.named(i, name, "") }
+
+// fieldOf is field for the field fd describes. The name of a field is the
+// last segment of its full name, so a node whose full name is fd's is the
+// node field(fd.Index(), fd.Name()) finds.
+func (n *pathNode) fieldOf(fd protoreflect.FieldDescriptor) *pathNode {
+	i, full := fd.Index(), fd.FullName()
+	if t := n.kids.Load(); t != nil && i < len(*t) && full != "" {
+		if k := (*t)[i].Load(); k != nil && k.full == full {
+			return k
+		}
+	}
+	return n.named(i, string(fd.Name()), full)
+}
+
+// named is field; a node it adds keeps full.
+func (n *pathNode) named(i int, name string, full protoreflect.FullName) *pathNode {
 	if t := n.kids.Load(); t != nil && i < len(*t) {
 		if k := (*t)[i].Load(); k != nil && k.name == name {
 			return k
 		}
 	}
-	return n.addKid(i, name, 0)
+	return n.addKid(i, name, 0, full)
 }
 
 // item returns the node of the list item of n at index j.
@@ -125,16 +145,16 @@ func (n *pathNode) item(j int) *pathNode {
 			return k
 		}
 	}
-	return n.addKid(j, "", j)
+	return n.addKid(j, "", j, "")
 }
 
 // addKid is the slow path of field (name set) and item (name empty).
-func (n *pathNode) addKid(i int, name string, index int) *pathNode {
+func (n *pathNode) addKid(i int, name string, index int, full protoreflect.FullName) *pathNode {
 	seg := name
 	if name == "" {
 		seg = strconv.Itoa(index)
 	}
-	k := &pathNode{path: childPath(n.path, seg), name: name, index: index}
+	k := &pathNode{path: childPath(n.path, seg), name: name, index: index, full: full}
 	if !n.saved {
 		return k
 	}
@@ -302,7 +322,7 @@ func (w *walker) field(fd protoreflect.FieldDescriptor, v protoreflect.Value) bo
 		return true
 	}
 	depth := w.depth
-	n := w.node.field(fd.Index(), string(fd.Name()))
+	n := w.node.fieldOf(fd)
 	switch {
 	case fd.IsList():
 		l := v.List()

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -232,6 +233,48 @@ func TestPathTree(t *testing.T) {
 	}
 	if got := l.item(2*maxNodes).field(0, "id"); got.saved || got.path != "list."+strconv.Itoa(2*maxNodes)+".id" {
 		t.Errorf("under a node past the cap: %q, saved %v", got.path, got.saved)
+	}
+}
+
+// fieldOf finds by a field's full name the node field finds by its index
+// and name: the same node for the same field, a field of another message
+// of the same name in the same slot shares it, one of another name in the
+// same slot gets its own path.
+func TestPathTreeFieldOf(t *testing.T) {
+	n0 := nodes.Load()
+	t.Cleanup(func() { nodes.Store(n0) })
+	root := &pathNode{saved: true}
+	field := func(m proto.Message, name protoreflect.Name) protoreflect.FieldDescriptor {
+		fd := m.ProtoReflect().Descriptor().Fields().ByName(name)
+		if fd == nil {
+			t.Fatalf("no field %s", name)
+		}
+		return fd
+	}
+	file, msg, fld := &descriptorpb.FileDescriptorProto{}, &descriptorpb.DescriptorProto{}, &descriptorpb.FieldDescriptorProto{}
+	pkg := field(file, "package")
+	other := field(msg, "field")
+	if pkg.Index() != 1 || other.Index() != 1 || field(msg, "name").Index() != 0 || field(fld, "name").Index() != 0 {
+		t.Fatal("descriptor.proto's field order changed: pick other fields")
+	}
+	p := root.fieldOf(pkg)
+	if p.path != "package" || !p.saved || root.fieldOf(pkg) != p || root.field(1, "package") != p {
+		t.Fatalf("package: %q (saved %v), not found again", p.path, p.saved)
+	}
+	if got := root.fieldOf(other); got.path != "field" || got.saved {
+		t.Errorf("another name in the slot: %q (saved %v)", got.path, got.saved)
+	}
+	name := root.fieldOf(field(msg, "name"))
+	if got := root.fieldOf(field(fld, "name")); got != name || got.path != "name" {
+		t.Errorf("the same name in another message: %q, not the same node", got.path)
+	}
+	opts := field(file, "options")
+	byName := root.field(opts.Index(), "options")
+	if got := root.fieldOf(opts); got != byName || got.path != "options" {
+		t.Errorf("a node field made: fieldOf finds %q, not it", got.path)
+	}
+	if n := testing.AllocsPerRun(100, func() { root.fieldOf(pkg) }); n != 0 {
+		t.Errorf("a saved field costs %v allocations", n)
 	}
 }
 

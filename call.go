@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gorasp/rasp/internal/agentlink"
 	"github.com/gorasp/rasp/internal/collect"
@@ -25,33 +26,78 @@ type call struct {
 	marked bool // the adapter stopped at a limit of its own (MarkPartial)
 	ended  bool
 	parent context.Context // StartCall's
-	ctx    atomic.Pointer[context.Context]
+
+	// base is the context below the inputs, cur the last one Context
+	// returned (nil before): the bound goroutine's guards check with cur,
+	// else base.
+	base context.Context
+	cur  atomic.Pointer[callCtx]
+
+	// What a call needs anyway, in the call's own allocation: its state,
+	// its route and the first context Context returns (a unary call's
+	// only one).
+	state requestState
+	route route
+	ctx0  callCtx
 }
+
+// callInputs is a call that collects (the agent is not off), with room for
+// its first inputs in the same allocation, so that a call of up to
+// firstInputs inputs (a message of a few dozen fields and the call's
+// metadata) grows no slice. A call with more grows it as append does.
+type callInputs struct {
+	call
+	first [firstInputs]taint.Input
+}
+
+// firstInputs fills a callInputs up to 4 KiB, a size class of the
+// allocator: about 60 inputs.
+const firstInputs = (4096 - unsafe.Sizeof(call{})) / unsafe.Sizeof(taint.Input{})
+
+// callCtx is a context over a snapshot of a call's inputs, the first n the
+// collector held when [call.Context] made it, after those its parent
+// carries. The collector only appends, so the Adds that follow write past
+// n (or into a new array) and never into the snapshot: the context shares
+// the collector's array rather than copying it, and a stream's contexts
+// cost the same whatever was received before.
+type callCtx struct {
+	taint.LazyContext
+	in []taint.Input // capped at its length: appending to it copies
+}
+
+// Inputs is the snapshot, the same slice for the context's life.
+func (x *callCtx) Inputs() []taint.Input { return x.in }
 
 var _ agentlink.Call = (*call)(nil)
 
 // startCall begins the call req describes and binds the calling goroutine
 // to it until [call.End]: see guard.StartCall.
 func (a *Agent) startCall(ctx context.Context, req Request) *call {
-	c := &call{a: a, parent: ctx, req: req}
-	c.st = &requestState{Context: ctx, agent: a, path: req.Path, call: &c.req}
-	if req.Route != "" {
-		c.st.route.Store(&route{pattern: req.Route})
-	}
-	c.off = a.Mode() == ModeOff && !a.overrideOn
-	if !c.off {
+	var c *call
+	if off := a.Mode() == ModeOff && !a.overrideOn; off {
+		c = &call{off: true}
+	} else {
+		ci := new(callInputs)
+		c = &ci.call
 		cfg := &a.cfg
 		c.c = collect.Collector{Limits: collect.Limits{MaxInputs: cfg.maxInputs, MaxValueLen: cfg.maxValueLen,
 			MaxDecoded: max(cfg.bodyLimit, 1), DecodeDepth: cfg.decodeDepth}}
+		c.c.Inputs = ci.first[:0]
+	}
+	c.a, c.parent, c.req = a, ctx, req
+	c.st = &c.state
+	c.st.Context, c.st.agent, c.st.path, c.st.call = ctx, a, req.Path, &c.req
+	if req.Route != "" {
+		c.route.pattern = req.Route
+		c.st.route.Store(&c.route)
 	}
 	// The call's state is its context below the inputs: it answers the
 	// agent and the state, as the middleware's does for a request.
-	var base context.Context = c.st
+	c.base = c.st
 	if c.off {
-		base = NewContext(ctx, a)
+		c.base = NewContext(ctx, a)
 	}
-	c.ctx.Store(&base)
-	c.tok = bindCall(base, a, c.off, c)
+	c.tok = bindCall(c.base, a, c.off, c)
 	return c
 }
 
@@ -101,13 +147,24 @@ func (c *call) Context() context.Context {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ctx := taint.NewContext(c.st, c.c.Inputs...)
-	c.ctx.Store(&ctx)
-	return ctx
+	x := &c.ctx0
+	if c.cur.Load() != nil {
+		x = new(callCtx)
+	}
+	n := len(c.c.Inputs)
+	x.in = c.c.Inputs[:n:n]
+	x.Init(c.st, x)
+	c.cur.Store(x)
+	return x
 }
 
 // current is the context the bound goroutine's guards check with.
-func (c *call) current() context.Context { return *c.ctx.Load() }
+func (c *call) current() context.Context {
+	if x := c.cur.Load(); x != nil {
+		return x
+	}
+	return c.base
+}
 
 // Blocked reports whether a sink was blocked during the call.
 func (c *call) Blocked() bool { return c.st.isBlocked() }
@@ -125,5 +182,5 @@ func (c *call) End() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ended = true
-	c.c.Inputs = nil // taint.NewContext copied them
+	c.c.Inputs = nil // the contexts keep their snapshots
 }

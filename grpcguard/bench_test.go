@@ -3,6 +3,7 @@ package grpcguard_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -96,7 +98,9 @@ func benchUnary(b *testing.B, kind string, req proto.Message) {
 }
 
 // BenchmarkInterceptor times the unary interceptor alone (protect mode)
-// around a handler that does nothing, with the same 1 KiB requests.
+// around a handler that does nothing, with the same 1 KiB requests and
+// what grpc-go puts in a call's context: the peer and the metadata a
+// grpc-go client sends.
 func BenchmarkInterceptor(b *testing.B) {
 	b.Run("struct", func(b *testing.B) { benchInterceptor(b, benchStruct(b)) })
 	b.Run("fields", func(b *testing.B) { benchInterceptor(b, benchFields(b)) })
@@ -106,18 +110,31 @@ func benchInterceptor(b *testing.B, req proto.Message) {
 	ic := grpcguard.UnaryServerInterceptor(grpcguard.WithAgent(rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))))
 	info := &grpc.UnaryServerInfo{FullMethod: sizeMethod}
 	h := func(context.Context, any) (any, error) { return nil, nil }
+	ctx := peer.NewContext(b.Context(), &peer.Peer{Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50123}})
+	ctx = metadata.NewIncomingContext(ctx, metadata.Pairs(":authority", "127.0.0.1:50051",
+		"content-type", "application/grpc", "user-agent", "grpc-go/1.85.0", "x-type", "fields"))
 	b.ReportAllocs()
+	c0, cpuOK := cpuTime()
+	n := 0
 	for b.Loop() {
-		if _, err := ic(b.Context(), req, info, h); err != nil {
+		if _, err := ic(ctx, req, info, h); err != nil {
 			b.Fatal(err)
 		}
+		n++
+	}
+	if c1, ok := cpuTime(); cpuOK && ok && n > 0 {
+		b.ReportMetric(float64(c1-c0)/float64(n), "cpu-ns/op")
 	}
 }
 
 // BenchmarkUnaryRatio alternates calls to a bare server and to a guarded
 // one (protect mode) in the same loop, so that the load of a shared
 // machine weighs on both alike, and reports guarded/bare time as x-bare
-// (of the sums) and x-bare-median (the median of each pair's ratio).
+// (of the sums) and x-bare-median (the median of each pair's ratio). Where
+// the process's CPU time can be read, it also reports guarded/bare CPU
+// time (client and server, with the garbage collector's work wherever it
+// falls) as x-bare-cpu and x-bare-cpu-median: a machine shared with other
+// work inflates wall times, waits for a CPU included, far more.
 func BenchmarkUnaryRatio(b *testing.B) {
 	for _, msg := range []struct {
 		name string
@@ -129,27 +146,37 @@ func BenchmarkUnaryRatio(b *testing.B) {
 			guarded := serve(b, rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop())), &accounts{})
 			ctx := metadata.AppendToOutgoingContext(b.Context(), "x-type", msg.name)
 			var out wrapperspb.StringValue
-			call := func(c *grpc.ClientConn) time.Duration {
+			cpuOK := true
+			call := func(c *grpc.ClientConn) (wall, cpu time.Duration) {
+				c0, ok0 := cpuTime()
 				t0 := time.Now()
 				if err := c.Invoke(ctx, sizeMethod, req, &out); err != nil {
 					b.Fatal(err)
 				}
-				return time.Since(t0)
+				wall = time.Since(t0)
+				c1, ok1 := cpuTime()
+				cpuOK = cpuOK && ok0 && ok1
+				return wall, c1 - c0
 			}
 			call(bare)
 			call(guarded)
-			var tb, tg time.Duration
-			var ratios []float64
+			var tb, tg, cb, cg time.Duration
+			var ratios, cpuRatios []float64
 			n := 0
 			for b.Loop() {
-				var b1, g1 time.Duration
+				var b1, g1, bc, gc time.Duration
 				if n%2 == 0 { // who goes first alternates
-					b1, g1 = call(bare), call(guarded)
+					b1, bc = call(bare)
+					g1, gc = call(guarded)
 				} else {
-					g1, b1 = call(guarded), call(bare)
+					g1, gc = call(guarded)
+					b1, bc = call(bare)
 				}
-				tb, tg = tb+b1, tg+g1
+				tb, tg, cb, cg = tb+b1, tg+g1, cb+bc, cg+gc
 				ratios = append(ratios, float64(g1)/float64(b1))
+				if bc > 0 {
+					cpuRatios = append(cpuRatios, float64(gc)/float64(bc))
+				}
 				n++
 			}
 			b.ReportMetric(float64(tg)/float64(tb), "x-bare")
@@ -158,6 +185,13 @@ func BenchmarkUnaryRatio(b *testing.B) {
 			slices.Sort(ratios)
 			if len(ratios) > 0 {
 				b.ReportMetric(ratios[len(ratios)/2], "x-bare-median")
+			}
+			if cpuOK && cb > 0 {
+				b.ReportMetric(float64(cg)/float64(cb), "x-bare-cpu")
+				slices.Sort(cpuRatios)
+				if len(cpuRatios) > 0 {
+					b.ReportMetric(cpuRatios[len(cpuRatios)/2], "x-bare-cpu-median")
+				}
 			}
 		})
 	}

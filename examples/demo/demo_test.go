@@ -420,14 +420,24 @@ func TestRunServes(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("monitor mode answered %d", resp.StatusCode)
 	}
+	// Events are written by the agent's queue, after the response: wait
+	// for the line.
 	var ev map[string]any
-	for line := range strings.Lines(stderr.String()) {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("stderr line is not JSON: %q", line)
+	for deadline := time.Now().Add(10 * time.Second); ev == nil && time.Now().Before(deadline); {
+		for line := range strings.Lines(stderr.String()) {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				if !strings.HasSuffix(line, "\n") {
+					break // a line still being written
+				}
+				t.Fatalf("stderr line is not JSON: %q", line)
+			}
+			if m["kind"] == rasp.KindSQLInjection {
+				ev = m
+			}
 		}
-		if m["kind"] == rasp.KindSQLInjection {
-			ev = m
+		if ev == nil {
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	if ev == nil || ev["blocked"] != false || ev["input_key"] != "id" {

@@ -317,9 +317,13 @@ func isPlainShellRune(r rune) bool {
 }
 
 // shellQuoted places p single-quoted, each quote written '\” (POSIX:
-// nothing is special between single quotes). Benign by construction.
+// nothing is special between single quotes). Benign by construction,
+// but for a value opening with a dash (left out).
 func shellQuoted(p Payload) (Case, bool) {
-	if p.Value == "" || strings.ContainsRune(p.Value, 0) {
+	if p.Value == "" || p.Value[0] == '-' || strings.ContainsRune(p.Value, 0) {
+		// Quote removal leaves a leading dash: ping reads '-Infinity' as
+		// its options (-I nfinity), so such a value is not benign there
+		// (left out, as in execArg).
 		return Case{}, false
 	}
 	q := "'" + strings.ReplaceAll(p.Value, "'", `'\''`) + "'"

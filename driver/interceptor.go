@@ -134,15 +134,19 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 	sp.End()
 	switch {
 	case !r.Injection && !r.Incomplete:
-		if (!r.Occurs || !valueOccurs(query, inputs)) && !guard.PartialInspection(ctx) {
+		if guard.PartialInspection(ctx) {
+			// Clean as far as the request was inspected, and not
+			// remembered: a value past a cap may be in the text unseen,
+			// and remembering it would clear the same text for every
+			// later request.
+			return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)
+		}
+		if !r.Occurs || !valueOccurs(query, inputs) {
 			// No value of the request is in the text (a key may be:
-			// keys name columns): the application's own statement. Not
-			// when the request was inspected only in part: a value past
-			// a cap may be in the text unseen, and remembering it would
-			// clear the same text for every later request.
+			// keys name columns): the application's own statement.
 			i.memory.Remember(query)
 		}
-		return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)
+		return verdict{}, nil
 	case i.memory.Known(query):
 		// The application ran this exact text before with inputs
 		// present and no value of theirs in it: its own statement,

@@ -158,49 +158,74 @@ func checkPath(path string, inputs []taint.Input, s sepSet, facts taint.Facts) (
 	// input.
 	pathNUL := facts&taint.NUL != 0 && strings.IndexByte(path, 0) >= 0
 	for i := range inputs {
-		v := inputs[i].Value
-		if v == "" {
-			continue
-		}
-		abs := facts&taint.Rooted != 0 && s.isAbs(v)
-		dots := facts&taint.DotDot != 0 && strings.Contains(v, "..")
-		nul := pathNUL && strings.IndexByte(v, 0) >= 0
-		if !abs && !dots && !nul {
-			continue
-		}
-		if len(path) > maxPathLen {
-			return finding(path, inputs[i], -1, reasonTraversal), ruleNone, errTooLong
-		}
-		if nul {
-			return finding(path, inputs[i], strings.Index(path, v), reasonNUL), ruleNUL, nil
-		}
-		if dots {
-			if start, r := s.traversal(path, v); r != ruleNone {
-				reason := reasonTraversal
-				if r == ruleClimb {
-					reason = reasonClimb
+		// Each value is checked as sent and, when it has white space at
+		// either end, as strings.TrimSpace leaves it: applications trim
+		// names before they use them, and padding must not hide a climb.
+		v, trimmed := inputs[i].Value, false
+		for v != "" {
+			abs := facts&taint.Rooted != 0 && s.isAbs(v)
+			dots := facts&taint.DotDot != 0 && strings.Contains(v, "..")
+			nul := pathNUL && strings.IndexByte(v, 0) >= 0
+			if abs || dots || nul {
+				f, r, err := s.checkValue(path, inputs, i, v, abs, dots, nul)
+				if r != ruleNone || err != nil {
+					return f, r, err
 				}
-				return finding(path, inputs[i], start, reason), r, nil
 			}
-		}
-		if abs {
-			matched, err := s.absolute(path, v, inputs)
-			if err != nil {
-				return finding(path, inputs[i], -1, reasonAbsolute), ruleNone, err
+			if trimmed || !mayTrim(v) {
+				break
 			}
-			if matched {
-				start := -1
-				if strings.HasPrefix(path, v) {
-					start = 0
-				}
-				return finding(path, inputs[i], start, reasonAbsolute), ruleAbsolute, nil
-			}
+			v, trimmed = strings.TrimSpace(v), true
 		}
 	}
 	return rasp.Finding{}, ruleNone, nil
 }
 
-func finding(path string, in taint.Input, start int, reason string) rasp.Finding {
+// mayTrim reports whether strings.TrimSpace could shorten v: it begins or
+// ends with ASCII white space or with a byte of a multi-byte rune (U+0085,
+// U+00A0 and the other Unicode spaces).
+func mayTrim(v string) bool {
+	isSpace := func(c byte) bool { return c == ' ' || '\t' <= c && c <= '\r' || c >= 0x80 }
+	return isSpace(v[0]) || isSpace(v[len(v)-1])
+}
+
+// checkValue applies the rules to v, the value of inputs[i] or its trimmed
+// text; abs, dots and nul say which can match.
+func (s sepSet) checkValue(path string, inputs []taint.Input, i int, v string, abs, dots, nul bool) (rasp.Finding, rule, error) {
+	if len(path) > maxPathLen {
+		return finding(path, inputs[i], v, -1, reasonTraversal), ruleNone, errTooLong
+	}
+	if nul {
+		return finding(path, inputs[i], v, strings.Index(path, v), reasonNUL), ruleNUL, nil
+	}
+	if dots {
+		if start, r := s.traversal(path, v); r != ruleNone {
+			reason := reasonTraversal
+			if r == ruleClimb {
+				reason = reasonClimb
+			}
+			return finding(path, inputs[i], v, start, reason), r, nil
+		}
+	}
+	if abs {
+		matched, err := s.absolute(path, v, inputs)
+		if err != nil {
+			return finding(path, inputs[i], v, -1, reasonAbsolute), ruleNone, err
+		}
+		if matched {
+			start := -1
+			if strings.HasPrefix(path, v) {
+				start = 0
+			}
+			return finding(path, inputs[i], v, start, reasonAbsolute), ruleAbsolute, nil
+		}
+	}
+	return rasp.Finding{}, ruleNone, nil
+}
+
+// finding reports input in, whose text v (its value, or the value trimmed)
+// starts at start in path, or -1.
+func finding(path string, in taint.Input, v string, start int, reason string) rasp.Finding {
 	f := rasp.Finding{
 		Kind:   rasp.KindPathTraversal,
 		Input:  in,
@@ -210,7 +235,7 @@ func finding(path string, in taint.Input, start int, reason string) rasp.Finding
 		Reason: reason,
 	}
 	if start >= 0 {
-		f.Start, f.End = start, start+len(in.Value)
+		f.Start, f.End = start, start+len(v)
 	}
 	return f
 }

@@ -41,6 +41,18 @@ var posixCases = []checkCase{
 	{"join leading slash", filepath.Join("/srv/data", "/../../etc/passwd"), "/../../etc/passwd", ruleTraversal},
 	{"join deep", filepath.Join("/srv/www/data", strings.Repeat("../", 9)+"etc/shadow"), strings.Repeat("../", 9) + "etc/shadow", ruleTraversal},
 	{"join trailing slash", filepath.Join("/srv/data", "../../etc/") + "/x", "../../etc/", ruleTraversal},
+	// Padded with white space that the application trims.
+	{"trimmed join climb", filepath.Join("/srv/data", "../../etc/passwd"), " ../../etc/passwd", ruleTraversal},
+	{"trimmed raw climb", "/srv/data/../../etc/passwd", "\u00a0../../etc/passwd\t", ruleTraversal},
+	{"trimmed climb ideographic space", filepath.Join("/srv/data", "../../etc/passwd"), "../../etc/passwd\u3000", ruleTraversal},
+	{"trimmed climb only", filepath.Join("/srv/site", "../..", "index.html"), "\n../..", ruleClimb},
+	{"trimmed absolute", "/etc/passwd", "\u2003/etc/passwd", ruleAbsolute},
+	{"trimmed absolute trailing", "/etc/passwd", "/etc/passwd \u0085", ruleAbsolute},
+	{"trimmed nul", "/srv/data/x.php\x00.jpg", " x.php\x00.jpg", ruleNUL},
+	{"trimmed plain name", "/srv/data/notes.txt", " notes.txt\u00a0", ruleNone},
+	{"trimmed stays inside", filepath.Join("/srv/data", "sub/../notes.txt"), "\tsub/../notes.txt ", ruleNone},
+	{"space only", "/srv/data/x", "\u00a0 ", ruleNone},
+	{"padded slash inside name", "/srv/data/a b/c", " a b/c", ruleNone},
 	// Harmless.
 	{"join bare dotdot cleaned", filepath.Join("/srv/data", ".."), "..", ruleClimb},
 	{"join dotdot slash cleaned", filepath.Join("/srv/data", "../"), "../", ruleClimb},
@@ -131,6 +143,8 @@ var windowsCases = []checkCase{
 	{"abs other dir", `C:\XXX\YYY\documents\pony.txt`, `C:\YYY\XXX\file.txt`, ruleNone},
 	{"relative name", `C:\`, `file.json`, ruleNone},
 	{"nul", "C:\\srv\\x.asp\x00.jpg", "x.asp\x00.jpg", ruleNUL},
+	{"trimmed climb", `C:\srv\..\..\windows\win.ini`, "\u00a0..\\..\\windows\\win.ini ", ruleTraversal},
+	{"trimmed abs", `C:\windows\win.ini`, " C:\\windows\\win.ini", ruleAbsolute},
 }
 
 func runCases(t *testing.T, s sepSet, cases []checkCase) {
@@ -157,7 +171,7 @@ func runCases(t *testing.T, s sepSet, cases []checkCase) {
 			if f.Kind != rasp.KindPathTraversal || f.Input != in || f.Target != c.path || f.Reason == "" {
 				t.Errorf("finding = %+v", f)
 			}
-			if f.Start >= 0 && c.path[f.Start:f.End] != c.input {
+			if f.Start >= 0 && c.path[f.Start:f.End] != c.input && c.path[f.Start:f.End] != strings.TrimSpace(c.input) {
 				t.Errorf("span [%d,%d) of %q is not the input %q", f.Start, f.End, c.path, c.input)
 			}
 		})

@@ -57,7 +57,10 @@
 //
 //   - Symbolic links and hard links inside the tree that point outside it,
 //     and names that differ only in case on case-insensitive file systems.
-//   - Values the application derived from inputs (decoded, split, trimmed).
+//   - Values the application derived from inputs (decoded, split, cut
+//     apart). A value padded with white space is checked as sent and as
+//     strings.TrimSpace leaves it ("\u00a0../../etc/passwd" climbs), since
+//     applications trim names before they use them.
 //   - An input that climbs is reported even when the application
 //     neutralised the climb (filepath.Base) and kept the rest: a request
 //     carrying a climbing name is hostile.

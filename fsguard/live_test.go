@@ -46,6 +46,8 @@ func liveSite(t *testing.T) string {
 //	/save?up=U&body=B writes B to Join(site, U, ".env")
 //	/login?next=N     reads the application's own dir/app/templates/login.html
 //	                  (N only coincides with the start of that path)
+//	/doc?name=N       reads Join(site, TrimSpace(N))
+//	/raw?f=F          reads TrimSpace(F) as given
 func liveServer(t *testing.T, dir string, mode rasp.Mode) (*httptest.Server, *testlog.Buffer) {
 	t.Helper()
 	logs := new(testlog.Buffer)
@@ -73,6 +75,22 @@ func liveServer(t *testing.T, dir string, mode rasp.Mode) (*httptest.Server, *te
 		b, err := fsguard.ReadFile(r.Context(), filepath.Join(dir, "app", "templates", "login.html"))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Write(b)
+	})
+	mux.HandleFunc("GET /doc", func(w http.ResponseWriter, r *http.Request) {
+		b, err := fsguard.ReadFile(r.Context(), filepath.Join(site, strings.TrimSpace(r.FormValue("name"))))
+		if err != nil {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		w.Write(b)
+	})
+	mux.HandleFunc("GET /raw", func(w http.ResponseWriter, r *http.Request) {
+		b, err := fsguard.ReadFile(r.Context(), strings.TrimSpace(r.FormValue("f")))
+		if err != nil {
+			http.Error(w, "not found", http.StatusNotFound)
 			return
 		}
 		w.Write(b)
@@ -182,5 +200,45 @@ func TestLiveAbsolutePrefix(t *testing.T) {
 	two := filepath.Join(dir, "app")
 	if code, _ := liveGet(t, c, srv.URL+"/login?next="+url.QueryEscape(two)); code != http.StatusForbidden {
 		t.Errorf("next=%q: %d, want 403", two, code)
+	}
+}
+
+// TestLiveTrimmedInput: a handler that trims white space (strings.TrimSpace
+// removes Unicode spaces too) before it builds the path. Padding the value
+// with spaces must not hide the traversal or the absolute path: unguarded
+// the padded values read the secret, guarded they are refused, and padded
+// benign names are served.
+func TestLiveTrimmedInput(t *testing.T) {
+	for _, mode := range []rasp.Mode{rasp.ModeOff, rasp.ModeProtect} {
+		t.Run(mode.String(), func(t *testing.T) {
+			dir := liveSite(t)
+			srv, logs := liveServer(t, dir, mode)
+			c := srv.Client()
+			secret := filepath.Join(dir, ".env")
+			for _, u := range []string{
+				"/doc?name=" + url.QueryEscape(" ../../.env"),
+				"/doc?name=" + url.QueryEscape("\u00a0\u00a0../../.env\t"),
+				"/doc?name=" + url.QueryEscape("../../.env\u3000"),
+				"/raw?f=" + url.QueryEscape("\u2003"+secret),
+				"/raw?f=" + url.QueryEscape(secret+" \u0085"),
+			} {
+				code, body := liveGet(t, c, srv.URL+u)
+				if mode == rasp.ModeProtect {
+					if code != http.StatusForbidden || strings.Contains(body, "content of") {
+						t.Errorf("%s: %d %q, want 403 and nothing served", u, code, body)
+					}
+				} else if body != "content of .env" {
+					t.Errorf("unguarded %s served %d %q, want dir/.env: the test proves nothing", u, code, body)
+				}
+			}
+			if mode == rasp.ModeProtect && !strings.Contains(logs.String(), `"rule":"traversal"`) {
+				t.Errorf("no traversal event: %s", logs.String())
+			}
+			for _, name := range []string{" index.html", "docs/index.html\u00a0", "\tdocs/../index.html "} {
+				if code, body := liveGet(t, c, srv.URL+"/doc?name="+url.QueryEscape(name)); code != http.StatusOK || !strings.HasPrefix(body, "content of sites/blog/") {
+					t.Errorf("name=%q: %d %q, want the site's page", name, code, body)
+				}
+			}
+		})
 	}
 }

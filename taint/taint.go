@@ -40,6 +40,7 @@ import (
 	"context"
 	"strings"
 	"sync/atomic"
+	"unicode"
 )
 
 // Source names where an [Input] came from in the request.
@@ -86,7 +87,7 @@ const (
 	// NUL: some value contains a NUL byte.
 	NUL
 	// Rooted: some value begins with '/' or '\', or with a letter and ':'
-	// (a drive name).
+	// (a drive name), once leading white space is trimmed.
 	Rooted
 )
 
@@ -97,6 +98,13 @@ func FactsOf(inputs []Input) Facts {
 		v := inputs[i].Value
 		if v == "" {
 			continue
+		}
+		if v[0] <= ' ' || v[0] >= 0x80 {
+			// Rooted once trimmed of white space, as strings.TrimSpace
+			// does: applications trim names before they use them.
+			if v = strings.TrimLeftFunc(v, unicode.IsSpace); v == "" {
+				continue
+			}
 		}
 		if v[0] == '/' || v[0] == '\\' || len(v) >= 2 && v[1] == ':' && (v[0]|0x20 >= 'a' && v[0]|0x20 <= 'z') {
 			f |= Rooted

@@ -2,6 +2,7 @@ package grpcguard
 
 import (
 	"cmp"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -256,7 +257,12 @@ func collect(call guard.Call, m any, wellKnown bool) {
 		w.release()
 	}()
 	pr := pm.ProtoReflect()
-	w.message(pr, 0, rootOf(pr.Descriptor().FullName()))
+	root := rootOf(pr.Descriptor().FullName())
+	if wellKnown {
+		w.goMessage(reflect.ValueOf(pm), 0, root)
+		return
+	}
+	w.message(pr, 0, root)
 }
 
 // walkers keeps walkers with their Range callbacks, so a walk allocates
@@ -307,11 +313,24 @@ func (w *walker) message(m protoreflect.Message, depth int, n *pathNode) {
 	if !m.IsValid() {
 		return
 	}
+	if w.wellKnown {
+		pm := m.Interface()
+		if p := planOf(reflect.TypeOf(pm)); p != nil {
+			w.planned(p, reflect.ValueOf(pm), depth, n)
+			return
+		}
+		outerDepth, outerNode := w.depth, w.node
+		w.depth, w.node = depth, n
+		defer func() { w.depth, w.node = outerDepth, outerNode }()
+		if w.known(pm) {
+			return
+		}
+		m.Range(w.fieldFn)
+		return
+	}
 	outerDepth, outerNode := w.depth, w.node
 	w.depth, w.node = depth, n
-	if !w.wellKnown || !w.known(m.Interface()) {
-		m.Range(w.fieldFn)
-	}
+	m.Range(w.fieldFn)
 	w.depth, w.node = outerDepth, outerNode
 }
 

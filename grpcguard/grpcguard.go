@@ -65,6 +65,7 @@ package grpcguard
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/gorasp/rasp"
@@ -201,7 +202,7 @@ func (s *stream) SendMsg(m any) error {
 // collectMetadata adds the incoming metadata values (see "Inputs" in the
 // package documentation for the keys left out).
 func collectMetadata(call guard.Call, ctx context.Context) {
-	md, ok := metadata.FromIncomingContext(ctx)
+	md, ok := incoming(ctx)
 	if !ok {
 		return
 	}
@@ -225,4 +226,56 @@ func collectMetadata(call guard.Call, ctx context.Context) {
 
 func isBinKey(k string) bool {
 	return len(k) >= 4 && k[len(k)-4:] == "-bin"
+}
+
+// incoming returns the incoming metadata of ctx, as
+// metadata.FromIncomingContext does, without copying it when it can: the
+// map grpc-go stored is read in place (never written) when its keys are
+// already in lower case, the form FromIncomingContext would give them.
+func incoming(ctx context.Context) (metadata.MD, bool) {
+	if incomingKey == nil {
+		return metadata.FromIncomingContext(ctx)
+	}
+	md, ok := ctx.Value(incomingKey).(metadata.MD)
+	if !ok {
+		return nil, false
+	}
+	for k := range md {
+		if strings.ToLower(k) != k {
+			// FromIncomingContext lowers it, merging keys that differ
+			// only in case: leave that to it.
+			return metadata.FromIncomingContext(ctx)
+		}
+	}
+	return md, true
+}
+
+// incomingKey is the context key grpc-go keeps incoming metadata under,
+// found once by asking metadata.FromIncomingContext of a context that
+// records the key it is asked for; nil (and the metadata is copied) unless
+// that key gives the very map metadata.NewIncomingContext stored.
+var incomingKey = findIncomingKey()
+
+type keySpy struct {
+	context.Context
+	keys []any
+}
+
+func (s *keySpy) Value(key any) any {
+	s.keys = append(s.keys, key)
+	return nil
+}
+
+func findIncomingKey() any {
+	spy := &keySpy{Context: context.Background()}
+	if _, ok := metadata.FromIncomingContext(spy); ok || len(spy.keys) != 1 {
+		return nil
+	}
+	key := spy.keys[0]
+	md := metadata.MD{"k": {"v"}}
+	got, ok := metadata.NewIncomingContext(context.Background(), md).Value(key).(metadata.MD)
+	if !ok || len(got) != 1 || len(got["k"]) != 1 || &got["k"][0] != &md["k"][0] {
+		return nil
+	}
+	return key
 }

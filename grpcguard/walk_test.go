@@ -388,3 +388,39 @@ func TestWellKnownWalkMatchesReflection(t *testing.T) {
 		}
 	}
 }
+
+// incoming reads the metadata map grpc-go stored, in place, and answers
+// what metadata.FromIncomingContext answers: for a context without
+// metadata, and for a map whose keys are not all lower case (built
+// without the metadata helpers), where FromIncomingContext lowers them.
+func TestIncomingMetadata(t *testing.T) {
+	if incomingKey == nil {
+		t.Fatal("the key of incoming metadata was not found: every call copies its metadata")
+	}
+	if md, ok := incoming(context.Background()); ok || md != nil {
+		t.Errorf("incoming of a context without metadata = %v, %v", md, ok)
+	}
+	for _, md := range []metadata.MD{
+		metadata.Pairs("x-user", "ines", "x-user", "omar", ":authority", "svc"),
+		{"X-User": {"ines"}, "x-tenant": {"t1"}},
+		{"x-user": {"a"}, "X-USER": {"b"}},
+		{},
+	} {
+		ctx := metadata.NewIncomingContext(context.Background(), md)
+		got, ok := incoming(ctx)
+		want, _ := metadata.FromIncomingContext(ctx)
+		if !ok || len(got) != len(want) {
+			t.Fatalf("incoming(%v) = %v, %v; want %v", md, got, ok, want)
+		}
+		for k, v := range want {
+			if len(md) == len(want) && !slices.Equal(got[k], v) {
+				t.Errorf("incoming(%v)[%q] = %q, want %q", md, k, got[k], v)
+			}
+		}
+	}
+	md := metadata.Pairs("x-user", "ines")
+	got, _ := incoming(metadata.NewIncomingContext(context.Background(), md))
+	if &got["x-user"][0] != &md["x-user"][0] {
+		t.Error("lower-case metadata was copied")
+	}
+}

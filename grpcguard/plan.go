@@ -3,10 +3,12 @@ package grpcguard
 import (
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -35,8 +37,7 @@ type plan struct {
 type planKind uint8
 
 const (
-	stepSkip     planKind = iota // bool and enum fields: never an input
-	stepScalar                   // a string, bytes or number field
+	stepScalar   planKind = iota // a string, bytes or number field
 	stepList                     // a list of strings, bytes or numbers
 	stepMessage                  // a nested message (*M)
 	stepMessages                 // a list of messages ([]*M)
@@ -44,15 +45,38 @@ const (
 	stepOneof                    // through protoreflect: WhichOneof, then Get
 )
 
+// A scalarClass is the Go type of a scalar field's values: how a step
+// reads them and formats them, as value formats the protoreflect value.
+type scalarClass uint8
+
+const (
+	classString scalarClass = iota
+	classBytes
+	classInt32
+	classInt64
+	classUint32
+	classUint64
+	classFloat32
+	classFloat64
+)
+
+// A planStep is one field (or oneof) of a plan. Bool and enum fields,
+// never inputs, have no step.
 type planStep struct {
-	kind planKind
-	fd   protoreflect.FieldDescriptor
-	od   protoreflect.OneofDescriptor // stepOneof
-	// field is the index of the Go struct field; nullable: the field has
-	// presence and a Go type that shows it (a pointer or a slice), so it
-	// is populated when not nil, as protobuf-go decides.
-	field    int
-	nullable bool
+	kind  planKind
+	class scalarClass
+	// nullable: the field has presence and a Go type that shows it (a
+	// pointer, ptr, or a slice), so it is populated when not nil, as
+	// protobuf-go decides.
+	nullable, ptr bool
+	field         int     // of the Go struct
+	offset        uintptr // of the Go struct field, for scalars
+	// The field's index, name and full name, for its path's node.
+	index int
+	name  protoreflect.Name
+	full  protoreflect.FullName
+	fd    protoreflect.FieldDescriptor
+	od    protoreflect.OneofDescriptor // stepOneof
 }
 
 // maxPlans bounds the plans kept (one per generated type a call
@@ -179,6 +203,10 @@ func makePlan(t reflect.Type) (p *plan) {
 	if len(p.steps) != fields.Len()-countOneofFields(md)+oneofs || len(seen) != len(p.steps) {
 		return nil // Range did not report each field and oneof once
 	}
+	// Bool and enum fields add nothing: their steps go.
+	p.steps = slices.DeleteFunc(p.steps, func(s planStep) bool {
+		return s.kind != stepReflect && s.fd != nil && neverInput(s.fd)
+	})
 	return p
 }
 
@@ -195,31 +223,32 @@ func countOneofFields(md protoreflect.MessageDescriptor) int {
 // fieldStep is the step of the field fd, whose Go struct field is st's
 // field i (ok false: none).
 func fieldStep(fd protoreflect.FieldDescriptor, i int, ok bool, st reflect.Type) planStep {
-	s := planStep{kind: stepReflect, fd: fd, field: i}
+	s := planStep{kind: stepReflect, fd: fd, field: i, index: fd.Index(), name: fd.Name(), full: fd.FullName()}
 	if fd.IsMap() || !ok {
 		return s
 	}
-	k := fd.Kind()
-	if k == protoreflect.BoolKind || k == protoreflect.EnumKind {
-		s.kind = stepSkip
+	if neverInput(fd) {
+		s.kind = stepScalar // dropped from the plan
 		return s
 	}
+	k := fd.Kind()
 	sf := st.Field(i)
 	if !sf.IsExported() {
 		return s
 	}
 	ft := sf.Type
+	s.offset = sf.Offset
 	isMessage := k == protoreflect.MessageKind || k == protoreflect.GroupKind
 	switch {
 	case fd.IsList():
 		if ft.Kind() != reflect.Slice {
 			return s
 		}
-		switch {
+		switch c, ok := classOf(k, ft.Elem()); {
 		case isMessage && isMessagePointer(ft.Elem()):
 			s.kind = stepMessages
-		case !isMessage && scalarGoType(k, ft.Elem()):
-			s.kind = stepList
+		case !isMessage && ok:
+			s.kind, s.class = stepList, c
 		}
 	case isMessage:
 		if isMessagePointer(ft) {
@@ -234,11 +263,17 @@ func fieldStep(fd protoreflect.FieldDescriptor, i int, ok bool, st reflect.Type)
 		if nullable && ft.Kind() == reflect.Pointer {
 			base = ft.Elem()
 		}
-		if scalarGoType(k, base) {
-			s.kind, s.nullable = stepScalar, nullable
+		if c, ok := classOf(k, base); ok {
+			s.kind, s.class, s.nullable, s.ptr = stepScalar, c, nullable, base != ft
 		}
 	}
 	return s
+}
+
+// neverInput reports whether the values of fd, bool or enum, are never
+// inputs (value adds none).
+func neverInput(fd protoreflect.FieldDescriptor) bool {
+	return fd.Kind() == protoreflect.BoolKind || fd.Kind() == protoreflect.EnumKind
 }
 
 var protoMessageType = reflect.TypeFor[proto.Message]()
@@ -247,28 +282,29 @@ func isMessagePointer(t reflect.Type) bool {
 	return t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && t.Implements(protoMessageType)
 }
 
-// scalarGoType reports whether t is the Go type protoc-gen-go gives a
-// field of kind k (string, bytes or a number).
-func scalarGoType(k protoreflect.Kind, t reflect.Type) bool {
+// classOf returns the class of the values of a field of kind k (string,
+// bytes or a number) whose Go type is t, and false when t is not the type
+// protoc-gen-go gives it.
+func classOf(k protoreflect.Kind, t reflect.Type) (scalarClass, bool) {
 	switch k {
 	case protoreflect.StringKind:
-		return t.Kind() == reflect.String
+		return classString, t.Kind() == reflect.String
 	case protoreflect.BytesKind:
-		return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8
+		return classBytes, t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
-		return t.Kind() == reflect.Int32
+		return classInt32, t.Kind() == reflect.Int32
 	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
-		return t.Kind() == reflect.Int64
+		return classInt64, t.Kind() == reflect.Int64
 	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
-		return t.Kind() == reflect.Uint32
+		return classUint32, t.Kind() == reflect.Uint32
 	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
-		return t.Kind() == reflect.Uint64
+		return classUint64, t.Kind() == reflect.Uint64
 	case protoreflect.FloatKind:
-		return t.Kind() == reflect.Float32
+		return classFloat32, t.Kind() == reflect.Float32
 	case protoreflect.DoubleKind:
-		return t.Kind() == reflect.Float64
+		return classFloat64, t.Kind() == reflect.Float64
 	}
-	return false
+	return 0, false
 }
 
 // populate sets fd in m to a value Range reports (not zero), for the probe
@@ -349,7 +385,8 @@ func (w *walker) planned(p *plan, rv reflect.Value, depth int, n *pathNode) {
 	outerDepth, outerNode := w.depth, w.node
 	w.depth, w.node = depth, n
 	defer func() { w.depth, w.node = outerDepth, outerNode }()
-	s := rv.Elem()
+	base := rv.UnsafePointer()  // not nil: goMessage checked
+	var s reflect.Value         // *rv, for the message steps
 	var pr protoreflect.Message // for the steps through protoreflect
 	for i := range p.steps {
 		if w.stop {
@@ -357,41 +394,27 @@ func (w *walker) planned(p *plan, rv reflect.Value, depth int, n *pathNode) {
 		}
 		st := &p.steps[i]
 		switch st.kind {
-		case stepSkip:
 		case stepScalar:
-			f := s.Field(st.field)
-			if st.nullable {
-				if f.IsNil() {
-					continue
-				}
-				if f.Kind() == reflect.Pointer {
-					f = f.Elem()
-				}
-			} else if !nonZero(f) {
-				continue
+			if v, ok := st.scalar(unsafe.Add(base, st.offset)); ok {
+				w.add(n.fieldNamed(st.index, st.name, st.full), v)
 			}
-			w.value(st.fd, scalarValue(st.fd, f), depth, n.fieldOf(st.fd))
 		case stepList:
+			w.list(st, unsafe.Add(base, st.offset), n)
+		case stepMessage, stepMessages:
+			if !s.IsValid() {
+				s = rv.Elem()
+			}
 			f := s.Field(st.field)
+			if st.kind == stepMessage {
+				if !f.IsNil() {
+					w.goMessage(f, depth+1, n.fieldNamed(st.index, st.name, st.full))
+				}
+				continue
+			}
 			if f.Len() == 0 {
 				continue
 			}
-			fn := n.fieldOf(st.fd)
-			for j := 0; j < f.Len() && !w.stop; j++ {
-				w.value(st.fd, scalarValue(st.fd, f.Index(j)), depth, fn.item(j))
-			}
-		case stepMessage:
-			f := s.Field(st.field)
-			if f.IsNil() {
-				continue
-			}
-			w.goMessage(f, depth+1, n.fieldOf(st.fd))
-		case stepMessages:
-			f := s.Field(st.field)
-			if f.Len() == 0 {
-				continue
-			}
-			fn := n.fieldOf(st.fd)
+			fn := n.fieldNamed(st.index, st.name, st.full)
 			for j := 0; j < f.Len() && !w.stop; j++ {
 				w.goMessage(f.Index(j), depth+1, fn.item(j))
 			}
@@ -413,35 +436,84 @@ func (w *walker) planned(p *plan, rv reflect.Value, depth int, n *pathNode) {
 	}
 }
 
-// nonZero is protobuf-go's presence of a scalar field without presence: a
-// value other than zero (a float's negative zero counts).
-func nonZero(f reflect.Value) bool {
-	switch f.Kind() {
-	case reflect.Int32, reflect.Int64:
-		return f.Int() != 0
-	case reflect.Uint32, reflect.Uint64:
-		return f.Uint() != 0
-	case reflect.Float32, reflect.Float64:
-		v := f.Float()
-		return v != 0 || math.Signbit(v)
-	case reflect.String, reflect.Slice:
-		return f.Len() > 0
+// scalar reads the scalar field at p: its text, as value formats it, and
+// whether it is populated, as protobuf-go decides (not nil for a field
+// with presence; else not zero, a float's negative zero counting).
+func (st *planStep) scalar(p unsafe.Pointer) (string, bool) {
+	if st.ptr {
+		p = *(*unsafe.Pointer)(p)
+		if p == nil {
+			return "", false
+		}
 	}
-	return false
+	set := st.ptr // a pointer not nil; else a value not zero
+	switch st.class {
+	case classString:
+		v := *(*string)(p)
+		return v, set || v != ""
+	case classBytes:
+		v := *(*[]byte)(p)
+		if st.nullable && v == nil || !st.nullable && len(v) == 0 {
+			return "", false
+		}
+		return string(v), true
+	case classInt32:
+		if v := *(*int32)(p); set || v != 0 {
+			return strconv.FormatInt(int64(v), 10), true
+		}
+	case classInt64:
+		if v := *(*int64)(p); set || v != 0 {
+			return strconv.FormatInt(v, 10), true
+		}
+	case classUint32:
+		if v := *(*uint32)(p); set || v != 0 {
+			return strconv.FormatUint(uint64(v), 10), true
+		}
+	case classUint64:
+		if v := *(*uint64)(p); set || v != 0 {
+			return strconv.FormatUint(v, 10), true
+		}
+	case classFloat32:
+		if v := float64(*(*float32)(p)); set || v != 0 || math.Signbit(v) {
+			return strconv.FormatFloat(v, 'g', -1, 32), true
+		}
+	case classFloat64:
+		if v := *(*float64)(p); set || v != 0 || math.Signbit(v) {
+			return strconv.FormatFloat(v, 'g', -1, 64), true
+		}
+	}
+	return "", false
 }
 
-// scalarValue is the protoreflect value of the Go value f of a field of
-// fd's kind, which value formats.
-func scalarValue(fd protoreflect.FieldDescriptor, f reflect.Value) protoreflect.Value {
-	switch fd.Kind() {
-	case protoreflect.StringKind:
-		return protoreflect.ValueOfString(f.String())
-	case protoreflect.BytesKind:
-		return protoreflect.ValueOfBytes(f.Bytes())
-	case protoreflect.FloatKind, protoreflect.DoubleKind:
-		return protoreflect.ValueOfFloat64(f.Float())
-	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
-		return protoreflect.ValueOfUint64(f.Uint())
+// list adds the items of the list field at p (populated when not empty),
+// as field adds a list's.
+func (w *walker) list(st *planStep, p unsafe.Pointer, n *pathNode) {
+	switch st.class {
+	case classString:
+		listOf(w, st, n, *(*[]string)(p), func(v string) string { return v })
+	case classBytes:
+		listOf(w, st, n, *(*[][]byte)(p), func(v []byte) string { return string(v) })
+	case classInt32:
+		listOf(w, st, n, *(*[]int32)(p), func(v int32) string { return strconv.FormatInt(int64(v), 10) })
+	case classInt64:
+		listOf(w, st, n, *(*[]int64)(p), func(v int64) string { return strconv.FormatInt(v, 10) })
+	case classUint32:
+		listOf(w, st, n, *(*[]uint32)(p), func(v uint32) string { return strconv.FormatUint(uint64(v), 10) })
+	case classUint64:
+		listOf(w, st, n, *(*[]uint64)(p), func(v uint64) string { return strconv.FormatUint(v, 10) })
+	case classFloat32:
+		listOf(w, st, n, *(*[]float32)(p), func(v float32) string { return strconv.FormatFloat(float64(v), 'g', -1, 32) })
+	case classFloat64:
+		listOf(w, st, n, *(*[]float64)(p), func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) })
 	}
-	return protoreflect.ValueOfInt64(f.Int())
+}
+
+func listOf[T any](w *walker, st *planStep, n *pathNode, l []T, text func(T) string) {
+	if len(l) == 0 {
+		return
+	}
+	fn := n.fieldNamed(st.index, st.name, st.full)
+	for j := 0; j < len(l) && !w.stop; j++ {
+		w.add(fn.item(j), text(l[j]))
+	}
 }

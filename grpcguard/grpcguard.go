@@ -63,10 +63,13 @@
 package grpcguard
 
 import (
+	"bytes"
 	"context"
+	"net"
 	"slices"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/guard"
@@ -160,7 +163,7 @@ func StreamServerInterceptor(opts ...Option) grpc.StreamServerInterceptor {
 func start(ctx context.Context, a *rasp.Agent, method string) guard.Call {
 	req := rasp.Request{Method: "gRPC", Path: method, Route: method}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		req.RemoteAddr = p.Addr.String()
+		req.RemoteAddr = addrString(p.Addr)
 	}
 	call := guard.StartCall(ctx, a, req)
 	collectMetadata(call, ctx)
@@ -278,4 +281,33 @@ func findIncomingKey() any {
 		return nil
 	}
 	return key
+}
+
+// addrString is a.String(), remembered for the TCP addresses of recent
+// connections (grpc-go gives every call of a connection its peer's
+// address), so that a call formats its peer's address only when the
+// remembered one differs from it in IP, port or zone, whose String it is.
+func addrString(a net.Addr) string {
+	t, ok := a.(*net.TCPAddr)
+	if !ok || t == nil {
+		return a.String()
+	}
+	slot := &addrCache[uintptr(unsafe.Pointer(t))>>4%uintptr(len(addrCache))]
+	if e := slot.Load(); e != nil && e.port == t.Port && e.zone == t.Zone && e.ip.Equal(t.IP) {
+		return e.s
+	}
+	e := &addrEntry{ip: bytes.Clone(t.IP), port: t.Port, zone: t.Zone, s: t.String()}
+	slot.Store(e)
+	return e.s
+}
+
+// addrCache holds the last address formatted in each slot, chosen by the
+// address's pointer: a bounded memory, holding no connection.
+var addrCache [64]atomic.Pointer[addrEntry]
+
+type addrEntry struct {
+	ip   net.IP
+	port int
+	zone string
+	s    string
 }

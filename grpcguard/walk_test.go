@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -422,5 +423,38 @@ func TestIncomingMetadata(t *testing.T) {
 	got, _ := incoming(metadata.NewIncomingContext(context.Background(), md))
 	if &got["x-user"][0] != &md["x-user"][0] {
 		t.Error("lower-case metadata was copied")
+	}
+}
+
+// addrString answers what String answers, for an address remembered and
+// then changed in place (IP, port, zone), for addresses of other types,
+// and for many connections sharing the cache's slots.
+func TestAddrString(t *testing.T) {
+	a := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50123}
+	check := func(addr net.Addr) {
+		t.Helper()
+		if got, want := addrString(addr), addr.String(); got != want {
+			t.Fatalf("addrString(%#v) = %q, want %q", addr, got, want)
+		}
+	}
+	check(a)
+	check(a)
+	a.Port = 50124
+	check(a)
+	a.IP = net.ParseIP("fe80::1")
+	check(a)
+	a.Zone = "eth0"
+	check(a)
+	a.IP = nil
+	check(a)
+	check(&net.UnixAddr{Name: "/tmp/s", Net: "unix"})
+	var addrs []*net.TCPAddr
+	for i := range 300 {
+		addrs = append(addrs, &net.TCPAddr{IP: net.IPv4(10, 0, byte(i>>8), byte(i)), Port: 1000 + i})
+	}
+	for range 2 {
+		for _, a := range addrs {
+			check(a)
+		}
 	}
 }

@@ -66,8 +66,8 @@ type planStep struct {
 	kind  planKind
 	class scalarClass
 	// nullable: the field has presence and a Go type that shows it (a
-	// pointer, ptr, or a slice), so it is populated when not nil, as
-	// protobuf-go decides.
+	// pointer, then ptr is set, or a slice), so it is populated when not
+	// nil, as protobuf-go decides.
 	nullable, ptr bool
 	field         int     // of the Go struct
 	offset        uintptr // of the Go struct field, for scalars

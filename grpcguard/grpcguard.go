@@ -63,9 +63,13 @@
 package grpcguard
 
 import (
+	"bytes"
 	"context"
+	"net"
 	"slices"
+	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/guard"
@@ -159,7 +163,7 @@ func StreamServerInterceptor(opts ...Option) grpc.StreamServerInterceptor {
 func start(ctx context.Context, a *rasp.Agent, method string) guard.Call {
 	req := rasp.Request{Method: "gRPC", Path: method, Route: method}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		req.RemoteAddr = p.Addr.String()
+		req.RemoteAddr = addrString(p.Addr)
 	}
 	call := guard.StartCall(ctx, a, req)
 	collectMetadata(call, ctx)
@@ -201,7 +205,7 @@ func (s *stream) SendMsg(m any) error {
 // collectMetadata adds the incoming metadata values (see "Inputs" in the
 // package documentation for the keys left out).
 func collectMetadata(call guard.Call, ctx context.Context) {
-	md, ok := metadata.FromIncomingContext(ctx)
+	md, ok := incoming(ctx)
 	if !ok {
 		return
 	}
@@ -225,4 +229,85 @@ func collectMetadata(call guard.Call, ctx context.Context) {
 
 func isBinKey(k string) bool {
 	return len(k) >= 4 && k[len(k)-4:] == "-bin"
+}
+
+// incoming returns the incoming metadata of ctx, as
+// metadata.FromIncomingContext does, without copying it when it can: the
+// map grpc-go stored is read in place (never written) when its keys are
+// already in lower case, the form FromIncomingContext would give them.
+func incoming(ctx context.Context) (metadata.MD, bool) {
+	if incomingKey == nil {
+		return metadata.FromIncomingContext(ctx)
+	}
+	md, ok := ctx.Value(incomingKey).(metadata.MD)
+	if !ok {
+		return nil, false
+	}
+	for k := range md {
+		if strings.ToLower(k) != k {
+			// FromIncomingContext lowers it, merging keys that differ
+			// only in case: leave that to it.
+			return metadata.FromIncomingContext(ctx)
+		}
+	}
+	return md, true
+}
+
+// incomingKey is the context key grpc-go keeps incoming metadata under,
+// found once by asking metadata.FromIncomingContext of a context that
+// records the key it is asked for; nil (and the metadata is copied) unless
+// that key gives the very map metadata.NewIncomingContext stored.
+var incomingKey = findIncomingKey()
+
+type keySpy struct {
+	context.Context
+	keys []any
+}
+
+func (s *keySpy) Value(key any) any {
+	s.keys = append(s.keys, key)
+	return nil
+}
+
+func findIncomingKey() any {
+	spy := &keySpy{Context: context.Background()}
+	if _, ok := metadata.FromIncomingContext(spy); ok || len(spy.keys) != 1 {
+		return nil
+	}
+	key := spy.keys[0]
+	md := metadata.MD{"k": {"v"}}
+	got, ok := metadata.NewIncomingContext(context.Background(), md).Value(key).(metadata.MD)
+	if !ok || len(got) != 1 || len(got["k"]) != 1 || &got["k"][0] != &md["k"][0] {
+		return nil
+	}
+	return key
+}
+
+// addrString is a.String(), remembered for the TCP addresses of recent
+// connections (grpc-go gives every call of a connection its peer's
+// address), so that a call formats its peer's address only when the
+// remembered one differs from it in IP, port or zone, whose String it is.
+func addrString(a net.Addr) string {
+	t, ok := a.(*net.TCPAddr)
+	if !ok || t == nil {
+		return a.String()
+	}
+	slot := &addrCache[uintptr(unsafe.Pointer(t))>>4%uintptr(len(addrCache))]
+	if e := slot.Load(); e != nil && e.port == t.Port && e.zone == t.Zone && e.ip.Equal(t.IP) {
+		return e.s
+	}
+	e := &addrEntry{ip: bytes.Clone(t.IP), port: t.Port, zone: t.Zone, s: t.String()}
+	slot.Store(e)
+	return e.s
+}
+
+// addrCache holds the last address formatted in each slot, chosen by the
+// address's pointer: a bounded memory, holding no connection.
+var addrCache [64]atomic.Pointer[addrEntry]
+
+type addrEntry struct {
+	ip   net.IP
+	port int
+	zone string
+	s    string
 }

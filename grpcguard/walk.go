@@ -2,6 +2,7 @@ package grpcguard
 
 import (
 	"cmp"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,13 +120,18 @@ func (n *pathNode) field(i int, name string) *pathNode { return n.named(i, name,
 // last segment of its full name, so a node whose full name is fd's is the
 // node field(fd.Index(), fd.Name()) finds.
 func (n *pathNode) fieldOf(fd protoreflect.FieldDescriptor) *pathNode {
-	i, full := fd.Index(), fd.FullName()
+	return n.fieldNamed(fd.Index(), fd.Name(), fd.FullName())
+}
+
+// fieldNamed is fieldOf for the field whose index, name and full name
+// are i, name and full.
+func (n *pathNode) fieldNamed(i int, name protoreflect.Name, full protoreflect.FullName) *pathNode {
 	if t := n.kids.Load(); t != nil && i < len(*t) && full != "" {
 		if k := (*t)[i].Load(); k != nil && k.full == full {
 			return k
 		}
 	}
-	return n.named(i, string(fd.Name()), full)
+	return n.named(i, string(name), full)
 }
 
 // named is field; a node it adds keeps full.
@@ -256,7 +262,12 @@ func collect(call guard.Call, m any, wellKnown bool) {
 		w.release()
 	}()
 	pr := pm.ProtoReflect()
-	w.message(pr, 0, rootOf(pr.Descriptor().FullName()))
+	root := rootOf(pr.Descriptor().FullName())
+	if wellKnown {
+		w.goMessage(reflect.ValueOf(pm), 0, root)
+		return
+	}
+	w.message(pr, 0, root)
 }
 
 // walkers keeps walkers with their Range callbacks, so a walk allocates
@@ -309,8 +320,14 @@ func (w *walker) message(m protoreflect.Message, depth int, n *pathNode) {
 	}
 	outerDepth, outerNode := w.depth, w.node
 	w.depth, w.node = depth, n
-	if !w.wellKnown || !w.known(m.Interface()) {
+	if !w.wellKnown {
 		m.Range(w.fieldFn)
+	} else if pm := m.Interface(); !w.known(pm) {
+		if p := planOf(reflect.TypeOf(pm)); p != nil {
+			w.planned(p, reflect.ValueOf(pm), depth, n)
+		} else {
+			m.Range(w.fieldFn)
+		}
 	}
 	w.depth, w.node = outerDepth, outerNode
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -385,6 +386,75 @@ func TestWellKnownWalkMatchesReflection(t *testing.T) {
 				t.Fatalf("message %d, cap %d: Go-field walk\n%s\npartial %d; protoreflect walk\n%s\npartial %d",
 					i, cap, strings.Join(got, "\n"), gotPartial, strings.Join(want, "\n"), wantPartial)
 			}
+		}
+	}
+}
+
+// incoming reads the metadata map grpc-go stored, in place, and answers
+// what metadata.FromIncomingContext answers: for a context without
+// metadata, and for a map whose keys are not all lower case (built
+// without the metadata helpers), where FromIncomingContext lowers them.
+func TestIncomingMetadata(t *testing.T) {
+	if incomingKey == nil {
+		t.Fatal("the key of incoming metadata was not found: every call copies its metadata")
+	}
+	if md, ok := incoming(context.Background()); ok || md != nil {
+		t.Errorf("incoming of a context without metadata = %v, %v", md, ok)
+	}
+	for _, md := range []metadata.MD{
+		metadata.Pairs("x-user", "ines", "x-user", "omar", ":authority", "svc"),
+		{"X-User": {"ines"}, "x-tenant": {"t1"}},
+		{"x-user": {"a"}, "X-USER": {"b"}},
+		{},
+	} {
+		ctx := metadata.NewIncomingContext(context.Background(), md)
+		got, ok := incoming(ctx)
+		want, _ := metadata.FromIncomingContext(ctx)
+		if !ok || len(got) != len(want) {
+			t.Fatalf("incoming(%v) = %v, %v; want %v", md, got, ok, want)
+		}
+		for k, v := range want {
+			if len(md) == len(want) && !slices.Equal(got[k], v) {
+				t.Errorf("incoming(%v)[%q] = %q, want %q", md, k, got[k], v)
+			}
+		}
+	}
+	md := metadata.Pairs("x-user", "ines")
+	got, _ := incoming(metadata.NewIncomingContext(context.Background(), md))
+	if &got["x-user"][0] != &md["x-user"][0] {
+		t.Error("lower-case metadata was copied")
+	}
+}
+
+// addrString answers what String answers, for an address remembered and
+// then changed in place (IP, port, zone), for addresses of other types,
+// and for many connections sharing the cache's slots.
+func TestAddrString(t *testing.T) {
+	a := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50123}
+	check := func(addr net.Addr) {
+		t.Helper()
+		if got, want := addrString(addr), addr.String(); got != want {
+			t.Fatalf("addrString(%#v) = %q, want %q", addr, got, want)
+		}
+	}
+	check(a)
+	check(a)
+	a.Port = 50124
+	check(a)
+	a.IP = net.ParseIP("fe80::1")
+	check(a)
+	a.Zone = "eth0"
+	check(a)
+	a.IP = nil
+	check(a)
+	check(&net.UnixAddr{Name: "/tmp/s", Net: "unix"})
+	var addrs []*net.TCPAddr
+	for i := range 300 {
+		addrs = append(addrs, &net.TCPAddr{IP: net.IPv4(10, 0, byte(i>>8), byte(i)), Port: 1000 + i})
+	}
+	for range 2 {
+		for _, a := range addrs {
+			check(a)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package driver_test
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -175,7 +176,8 @@ func TestMemoryKnownStatement(t *testing.T) {
 	}
 	db.SetMaxOpenConns(1)
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Exec("CREATE TABLE shelves (id INTEGER PRIMARY KEY, tag TEXT NOT NULL)"); err != nil {
+	off := rasp.NewContext(context.Background(), rasp.New(rasp.WithMode(rasp.ModeOff), rasp.WithLogger(zerolog.Nop())))
+	if _, err := db.ExecContext(off, "CREATE TABLE shelves (id INTEGER PRIMARY KEY, tag TEXT NOT NULL)"); err != nil {
 		t.Fatal(err)
 	}
 	logs := &testlog.Buffer{}

@@ -35,9 +35,12 @@
 // inputs; a statement that concatenates an input differs from every
 // remembered one and is judged. The first execution of a statement, and
 // any statement text never run before, are judged as usual. Statements run
-// without request inputs are not remembered. Remembering costs one
-// [hash/maphash] of the statement on the clean path (about 10 ns for a
-// short one).
+// without request inputs are not remembered. A remembered statement is not
+// checked again: whatever the check found in it would be dropped, so its
+// [hash/maphash] fingerprint decides it (about 10 ns for a short one), and
+// only a request inspected in part is still reported (see
+// [rasp.WithPartialClosed]). A parameterized application's statements so
+// cost their check once, on their first run.
 //
 // # Threat model
 //

@@ -130,6 +130,16 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 		}
 	}
 	sp := guard.Begin(a, rasp.SinkSQL)
+	if i.memory.Known(query) {
+		// The application ran this exact text before, checked and
+		// clean, with inputs present and no value of theirs in it: its
+		// own statement. Whatever the check found in it now, a
+		// coincidence of the current inputs with its text, would be
+		// cleared below; what is left to report is a partial
+		// inspection, as on every other path that clears.
+		sp.End()
+		return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)
+	}
 	r := i.check(ctx, query, inputs)
 	sp.End()
 	switch {
@@ -148,9 +158,8 @@ func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err
 		}
 		return verdict{}, nil
 	case i.memory.Known(query):
-		// The application ran this exact text before with inputs
-		// present and no value of theirs in it: its own statement,
-		// which the current inputs only coincide with.
+		// Remembered while the check ran (another request's clean
+		// run of the same text): cleared as above.
 		return verdict{}, guard.Partial(ctx, a, rasp.SinkSQL, op)
 	}
 	f := new(rasp.Finding)

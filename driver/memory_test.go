@@ -1,6 +1,7 @@
 package driver_test
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -158,5 +159,61 @@ func TestWorkLimitBlocks(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "work limit") {
 		t.Fatalf("event does not name the work limit:\n%.500s", logs.String())
+	}
+}
+
+// TestMemoryKnownStatement: a statement the memory knows is decided
+// without a new check, exactly as the check's clearing decides it: counted
+// as a check, cleared for a request inspected in full, and refused in
+// protect mode for a request inspected only in part (a value past the cap
+// may be in it unseen).
+func TestMemoryKnownStatement(t *testing.T) {
+	name := fmt.Sprintf("rasp-known-%d", seq.Add(1))
+	raspdriver.Register(name, &sqlite3.SQLiteDriver{})
+	db, err := sql.Open(name, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	off := rasp.NewContext(context.Background(), rasp.New(rasp.WithMode(rasp.ModeOff), rasp.WithLogger(zerolog.Nop())))
+	if _, err := db.ExecContext(off, "CREATE TABLE shelves (id INTEGER PRIMARY KEY, tag TEXT NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	logs := &testlog.Buffer{}
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.New(logs)), rasp.WithInputLimits(8, 0))
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n int
+		err := db.QueryRowContext(r.Context(), "SELECT COUNT(*) FROM shelves WHERE tag = ?", r.FormValue("tag")).Scan(&n)
+		switch {
+		case errors.Is(err, rasp.ErrBlocked):
+			http.Error(w, "blocked", http.StatusForbidden)
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	}))
+	padded := url.Values{"tag": {"tag = ?"}}
+	for i := range 20 {
+		padded.Set(fmt.Sprintf("p%d", i), "x")
+	}
+	for i, c := range []struct {
+		q    url.Values
+		want int
+	}{
+		{url.Values{"tag": {"go"}}, http.StatusOK},       // checked, clean: remembered
+		{url.Values{"tag": {"COUNT(*)"}}, http.StatusOK}, // known: the coincidence is cleared
+		{padded, http.StatusForbidden},                   // known, but inspected in part
+		{url.Values{"tag": {"FROM shelves"}}, http.StatusOK},
+	} {
+		if code := get(t, h, "/", c.q, "curl/8.5"); code != c.want {
+			t.Fatalf("request %d (%v): %d, want %d\n%s", i, c.q, code, c.want, logs.String())
+		}
+	}
+	if got := a.Stats().Sinks[rasp.SinkSQL].Checks; got != 4 {
+		t.Errorf("%d checks counted, want 4", got)
+	}
+	ev := logs.Events(t)
+	if len(ev) != 1 || ev[0]["kind"] != rasp.KindPartialInspection {
+		t.Errorf("events %v, want the one partial inspection", ev)
 	}
 }

@@ -35,7 +35,9 @@ var preStatements = []struct{ name, q string }{
 }
 
 // BenchmarkInterceptorPre measures the check the interceptor runs before
-// the driver, without database/sql.
+// the driver, without database/sql. After its first run the no-occurrence
+// statement is one the memory knows; unremembered/ runs it with no memory,
+// so that it is checked every time, as on its first run.
 func BenchmarkInterceptorPre(b *testing.B) {
 	i := &interceptor{dialect: sqlguard.DialectSQLite, memory: sqlguard.NewMemory(0)}
 	for _, mode := range []rasp.Mode{rasp.ModeProtect, rasp.ModeOff} {
@@ -48,6 +50,13 @@ func BenchmarkInterceptorPre(b *testing.B) {
 				}
 			})
 			if mode == rasp.ModeProtect {
+				b.Run("unremembered/"+st.name, func(b *testing.B) {
+					i := &interceptor{dialect: sqlguard.DialectSQLite}
+					b.ReportAllocs()
+					for b.Loop() {
+						i.pre(ctx, opQuery, st.q)
+					}
+				})
 				// sqlguard alone, for the interceptor's own share.
 				in := taint.FromContext(ctx)
 				b.Run("analyze-only/"+st.name, func(b *testing.B) {
@@ -62,16 +71,18 @@ func BenchmarkInterceptorPre(b *testing.B) {
 }
 
 func TestPreAllocs(t *testing.T) {
-	i := &interceptor{dialect: sqlguard.DialectSQLite, memory: sqlguard.NewMemory(0)}
 	tests := []struct {
-		name string
-		mode rasp.Mode
-		q    string
+		name   string
+		mode   rasp.Mode
+		q      string
+		memory *sqlguard.Memory
 	}{
-		{"off", rasp.ModeOff, preStatements[1].q},
-		{"protect/no-occurrence", rasp.ModeProtect, preStatements[0].q},
+		{"off", rasp.ModeOff, preStatements[1].q, sqlguard.NewMemory(0)},
+		{"protect/no-occurrence", rasp.ModeProtect, preStatements[0].q, sqlguard.NewMemory(0)}, // known after the first run
+		{"protect/unremembered", rasp.ModeProtect, preStatements[0].q, nil},                    // checked every time
 	}
 	for _, tt := range tests {
+		i := &interceptor{dialect: sqlguard.DialectSQLite, memory: tt.memory}
 		ctx := preCtx(tt.mode)
 		if n := testing.AllocsPerRun(100, func() { i.pre(ctx, opQuery, tt.q) }); n != 0 {
 			t.Errorf("%s: %v allocs per check, want 0", tt.name, n)

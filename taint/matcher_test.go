@@ -118,6 +118,115 @@ func TestMatcherFromContext(t *testing.T) {
 	}
 }
 
+// wholeOnly lists the occurrences as the automaton of the whole texts
+// alone reports them, in its order, stopping after stop of them (all when
+// stop is 0).
+func wholeOnly(ins []Input, text string, stop int) []Occurrence {
+	m := NewMatcher(ins)
+	m.once.Do(m.build)
+	a := &automaton{texts: m.a.texts, refs: m.a.refs}
+	a.build(false)
+	var got []Occurrence
+	a.find(text, 0, func(o Occurrence) bool { got = append(got, o); return len(got) != stop })
+	return got
+}
+
+// TestMatcherPrefixes: texts searched by a prefix and compared with the
+// rest are reported as the automaton of the whole texts reports them, in
+// the same order, also when yield stops the search.
+func TestMatcherPrefixes(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "aab "[r.IntN(4)]
+		}
+		return string(b)
+	}
+	prefixed := 0
+	for round := 0; round < 400; round++ {
+		var ins []Input
+		base := word(prefixDepth + r.IntN(8))
+		for k := r.IntN(12); k >= 0; k-- {
+			// long texts sharing a prefix, some equal, some short
+			switch r.IntN(4) {
+			case 0:
+				ins = append(ins, Input{Value: word(r.IntN(6))})
+			case 1:
+				ins = append(ins, Input{Value: base})
+			default:
+				ins = append(ins, Input{Value: base[:r.IntN(len(base))] + word(r.IntN(3*prefixDepth))})
+			}
+		}
+		var sb strings.Builder
+		for sb.Len() < 400 {
+			if r.IntN(3) == 0 {
+				sb.WriteString(ins[r.IntN(len(ins))].Value)
+			} else {
+				sb.WriteString(word(r.IntN(8)))
+			}
+		}
+		text := sb.String()
+		m := NewMatcher(ins)
+		got := collect(m, text)
+		if m.a.prefix {
+			prefixed++
+		}
+		if want := wholeOnly(ins, text, 0); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("inputs %+v text %q:\ngot  %v\nwant %v", ins, text, got, want)
+		}
+		sortOccs(got)
+		if want := naive(ins, text); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("inputs %+v text %q:\ngot  %v\nwant %v", ins, text, got, want)
+		}
+		if len(got) > 1 {
+			stop := 1 + r.IntN(len(got)-1)
+			var part []Occurrence
+			m.Find(text, func(o Occurrence) bool { part = append(part, o); return len(part) != stop })
+			if want := wholeOnly(ins, text, stop); fmt.Sprint(part) != fmt.Sprint(want) {
+				t.Fatalf("stopped at %d: got %v, want %v", stop, part, want)
+			}
+		}
+	}
+	if prefixed < 100 {
+		t.Fatalf("only %d of 400 rounds searched a text by its prefix", prefixed)
+	}
+}
+
+// TestMatcherPrefixBudget: a prefix that occurs everywhere in a text it
+// mostly fails to complete hands the search to the automaton of the whole
+// texts, which reports what the prefixes did not, once each and in order.
+func TestMatcherPrefixBudget(t *testing.T) {
+	long := strings.Repeat("a", 600) + "b"
+	ins := []Input{{Value: long}, {Value: "aab"}, {Value: strings.Repeat("a", 20) + "c"}, {Value: " " + strings.Repeat("a", 30) + "b\t"}}
+	text := strings.Repeat(strings.Repeat("a", 700)+"b"+strings.Repeat("a", 20)+"c", 40)
+	m := NewMatcher(ins)
+	got := collect(m, text)
+	if m.full == nil {
+		t.Fatal("the search did not hand over to the automaton of the whole texts")
+	}
+	if want := wholeOnly(ins, text, 0); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got  %v\nwant %v", got, want)
+	}
+	sortOccs(got)
+	if want := naive(ins, text); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got  %v\nwant %v", got, want)
+	}
+
+	// Texts found by a prefix that mostly completes: no hand-over.
+	var bulk []Input
+	var sb strings.Builder
+	for i := range 1000 {
+		v := fmt.Sprintf("value-%d%s", i, strings.Repeat("x", 40))
+		bulk = append(bulk, Input{Value: v})
+		fmt.Fprintf(&sb, "('%s'), ", v)
+	}
+	m = NewMatcher(bulk)
+	if n := len(collect(m, sb.String())); n != 1000 || m.full != nil || !m.a.prefix {
+		t.Fatalf("%d occurrences, whole automaton built: %v, prefixes: %v", n, m.full != nil, m.a.prefix)
+	}
+}
+
 // manyInputs returns n inputs of 8 to 24 bytes, each a near miss of text.
 func manyInputs(r *rand.Rand, n int) []Input {
 	ins := make([]Input, n)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -278,6 +279,48 @@ func BenchmarkMatcher(b *testing.B) {
 			for b.Loop() {
 				m := NewMatcher(ins) // built once per request: count it
 				m.Find(text, func(Occurrence) bool { return true })
+			}
+		})
+	}
+}
+
+// BenchmarkMatcherFind is the search alone, the automaton built: 10,000
+// random near misses against a 1 MiB statement (as BenchmarkMatcher), and
+// 10,000 values of 47 bytes, each in its own literal of a 1 MiB bulk
+// INSERT (as sqlguard's BenchmarkCheck), found by their prefixes.
+func BenchmarkMatcherFind(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	near, nearText := manyInputs(r, 10000), bigStatement(r, 1<<20)
+	var bulk []Input
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO t (v) VALUES ")
+	for i := 0; sb.Len() < 1<<20; i++ {
+		v := "value-" + strconv.Itoa(i) + strings.Repeat("x", 40)
+		if i < 10000 {
+			bulk = append(bulk, Input{Value: v})
+		}
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("('" + v + "')")
+	}
+	for _, c := range []struct {
+		name string
+		ins  []Input
+		text string
+		want int
+	}{{"near-misses", near, nearText, -1}, {"bulk-values", bulk, sb.String(), 10000}} {
+		b.Run(c.name, func(b *testing.B) {
+			m := NewMatcher(c.ins)
+			m.Find("", func(Occurrence) bool { return true })
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.text)))
+			for b.Loop() {
+				n := 0
+				m.Find(c.text, func(Occurrence) bool { n++; return true })
+				if c.want >= 0 && n != c.want {
+					b.Fatalf("%d occurrences, want %d", n, c.want)
+				}
 			}
 		})
 	}

@@ -190,11 +190,12 @@ func (a *automaton) build(prefix bool) {
 	texts := a.texts
 	// The texts still longer than the depth, in sorted order, with the
 	// node of their prefix so far: compacted at every depth, so the scan
-	// reads them in sequence.
+	// reads them in sequence. The bytes searched of each, n from off in
+	// pre, are copied in that order: pointer-free and read in sequence.
 	type text struct {
-		s    string
-		node int32
-		i    int32
+		off, n int32
+		node   int32
+		i      int32
 	}
 	// Sorted by their first 8 bytes, a pointer-free key (no write
 	// barriers, no chasing the text), then in full where those tie.
@@ -241,8 +242,15 @@ func (a *automaton) build(prefix bool) {
 			a.refs[x.i].d = int32(d)
 			lcpPrev = lcpNext
 		}
-		active[k] = text{s: t[:d], i: x.i}
+		active[k] = text{n: int32(d), i: x.i}
 		total += d
+	}
+	pre := make([]byte, total)
+	off := 0
+	for k := range active {
+		t := &active[k]
+		t.off = int32(off)
+		off += copy(pre[off:], texts[t.i][:t.n])
 	}
 
 	a.lbl = make([]byte, 1, total+1)
@@ -254,7 +262,7 @@ func (a *automaton) build(prefix bool) {
 		next := active[:0]
 		prevParent, prevByte, last := int32(-1), -1, int32(0)
 		for _, t := range active {
-			p, b := t.node, t.s[d]
+			p, b := t.node, pre[int(t.off)+d]
 			if p != prevParent || int(b) != prevByte {
 				last = int32(len(a.lbl))
 				a.lbl = append(a.lbl, b)
@@ -264,7 +272,7 @@ func (a *automaton) build(prefix bool) {
 				}
 				prevParent, prevByte = p, int(b)
 			}
-			if len(t.s) == d+1 {
+			if int(t.n) == d+1 {
 				// in increasing node order: by depth, then in order
 				a.outNode = append(a.outNode, last)
 				a.out = append(a.out, t.i)

@@ -28,11 +28,11 @@ type Occurrence struct {
 // built on first use: a request whose guards never need it pays nothing
 // but the small struct. The library packages cloudflare/ahocorasick and
 // friends report which patterns occur but not where, and a guard needs
-// every position. A text longer than [prefixDepth] bytes is searched by
-// its shortest prefix of at least that length that no other text starts
-// with, and each occurrence of that prefix is compared with the rest of
-// the text: the automaton of 10,000 inputs of 50 bytes is then a tenth of
-// the size. A search whose comparisons come to more than a small multiple
+// every position. A long text is searched by its shortest prefix of at
+// least [prefixDepth] bytes that no other text starts with, when that
+// leaves [minRest] bytes or more, and each occurrence of that prefix is
+// compared with the rest of the text: the automaton of 10,000 inputs of
+// 47 bytes is then a fifth of the size. A search whose comparisons come to more than a small multiple
 // of the target's length continues with the automaton of the whole texts,
 // built then, so the cost stays linear whatever the inputs and the target.
 //
@@ -96,7 +96,7 @@ func MatcherFromContext(ctx context.Context) *Matcher {
 // [Matcher]): a text of at most that many bytes is searched whole, and so
 // is one that shares all but its last few bytes (see [minRest]) with
 // another text.
-const prefixDepth = 12
+const prefixDepth = 8
 
 // minRest is the shortest rest of a text that is worth searching it by a
 // prefix: a shorter one costs a comparison and saves little.

@@ -327,16 +327,24 @@ func BenchmarkMatcherFind(b *testing.B) {
 }
 
 // FuzzMatcher checks the one-pass search against the naive one: the same
-// occurrences, none missed, none invented.
+// occurrences, none missed, none invented, in the order of the automaton
+// of the whole texts.
 func FuzzMatcher(f *testing.F) {
 	f.Add("abababa aab", "aba", "ba", " b ")
 	f.Add("SELECT 1 FROM t", "1", " FROM", "")
+	// a prefix that occurs everywhere: the search is handed over
+	f.Add(strings.Repeat("a", 3000)+strings.Repeat("b", 30)+"a", "x", "y", strings.Repeat("a", 8)+strings.Repeat("b", 24))
 	f.Fuzz(func(t *testing.T, text, a, b, c string) {
 		if len(text) > 1<<12 {
 			return
 		}
 		ins := []Input{{Value: a}, {Value: b}, {Value: c}, {Value: a + b}}
 		got := collect(NewMatcher(ins), text)
+		// texts found by a prefix, and the search handed over to the
+		// automaton of the whole texts, report in its order
+		if want := wholeOnly(ins, text, 0); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("order: got  %v\nwant %v", got, want)
+		}
 		sortOccs(got)
 		if want := naive(ins, text); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("got  %v\nwant %v", got, want)

@@ -583,7 +583,8 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 		delimHit, commentHit    bool
 		semi                    bool
 	)
-	for k, t := range cov {
+	for k := range cov {
+		t := &cov[k]
 		if t.tok() == SPACE {
 			continue
 		}
@@ -615,7 +616,7 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 		}
 		if isWhole && t.tok() != COMMA { // commas are punctuation
 			whole++
-			if w.strongToken(toks, i+k, t) {
+			if w.strongToken(toks, i+k, *t) {
 				strong++
 			}
 		}

@@ -104,7 +104,7 @@ type token struct {
 
 // tok returns t's Token. A token keeps it in a byte, which makes it 20
 // bytes, not 32: a 1 MiB bulk statement has some 100,000 of them.
-func (t token) tok() Token { return Token(t.kind) }
+func (t *token) tok() Token { return Token(t.kind) }
 
 // A Scanner tokenizes a SQL statement with the lexical rules of one
 // [Dialect]. It never fails: a byte no rule accepts becomes an ILLEGAL token

@@ -32,9 +32,10 @@ type Occurrence struct {
 // least [prefixDepth] bytes that no other text starts with, when that
 // leaves [minRest] bytes or more, and each occurrence of that prefix is
 // compared with the rest of the text: the automaton of 10,000 inputs of
-// 47 bytes is then a fifth of the size. A search whose comparisons come to more than a small multiple
-// of the target's length continues with the automaton of the whole texts,
-// built then, so the cost stays linear whatever the inputs and the target.
+// 47 bytes is then a fifth of the size. A search whose comparisons come to
+// more than a small multiple of the target's length continues with the
+// automaton of the whole texts, built then, so the cost stays linear
+// whatever the inputs and the target.
 //
 // A Matcher is safe for concurrent use.
 type Matcher struct {
@@ -221,9 +222,10 @@ func (a *automaton) build(prefix bool) {
 		}
 		return strings.Compare(texts[x.i], texts[y.i])
 	})
-	// The prefix of a text longer than prefixDepth: one byte longer than
-	// its longest common prefix with a neighbour in sorted order, so no
-	// other text starts with it.
+	// The prefix by which a text is searched: one byte longer than its
+	// longest common prefix with a neighbour in sorted order, so no other
+	// text starts with it, and at least prefixDepth bytes; the whole text
+	// when that leaves fewer than minRest bytes.
 	total := 0
 	active := make([]text, len(texts))
 	lcpPrev := 0

@@ -153,6 +153,9 @@ type automaton struct {
 	// compare with the rest of the text.
 	prefix bool
 	maxLen int // the length of the longest text
+	// root[b] is set when the root reads b into the root: no text starts
+	// with b, and the search skips such bytes in a tight loop.
+	root [256]bool
 }
 
 // denseBudget bounds the dense rows, in entries: a few per byte of input
@@ -338,6 +341,9 @@ func (a *automaton) build(prefix bool) {
 			}
 		}
 	}
+	for b := range a.root {
+		a.root[b] = a.dense[a.class[b]] == 0
+	}
 }
 
 // commonPrefix returns the length of the longest common prefix of x and
@@ -418,6 +424,19 @@ func (a *automaton) find(text string, from int, yield func(Occurrence) bool) int
 	f := finder{a: a, text: text, yield: yield, budget: verifyBudget(len(text))}
 	nc, nd, dense := a.nc, a.nDense, a.dense
 	for j := from; j < len(text); j++ {
+		if u == 0 {
+			// up to the last byte of the first pending occurrence
+			lim := len(text)
+			if len(pend) > 0 {
+				lim = pend[0].end - 1
+			}
+			for j < lim && a.root[text[j]] {
+				j++
+			}
+			if j == len(text) {
+				break
+			}
+		}
 		if u < nd {
 			u = dense[u*nc+int32(a.class[text[j]])]
 		} else {

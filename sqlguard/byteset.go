@@ -92,9 +92,9 @@ type statementTokens struct {
 	ok   bool
 }
 
-// maxKeptTokens is the most tokens remembered with a statement (2 KiB), so
-// the tokens held stay within 1 MiB: a statement with more is tokenized
-// at every check that judges an occurrence in it.
+// maxKeptTokens is the most tokens remembered with a statement (1.25 KiB),
+// so the tokens held stay within 640 KiB: a statement with more is
+// tokenized at every check that judges an occurrence in it.
 const maxKeptTokens = 64
 
 // tokens returns the tokens of p's statement under m, or nil when they are

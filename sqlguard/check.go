@@ -583,8 +583,9 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 		delimHit, commentHit    bool
 		semi                    bool
 	)
-	for k, t := range cov {
-		if t.tok == SPACE {
+	for k := range cov {
+		t := &cov[k]
+		if t.tok() == SPACE {
 			continue
 		}
 		nonSpace++
@@ -595,16 +596,16 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 		if !isWhole {
 			allWhole = false
 		}
-		switch t.tok {
+		switch t.tok() {
 		case EXECOPEN, EXECCLOSE:
 			commentHit = true
 		case SEMI:
 			semi = true
 		}
-		if delimited(t.tok) && t.open > 0 {
+		if delimited(t.tok()) && t.open > 0 {
 			lo, hi := max(s32, t.pos), min(e32, t.end)
 			if lo < t.pos+t.open || t.close > 0 && hi > t.end-t.close {
-				if t.tok == COMMENT {
+				if t.tok() == COMMENT {
 					commentHit = true
 				} else if !isWhole {
 					// a whole literal is a value; only a part of one
@@ -613,9 +614,9 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 				}
 			}
 		}
-		if isWhole && t.tok != COMMA { // commas are punctuation
+		if isWhole && t.tok() != COMMA { // commas are punctuation
 			whole++
-			if w.strongToken(toks, i+k, t) {
+			if w.strongToken(toks, i+k, *t) {
 				strong++
 			}
 		}
@@ -631,19 +632,19 @@ func (w *work) judge(toks []token, ok bool, m lexMode, s, e int, punct bool) str
 	// 1. Harmless shapes.
 	if nonSpace == 1 {
 		t := cov[first]
-		if delimited(t.tok) && t.tok != ILLEGAL && s32 >= t.pos+t.open && e32 <= t.end-t.close && (t.close > 0 || t.tok == COMMENT) {
+		if delimited(t.tok()) && t.tok() != ILLEGAL && s32 >= t.pos+t.open && e32 <= t.end-t.close && (t.close > 0 || t.tok() == COMMENT) {
 			if t.esc && escapesQuote(w.stmt, t, e) {
 				return reasonEscape
 			}
-			if t.tok == COMMENT && (strings.Contains(w.stmt[s:e], "*/") || strings.Contains(w.stmt[s:e], "/*")) {
+			if t.tok() == COMMENT && (strings.Contains(w.stmt[s:e], "*/") || strings.Contains(w.stmt[s:e], "/*")) {
 				return reasonComment
 			}
-			if t.tok == QIDENT && s32 == t.pos+t.open && e32 == t.end-t.close {
+			if t.tok() == QIDENT && s32 == t.pos+t.open && e32 == t.end-t.close {
 				// the whole name of a quoted identifier: a column
 				// reference, judged by its role
 				return w.valueSlot(toks, i+first, t, m)
 			}
-			if t.tok == STRING && m.engine == DialectPostgres && w.stmt[t.pos] == '$' && w.codeBody(toks, i+first) {
+			if t.tok() == STRING && m.engine == DialectPostgres && w.stmt[t.pos] == '$' && w.codeBody(toks, i+first) {
 				return w.judgeBody(t, m, s, e)
 			}
 			return ""
@@ -699,10 +700,10 @@ func (w *work) named(reason string, toks []token, i int, cov []token, s, e int) 
 	what, after := "", int32(s)
 	s32, e32 := int32(s), int32(e)
 	for _, t := range cov {
-		if !delimited(t.tok) || t.open == 0 || t.tok == ILLEGAL {
+		if !delimited(t.tok()) || t.open == 0 || t.tok() == ILLEGAL {
 			continue
 		}
-		kind := map[Token]string{STRING: "a string literal", BLOB: "a blob literal", QIDENT: "a quoted identifier", COMMENT: "a comment"}[t.tok]
+		kind := map[Token]string{STRING: "a string literal", BLOB: "a blob literal", QIDENT: "a quoted identifier", COMMENT: "a comment"}[t.tok()]
 		switch {
 		case t.close > 0 && s32 <= t.end-t.close && e32 >= t.end:
 			what, after = "closes "+kind, t.end
@@ -715,7 +716,7 @@ func (w *work) named(reason string, toks []token, i int, cov []token, s, e int) 
 	}
 	added := ""
 	for k, t := range cov {
-		if t.pos < after || t.pos < s32 || t.end > e32 || t.tok == SPACE {
+		if t.pos < after || t.pos < s32 || t.end > e32 || t.tok() == SPACE {
 			continue
 		}
 		if w.strongToken(toks, i+k, t) {
@@ -767,7 +768,7 @@ func escapesQuote(src string, t token, e int) bool {
 // strongToken reports whether a wholly covered token carries grammar: a
 // keyword, operator, function name, parenthesis, comment or stray byte.
 func (w *work) strongToken(toks []token, k int, t token) bool {
-	switch t.tok {
+	switch t.tok() {
 	case OP:
 		// a dot joins names (t.col, db..t); it adds no grammar
 		return w.stmt[t.pos:t.end] != "."
@@ -783,10 +784,10 @@ func (w *work) strongToken(toks []token, k int, t token) bool {
 		}
 		// a function name: an identifier followed by (
 		for n := k + 1; n < len(toks); n++ {
-			if toks[n].tok == SPACE || toks[n].tok == COMMENT {
+			if toks[n].tok() == SPACE || toks[n].tok() == COMMENT {
 				continue
 			}
-			return toks[n].tok == LPAREN
+			return toks[n].tok() == LPAREN
 		}
 	}
 	return false
@@ -799,7 +800,7 @@ func (w *work) strongToken(toks []token, k int, t token) bool {
 func (w *work) listShape(cov []token) bool {
 	k := 0
 	skip := func() {
-		for k < len(cov) && cov[k].tok == SPACE {
+		for k < len(cov) && cov[k].tok() == SPACE {
 			k++
 		}
 	}
@@ -811,32 +812,32 @@ func (w *work) listShape(cov []token) bool {
 		}
 		t := cov[k]
 		switch {
-		case t.tok == OP && (lit(t) == "-" || lit(t) == "+"):
+		case t.tok() == OP && (lit(t) == "-" || lit(t) == "+"):
 			k++
 			skip()
-			if k >= len(cov) || cov[k].tok != NUMBER {
+			if k >= len(cov) || cov[k].tok() != NUMBER {
 				return false
 			}
 			k++
-		case t.tok == NUMBER || t.tok == STRING || t.tok == BLOB || t.tok == PARAM:
+		case t.tok() == NUMBER || t.tok() == STRING || t.tok() == BLOB || t.tok() == PARAM:
 			k++
-		case t.tok == IDENT && (wordIs(lit(t), "NULL") || wordIs(lit(t), "TRUE") || wordIs(lit(t), "FALSE")):
+		case t.tok() == IDENT && (wordIs(lit(t), "NULL") || wordIs(lit(t), "TRUE") || wordIs(lit(t), "FALSE")):
 			k++
-		case t.tok == IDENT && !isKeyword(lit(t)) || t.tok == QIDENT || t.tok == OP && lit(t) == "." && k+1 < len(cov) && (cov[k+1].tok == IDENT || cov[k+1].tok == QIDENT):
+		case t.tok() == IDENT && !isKeyword(lit(t)) || t.tok() == QIDENT || t.tok() == OP && lit(t) == "." && k+1 < len(cov) && (cov[k+1].tok() == IDENT || cov[k+1].tok() == QIDENT):
 			// a possibly qualified name, or a fragment of one (".user_id",
 			// "v."): dots join names, they add no grammar
-			if t.tok == OP {
+			if t.tok() == OP {
 				k++
 			}
 			k++
-			for k < len(cov) && cov[k].tok == OP && lit(cov[k]) == "." {
+			for k < len(cov) && cov[k].tok() == OP && lit(cov[k]) == "." {
 				k++
-				if k < len(cov) && (cov[k].tok == IDENT || cov[k].tok == QIDENT) {
+				if k < len(cov) && (cov[k].tok() == IDENT || cov[k].tok() == QIDENT) {
 					k++
 				}
 			}
 			skip()
-			if k < len(cov) && cov[k].tok == IDENT && (wordIs(lit(cov[k]), "ASC") || wordIs(lit(cov[k]), "DESC")) {
+			if k < len(cov) && cov[k].tok() == IDENT && (wordIs(lit(cov[k]), "ASC") || wordIs(lit(cov[k]), "DESC")) {
 				k++
 			}
 		default:
@@ -846,7 +847,7 @@ func (w *work) listShape(cov []token) bool {
 		if k >= len(cov) {
 			return true
 		}
-		if cov[k].tok != COMMA {
+		if cov[k].tok() != COMMA {
 			return false
 		}
 		k++
@@ -856,16 +857,16 @@ func (w *work) listShape(cov []token) bool {
 // valueSlot applies rule 3 to a lone wholly covered token: a session
 // function standing for a value, or a column reference by its role.
 func (w *work) valueSlot(toks []token, k int, t token, m lexMode) string {
-	if t.tok != IDENT && t.tok != QIDENT {
+	if t.tok() != IDENT && t.tok() != QIDENT {
 		return ""
 	}
 	lit := w.stmt[t.pos:t.end]
 	prev := significant(toks, k, -1)
-	if t.tok == IDENT && niladic(m.engine, lit) && prev >= 0 {
+	if t.tok() == IDENT && niladic(m.engine, lit) && prev >= 0 {
 		p := toks[prev]
 		pl := w.stmt[p.pos:p.end]
-		if p.tok == OP && pl != "." || p.tok == LPAREN || p.tok == COMMA ||
-			p.tok == IDENT && (wordIs(pl, "IS") || wordIs(pl, "LIKE") || wordIs(pl, "IN") || wordIs(pl, "VALUES") ||
+		if p.tok() == OP && pl != "." || p.tok() == LPAREN || p.tok() == COMMA ||
+			p.tok() == IDENT && (wordIs(pl, "IS") || wordIs(pl, "LIKE") || wordIs(pl, "IN") || wordIs(pl, "VALUES") ||
 				wordIs(pl, "THEN") || wordIs(pl, "ELSE") || wordIs(pl, "WHEN") || wordIs(pl, "AND") || wordIs(pl, "OR") ||
 				wordIs(pl, "NOT") || wordIs(pl, "BETWEEN")) {
 			return reasonNiladic
@@ -878,7 +879,7 @@ func (w *work) valueSlot(toks []token, k int, t token, m lexMode) string {
 	if hi != k {
 		return "" // a qualifier only: a name where a name belongs
 	}
-	if f := significant(toks, hi, +1); f >= 0 && toks[f].tok == LPAREN {
+	if f := significant(toks, hi, +1); f >= 0 && toks[f].tok() == LPAREN {
 		return "" // a function name
 	}
 	return w.columnRole(toks, lo, hi)
@@ -886,7 +887,7 @@ func (w *work) valueSlot(toks []token, k int, t token, m lexMode) string {
 
 func (w *work) comparison(t token) bool {
 	l := w.stmt[t.pos:t.end]
-	switch t.tok {
+	switch t.tok() {
 	case OP:
 		switch l {
 		case "=", "==", "<>", "!=", "<=>", "<=", ">=":
@@ -902,7 +903,7 @@ func (w *work) comparison(t token) bool {
 // dir that is neither space nor comment, or -1.
 func significant(toks []token, k, dir int) int {
 	for n := k + dir; n >= 0 && n < len(toks); n += dir {
-		if toks[n].tok != SPACE && toks[n].tok != COMMENT {
+		if toks[n].tok() != SPACE && toks[n].tok() != COMMENT {
 			return n
 		}
 	}

@@ -187,14 +187,14 @@
 // of bytes (and a 128-byte summary of the pairs of adjacent bytes) of up to
 // 512 statements of at most 2 KiB, each remembered with a private copy of
 // its text once it has been checked twice in a row in its slot (about
-// 1.1 MiB at most, 2.1 MiB with the tokens below). Applications run the same constant statements
+// 1.1 MiB at most, 1.7 MiB with the tokens below). Applications run the same constant statements
 // again and again, and for such a statement a check in which no input
 // occurs costs a comparison with the copy (found by the address of the
 // caller's text, else by a hash of it) and a few lookups per input instead
 // of a scan of the statement per input. Once an input occurrence in a
 // remembered statement is judged, its tokens under that check's lexing
-// mode are kept too, when there are at most 64 (2 KiB, so at most 1 MiB in
-// all): a constant statement whose literal equals an input ("active" in
+// mode are kept too, when there are at most 64 (1.25 KiB, so at most
+// 640 KiB in all): a constant statement whose literal equals an input ("active" in
 // status = 'active') is not tokenized again. A remembered set or token
 // list is used only for a statement equal to its copy (and tokens only
 // under the mode they were made with), so the verdicts are those of a

@@ -19,7 +19,7 @@ const (
 // isName reports whether t is one part of a column reference: an
 // identifier that is no keyword, or a terminated quoted identifier.
 func (w *work) isName(t token) bool {
-	switch t.tok {
+	switch t.tok() {
 	case IDENT:
 		return !isKeyword(w.stmt[t.pos:t.end])
 	case QIDENT:
@@ -28,7 +28,7 @@ func (w *work) isName(t token) bool {
 	return false
 }
 
-func (w *work) isDot(t token) bool { return t.tok == OP && w.stmt[t.pos:t.end] == "." }
+func (w *work) isDot(t token) bool { return t.tok() == OP && w.stmt[t.pos:t.end] == "." }
 
 // chainAround returns the first and last token of the qualified name
 // (a.b.c) that token k is part of.
@@ -83,10 +83,10 @@ func (w *work) continues(toks []token, k, dir int) bool {
 		return false
 	}
 	t := toks[n]
-	if t.tok == OP {
+	if t.tok() == OP {
 		return !w.comparison(t)
 	}
-	return dir > 0 && t.tok == LPAREN
+	return dir > 0 && t.tok() == LPAREN
 }
 
 // assignment reports whether token k lies in a SET list (UPDATE ... SET,
@@ -98,7 +98,7 @@ func (w *work) assignment(toks []token, k int) bool {
 	for n := k - 1; n >= 0; n-- {
 		w.budget--
 		t := toks[n]
-		switch t.tok {
+		switch t.tok() {
 		case RPAREN:
 			depth++
 		case LPAREN:
@@ -138,7 +138,7 @@ func (w *work) clauseWord(toks []token, k int) string {
 	for n := k - 1; n >= 0 && w.budget > 0; n-- {
 		w.budget--
 		t := toks[n]
-		switch t.tok {
+		switch t.tok() {
 		case RPAREN:
 			depth++
 		case LPAREN:
@@ -165,7 +165,7 @@ func (w *work) clauseWord(toks []token, k int) string {
 }
 
 func (w *work) word(toks []token, n int, kw string) bool {
-	return n >= 0 && toks[n].tok == IDENT && wordIs(w.stmt[toks[n].pos:toks[n].end], kw)
+	return n >= 0 && toks[n].tok() == IDENT && wordIs(w.stmt[toks[n].pos:toks[n].end], kw)
 }
 
 // columnRole judges the column reference toks[lo..hi] an occurrence
@@ -187,11 +187,11 @@ func (w *work) columnRole(toks []token, lo, hi int) string {
 		}
 	}
 	// A member of IN (...): find the list's parenthesis.
-	if prev >= 0 && (toks[prev].tok == COMMA || toks[prev].tok == LPAREN) && next >= 0 && (toks[next].tok == COMMA || toks[next].tok == RPAREN) {
+	if prev >= 0 && (toks[prev].tok() == COMMA || toks[prev].tok() == LPAREN) && next >= 0 && (toks[next].tok() == COMMA || toks[next].tok() == RPAREN) {
 		depth := 0
 		for n := prev; n >= 0 && w.budget > 0; n-- {
 			w.budget--
-			switch toks[n].tok {
+			switch toks[n].tok() {
 			case RPAREN:
 				depth++
 			case LPAREN:
@@ -238,14 +238,14 @@ func (w *work) columnRole(toks []token, lo, hi int) string {
 	switch {
 	case w.word(toks, k, "IN"):
 		p := significant(toks, k, +1)
-		if p < 0 || toks[p].tok != LPAREN {
+		if p < 0 || toks[p].tok() != LPAREN {
 			return ""
 		}
 		// each member that is exactly a column reference
-		for n := p; n >= 0 && toks[n].tok != RPAREN && w.budget > 0; {
+		for n := p; n >= 0 && toks[n].tok() != RPAREN && w.budget > 0; {
 			w.budget--
 			if end, ok := w.columnAt(toks, n, +1); ok {
-				if f := significant(toks, end, +1); f >= 0 && (toks[f].tok == COMMA || toks[f].tok == RPAREN) {
+				if f := significant(toks, end, +1); f >= 0 && (toks[f].tok() == COMMA || toks[f].tok() == RPAREN) {
 					return reasonColumns
 				}
 			}
@@ -254,7 +254,7 @@ func (w *work) columnRole(toks []token, lo, hi int) string {
 			n = significant(toks, n, +1)
 			for n >= 0 && w.budget > 0 {
 				w.budget--
-				t := toks[n].tok
+				t := toks[n].tok()
 				if t == LPAREN {
 					depth++
 				} else if t == RPAREN {
@@ -278,7 +278,7 @@ func (w *work) columnRole(toks []token, lo, hi int) string {
 		depth := 0
 		for n := significant(toks, k, +1); n >= 0 && w.budget > 0; n = significant(toks, n, +1) {
 			w.budget--
-			switch toks[n].tok {
+			switch toks[n].tok() {
 			case LPAREN:
 				depth++
 				continue
@@ -311,7 +311,7 @@ func (w *work) betweenAnd(toks []token, and int) int {
 	for n := and - 1; n >= 0 && w.budget > 0; n-- {
 		w.budget--
 		t := toks[n]
-		switch t.tok {
+		switch t.tok() {
 		case RPAREN:
 			depth++
 		case LPAREN:
@@ -350,10 +350,10 @@ func (w *work) betweenAnd(toks []token, and int) int {
 // column's name only in a schema nobody has, and judging them as columns
 // would flag every stray quoted value.
 func (w *work) suppliedColumn(toks []token, k int, t token, m lexMode) bool {
-	if t.tok == IDENT {
+	if t.tok() == IDENT {
 		return columnWord(m.engine, w.stmt[t.pos:t.end])
 	}
-	if t.tok != QIDENT || t.close == 0 {
+	if t.tok() != QIDENT || t.close == 0 {
 		return false
 	}
 	body := w.stmt[t.pos+t.open : t.end-t.close]
@@ -383,7 +383,7 @@ func plainName(s string) bool {
 // name; MySQL under ANSI_QUOTES is a plain identifier, but the same
 // application text is a string without it).
 func (w *work) fallbackQuoted(t token, m lexMode) bool {
-	return t.tok == QIDENT && w.stmt[t.pos] == '"' && (m.engine == DialectSQLite || m.engine == DialectMySQL)
+	return t.tok() == QIDENT && w.stmt[t.pos] == '"' && (m.engine == DialectSQLite || m.engine == DialectMySQL)
 }
 
 // mentioned reports whether the statement names name as an identifier
@@ -395,7 +395,7 @@ func (w *work) mentioned(toks []token, skip int, name string) bool {
 		if n == skip {
 			continue
 		}
-		switch t.tok {
+		switch t.tok() {
 		case IDENT:
 			if len(name) == int(t.end-t.pos) && wordFold(w.stmt[t.pos:t.end], name) && !isKeyword(name) {
 				return true
@@ -432,10 +432,10 @@ func (w *work) namesRole(toks []token, base int, cov []token, m lexMode) string 
 	comma := false
 	for k := 0; k < len(cov); k++ {
 		t := cov[k]
-		if t.tok == COMMA {
+		if t.tok() == COMMA {
 			comma = true
 		}
-		if t.tok != IDENT && t.tok != QIDENT {
+		if t.tok() != IDENT && t.tok() != QIDENT {
 			continue
 		}
 		lo, hi := w.chainAround(toks, base+k)
@@ -444,7 +444,7 @@ func (w *work) namesRole(toks []token, base int, cov []token, m lexMode) string 
 			// name): a name where a name belongs
 			break
 		}
-		if f := significant(toks, hi, +1); f >= 0 && toks[f].tok == LPAREN {
+		if f := significant(toks, hi, +1); f >= 0 && toks[f].tok() == LPAREN {
 			continue // a function name
 		}
 		if !w.suppliedColumn(toks, hi, toks[hi], m) {
@@ -474,7 +474,7 @@ func (w *work) codeBody(toks []token, k int) bool {
 	if p >= 0 && w.word(toks, p, "DO") {
 		return true
 	}
-	if p >= 0 && toks[p].tok == IDENT && !w.word(toks, p, "AS") {
+	if p >= 0 && toks[p].tok() == IDENT && !w.word(toks, p, "AS") {
 		// DO LANGUAGE plpgsql $$...$$
 		if q := significant(toks, p, -1); w.word(toks, q, "LANGUAGE") {
 			return w.word(toks, significant(toks, q, -1), "DO")
@@ -485,7 +485,7 @@ func (w *work) codeBody(toks []token, k int) bool {
 		return false
 	}
 	// CREATE [OR REPLACE] FUNCTION|PROCEDURE in this statement
-	for n := p - 1; n >= 0 && toks[n].tok != SEMI && w.budget > 0; n-- {
+	for n := p - 1; n >= 0 && toks[n].tok() != SEMI && w.budget > 0; n-- {
 		w.budget--
 		if w.word(toks, n, "FUNCTION") || w.word(toks, n, "PROCEDURE") {
 			return true

@@ -97,10 +97,14 @@ func defaultMode(d Dialect) lexMode {
 type token struct {
 	pos, end    int32
 	open, close int32 // delimiter lengths of STRING, BLOB, QIDENT, COMMENT; close is 0 if unterminated
-	tok         Token
-	esc         bool // the body has backslash escapes
-	bad         bool // unterminated literal or comment (makes the statement not lex)
+	kind        uint8 // the Token, in a byte: see tok
+	esc         bool  // the body has backslash escapes
+	bad         bool  // unterminated literal or comment (makes the statement not lex)
 }
+
+// tok returns t's Token. A token keeps it in a byte, which makes it 20
+// bytes, not 32: a 1 MiB bulk statement has some 100,000 of them.
+func (t *token) tok() Token { return Token(t.kind) }
 
 // A Scanner tokenizes a SQL statement with the lexical rules of one
 // [Dialect]. It never fails: a byte no rule accepts becomes an ILLEGAL token
@@ -156,10 +160,10 @@ func (s *Scanner) Scan() (pos int, tok Token, lit string) {
 	var t token
 	start := s.off
 	s.next(&t)
-	if t.tok == EOF {
+	if t.tok() == EOF {
 		return len(s.full), EOF, ""
 	}
-	return start, t.tok, s.full[start:s.off]
+	return start, t.tok(), s.full[start:s.off]
 }
 
 // Character classes, one table lookup per byte.
@@ -217,11 +221,11 @@ func (s *Scanner) next(t *token) {
 	if s.off >= len(s.src) {
 		if s.off < len(s.full) {
 			// the unseen tail after a NUL (SQLite): a comment to the end
-			t.tok, t.end, t.open = COMMENT, int32(len(s.full)), 1
+			t.kind, t.end, t.open = uint8(COMMENT), int32(len(s.full)), 1
 			s.off = len(s.full)
 			return
 		}
-		t.pos, t.end, t.tok = int32(len(s.full)), int32(len(s.full)), EOF
+		t.pos, t.end, t.kind = int32(len(s.full)), int32(len(s.full)), uint8(EOF)
 		return
 	}
 	c := s.src[s.off]
@@ -235,7 +239,7 @@ func (s *Scanner) next(t *token) {
 			i++
 		}
 		s.off = i
-		t.tok = SPACE
+		t.kind = uint8(SPACE)
 	case isIdentStart(c):
 		s.identOrPrefixed(t)
 	case c == '-' && s.peek(1) == '-' && (!my || s.off+2 >= len(s.src) || s.src[s.off+2] <= ' ' || s.src[s.off+2] == 0x7f):
@@ -247,7 +251,7 @@ func (s *Scanner) next(t *token) {
 			if n := s.execOpener(); n > 0 {
 				s.off += n
 				s.inExec = true
-				t.tok = EXECOPEN
+				t.kind = uint8(EXECOPEN)
 				break
 			}
 		}
@@ -255,7 +259,7 @@ func (s *Scanner) next(t *token) {
 	case c == '*' && s.peek(1) == '/' && s.inExec:
 		s.off += 2
 		s.inExec = false
-		t.tok = EXECCLOSE
+		t.kind = uint8(EXECCLOSE)
 	case c == '\'':
 		s.quoted(t, STRING, 0, '\'', s.mode.backslash)
 	case c == '"':
@@ -278,11 +282,11 @@ func (s *Scanner) next(t *token) {
 			for s.off < len(s.src) && isDigit(s.src[s.off]) {
 				s.off++
 			}
-			t.tok = PARAM
+			t.kind = uint8(PARAM)
 		} else if pg {
 			s.pgOp(t)
 		} else {
-			t.tok = PARAM
+			t.kind = uint8(PARAM)
 		}
 	case (c == ':' || c == '@' || c == '#') && lite:
 		s.off++
@@ -291,9 +295,9 @@ func (s *Scanner) next(t *token) {
 			s.off++
 		}
 		if s.off == n {
-			t.tok = ILLEGAL
+			t.kind = uint8(ILLEGAL)
 		} else {
-			t.tok = PARAM
+			t.kind = uint8(PARAM)
 		}
 	case c == '@' && my:
 		s.off++
@@ -303,19 +307,19 @@ func (s *Scanner) next(t *token) {
 		for s.off < len(s.src) && (isIdentChar(s.src[s.off]) || s.src[s.off] == '.') {
 			s.off++
 		}
-		t.tok = PARAM
+		t.kind = uint8(PARAM)
 	case c == '(':
 		s.off++
-		t.tok = LPAREN
+		t.kind = uint8(LPAREN)
 	case c == ')':
 		s.off++
-		t.tok = RPAREN
+		t.kind = uint8(RPAREN)
 	case c == ',':
 		s.off++
-		t.tok = COMMA
+		t.kind = uint8(COMMA)
 	case c == ';':
 		s.off++
-		t.tok = SEMI
+		t.kind = uint8(SEMI)
 	case pg && pgOpChar(c):
 		s.pgOp(t)
 	default:
@@ -335,7 +339,7 @@ func (s *Scanner) advance(n int) bool {
 }
 
 func (s *Scanner) lineComment(t *token, open int) {
-	t.tok = COMMENT
+	t.kind = uint8(COMMENT)
 	t.open = int32(open)
 	s.off += open
 	for s.off < len(s.src) {
@@ -370,7 +374,7 @@ func (s *Scanner) execOpener() int {
 }
 
 func (s *Scanner) blockComment(t *token) {
-	t.tok = COMMENT
+	t.kind = uint8(COMMENT)
 	t.open = 2
 	s.off += 2
 	depth := 1
@@ -396,7 +400,7 @@ func (s *Scanner) blockComment(t *token) {
 	// SQLite accepts a block comment left open at the end of input
 	// (tokenize.c); the other engines reject it.
 	if s.mode.engine != DialectSQLite {
-		t.tok = ILLEGAL
+		t.kind = uint8(ILLEGAL)
 		t.bad = true
 	}
 }
@@ -404,7 +408,7 @@ func (s *Scanner) blockComment(t *token) {
 // quoted scans a literal or quoted identifier whose opening quote q is at
 // s.off+prefix. With esc a backslash escapes the next byte.
 func (s *Scanner) quoted(t *token, tok Token, prefix int, q byte, esc bool) {
-	t.tok = tok
+	t.kind = uint8(tok)
 	t.open = int32(prefix + 1)
 	t.esc = esc
 	// Jump from quote to quote; where backslashes escape, from backslash
@@ -438,12 +442,12 @@ func (s *Scanner) quoted(t *token, tok Token, prefix int, q byte, esc bool) {
 		return
 	}
 	s.off = len(s.src)
-	t.tok = ILLEGAL
+	t.kind = uint8(ILLEGAL)
 	t.bad = true
 }
 
 func (s *Scanner) bracket(t *token) {
-	t.tok = QIDENT
+	t.kind = uint8(QIDENT)
 	t.open = 1
 	s.off++
 	for s.off < len(s.src) {
@@ -454,7 +458,7 @@ func (s *Scanner) bracket(t *token) {
 		}
 		s.off++
 	}
-	t.tok = ILLEGAL
+	t.kind = uint8(ILLEGAL)
 	t.bad = true
 }
 
@@ -470,7 +474,7 @@ func (s *Scanner) digits(hex bool) {
 }
 
 func (s *Scanner) number(t *token) {
-	t.tok = NUMBER
+	t.kind = uint8(NUMBER)
 	start := s.off
 	if s.src[s.off] == '0' && (s.peek(1) == 'x' || s.peek(1) == 'X') && isHex(s.peek(2)) {
 		// PostgreSQL 16 reads 0x1F as one integer, PostgreSQL 15 rejects
@@ -510,7 +514,7 @@ func (s *Scanner) number(t *token) {
 				for s.off < len(s.src) && isIdentChar(s.src[s.off]) {
 					s.off++
 				}
-				t.tok = IDENT
+				t.kind = uint8(IDENT)
 			}
 		case DialectSQLite:
 			// tokenize.c: a number followed by identifier characters is
@@ -518,7 +522,7 @@ func (s *Scanner) number(t *token) {
 			for s.off < len(s.src) && isIdentChar(s.src[s.off]) {
 				s.off++
 			}
-			t.tok = ILLEGAL
+			t.kind = uint8(ILLEGAL)
 		}
 	}
 }
@@ -569,7 +573,7 @@ func (s *Scanner) identOrPrefixed(t *token) {
 			return
 		}
 	}
-	t.tok = IDENT
+	t.kind = uint8(IDENT)
 	src, i := s.src, s.off+1
 	for i < len(src) && charClass[src[i]]&clIdentChar != 0 {
 		i++
@@ -587,7 +591,7 @@ func (s *Scanner) dollar(t *token) {
 			for s.off < len(s.src) && isDigit(s.src[s.off]) {
 				s.off++
 			}
-			t.tok = PARAM
+			t.kind = uint8(PARAM)
 			return
 		}
 		// $tag$: the tag is an identifier without $ (scan.l dolqdelim).
@@ -600,7 +604,7 @@ func (s *Scanner) dollar(t *token) {
 		}
 		if s.peek(n) != '$' {
 			s.pgOp(t) // a lone $ is not valid; keep going
-			t.tok = ILLEGAL
+			t.kind = uint8(ILLEGAL)
 			if s.off == s.start {
 				s.off++
 			}
@@ -608,7 +612,7 @@ func (s *Scanner) dollar(t *token) {
 		}
 		n++
 		delim := s.src[s.off : s.off+n]
-		t.tok = STRING
+		t.kind = uint8(STRING)
 		t.open = int32(n)
 		s.off += n
 		for i := s.off; i+n <= len(s.src); i++ {
@@ -619,7 +623,7 @@ func (s *Scanner) dollar(t *token) {
 			}
 		}
 		s.off = len(s.src)
-		t.tok = ILLEGAL
+		t.kind = uint8(ILLEGAL)
 		t.bad = true
 	case DialectSQLite:
 		s.off++
@@ -646,23 +650,23 @@ func (s *Scanner) dollar(t *token) {
 			}
 		}
 		if s.off == n {
-			t.tok = ILLEGAL
+			t.kind = uint8(ILLEGAL)
 		} else {
-			t.tok = PARAM
+			t.kind = uint8(PARAM)
 		}
 	default:
 		s.off++
 		for s.off < len(s.src) && isIdentChar(s.src[s.off]) {
 			s.off++
 		}
-		t.tok = IDENT
+		t.kind = uint8(IDENT)
 	}
 }
 
 // pgOp scans a PostgreSQL operator: a run of operator characters that
 // stops before -- or /* (scan.l "operator").
 func (s *Scanner) pgOp(t *token) {
-	t.tok = OP
+	t.kind = uint8(OP)
 	if s.off >= len(s.src) || !pgOpChar(s.src[s.off]) {
 		return
 	}
@@ -678,7 +682,7 @@ func (s *Scanner) pgOp(t *token) {
 
 // op scans a MySQL or SQLite operator, longest match first.
 func (s *Scanner) op(t *token) {
-	t.tok = OP
+	t.kind = uint8(OP)
 	c := s.src[s.off]
 	c1, c2 := s.peek(1), s.peek(2)
 	my := s.mode.engine == DialectMySQL
@@ -706,7 +710,7 @@ func (s *Scanner) op(t *token) {
 		if c1 == '=' {
 			n = 2
 		} else if !my {
-			t.tok = ILLEGAL // SQLite has no unary !
+			t.kind = uint8(ILLEGAL) // SQLite has no unary !
 		}
 	case '=':
 		if c1 == '=' && !my {
@@ -726,7 +730,7 @@ func (s *Scanner) op(t *token) {
 		}
 	case '+', '*', '/', '%', '~', '.', '^', '[', ']', '{', '}':
 	default:
-		t.tok = ILLEGAL
+		t.kind = uint8(ILLEGAL)
 	}
 	s.off += n
 }
@@ -764,7 +768,7 @@ func tokenize(buf []token, src string, m lexMode) ([]token, bool) {
 				for i < len(src) && charClass[src[i]]&clSpace != 0 {
 					i++
 				}
-				*t = token{pos: int32(off), end: int32(i), tok: SPACE}
+				*t = token{pos: int32(off), end: int32(i), kind: uint8(SPACE)}
 				s.off = i
 				continue
 			case cl&clIdentStart != 0 && (off+1 == len(src) || src[off+1] != '\'' && src[off+1] != '&'):
@@ -772,26 +776,26 @@ func tokenize(buf []token, src string, m lexMode) ([]token, bool) {
 				for i < len(src) && charClass[src[i]]&clIdentChar != 0 {
 					i++
 				}
-				*t = token{pos: int32(off), end: int32(i), tok: IDENT}
+				*t = token{pos: int32(off), end: int32(i), kind: uint8(IDENT)}
 				s.off = i
 				continue
 			case c == ',':
-				*t = token{pos: int32(off), end: int32(off + 1), tok: COMMA}
+				*t = token{pos: int32(off), end: int32(off + 1), kind: uint8(COMMA)}
 				s.off = off + 1
 				continue
 			}
 		}
 		s.next(t) // sets every field
-		if t.tok == EOF {
+		if t.tok() == EOF {
 			buf = buf[:len(buf)-1]
 			break
 		}
 		switch {
 		case t.bad:
 			ok = false
-		case t.tok == LPAREN:
+		case t.tok() == LPAREN:
 			depth++
-		case t.tok == RPAREN:
+		case t.tok() == RPAREN:
 			depth--
 			if depth < 0 {
 				ok = false

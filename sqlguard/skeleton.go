@@ -28,7 +28,7 @@ func Skeleton(d Dialect, src string, start, end int) string {
 		if int(t.end) <= start || int(t.pos) >= end {
 			continue
 		}
-		switch t.tok {
+		switch t.tok() {
 		case IDENT:
 			if isKeyword(src[t.pos:t.end]) {
 				mark(keep, t.pos, t.end)

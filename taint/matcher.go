@@ -3,6 +3,7 @@ package taint
 import (
 	"cmp"
 	"context"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -27,13 +28,24 @@ type Occurrence struct {
 // built on first use: a request whose guards never need it pays nothing
 // but the small struct. The library packages cloudflare/ahocorasick and
 // friends report which patterns occur but not where, and a guard needs
-// every position.
+// every position. A long text is searched by its shortest prefix of at
+// least [prefixDepth] bytes that no other text starts with, when that
+// leaves [minRest] bytes or more, and each occurrence of that prefix is
+// compared with the rest of the text: the automaton of 10,000 inputs of
+// 47 bytes is then a fifth of the size. A search whose comparisons come to
+// more than a small multiple of the target's length continues with the
+// automaton of the whole texts, built then, so the cost stays linear
+// whatever the inputs and the target.
 //
 // A Matcher is safe for concurrent use.
 type Matcher struct {
 	inputs []Input
 	once   sync.Once
-	a      *automaton
+	a      *automaton // long texts by a prefix
+	// full searches every text whole; built only for a search whose
+	// comparisons of a's prefixes cost too much (see [verifyBudget]).
+	fullOnce sync.Once
+	full     *automaton
 }
 
 // NewMatcher returns a Matcher for inputs. The slice is kept, not copied:
@@ -58,7 +70,17 @@ func (m *Matcher) Find(text string, yield func(Occurrence) bool) {
 		return
 	}
 	m.once.Do(m.build)
-	m.a.find(text, yield)
+	from := m.a.find(text, 0, yield)
+	if from < 0 {
+		return
+	}
+	// Every occurrence that ends at from or before is reported: the
+	// automaton of the whole texts reports the others.
+	m.fullOnce.Do(func() {
+		m.full = &automaton{texts: m.a.texts, refs: m.a.refs}
+		m.full.build(false)
+	})
+	m.full.find(text, from, yield)
 }
 
 // MatcherFromContext returns the Matcher of the inputs ctx carries, one
@@ -71,11 +93,39 @@ func MatcherFromContext(ctx context.Context) *Matcher {
 	return nil
 }
 
+// prefixDepth is the shortest prefix by which a text is searched (see
+// [Matcher]): a text of at most that many bytes is searched whole, and so
+// is one that shares all but its last few bytes (see [minRest]) with
+// another text.
+const prefixDepth = 8
+
+// minRest is the shortest rest of a text that is worth searching it by a
+// prefix: a shorter one costs a comparison and saves little.
+const minRest = 8
+
+// verifyBudget bounds the work one search of a target of n bytes spends
+// on texts found by a prefix (candidateCost a prefix found, plus a unit a
+// byte compared, plus pendingCost a text found): past it the automaton of
+// the whole texts takes over. The bytes compared at one position are
+// bounded by the inputs' total length, so a search costs at most a few
+// nanoseconds a byte more than with that automaton alone.
+func verifyBudget(n int) int { return 2*n + 4096 }
+
+// candidateCost is the work charged for an occurrence of a prefix: its
+// lookup and comparison, however short (a byte scanned costs a unit).
+// pendingCost is charged for an occurrence so found, kept until the
+// search reaches its end: it bounds the memory they take.
+const (
+	candidateCost = 16
+	pendingCost   = 16
+)
+
 // needleRef is a searched text: input index, and whether it is trimmed.
 type needleRef struct {
 	in      int32
 	trimmed bool
 	n       int32 // length of the text
+	d       int32 // length of the prefix by which a prefix automaton searches it
 }
 
 // automaton is the goto/fail machine in compact form. Nodes are numbered
@@ -96,7 +146,16 @@ type automaton struct {
 	rep     []int32 // the node itself if it has output, else its nearest suffix node with output, or -1
 	outNode []int32 // nodes with output, in increasing order, once per output
 	out     []int32 // out[k] indexes into refs: an output of node outNode[k]
-	refs    []needleRef
+	texts   []string
+	refs    []needleRef // refs[k] describes texts[k]
+	// prefix is set when some text is searched by a prefix, refs[k].d
+	// bytes, shorter than it: an output of that text is a candidate to
+	// compare with the rest of the text.
+	prefix bool
+	maxLen int // the length of the longest text
+	// root[b] is set when the root reads b into the root: no text starts
+	// with b, and the search skips such bytes in a tight loop.
+	root [256]bool
 }
 
 // denseBudget bounds the dense rows, in entries: a few per byte of input
@@ -105,39 +164,42 @@ type automaton struct {
 func denseBudget(textBytes int) int { return 2*textBytes + 512 }
 
 func (m *Matcher) build() {
-	m.a = new(automaton)
+	a := new(automaton)
 	// one text per input for most inputs; trimmed texts may add some
-	texts := make([]string, 0, len(m.inputs))
-	m.a.refs = make([]needleRef, 0, len(m.inputs))
+	a.texts = make([]string, 0, len(m.inputs))
+	a.refs = make([]needleRef, 0, len(m.inputs))
 	for i, in := range m.inputs {
 		v := in.Value
 		if v == "" {
 			continue
 		}
-		texts = append(texts, v)
-		m.a.refs = append(m.a.refs, needleRef{in: int32(i), n: int32(len(v))})
+		a.texts = append(a.texts, v)
+		a.refs = append(a.refs, needleRef{in: int32(i), n: int32(len(v))})
 		if t := strings.TrimSpace(v); t != v && t != "" {
-			texts = append(texts, t)
-			m.a.refs = append(m.a.refs, needleRef{in: int32(i), trimmed: true, n: int32(len(t))})
+			a.texts = append(a.texts, t)
+			a.refs = append(a.refs, needleRef{in: int32(i), trimmed: true, n: int32(len(t))})
 		}
 	}
-	m.a.build(texts)
+	a.build(true)
+	m.a = a
 }
 
-// build makes the automaton of texts (refs[k] describes texts[k]). With
-// the texts sorted, the trie is built breadth-first, one depth at a time:
-// at depth d the texts still longer than d are visited in sorted order,
-// so parents come in increasing number and each parent's children are
-// consecutive and in increasing byte order. Linear in the total length,
-// plus the sort.
-func (a *automaton) build(texts []string) {
+// build makes the automaton of a.texts, each by a prefix when prefix is
+// set (see [Matcher]; refs[k].d is then set), else whole. With the texts
+// sorted, the trie is built breadth-first, one depth at a time: at depth d
+// the texts still longer than d are visited in sorted order, so parents
+// come in increasing number and each parent's children are consecutive and
+// in increasing byte order. Linear in the total length, plus the sort.
+func (a *automaton) build(prefix bool) {
+	texts := a.texts
 	// The texts still longer than the depth, in sorted order, with the
 	// node of their prefix so far: compacted at every depth, so the scan
-	// reads them in sequence.
+	// reads them in sequence. The bytes searched of each, n from off in
+	// pre, are copied in that order: pointer-free and read in sequence.
 	type text struct {
-		s    string
-		node int32
-		i    int32
+		off, n int32
+		node   int32
+		i      int32
 	}
 	// Sorted by their first 8 bytes, a pointer-free key (no write
 	// barriers, no chasing the text), then in full where those tie.
@@ -146,7 +208,6 @@ func (a *automaton) build(texts []string) {
 		i int32
 	}
 	keys := make([]key, len(texts))
-	total := 0
 	for i, t := range texts {
 		var k uint64
 		for j := 0; j < 8; j++ {
@@ -156,7 +217,7 @@ func (a *automaton) build(texts []string) {
 			}
 		}
 		keys[i] = key{k, int32(i)}
-		total += len(t)
+		a.maxLen = max(a.maxLen, len(t))
 	}
 	slices.SortFunc(keys, func(x, y key) int {
 		if x.k != y.k {
@@ -164,9 +225,37 @@ func (a *automaton) build(texts []string) {
 		}
 		return strings.Compare(texts[x.i], texts[y.i])
 	})
+	// The prefix by which a text is searched: one byte longer than its
+	// longest common prefix with a neighbour in sorted order, so no other
+	// text starts with it, and at least prefixDepth bytes; the whole text
+	// when that leaves fewer than minRest bytes.
+	total := 0
 	active := make([]text, len(texts))
+	lcpPrev := 0
 	for k, x := range keys {
-		active[k] = text{s: texts[x.i], i: x.i}
+		t := texts[x.i]
+		d := len(t)
+		if prefix {
+			lcpNext := 0
+			if k+1 < len(keys) {
+				lcpNext = commonPrefix(t, texts[keys[k+1].i], x.k, keys[k+1].k)
+			}
+			if c := max(prefixDepth, lcpPrev+1, lcpNext+1); c+minRest <= d {
+				d = c
+				a.prefix = true
+			}
+			a.refs[x.i].d = int32(d)
+			lcpPrev = lcpNext
+		}
+		active[k] = text{n: int32(d), i: x.i}
+		total += d
+	}
+	pre := make([]byte, total)
+	off := 0
+	for k := range active {
+		t := &active[k]
+		t.off = int32(off)
+		off += copy(pre[off:], texts[t.i][:t.n])
 	}
 
 	a.lbl = make([]byte, 1, total+1)
@@ -178,7 +267,7 @@ func (a *automaton) build(texts []string) {
 		next := active[:0]
 		prevParent, prevByte, last := int32(-1), -1, int32(0)
 		for _, t := range active {
-			p, b := t.node, t.s[d]
+			p, b := t.node, pre[int(t.off)+d]
 			if p != prevParent || int(b) != prevByte {
 				last = int32(len(a.lbl))
 				a.lbl = append(a.lbl, b)
@@ -188,7 +277,7 @@ func (a *automaton) build(texts []string) {
 				}
 				prevParent, prevByte = p, int(b)
 			}
-			if len(t.s) == d+1 {
+			if int(t.n) == d+1 {
 				// in increasing node order: by depth, then in order
 				a.outNode = append(a.outNode, last)
 				a.out = append(a.out, t.i)
@@ -252,6 +341,23 @@ func (a *automaton) build(texts []string) {
 			}
 		}
 	}
+	for b := range a.root {
+		a.root[b] = a.dense[a.class[b]] == 0
+	}
+}
+
+// commonPrefix returns the length of the longest common prefix of x and
+// y, whose sort keys (their first 8 bytes, zero-padded) are kx and ky.
+func commonPrefix(x, y string, kx, ky uint64) int {
+	n := min(len(x), len(y))
+	if kx != ky {
+		return min(n, bits.LeadingZeros64(kx^ky)/8)
+	}
+	c := min(n, 8)
+	for c < n && x[c] == y[c] {
+		c++
+	}
+	return c
 }
 
 // step returns the goto of u on b, or -1.
@@ -297,34 +403,164 @@ func (a *automaton) next(u int32, b byte) int32 {
 	}
 }
 
-func (a *automaton) find(text string, yield func(Occurrence) bool) {
+// find reports, as [Matcher.Find] does, the occurrences in text that end
+// after from. It returns -1 when it is done (or yield asked it to stop),
+// else the offset up to which it reported every occurrence, when the
+// comparisons of a prefix automaton exceed [verifyBudget]: the automaton
+// of the whole texts reports the rest.
+func (a *automaton) find(text string, from int, yield func(Occurrence) bool) int {
 	if len(a.refs) == 0 {
-		return
-	}
-	emit := func(u int32, end int) bool {
-		k, _ := slices.BinarySearch(a.outNode, u)
-		for ; k < len(a.outNode) && a.outNode[k] == u; k++ {
-			r := a.refs[a.out[k]]
-			if !yield(Occurrence{Input: int(r.in), Start: end - int(r.n), End: end, Trimmed: r.trimmed}) {
-				return false
-			}
-		}
-		return true
+		return -1
 	}
 	u := int32(0)
+	for j := max(0, from-a.maxLen); j < from; j++ {
+		// the state at from: it spells at most maxLen bytes
+		u = a.next(u, text[j])
+	}
+	// pend stays on the stack while it holds no more than buf: the
+	// common search finds a few texts by their prefix at a time, if any
+	var buf [8]pending
+	pend := pendingHeap(buf[:0])
+	f := finder{a: a, text: text, yield: yield, budget: verifyBudget(len(text))}
 	nc, nd, dense := a.nc, a.nDense, a.dense
-	for j := 0; j < len(text); j++ {
+	for j := from; j < len(text); j++ {
+		if u == 0 {
+			// up to the last byte of the first pending occurrence
+			lim := len(text)
+			if len(pend) > 0 {
+				lim = pend[0].end - 1
+			}
+			for j < lim && a.root[text[j]] {
+				j++
+			}
+			if j == len(text) {
+				break
+			}
+		}
 		if u < nd {
 			u = dense[u*nc+int32(a.class[text[j]])]
 		} else {
 			u = a.next(u, text[j])
 		}
-		// one load for the common case, a node with nothing to report;
-		// the outputs of u, then of its suffixes, longest first
-		for r := a.rep[u]; r >= 0; r = a.rep[a.fail[r]] {
-			if !emit(r, j+1) {
-				return
+		// one load for the common case, a node with nothing to report
+		// and no occurrence found by its prefix ending here
+		if a.rep[u] < 0 && (len(pend) == 0 || pend[0].end != j+1) {
+			continue
+		}
+		var ok bool
+		if pend, ok = f.report(u, j+1, pend); !ok {
+			return -1
+		}
+		if f.budget < 0 {
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// finder is the state of one search that reports more than it steps.
+type finder struct {
+	a      *automaton
+	text   string
+	yield  func(Occurrence) bool
+	budget int // see verifyBudget
+}
+
+// report reports the occurrences that end at end, the search being in
+// node u: the outputs of u, then of its suffixes, longest first, and the
+// pending occurrences that end there, by length among them. The prefixes
+// that end there are compared with the rest of their text and kept until
+// the search reaches their end, in pend (the pending occurrences, which
+// all end at end or after). It returns pend, and false when yield asked to
+// stop.
+func (f *finder) report(u int32, end int, pend pendingHeap) (pendingHeap, bool) {
+	a := f.a
+	for r := a.rep[u]; r >= 0; r = a.rep[a.fail[r]] {
+		k, _ := slices.BinarySearch(a.outNode, r)
+		for ; k < len(a.outNode) && a.outNode[k] == r; k++ {
+			x := a.out[k]
+			ref := a.refs[x]
+			if a.prefix && ref.d < ref.n {
+				// the prefix of a text that no other text starts with
+				e := end - int(ref.d) + int(ref.n)
+				f.budget -= candidateCost + int(ref.n-ref.d)
+				if e <= len(f.text) && f.text[end:e] == a.texts[x][ref.d:] {
+					f.budget -= pendingCost
+					pend = pend.push(pending{end: e, ref: x, n: ref.n})
+				}
+				continue
+			}
+			for len(pend) > 0 && pend[0].end == end && pend[0].n > ref.n {
+				var p pending
+				if pend, p = pend.pop(); !f.yieldPending(p) {
+					return pend, false
+				}
+			}
+			if !f.yield(Occurrence{Input: int(ref.in), Start: end - int(ref.n), End: end, Trimmed: ref.trimmed}) {
+				return pend, false
 			}
 		}
 	}
+	for len(pend) > 0 && pend[0].end == end {
+		var p pending
+		if pend, p = pend.pop(); !f.yieldPending(p) {
+			return pend, false
+		}
+	}
+	return pend, true
+}
+
+// yieldPending reports p.
+func (f *finder) yieldPending(p pending) bool {
+	ref := f.a.refs[p.ref]
+	return f.yield(Occurrence{Input: int(ref.in), Start: p.end - int(ref.n), End: p.end, Trimmed: ref.trimmed})
+}
+
+// pending is an occurrence found by its prefix and compared in full, to
+// be reported when the search reaches its end.
+type pending struct {
+	end int
+	ref int32 // index into refs
+	n   int32 // length of the text
+}
+
+// pendingHeap is a binary min-heap of pending occurrences, by end offset
+// then longest first: the order of report.
+type pendingHeap []pending
+
+func (p pending) before(q pending) bool { return p.end < q.end || p.end == q.end && p.n > q.n }
+
+func (s pendingHeap) push(p pending) pendingHeap {
+	s = append(s, p)
+	for i := len(s) - 1; i > 0; {
+		up := (i - 1) / 2
+		if !s[i].before(s[up]) {
+			break
+		}
+		s[i], s[up] = s[up], s[i]
+		i = up
+	}
+	return s
+}
+
+func (s pendingHeap) pop() (pendingHeap, pending) {
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s = s[:n]
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && s[c+1].before(s[c]) {
+			c++
+		}
+		if !s[c].before(s[i]) {
+			break
+		}
+		s[i], s[c] = s[c], s[i]
+		i = c
+	}
+	return s, top
 }

@@ -198,6 +198,31 @@ type argvCheck struct {
 	inputs []taint.Input
 	w      work
 	execs  int // find -exec commands being checked, one inside the other
+	// absent: no input occurs in any element of the argv being run, nor
+	// trimmed of ASCII blanks, nor as the first field of several (see
+	// run): a script that is one element (or part of one) can then only be
+	// over the parse limits.
+	absent bool
+	// clear: absent, and no value begins or ends with a non-ASCII byte
+	// (which [covers] and optionHit may trim as Unicode white space): the
+	// executable and option rules, which look for an input in an element,
+	// cannot fire.
+	clear bool
+	// exhaustive turns absent, clear and the other shortcuts of run off,
+	// for the tests that hold them to the rules they skip.
+	exhaustive bool
+}
+
+// checkShell is [Guard.checkShell] for a script taken from the argv: one
+// element or part of one when elem, else words joined.
+func (c *argvCheck) checkShell(script string, zsh, elem bool) (hit, bool, error) {
+	if c.absent && elem {
+		if overLimits(script) {
+			return hit{}, false, errLimit
+		}
+		return hit{}, false, nil
+	}
+	return c.g.checkShell(script, c.inputs, c.w.next(), zsh)
 }
 
 func (c *argvCheck) run(argv []string) (hit, bool, error) {
@@ -205,25 +230,33 @@ func (c *argvCheck) run(argv []string) (hit, bool, error) {
 	if len(argv) == 0 || len(inputs) == 0 {
 		return hit{}, false, nil
 	}
-	found, long := false, false
+	found, long, trim := false, false, c.exhaustive || blankEnds(inputs)
 	for _, a := range argv {
-		if occurs(a, inputs) || occursTrimmed(a, inputs) {
+		if occurs(a, inputs) || trim && occursTrimmed(a, inputs) {
 			found = true
 			break
 		}
 		long = long || len(a) > MaxNesting
 	}
 	if !found {
-		found = startsFields(argv, inputs)
+		found = startsFields(argv, inputs, c.exhaustive)
 	}
 	if !found && !long {
 		// Without an occurrence no rule can fire; only a script over the
 		// parse limits is still reported, as a fault.
 		return hit{}, false, nil
 	}
+	// A find -exec command runs a part of the argv: its own answer holds
+	// only while it is checked.
+	defer func(absent, clear bool) { c.absent, c.clear = absent, clear }(c.absent, c.clear)
+	c.absent = !found && !c.exhaustive
+	c.clear = c.absent && !trimsUnicode(inputs)
 	// Each wrapper moves i forward, so the loop ends.
 	for i := 0; i < len(argv); {
-		if h, ok := checkExecutable(argv, i, inputs); ok {
+		if c.clear {
+			// The executable rule needs an input in argv[i] or its
+			// fields in argv[i:].
+		} else if h, ok := checkExecutable(argv, i, inputs); ok {
 			return h, true, nil
 		}
 		name := progName(argv[i])
@@ -269,9 +302,26 @@ func (c *argvCheck) run(argv []string) (hit, bool, error) {
 
 // startsFields reports whether the first field of an input made of
 // several fields is an element of argv, where [fieldsPrefix] may find it.
-func startsFields(argv []string, inputs []taint.Input) bool {
+// all turns the first-byte shortcut off.
+func startsFields(argv []string, inputs []taint.Input, all bool) bool {
+	// The first bytes of the elements: a field equal to one starts with
+	// one of them, which rules out most values at their first byte.
+	var starts [4]uint64
+	for _, a := range argv {
+		if a != "" {
+			starts[a[0]>>6] |= 1 << (a[0] & 63)
+		}
+	}
 	for i := range inputs {
-		f, ok := firstField(inputs[i].Value)
+		v := inputs[i].Value
+		j := 0
+		for j < len(v) && blank[v[j]] {
+			j++
+		}
+		if !all && (j == len(v) || v[j] < utf8.RuneSelf && starts[v[j]>>6]&(1<<(v[j]&63)) == 0) {
+			continue // no field, or a first field that starts no element (a non-ASCII byte may be white space: see firstField)
+		}
+		f, ok := firstField(v)
 		if !ok {
 			continue // one field at most
 		}
@@ -321,7 +371,7 @@ var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': t
 func occursTrimmed(s string, inputs []taint.Input) bool {
 	for i := range inputs {
 		v := inputs[i].Value
-		if v == "" || !isBlank(v[0]) && !isBlank(v[len(v)-1]) {
+		if v == "" || !blank[v[0]] && !blank[v[len(v)-1]] {
 			continue // same as the untrimmed value
 		}
 		if v = strings.TrimSpace(v); v != "" && strings.Contains(s, v) {
@@ -330,6 +380,32 @@ func occursTrimmed(s string, inputs []taint.Input) bool {
 	}
 	return false
 }
+
+// blankEnds reports whether some value begins or ends with an ASCII blank,
+// the values [occursTrimmed] looks for.
+func blankEnds(inputs []taint.Input) bool {
+	for i := range inputs {
+		if v := inputs[i].Value; v != "" && (blank[v[0]] || blank[v[len(v)-1]]) {
+			return true
+		}
+	}
+	return false
+}
+
+// trimsUnicode reports whether some value begins or ends with a byte of a
+// multi-byte character, where strings.TrimSpace may remove white space
+// that [occursTrimmed] does not look at (U+00A0, U+3000 ...).
+func trimsUnicode(inputs []taint.Input) bool {
+	for i := range inputs {
+		if v := inputs[i].Value; v != "" && (v[0] >= utf8.RuneSelf || v[len(v)-1] >= utf8.RuneSelf) {
+			return true
+		}
+	}
+	return false
+}
+
+// blank holds the bytes isBlank reports.
+var blank = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 func isBlank(b byte) bool {
 	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
@@ -461,6 +537,9 @@ func optionHit(argv []string, j int, inputs []taint.Input) (hit, bool) {
 }
 
 func (c *argvCheck) optionHit(argv []string, j int) (hit, bool) {
+	if c.clear {
+		return hit{}, false
+	}
 	return optionHit(argv, j, c.inputs)
 }
 
@@ -470,7 +549,7 @@ func (c *argvCheck) checkOptions(argv []string, from, to int) (hit, bool) {
 		if argv[j] == "--" {
 			return hit{}, false
 		}
-		if h, ok := optionHit(argv, j, c.inputs); ok {
+		if h, ok := c.optionHit(argv, j); ok {
 			return h, true
 		}
 	}
@@ -552,7 +631,7 @@ var shellLongArg = map[string]bool{"--rcfile": true, "--init-file": true}
 // until the first operand or "--"; with -c the operand is the script and
 // later words are $0 $1 ...; without it the operand names the script file.
 func (c *argvCheck) shell(argv []string, i int, name string) (hit, bool, error) {
-	g, inputs, zsh := c.g, c.inputs, name == "zsh"
+	inputs, zsh := c.inputs, name == "zsh"
 	// The Korn shells' -T takes a value (mksh(1)).
 	argOpts := "oO"
 	if strings.Contains(name, "ksh") {
@@ -606,7 +685,7 @@ func (c *argvCheck) shell(argv []string, i int, name string) (hit, bool, error) 
 		}
 		return hit{}, false, nil
 	}
-	h, ok, err := g.checkShell(argv[j], inputs, c.w.next(), zsh)
+	h, ok, err := c.checkShell(argv[j], zsh, true)
 	if ok {
 		h.elem = j
 		return h, true, nil
@@ -617,27 +696,27 @@ func (c *argvCheck) shell(argv []string, i int, name string) (hit, bool, error) 
 // builtin handles the shell builtins that run their arguments: eval and
 // trap run code, source and . run a file.
 func (c *argvCheck) builtin(argv []string, i int, name string) (hit, bool, error) {
-	g, inputs := c.g, c.inputs
+	inputs := c.inputs
 	if i+1 >= len(argv) {
 		return hit{}, false, nil
 	}
 	switch name {
 	case "eval":
 		if i+2 == len(argv) {
-			h, ok, err := g.checkShell(argv[i+1], inputs, c.w.next(), false)
+			h, ok, err := c.checkShell(argv[i+1], false, true)
 			if ok {
 				h.elem = i + 1
 			}
 			return h, ok, err
 		}
 		script := strings.Join(argv[i+1:], " ")
-		h, ok, err := g.checkShell(script, inputs, c.w.next(), false)
+		h, ok, err := c.checkShell(script, false, false)
 		if ok {
 			h.elem, h.s, h.e = i+1, -1, -1
 		}
 		return h, ok, err
 	case "trap":
-		h, ok, err := g.checkShell(argv[i+1], inputs, c.w.next(), false)
+		h, ok, err := c.checkShell(argv[i+1], false, true)
 		if ok {
 			h.elem = i + 1
 		}
@@ -919,7 +998,7 @@ func (c *argvCheck) su(argv []string, i int) (hit, bool, error) {
 				return c.script(argv, j+1, argv[j+1], false)
 			}
 		case strings.HasPrefix(a, "--command="):
-			h, ok, err := c.g.checkShell(a[len("--command="):], c.inputs, c.w.next(), false)
+			h, ok, err := c.checkShell(a[len("--command="):], false, true)
 			if ok {
 				h.elem = j
 				if h.s >= 0 {
@@ -935,7 +1014,7 @@ func (c *argvCheck) su(argv []string, i int) (hit, bool, error) {
 // script checks a script made of argv[j:] (joined) or of argv[j] alone;
 // the span is kept only in the second case.
 func (c *argvCheck) script(argv []string, j int, script string, zsh bool) (hit, bool, error) {
-	h, ok, err := c.g.checkShell(script, c.inputs, c.w.next(), zsh)
+	h, ok, err := c.checkShell(script, zsh, script == argv[j])
 	if !ok {
 		return hit{}, false, err
 	}

@@ -176,3 +176,40 @@ func BenchmarkCommand(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGuarded is what a user's call pays when no input occurs: the
+// guarded entry points on a request context with ten inputs (the absent
+// values and a browser's headers), for sh -c with the benchmark's script.
+func BenchmarkGuarded(b *testing.B) {
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	ctx := taint.NewContext(rasp.NewContext(context.Background(), a), browserInputs[:10]...)
+	cmd := exec.Command("sh", "-c", benchScript)
+	b.Run("Check/sh-c-absent", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := execguard.Check(ctx, cmd); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("CheckShell/absent-10", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			execguard.CheckShell(benchScript, browserInputs[:10])
+		}
+	})
+	b.Run("exec.CommandContext/sh-c", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = exec.CommandContext(ctx, "sh", "-c", benchScript)
+		}
+	})
+	b.Run("execguard.CommandContext/sh-c-absent", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if cmd := execguard.CommandContext(ctx, "sh", "-c", benchScript); cmd.Err != nil {
+				b.Fatal(cmd.Err)
+			}
+		}
+	})
+}

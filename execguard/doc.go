@@ -202,6 +202,10 @@
 // A check where no input occurs in the script is a substring search per
 // input (tens of nanoseconds; with many inputs, such as a request's
 // headers, one pass over the script's bytes and a few lookups per input).
+// A command in which no input occurs in any word (nor trimmed, nor as the
+// fields that start it) skips the rules that look for an input in a word;
+// a script that is one of its words is then checked for the parse limits
+// only.
 // The rules are applied to the parsed script, but two shortcuts keep most
 // checks from parsing at all, or twice: a byte scan of plainly structured
 // scripts (simple commands, quotes, pipes, lists, redirections, and

@@ -180,6 +180,16 @@ func (g *Guard) check(ctx context.Context, op string, argv []string, path string
 	return guard.Partial(ctx, a, rasp.SinkExec, op)
 }
 
+// pathHit applies the executable rule to cmd.Path. On one word it needs an
+// input in the word (up to the blanks covers trims), which the searches
+// rule out at once.
+func pathHit(path string, inputs []taint.Input) (hit, bool) {
+	if !occurs(path, inputs) && !occursTrimmed(path, inputs) && !trimsUnicode(inputs) {
+		return hit{}, false
+	}
+	return checkExecutable([]string{path}, 0, inputs)
+}
+
 // checkAll applies every rule to the parts of a command.
 // The rule is the "rule" detail of the event.
 func (g *Guard) checkAll(argv []string, path string, env []string, dir string, inputs []taint.Input) (rasp.Finding, string, bool, error) {
@@ -189,7 +199,7 @@ func (g *Guard) checkAll(argv []string, path string, env []string, dir string, i
 	}
 	target := func() string { return strings.Join(argv, " ") }
 	if path != "" && len(argv) > 0 && path != argv[0] {
-		if h, ok := checkExecutable([]string{path}, 0, inputs); ok {
+		if h, ok := pathHit(path, inputs); ok {
 			f := h.finding(target())
 			f.Start, f.End = -1, -1
 			f.Reason = "input supplies the path of the program to run (cmd.Path)"

@@ -359,3 +359,49 @@ func FuzzFirstField(f *testing.F) {
 		}
 	})
 }
+
+// FuzzArgvShortcuts holds the shortcuts of an argv check where no input
+// occurs (no executable or option rule, a script element checked for the
+// limits only, the first-byte test of startsFields, cmd.Path searched
+// first) to the rules they skip: same finding, same span, same fault.
+func FuzzArgvShortcuts(f *testing.F) {
+	long := "convert 'holiday photo.png' -resize 640x480 \"out_alice_42.png\" && echo done >> /var/log/convert.log"
+	for _, tc := range argvCases {
+		a := append(append([]string{}, tc.argv...), "", "", "", "")
+		f.Add(a[0], a[1], a[2], a[3], tc.input, "x")
+	}
+	for _, s := range limitSeeds() {
+		f.Add("sh", "-c", s, "", "a", "zzz")
+	}
+	for _, v := range []string{"\u00a0sh", "sh\u3000", " -c", "-c ", "convert 'holiday", "sh -c", "\u00a0-c", "bob", "640x480 \"out"} {
+		f.Add("sh", "-c", long, "", v, "report.pdf")
+		f.Add("find", ".", "-exec", "sh -c "+long, v, "de-DE")
+		f.Add("su", "-c", long, "root", v, "7777")
+		f.Add("eval", long, "", "", v, "x y")
+		f.Add("env", "--command="+long, "-i", "sh", v, "sh")
+	}
+	f.Fuzz(func(t *testing.T, a0, a1, a2, a3, v1, v2 string) {
+		argv := []string{a0, a1, a2, a3}
+		for len(argv) > 1 && argv[len(argv)-1] == "" {
+			argv = argv[:len(argv)-1]
+		}
+		in := []taint.Input{q(v1), q(v2)}
+		fast := argvCheck{g: defaultGuard, inputs: in}
+		slow := argvCheck{g: defaultGuard, inputs: in, exhaustive: true}
+		h1, ok1, err1 := fast.run(argv)
+		h2, ok2, err2 := slow.run(argv)
+		if ok1 != ok2 || h1 != h2 || err1 != err2 {
+			t.Fatalf("%q %q: shortcuts %v %+v %v, rules %v %+v %v", argv, []string{v1, v2}, ok1, h1, err1, ok2, h2, err2)
+		}
+		for _, p := range argv {
+			h1, ok1 := pathHit(p, in)
+			h2, ok2 := checkExecutable([]string{p}, 0, in)
+			if ok1 != ok2 || h1 != h2 {
+				t.Fatalf("path %q %q: %v %+v, rule %v %+v", p, []string{v1, v2}, ok1, h1, ok2, h2)
+			}
+		}
+		if a, b := startsFields(argv, in, false), startsFields(argv, in, true); a != b {
+			t.Fatalf("startsFields(%q, %q) = %v, without the shortcut %v", argv, []string{v1, v2}, a, b)
+		}
+	})
+}

@@ -247,34 +247,90 @@ func occurs(s string, inputs []taint.Input) bool {
 	return false
 }
 
-// When to look values up in the set of s's bytes ([occursSet]) rather than
-// search s once per value (the loop in [occurs]): building the set costs
-// about two cycles per byte of s, one vectorised search of a 100-byte text
-// about 30 (measured with BenchmarkCheckShell/absent and absent-many: in a
-// 100-byte script the two cost the same near 6 values). Requests carry
-// their headers and cookies as inputs, so 10 to 30 values is common.
+// When to look values up in the classes of s's bytes ([occursSet]) rather
+// than search s once per value (the loop in [occurs]): the classes cost
+// about one cycle per byte of s (32 ns of CPU for a 100-byte script on a
+// loaded 2.8 GHz Xeon), one vectorised search of the same script about
+// 8 ns. Measured with BenchmarkCheckShell: at five values the searches
+// are still 5 % faster (absent), the set 5 % faster where the values'
+// end bytes occur (absent-shared-bytes); from eight values on the set
+// wins outright (absent-many, 21 values: 16 % less CPU than the [256]bool
+// set it replaced). Requests carry their headers and cookies as inputs,
+// so 10 to 30 values is common.
 const (
 	minSetInputs     = 8
 	setBytesPerInput = 16
 )
 
-// occursSet is occurs for many values in a short text: one pass over s
-// records which bytes it holds, and a value with a byte s lacks (its
-// first, last or middle one) cannot occur in it, which rejects most absent
-// values with three lookups and no search.
-func occursSet(s string, inputs []taint.Input) bool {
-	var set [256]bool
+// byteClass maps each byte to one bit of a 64-bit set. The bytes of shell
+// scripts and request values have a bit each (lower-case letters, digits,
+// blank, "-", ".", "/", "_", "="); upper-case letters go two to a bit,
+// rarer punctuation a few to a bit, and all non-ASCII bytes to one.
+var byteClass = func() (t [256]uint64) {
+	bit := uint64(1 << 63) // what no other group names
+	for b := range t {
+		t[b] = bit
+	}
+	next := uint(0)
+	group := func(bytes string) {
+		for i := 0; i < len(bytes); i++ {
+			t[bytes[i]] = 1 << next
+		}
+		next++
+	}
+	for c := byte('a'); c <= 'z'; c++ {
+		group(string(c))
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		group(string(c))
+	}
+	for c := byte('A'); c <= 'Z'; c += 2 {
+		group(string([]byte{c, c + 1}))
+	}
+	for _, g := range []string{" ", "-", ".", "/", "_", "=", `'"`, "&|;", "<>", "$`\\", "()[]{}", ":,", "\t\n\r"} {
+		group(g)
+	}
+	for b := 0x80; b < 0x100; b++ {
+		t[b] = 1 << next
+	}
+	return t
+}()
+
+// classesOf returns the set of the classes of s's bytes.
+func classesOf(s string) uint64 {
+	var c0, c1, c2, c3 uint64
 	i := 0
-	for ; i+4 <= len(s); i += 4 {
-		set[s[i]], set[s[i+1]], set[s[i+2]], set[s[i+3]] = true, true, true, true
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		c0 |= byteClass[w[0]] | byteClass[w[4]]
+		c1 |= byteClass[w[1]] | byteClass[w[5]]
+		c2 |= byteClass[w[2]] | byteClass[w[6]]
+		c3 |= byteClass[w[3]] | byteClass[w[7]]
 	}
 	for ; i < len(s); i++ {
-		set[s[i]] = true
+		c0 |= byteClass[s[i]]
 	}
+	return c0 | c1 | c2 | c3
+}
+
+// occursSet is occurs for many values in a short text: one pass over s
+// records the classes of the bytes it holds, and a value with a byte of
+// another class cannot occur in it. Its first, middle and last bytes are
+// looked up first, then the rest, which rejects most absent values with a
+// few lookups and no search.
+func occursSet(s string, inputs []taint.Input) bool {
+	set := classesOf(s)
+next:
 	for k := range inputs {
 		v := inputs[k].Value
-		if n := len(v); n == 0 || n > len(s) || !set[v[0]] || !set[v[n-1]] || !set[v[n/2]] {
+		n := len(v)
+		if n == 0 || n > len(s) || (byteClass[v[0]]|byteClass[v[n/2]]|byteClass[v[n-1]])&^set != 0 {
 			continue
+		}
+		for j := 1; j < n-1; j++ {
+			if byteClass[v[j]]&^set != 0 {
+				continue next
+			}
 		}
 		if strings.Contains(s, v) && checkable(v) {
 			return true

@@ -537,10 +537,17 @@ func TestOccursSet(t *testing.T) {
 func FuzzOccursSet(f *testing.F) {
 	f.Add("echo hello world", "lo w", "x")
 	f.Add("a", "a", " ")
+	f.Add("convert 'holiday photo.png' -resize 640x480", "HOLIDAY", "640x400")
+	f.Add("echo \u00e9t\u00e9 \x80\xff", "\xff", "t\u00e9 ")
+	f.Add("ls -l\t/tmp\n", "l\t/", "A")
 	f.Fuzz(func(t *testing.T, s, v1, v2 string) {
 		in := manyInputs(v1, v2)
 		if got, want := occursSet(s, in), occursLinear(s, in); got != want {
 			t.Fatalf("occursSet(%q, %q, %q) = %v, want %v", s, v1, v2, got, want)
+		}
+		few := in[:2]
+		if got, want := occurs(s, few), occursLinear(s, few); got != want {
+			t.Fatalf("occurs(%q, %q, %q) = %v, want %v", s, v1, v2, got, want)
 		}
 	})
 }

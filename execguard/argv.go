@@ -366,31 +366,37 @@ func firstField(v string) (string, bool) {
 // asciiSpace holds the ASCII bytes unicode.IsSpace reports.
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
-// occursTrimmed reports whether an input without its surrounding blanks
-// occurs in s, for inputs that have such blanks.
+// occursTrimmed reports whether an input without its surrounding white
+// space, as strings.TrimSpace removes it (U+00A0, U+3000 ... included),
+// occurs in s, for inputs that have such white space.
 func occursTrimmed(s string, inputs []taint.Input) bool {
 	for i := range inputs {
 		v := inputs[i].Value
-		if v == "" || !blank[v[0]] && !blank[v[len(v)-1]] {
+		if v == "" || !trimEnd(v[0]) && !trimEnd(v[len(v)-1]) {
 			continue // same as the untrimmed value
 		}
-		if v = strings.TrimSpace(v); v != "" && strings.Contains(s, v) {
+		if t := strings.TrimSpace(v); t != "" && t != v && strings.Contains(s, t) {
 			return true
 		}
 	}
 	return false
 }
 
-// blankEnds reports whether some value begins or ends with an ASCII blank,
-// the values [occursTrimmed] looks for.
+// blankEnds reports whether some value begins or ends with a byte
+// [trimEnd] reports, the values [occursTrimmed] looks for.
 func blankEnds(inputs []taint.Input) bool {
 	for i := range inputs {
-		if v := inputs[i].Value; v != "" && (blank[v[0]] || blank[v[len(v)-1]]) {
+		if v := inputs[i].Value; v != "" && (trimEnd(v[0]) || trimEnd(v[len(v)-1])) {
 			return true
 		}
 	}
 	return false
 }
+
+// trimEnd reports whether strings.TrimSpace may remove the character of b
+// at an end of a value: an ASCII blank, or a byte of a multi-byte
+// character (U+0085, U+00A0, U+3000 and the other Unicode spaces).
+func trimEnd(b byte) bool { return blank[b] || b >= utf8.RuneSelf }
 
 // trimsUnicode reports whether some value begins or ends with a byte of a
 // multi-byte character, where strings.TrimSpace may remove white space
@@ -404,12 +410,8 @@ func trimsUnicode(inputs []taint.Input) bool {
 	return false
 }
 
-// blank holds the bytes isBlank reports.
+// blank holds the ASCII bytes strings.TrimSpace removes.
 var blank = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
-
-func isBlank(b byte) bool {
-	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
-}
 
 // covers returns the span of an occurrence of v (or v without surrounding
 // blanks) that covers all of s but blanks.

@@ -25,6 +25,14 @@ var argvCases = []struct {
 	{"exe padded", []string{"  /usr/bin/reboot\t"}, "/usr/bin/reboot", true, ""},
 	{"exe input padded", []string{"/usr/bin/ls", "-l"}, " /usr/bin/ls \n", true, ""},
 	{"exe bare name", []string{"git", "log"}, "git", true, ""},
+	// Padded with Unicode white space that the application trimmed
+	// (strings.TrimSpace removes U+00A0, U+0085, U+3000 ...).
+	{"exe input padded nbsp", []string{"/usr/bin/ls", "-l"}, "\u00a0/usr/bin/ls", true, ""},
+	{"program padded ideographic space", []string{"uname", "-a"}, "uname\u3000", true, ""},
+	{"program fields padded nel", []string{"head", "/etc/hostname"}, "\u0085head /etc/hostname\u2003", true, ""},
+	{"option padded em space", []string{"git", "log", "--output=/tmp/o"}, "\u2003--output=/tmp/o", true, ""},
+	{"non-ascii ends harmless", []string{"grep", "-r", "café", "."}, "café", false, ""},
+	{"padded nbsp harmless", []string{"grep", "-r", "hello", "."}, "\u00a0hello", false, ""},
 	// A program chosen by one input split into argv (strings.Fields).
 	{"program bare", []string{"uname"}, "uname", true, ""},
 	{"program no-op", []string{"true"}, "true", false, ""},

@@ -159,7 +159,10 @@
 // Not covered:
 //   - Values the application derives from inputs (decoded, joined, split
 //     other than into the argv of a command) are not recognised; an input
-//     is found only as its own text, or as the fields that start argv.
+//     is found only as its own text, as that text trimmed of white space
+//     the way strings.TrimSpace trims it (U+00A0, U+3000 ... included),
+//     or as the fields that start argv. In a script that holds the value
+//     as sent, the trimmed text is not looked for.
 //   - A program's own argument grammar beyond the table: options with an
 //     optional value (grep --color[=WHEN], mysql -p[PASSWORD]) and
 //     abbreviated long options are not skipped as values, so an input

@@ -253,6 +253,20 @@ func attacks() []attack {
 			}},
 		{name: "dash curl output option", needs: []string{"dash", "curl"}, input: "-oMARKER", kind: rasp.KindCommandInjection,
 			argv: func(string) []string { return []string{"dash", "-c", "curl -s -oMARKER file:///etc/hostname"} }},
+		// Values padded with Unicode white space that the application
+		// trimmed (strings.TrimSpace) before it built the command.
+		{name: "sh trimmed quote break", needs: []string{"sh"}, input: "\u00a0x'; touch MARKER; echo '\u3000", kind: rasp.KindShellInjection,
+			argv: func(string) []string {
+				return []string{"sh", "-c", "echo '" + strings.TrimSpace("\u00a0x'; touch MARKER; echo '\u3000") + "'"}
+			}},
+		{name: "sh trimmed option in script", needs: []string{"sh", "git"}, input: "\u2003--output=MARKER", kind: rasp.KindCommandInjection,
+			setup: writeFile("a", "b"),
+			argv: func(string) []string {
+				return []string{"sh", "-c", "git diff --no-index " + strings.TrimSpace("\u2003--output=MARKER") + " a b"}
+			}},
+		{name: "trimmed program", needs: []string{"touch"}, input: "touch MARKER\u0085",
+			kind: rasp.KindCommandInjection,
+			argv: func(string) []string { return strings.Fields(strings.TrimSpace("touch MARKER\u0085")) }},
 		// Issue 16: programs that run an argument.
 		{name: "sqlite3 dot-command", needs: []string{"sqlite3"}, input: ".shell touch MARKER", kind: rasp.KindCommandInjection,
 			argv: func(string) []string { return []string{"sqlite3", ":memory:", ".shell touch MARKER"} }},

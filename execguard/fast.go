@@ -68,9 +68,9 @@ func (g *Guard) fastCheck(script string, inputs []taint.Input, w work) (hit, int
 		if !checkable(v) {
 			continue
 		}
-		if isBlank(v[0]) || isBlank(v[len(v)-1]) {
-			// The argv rules also look for the value trimmed of blanks,
-			// which may occur where the value does not.
+		if (trimEnd(v[0]) || trimEnd(v[len(v)-1])) && strings.TrimSpace(v) != v {
+			// The argv rules also look for the value trimmed of white
+			// space, which may occur where the value does not.
 			return hit{}, fastUnknown
 		}
 		for off := 0; off <= len(script)-len(v); {

@@ -44,9 +44,12 @@ const (
 type work struct {
 	depth int
 	left  *int
+	// trimmed: the inputs already hold the values trimmed of white space
+	// ([withTrimmed]).
+	trimmed bool
 }
 
-func (w work) next() work { return work{depth: w.depth + 1, left: w.left} }
+func (w work) next() work { return work{depth: w.depth + 1, left: w.left, trimmed: w.trimmed} }
 
 // spend takes one script from the budget.
 func (w work) spend() bool {
@@ -362,7 +365,7 @@ func checkable(v string) bool {
 // words after quote removal as the argv. See the package documentation for
 // the rules.
 func CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
-	if occurs(script, inputs) {
+	if occurs(script, inputs) || blankEnds(inputs) && occursTrimmed(script, inputs) {
 		return defaultGuard.checkShellPure(script, inputs)
 	}
 	return rasp.Finding{}, false
@@ -381,10 +384,11 @@ func (g *Guard) CheckShell(script string, inputs []taint.Input) (rasp.Finding, b
 // checkShellPure is CheckShell once an input occurs in the script.
 func (g *Guard) checkShellPure(script string, inputs []taint.Input) (f rasp.Finding, found bool) {
 	defer noPanic(&f, &found)
-	h, ok, _ := g.checkOccurring(script, inputs, work{}, false)
+	h, ok, _ := g.checkOccurring(script, withTrimmed(script, inputs), work{trimmed: true}, false)
 	if !ok {
 		return rasp.Finding{}, false
 	}
+	h.in = untrimmed(h.in, inputs)
 	return h.finding(script), true
 }
 
@@ -405,6 +409,14 @@ func (h hit) finding(target string) rasp.Finding {
 // checkShell is the core of CheckShell. zsh adds zsh's extra unquoted
 // metacharacters. The error reports an incomplete check (no finding).
 func (g *Guard) checkShell(script string, inputs []taint.Input, w work, zsh bool) (h hit, found bool, err error) {
+	if !w.trimmed {
+		all := withTrimmed(script, inputs)
+		w.trimmed = true
+		if len(all) > len(inputs) {
+			defer func() { h.in = untrimmed(h.in, inputs) }()
+		}
+		inputs = all
+	}
 	if !occurs(script, inputs) {
 		if overLimits(script) {
 			return hit{}, false, errLimit
@@ -412,6 +424,46 @@ func (g *Guard) checkShell(script string, inputs []taint.Input, w work, zsh bool
 		return hit{}, false, nil
 	}
 	return g.checkOccurring(script, inputs, w, zsh)
+}
+
+// withTrimmed returns inputs followed, for each value with white space at
+// either end that script does not hold as sent, by a copy holding the
+// value as strings.TrimSpace leaves it: applications trim values before
+// they build a script, and the script then holds only the trimmed text. (A
+// script that holds the value as sent was built from it, and its shorter
+// trimmed text would only add coincidences.) It returns inputs itself when
+// there is no such value.
+func withTrimmed(script string, inputs []taint.Input) []taint.Input {
+	if !blankEnds(inputs) {
+		return inputs
+	}
+	out := inputs[:len(inputs):len(inputs)]
+	for _, in := range inputs {
+		if in.Value == "" || !trimEnd(in.Value[0]) && !trimEnd(in.Value[len(in.Value)-1]) || strings.Contains(script, in.Value) {
+			continue
+		}
+		if t := strings.TrimSpace(in.Value); t != "" && t != in.Value {
+			in.Value = t
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// untrimmed returns the input of inputs that in is the trimmed copy of
+// ([withTrimmed]), or in itself: events name the input as it was sent.
+func untrimmed(in taint.Input, inputs []taint.Input) taint.Input {
+	for _, o := range inputs {
+		if o == in {
+			return in
+		}
+	}
+	for _, o := range inputs {
+		if o.Source == in.Source && o.Key == in.Key && o.IsKey == in.IsKey && strings.TrimSpace(o.Value) == in.Value {
+			return o
+		}
+	}
+	return in
 }
 
 // checkOccurring is checkShell once an input occurs in the script.

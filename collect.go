@@ -23,15 +23,27 @@ type requestInputs struct {
 
 	snap atomic.Pointer[inputsSnap] // the last collection
 	mu   sync.Mutex                 // serialises collections
-	base []taint.Input              // the URL, header and cookie inputs, once collected
+	base []taint.Input              // the URL, header and cookie inputs, once collected (not nil then)
+	// parsed is the body bytes parsed so far, all collections together.
+	parsed int64
+	stream *jsonWalk // a JSON body walked as it arrives, or nil
+	// only is the answer of the first InputsFor, nil before it.
+	only    atomic.Pointer[onlyInputs]
+	reached atomic.Uint32 // collect.Limit of the last collection
 	// baseReached is what collecting base reached.
 	baseReached collect.Limit
-	baseDone    bool
-	reached     atomic.Uint32 // collect.Limit of the last collection
-	parsed      int64         // body bytes parsed so far, all collections together
+	counted     bool // the request was counted partial
+}
 
-	stream  *jsonWalk   // a JSON body walked as it arrives, or nil
-	counted atomic.Bool // the request was counted partial
+// onlyInputs is the answer of a request's first [requestInputs.InputsFor]:
+// its target and the inputs that may occur in it (ok), or no answer.
+type onlyInputs struct {
+	target  string
+	inputs  []taint.Input
+	ok      bool
+	pattern string // the route pattern of the request then, for base
+
+	buf [8]taint.Input // the first inputs (path segments first), in the same allocation
 }
 
 // jsonWalk is the state of a JSON body walked as it arrives
@@ -75,15 +87,15 @@ func (ri *requestInputs) Inputs() []taint.Input {
 		return s.inputs
 	}
 	c := collect.Collector{Limits: ri.limits()}
-	if !ri.baseDone {
+	if ri.base == nil {
 		c.Inputs = make([]taint.Input, 0, estimate(ri.r))
 		c.Request(ri.r)
 		if ri.st != nil {
 			// By the first guarded call the router has matched: the
 			// route's own segments are not the client's choice.
-			c.Inputs = withoutRouteLiterals(c.Inputs, ri.st.routePattern(), ri.r.URL.EscapedPath())
+			c.Inputs = withoutRouteLiterals(c.Inputs, ri.pattern(), ri.r.URL.EscapedPath())
 		}
-		ri.base, ri.baseReached, ri.baseDone = c.Inputs[:len(c.Inputs):len(c.Inputs)], c.Reached, true
+		ri.base, ri.baseReached = c.Inputs[:len(c.Inputs):len(c.Inputs)], c.Reached
 	}
 	ctype := ri.r.Header.Get("Content-Type")
 	encoding := strings.Join(ri.r.Header.Values("Content-Encoding"), ",")
@@ -155,10 +167,81 @@ const (
 // state. ri.mu is held.
 func (ri *requestInputs) publish(inputs []taint.Input, reached collect.Limit, state int64) {
 	ri.reached.Store(uint32(reached))
-	if reached != 0 && ri.counted.CompareAndSwap(false, true) {
+	if reached != 0 && !ri.counted {
+		ri.counted = true
 		ri.st.agent.stats.partial.Add(1)
 	}
 	ri.snap.Store(&inputsSnap{inputs: inputs, body: state})
+}
+
+// pattern is the route pattern the request's inputs are collected under:
+// the one of its first guarded call. ri.mu is held.
+func (ri *requestInputs) pattern() string {
+	if o := ri.only.Load(); o != nil {
+		return o.pattern
+	}
+	return ri.st.routePattern()
+}
+
+// Bounds of [requestInputs.InputsFor]: past them, the check of a target
+// reads every input, and the full collection is what it gets. They are the
+// driver's own, so that its check of the inputs it gets is the check of
+// the full collection: at most 16 inputs and 4 KiB of statement are
+// searched input by input, and at most 64 inputs tell whether a value
+// occurs in a statement it remembers.
+const (
+	onlyMaxTarget = 4 << 10
+	onlyMaxInputs = 16
+	onlyMaxAll    = 64
+)
+
+// InputsFor returns the inputs that may occur in target, for the first
+// guarded call of a request without a body whose inspection reaches no
+// limit: the collection walks the request as [requestInputs.Inputs] does
+// but keeps only those, so that a request with one guarded call does not
+// materialise every input. Later calls, and the same call again
+// (database/sql's attempts), get the same answer for the same target; any
+// other target asks Inputs. It is the [taint.TargetLoader] of the
+// request's context.
+func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
+	if o := ri.only.Load(); o != nil {
+		return o.inputs, o.ok && o.target == target
+	}
+	if ri.body != nil || ri.st == nil || len(target) > onlyMaxTarget || estimate(ri.r) > 2*onlyMaxAll {
+		return nil, false
+	}
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	if o := ri.only.Load(); o != nil {
+		return o.inputs, o.ok && o.target == target
+	}
+	o := &onlyInputs{target: target, pattern: ri.st.routePattern()}
+	defer ri.only.Store(o)
+	if ri.base != nil {
+		return nil, false // collected in full already
+	}
+	c := collect.Collector{Limits: ri.limits(), Inputs: o.buf[:0]}
+	c.OnlyIn(target)
+	c.Request(ri.r)
+	if c.Reached != 0 {
+		return nil, false
+	}
+	// The path segments are all kept: drop the route's own, as Inputs
+	// does, and count what is left of them.
+	in := withoutRouteLiterals(c.Inputs, o.pattern, ri.r.URL.EscapedPath())
+	all := c.Count() - (len(c.Inputs) - len(in))
+	out := in[:0]
+	for _, x := range in {
+		if x.Source != taint.SourcePath || c.MayOccur(x.Value) {
+			out = append(out, x)
+		}
+	}
+	clear(in[len(out):])
+	if all > onlyMaxAll || len(out) > onlyMaxInputs {
+		return nil, false
+	}
+	o.inputs, o.ok = out, true
+	return out, true
 }
 
 // estimate is about how many inputs the URL, headers and cookies of r
@@ -176,6 +259,10 @@ func estimate(r *http.Request) int {
 func (ri *requestInputs) partial() collect.Limit {
 	if ri.st == nil {
 		return 0 // a state made outside the middleware (Call, tests)
+	}
+	if o := ri.only.Load(); o != nil && o.ok {
+		// No body, and the URL and headers reach no limit.
+		return 0
 	}
 	ri.Inputs()
 	return collect.Limit(ri.reached.Load())

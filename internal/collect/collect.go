@@ -131,6 +131,58 @@ type Collector struct {
 	fewKeys  [8]string           // the first JSON object keys added
 	nFewKeys int
 	arena    strings.Builder // decoded values, see unescape
+
+	// See OnlyIn.
+	only   bool
+	target string
+	tbytes [8]uint32     // the bytes target holds
+	total  int           // inputs collected, kept in Inputs or not
+	nested []taint.Input // values that open a JSON container, for nestedJSON
+}
+
+// OnlyIn makes c keep in Inputs only the inputs whose value may occur in
+// target, verbatim or trimmed of white space ([MayOccur]), and the path
+// segments, which a caller may drop as the route's own text: the inputs a
+// check of target needs, in the order a full collection has them. Every
+// input is still counted ([Collector.Count]) and every limit recorded in
+// Reached as a full collection records it. Call it before the first input.
+func (c *Collector) OnlyIn(target string) {
+	c.only, c.target = true, target
+	for i := 0; i < len(target); i++ {
+		c.tbytes[target[i]>>5] |= 1 << (target[i] & 31)
+	}
+}
+
+// Count returns the number of inputs collected so far, kept in Inputs or
+// not (see [Collector.OnlyIn]).
+func (c *Collector) Count() int {
+	if c.only {
+		return c.total
+	}
+	return len(c.Inputs)
+}
+
+// MayOccur reports whether v, or v trimmed of white space as
+// strings.TrimSpace trims it, may occur in the target of
+// [Collector.OnlyIn]: false only when neither does.
+func (c *Collector) MayOccur(v string) bool {
+	// core is v without the bytes at its ends that a white space rune
+	// may be made of: it lies within both v and its trimmed text, so
+	// where neither occurs, core does not either.
+	i, j := 0, len(v)
+	for i < j && (v[i] <= ' ' || v[i] >= 0x80) {
+		i++
+	}
+	for j > i && (v[j-1] <= ' ' || v[j-1] >= 0x80) {
+		j--
+	}
+	if i == j {
+		return true
+	}
+	if a, b := v[i], v[j-1]; c.tbytes[a>>5]&(1<<(a&31)) == 0 || c.tbytes[b>>5]&(1<<(b&31)) == 0 {
+		return false
+	}
+	return strings.Contains(c.target, v[i:j])
 }
 
 func (c *Collector) maxInputs() int {
@@ -170,7 +222,7 @@ func (c *Collector) Full() bool { return c.Reached&LimitInputs != 0 }
 
 // room reports whether one more input fits, and records the cap when not.
 func (c *Collector) room() bool {
-	if len(c.Inputs) >= c.maxInputs() {
+	if c.Count() >= c.maxInputs() {
 		c.Reached |= LimitInputs
 		return false
 	}
@@ -209,6 +261,15 @@ func (c *Collector) add(src taint.Source, key, val string, isKey, variants bool)
 // copied with a bulk write barrier while the collector runs, which costs
 // more than the input itself.
 func (c *Collector) push(src taint.Source, key, val string, isKey bool) {
+	if c.only {
+		c.total++
+		if !isKey && opensContainer(val) {
+			c.nested = append(c.nested, taint.Input{Source: src, Key: key, Value: val})
+		}
+		if src != taint.SourcePath && !c.MayOccur(val) {
+			return
+		}
+	}
 	n := len(c.Inputs)
 	if n == cap(c.Inputs) {
 		c.Inputs = slices.Grow(c.Inputs, 1)
@@ -256,10 +317,10 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 	if c.DecodeDepth < 0 {
 		return
 	}
-	first := len(c.Inputs) - 1 // val itself
-	seen := func(d string) bool {
-		return slices.ContainsFunc(c.Inputs[first:], func(in taint.Input) bool { return in.Value == d })
-	}
+	// The values added for val so far: val itself and its variants.
+	var buf [1 + 2*maxVariants]string
+	added := append(buf[:0], val)
+	seen := func(d string) bool { return slices.Contains(added, d) }
 	var cur, next [maxVariants]string
 	cur[0] = val
 	ncur := 1
@@ -279,6 +340,7 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 				}
 				next[nnext] = d
 				nnext++
+				added = append(added, d)
 				c.push(src, key, d, isKey)
 			}
 		}
@@ -354,7 +416,7 @@ func (c *Collector) Headers(h http.Header) {
 	}
 	// The map's own order, without looking each name up again; should
 	// the cap cut, the walk is undone and made again in sorted order.
-	start, reached := len(c.Inputs), c.Reached
+	start, reached, total, nested := len(c.Inputs), c.Reached, c.total, len(c.nested)
 	for k, vs := range h {
 		c.Key(taint.SourceHeader, "", k)
 		for _, v := range vs {
@@ -368,7 +430,9 @@ func (c *Collector) Headers(h http.Header) {
 		return
 	}
 	clear(c.Inputs[start:])
-	c.Inputs, c.Reached = c.Inputs[:start], reached
+	c.Inputs, c.Reached, c.total = c.Inputs[:start], reached, total
+	clear(c.nested[nested:])
+	c.nested = c.nested[:nested]
 	var arr [32]string
 	keys := arr[:0]
 	for k := range h {

@@ -1,0 +1,170 @@
+package rasp_test
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gorasp/rasp"
+	"github.com/gorasp/rasp/guard"
+	"github.com/gorasp/rasp/sqlguard"
+	"github.com/gorasp/rasp/taint"
+	"github.com/rs/zerolog"
+)
+
+// fullCheck is the driver's check of statement against every input of a
+// request: one pass of a matcher for many inputs, else input by input.
+func fullCheck(d sqlguard.Dialect, stmt string, inputs []taint.Input) sqlguard.Result {
+	if len(inputs) > 16 || len(stmt) > 4<<10 {
+		return sqlguard.AnalyzeMatcher(d, stmt, taint.NewMatcher(inputs))
+	}
+	return sqlguard.Analyze(d, stmt, inputs)
+}
+
+// valueIn is the driver's test of whether a statement holds a value of the
+// request (it is then not remembered as the application's own).
+func valueIn(stmt string, inputs []taint.Input) bool {
+	if len(inputs) > 64 || len(stmt) > 4<<10 {
+		return true
+	}
+	return slices.ContainsFunc(inputs, func(in taint.Input) bool {
+		return !in.IsKey && in.Value != "" && strings.Contains(stmt, in.Value)
+	})
+}
+
+// TestForTargetDecidesAsFull holds the first guarded call's inputs
+// (taint.ForTarget) to the full collection on varied requests and
+// statements: every input that occurs in the statement is there, in the
+// collection's order; the SQL check of the statement, the driver's memory
+// test and the partial inspection flag come out as they do with every
+// input; and the same statement asked again gets the same slice.
+func TestForTargetDecidesAsFull(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	pieces := []string{"1", "42", "users", "x' OR '1'='1", "1 OR 1=1", " name ", "a%27b", "%2527", "b+c", "id",
+		"orders", "{\"q\":\"v' --\"}", "é\u00a0", "SELECT", "--", "%zz", "", "x'", "'a'"}
+	pick := func() string { return pieces[rng.IntN(len(pieces))] }
+	agents := []*rasp.Agent{
+		rasp.New(rasp.WithMode(rasp.ModeMonitor), rasp.WithLogger(zerolog.Nop())),
+		rasp.New(rasp.WithMode(rasp.ModeMonitor), rasp.WithLogger(zerolog.Nop()), rasp.WithInputLimits(12, 0)),
+	}
+	filtered := 0
+	for n := range 3000 {
+		var path, query strings.Builder
+		for range rng.IntN(4) {
+			path.WriteString("/" + url.PathEscape(pick()))
+		}
+		params := rng.IntN(8)
+		if rng.IntN(8) == 0 {
+			params = 20 + rng.IntN(40) // past the driver's bounds on inputs
+		}
+		for i := range params {
+			if i > 0 {
+				query.WriteByte('&')
+			}
+			query.WriteString(url.QueryEscape(pick()) + "=" + url.QueryEscape(pick()))
+			if rng.IntN(3) == 0 {
+				query.WriteString(pick()) // raw, maybe not decodable
+			}
+		}
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.URL.RawPath, r.URL.RawQuery = path.String()+"/", query.String()
+		if p, err := url.PathUnescape(r.URL.RawPath); err == nil {
+			r.URL.Path = p
+		} else {
+			r.URL.RawPath = ""
+		}
+		for range rng.IntN(4) {
+			r.Header.Add("X-"+strings.Repeat("a", 1+rng.IntN(3)), pick())
+		}
+		if rng.IntN(3) == 0 {
+			r.Header.Set("Cookie", "c="+url.QueryEscape(pick()))
+		}
+		stmt := "SELECT * FROM t WHERE a = '" + pick() + "' AND b = " + pick() + " " + pick()
+		a := agents[n%len(agents)]
+		var sub, again, full []taint.Input
+		var partialFirst, called bool
+		h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			called = true
+			sub = taint.ForTarget(r.Context(), stmt)
+			partialFirst = guard.PartialInspection(r.Context())
+			again = taint.ForTarget(r.Context(), stmt)
+			full = taint.FromContext(r.Context())
+		}))
+		if n%5 == 0 {
+			mux := http.NewServeMux()
+			mux.Handle("/{a}/users/", h)
+			mux.Handle("/", h)
+			h = mux
+		}
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if !called {
+			continue // the mux redirected an unclean path
+		}
+		if sub == nil || len(again) != len(sub) || len(sub) > 0 && &again[0] != &sub[0] {
+			t.Fatalf("%v: ForTarget answered %p then %p", r.URL, sub, again)
+		}
+		if len(sub) < len(full) {
+			filtered++
+		}
+		for _, in := range full {
+			tr := strings.TrimSpace(in.Value)
+			if (strings.Contains(stmt, in.Value) || tr != "" && strings.Contains(stmt, tr)) && !slices.Contains(sub, in) {
+				t.Fatalf("%v: %+v occurs in %q and is not in %v", r.URL, in, stmt, sub)
+			}
+		}
+		notHeader := func(in taint.Input) bool { return in.Source != taint.SourceHeader }
+		if !isSubsequence(filterInputs(sub, notHeader), filterInputs(full, notHeader)) {
+			t.Fatalf("%v: %v is not a subsequence of %v", r.URL, sub, full)
+		}
+		for _, d := range []sqlguard.Dialect{sqlguard.DialectMySQL, sqlguard.DialectPostgres} {
+			got, want := sqlguard.Analyze(d, stmt, sub), fullCheck(d, stmt, full)
+			if got.Injection != want.Injection || got.Incomplete != want.Incomplete || got.Occurs != want.Occurs ||
+				(got.Finding.Input.Source != taint.SourceHeader && want.Finding.Input.Source != taint.SourceHeader && got.Finding != want.Finding) {
+				t.Fatalf("%v %q:\n got %+v\nwant %+v", r.URL, stmt, got, want)
+			}
+		}
+		if valueIn(stmt, sub) != valueIn(stmt, full) {
+			t.Fatalf("%v %q: a value occurs %v with %v, %v with all %v", r.URL, stmt, valueIn(stmt, sub), sub, valueIn(stmt, full), full)
+		}
+		if wantPartial := partialOf(a, r); partialFirst != wantPartial {
+			t.Fatalf("%v: partial %v at the first call, %v in full", r.URL, partialFirst, wantPartial)
+		}
+	}
+	if filtered < 1000 {
+		t.Fatalf("only %d of 3000 first calls got fewer inputs than the request has", filtered)
+	}
+}
+
+// partialOf is whether r, served by a with a handler that asks for every
+// input first, was inspected in part.
+func partialOf(a *rasp.Agent, r *http.Request) bool {
+	var p bool
+	a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		taint.FromContext(r.Context())
+		p = guard.PartialInspection(r.Context())
+	})).ServeHTTP(httptest.NewRecorder(), r)
+	return p
+}
+
+func filterInputs(in []taint.Input, keep func(taint.Input) bool) []taint.Input {
+	var out []taint.Input
+	for _, x := range in {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func isSubsequence(sub, of []taint.Input) bool {
+	for _, x := range of {
+		if len(sub) > 0 && sub[0] == x {
+			sub = sub[1:]
+		}
+	}
+	return len(sub) == 0
+}

@@ -398,12 +398,67 @@ func (c *Collector) Query(src taint.Source, q string) {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
+		if c.only && c.cannotOccur(k, false) && c.cannotOccur(v, true) {
+			// Neither is kept: count them as add does, undecoded.
+			c.countPlain(k)
+			c.countPlain(v)
+			continue
+		}
 		// A part without '%' decodes to text without '%' or '+': it has
 		// no variants, and is not searched for them again.
 		k, kv := c.unescapeQuery(k)
 		v, vv := c.unescapeQuery(v)
 		c.add(src, "", k, true, kv)
 		c.add(src, k, v, false, vv)
+	}
+}
+
+// cannotOccur reports, for the target of [Collector.OnlyIn], whether the
+// query part s, decoded once, is sure not to be kept: it holds no '%' (it
+// decodes to itself with each '+' a space, of its own length, with no
+// variants), fits in a value, opens no JSON container when it is a value,
+// and the first or last byte of its core ([Collector.MayOccur], '+' taken
+// for the space it decodes to) is not in the target. It decodes nothing.
+func (c *Collector) cannotOccur(s string, value bool) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) > c.maxValueLen() || strings.IndexByte(s, '%') >= 0 || value && opensContainerPlus(s) {
+		return false
+	}
+	i, j := 0, len(s)
+	for i < j && (s[i] <= ' ' || s[i] >= 0x80 || s[i] == '+') {
+		i++
+	}
+	for j > i && (s[j-1] <= ' ' || s[j-1] >= 0x80 || s[j-1] == '+') {
+		j--
+	}
+	if i == j {
+		return false
+	}
+	a, b := s[i], s[j-1]
+	return c.tbytes[a>>5]&(1<<(a&31)) == 0 || c.tbytes[b>>5]&(1<<(b&31)) == 0
+}
+
+// opensContainerPlus is opensContainer of s with each '+' a space.
+func opensContainerPlus(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n', '+':
+			continue
+		case '{', '[':
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// countPlain counts the input add makes of a query part that
+// [Collector.cannotOccur] rules out, without keeping it.
+func (c *Collector) countPlain(s string) {
+	if s != "" && c.room() {
+		c.total++
 	}
 }
 

@@ -3,6 +3,7 @@ package rasp
 import (
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,7 @@ type onlyInputs struct {
 	inputs  []taint.Input
 	ok      bool
 	pattern string // the route pattern of the request then, for base
+	body    int64  // the state of the body read then (teeBody.state)
 
 	buf [8]taint.Input // the first inputs (path segments first), in the same allocation
 }
@@ -196,40 +198,41 @@ const (
 )
 
 // InputsFor returns the inputs that may occur in target, for the first
-// guarded call of a request without a body whose inspection reaches no
-// limit: the collection walks the request as [requestInputs.Inputs] does
-// but keeps only those, so that a request with one guarded call does not
-// materialise every input. Later calls, and the same call again
-// (database/sql's attempts), get the same answer for the same target; any
-// other target asks Inputs. It is the [taint.TargetLoader] of the
-// request's context.
+// guarded call of a request whose inspection reaches no limit: the
+// collection walks the request, and the body as the handler has read it,
+// as [requestInputs.Inputs] does but keeps only those, so that a request
+// with one guarded call does not materialise every input. Later calls, and
+// the same call again (database/sql's attempts), get the same answer for
+// the same target while the body read stays the same; any other target
+// asks Inputs. It is the [taint.TargetLoader] of the request's context.
 func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 	if o := ri.only.Load(); o != nil {
-		return o.inputs, o.ok && o.target == target
+		return o.inputs, o.ok && o.target == target && o.body == ri.body.state()
 	}
-	if ri.body != nil || ri.st == nil || len(target) > onlyMaxTarget || estimate(ri.r) > 2*onlyMaxAll {
+	if ri.st == nil || len(target) > onlyMaxTarget {
 		return nil, false
 	}
 	ri.mu.Lock()
 	defer ri.mu.Unlock()
 	if o := ri.only.Load(); o != nil {
-		return o.inputs, o.ok && o.target == target
+		return o.inputs, o.ok && o.target == target && o.body == ri.body.state()
 	}
 	o := &onlyInputs{target: target, pattern: ri.st.routePattern()}
 	defer ri.only.Store(o)
 	if ri.base != nil {
 		return nil, false // collected in full already
 	}
+	body, cut, state := ri.body.bytes()
+	if cut {
+		return nil, false // partial: the full collection says which limit
+	}
 	c := collect.Collector{Limits: ri.limits(), Inputs: o.buf[:0]}
 	c.OnlyIn(target)
 	c.Request(ri.r)
-	if c.Reached != 0 {
-		return nil, false
-	}
 	// The path segments are all kept: drop the route's own, as Inputs
-	// does, and count what is left of them.
+	// does, then the others that cannot occur.
 	in := withoutRouteLiterals(c.Inputs, o.pattern, ri.r.URL.EscapedPath())
-	all := c.Count() - (len(c.Inputs) - len(in))
+	c.Uncount(len(c.Inputs) - len(in))
 	out := in[:0]
 	for _, x := range in {
 		if x.Source != taint.SourcePath || c.MayOccur(x.Value) {
@@ -237,11 +240,39 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 		}
 	}
 	clear(in[len(out):])
-	if all > onlyMaxAll || len(out) > onlyMaxInputs {
+	c.Inputs = out
+	parsed := int64(0)
+	if body != "" && !c.Full() {
+		// The body as the first collection of Inputs parses it.
+		ctype := ri.r.Header.Get("Content-Type")
+		encoding := strings.Join(ri.r.Header.Values("Content-Encoding"), ",")
+		if collect.Streamable(ctype, encoding, body) {
+			// Inputs walks such a body with a collector of its own.
+			c.ForgetKeys()
+			final := state&1 != 0
+			c.JSONFeed(collect.NewJSONStream(taint.SourceJSON, ""), body, final)
+			if final {
+				c.WholeBody(body)
+			}
+		} else {
+			c.Body(ctype, encoding, body)
+			parsed = int64(len(body))
+		}
+	}
+	if c.Reached != 0 || len(c.Inputs) > onlyMaxInputs {
 		return nil, false
 	}
-	o.inputs, o.ok = out, true
-	return out, true
+	if c.Count() > onlyMaxAll && !slices.ContainsFunc(c.Inputs, func(x taint.Input) bool {
+		return !x.IsKey && strings.Contains(target, x.Value)
+	}) {
+		// The driver takes a statement run with more inputs than it
+		// searches one by one for one that holds a value; it must hold
+		// one of these then.
+		return nil, false
+	}
+	ri.parsed += parsed
+	o.inputs, o.ok, o.body = c.Inputs, true, state
+	return o.inputs, true
 }
 
 // estimate is about how many inputs the URL, headers and cookies of r
@@ -260,8 +291,8 @@ func (ri *requestInputs) partial() collect.Limit {
 	if ri.st == nil {
 		return 0 // a state made outside the middleware (Call, tests)
 	}
-	if o := ri.only.Load(); o != nil && o.ok {
-		// No body, and the URL and headers reach no limit.
+	if o := ri.only.Load(); o != nil && o.ok && o.body == ri.body.state() {
+		// The request as read so far reaches no limit.
 		return 0
 	}
 	ri.Inputs()

@@ -1,11 +1,15 @@
 package rasp_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -45,13 +49,14 @@ func valueIn(stmt string, inputs []taint.Input) bool {
 func TestForTargetDecidesAsFull(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	pieces := []string{"1", "42", "users", "x' OR '1'='1", "1 OR 1=1", " name ", "a%27b", "%2527", "b+c", "id",
-		"orders", "{\"q\":\"v' --\"}", "é\u00a0", "SELECT", "--", "%zz", "", "x'", "'a'"}
+		"orders", "q", "{\"q\":\"v' --\"}", "é\u00a0", "SELECT", "--", "%zz", "", "x'", "'a'"}
 	pick := func() string { return pieces[rng.IntN(len(pieces))] }
 	agents := []*rasp.Agent{
 		rasp.New(rasp.WithMode(rasp.ModeMonitor), rasp.WithLogger(zerolog.Nop())),
 		rasp.New(rasp.WithMode(rasp.ModeMonitor), rasp.WithLogger(zerolog.Nop()), rasp.WithInputLimits(12, 0)),
+		rasp.New(rasp.WithMode(rasp.ModeMonitor), rasp.WithLogger(zerolog.Nop()), rasp.WithBodyLimit(64)),
 	}
-	filtered := 0
+	filtered, filteredBody := 0, 0
 	for n := range 3000 {
 		var path, query strings.Builder
 		for range rng.IntN(4) {
@@ -70,7 +75,44 @@ func TestForTargetDecidesAsFull(t *testing.T) {
 				query.WriteString(pick()) // raw, maybe not decodable
 			}
 		}
-		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		var body, ctype string
+		switch rng.IntN(6) {
+		case 0:
+			var doc strings.Builder
+			doc.WriteString(`{"items":[`)
+			for i := range rng.IntN(40) {
+				if i > 0 {
+					doc.WriteByte(',')
+				}
+				fmt.Fprintf(&doc, `{%q:%q,"n":%d}`, pick(), pick(), i)
+			}
+			doc.WriteString(`],"owner":` + strconv.Quote(pick()) + `}`)
+			body, ctype = doc.String(), "application/json"
+		case 1:
+			body, ctype = url.QueryEscape(pick())+"="+url.QueryEscape(pick())+"&q="+url.QueryEscape(pick()), "application/x-www-form-urlencoded"
+		case 2:
+			body, ctype = strconv.Quote(pick()), "text/plain"
+		}
+		read := rng.IntN(4) // 0 all, 1 by a JSON decoder, 2 a part, 3 nothing
+		readBody := func(r *http.Request) {
+			switch read {
+			case 0:
+				io.ReadAll(r.Body)
+			case 1:
+				json.NewDecoder(r.Body).Decode(new(any))
+			case 2:
+				io.ReadFull(r.Body, make([]byte, len(body)/2))
+			}
+		}
+		method := http.MethodGet
+		if body != "" {
+			method = http.MethodPost
+		}
+		r := httptest.NewRequest(method, "/", strings.NewReader(body))
+		if body == "" {
+			r.Body = http.NoBody
+		}
+		r.Header.Set("Content-Type", ctype)
 		r.URL.RawPath, r.URL.RawQuery = path.String()+"/", query.String()
 		if p, err := url.PathUnescape(r.URL.RawPath); err == nil {
 			r.URL.Path = p
@@ -89,17 +131,22 @@ func TestForTargetDecidesAsFull(t *testing.T) {
 		var partialFirst, called bool
 		h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			called = true
+			readBody(r)
 			sub = taint.ForTarget(r.Context(), stmt)
 			partialFirst = guard.PartialInspection(r.Context())
 			again = taint.ForTarget(r.Context(), stmt)
 			full = taint.FromContext(r.Context())
 		}))
-		if n%5 == 0 {
+		route := func(h http.Handler) http.Handler {
+			if n%5 != 0 {
+				return h
+			}
 			mux := http.NewServeMux()
 			mux.Handle("/{a}/users/", h)
 			mux.Handle("/", h)
-			h = mux
+			return mux
 		}
+		h = route(h)
 		h.ServeHTTP(httptest.NewRecorder(), r)
 		if !called {
 			continue // the mux redirected an unclean path
@@ -109,6 +156,9 @@ func TestForTargetDecidesAsFull(t *testing.T) {
 		}
 		if len(sub) < len(full) {
 			filtered++
+			if body != "" {
+				filteredBody++
+			}
 		}
 		for _, in := range full {
 			tr := strings.TrimSpace(in.Value)
@@ -130,23 +180,27 @@ func TestForTargetDecidesAsFull(t *testing.T) {
 		if valueIn(stmt, sub) != valueIn(stmt, full) {
 			t.Fatalf("%v %q: a value occurs %v with %v, %v with all %v", r.URL, stmt, valueIn(stmt, sub), sub, valueIn(stmt, full), full)
 		}
-		if wantPartial := partialOf(a, r); partialFirst != wantPartial {
+		r = r.Clone(r.Context())
+		r.Body = io.NopCloser(strings.NewReader(body))
+		if wantPartial := partialOf(a, r, readBody, route); partialFirst != wantPartial {
 			t.Fatalf("%v: partial %v at the first call, %v in full", r.URL, partialFirst, wantPartial)
 		}
 	}
-	if filtered < 1000 {
-		t.Fatalf("only %d of 3000 first calls got fewer inputs than the request has", filtered)
+	if filtered < 1000 || filteredBody < 200 {
+		t.Fatalf("only %d of 3000 first calls (%d with a body) got fewer inputs than the request has", filtered, filteredBody)
 	}
 }
 
-// partialOf is whether r, served by a with a handler that asks for every
-// input first, was inspected in part.
-func partialOf(a *rasp.Agent, r *http.Request) bool {
+// partialOf is whether r, served by a under route with a handler that
+// reads its body with readBody and asks for every input first, was
+// inspected in part.
+func partialOf(a *rasp.Agent, r *http.Request, readBody func(*http.Request), route func(http.Handler) http.Handler) bool {
 	var p bool
-	a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	route(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		readBody(r)
 		taint.FromContext(r.Context())
 		p = guard.PartialInspection(r.Context())
-	})).ServeHTTP(httptest.NewRecorder(), r)
+	}))).ServeHTTP(httptest.NewRecorder(), r)
 	return p
 }
 

@@ -162,6 +162,34 @@ func (c *Collector) Count() int {
 	return len(c.Inputs)
 }
 
+// ForgetKeys forgets the JSON object keys added so far: the next JSON walk
+// adds the keys it meets again, as a new Collector's walk does.
+func (c *Collector) ForgetKeys() {
+	c.jsonKeys, c.fewKeys, c.nFewKeys = nil, [8]string{}, 0
+}
+
+// Uncount takes n inputs the caller removed from Inputs (the route's own
+// path segments) off the count of [Collector.OnlyIn].
+func (c *Collector) Uncount(n int) {
+	if c.only {
+		c.total -= n
+	}
+}
+
+// uncounted adds, in the mode of [Collector.OnlyIn], a value that is not
+// kept and whose key is not needed: one with no decoded variants, that
+// fits, opens no JSON container and cannot occur in the target. It
+// reports whether it did: else the caller adds the value with its key.
+func (c *Collector) uncounted(v string) bool {
+	if !c.only || v == "" || len(v) > c.maxValueLen() || mayDecode(v) || opensContainer(v) || c.MayOccur(v) {
+		return false
+	}
+	if c.room() {
+		c.total++
+	}
+	return true
+}
+
 // MayOccur reports whether v, or v trimmed of white space as
 // strings.TrimSpace trims it, may occur in the target of
 // [Collector.OnlyIn]: false only when neither does.

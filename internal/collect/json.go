@@ -230,7 +230,9 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 					return
 				}
 				i = n
-				c.Value(src, leafPath(), v)
+				if !c.uncounted(v) {
+					c.Value(src, leafPath(), v)
+				}
 				w.state = end()
 			case ch == '-' || ch >= '0' && ch <= '9':
 				j := i + 1
@@ -241,7 +243,9 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 					stop(true) // the number may go on
 					return
 				}
-				c.Value(src, leafPath(), s[i:j])
+				if !c.uncounted(s[i:j]) {
+					c.Value(src, leafPath(), s[i:j])
+				}
 				i = j
 				w.state = end()
 			case strings.HasPrefix(s[i:], "true"), strings.HasPrefix(s[i:], "null"):

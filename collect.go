@@ -179,7 +179,7 @@ func (ri *requestInputs) publish(inputs []taint.Input, reached collect.Limit, st
 // pattern is the route pattern the request's inputs are collected under:
 // the one of its first guarded call. ri.mu is held.
 func (ri *requestInputs) pattern() string {
-	if o := ri.only.Load(); o != nil {
+	if o := ri.only.Load(); o != nil && o.ok {
 		return o.pattern
 	}
 	return ri.st.routePattern()
@@ -195,7 +195,15 @@ const (
 	onlyMaxTarget = 4 << 10
 	onlyMaxInputs = 16
 	onlyMaxAll    = 64
+	// onlyMaxBody bounds the body collected so: a longer one (a 2 KiB
+	// JSON document of small objects) mostly holds more than
+	// onlyMaxInputs short values that occur in a statement.
+	onlyMaxBody = 1 << 10
 )
+
+// noOnly is the answer of an InputsFor that collected nothing for its
+// target: ask Inputs.
+var noOnly onlyInputs
 
 // InputsFor returns the inputs that may occur in target, for the first
 // guarded call of a request whose inspection reaches no limit: the
@@ -217,17 +225,22 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 	if o := ri.only.Load(); o != nil {
 		return o.inputs, o.ok && o.target == target && o.body == ri.body.state()
 	}
-	o := &onlyInputs{target: target, pattern: ri.st.routePattern()}
-	defer ri.only.Store(o)
 	if ri.base != nil {
-		return nil, false // collected in full already
+		ri.only.Store(&noOnly) // collected in full already
+		return nil, false
 	}
 	body, cut, state := ri.body.bytes()
-	if cut {
-		return nil, false // partial: the full collection says which limit
+	if cut || len(body) > onlyMaxBody {
+		// Partial (the full collection says which limit), or a body
+		// long enough to hold more inputs that occur than the driver
+		// searches one by one.
+		ri.only.Store(&noOnly)
+		return nil, false
 	}
+	o := &onlyInputs{target: target, pattern: ri.st.routePattern()}
 	c := collect.Collector{Limits: ri.limits(), Inputs: o.buf[:0]}
 	c.OnlyIn(target)
+	c.StopPast(onlyMaxInputs)
 	c.Request(ri.r)
 	// The path segments are all kept: drop the route's own, as Inputs
 	// does, then the others that cannot occur.
@@ -259,7 +272,8 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 			parsed = int64(len(body))
 		}
 	}
-	if c.Reached != 0 || len(c.Inputs) > onlyMaxInputs {
+	if c.Reached != 0 || c.Over() || len(c.Inputs) > onlyMaxInputs {
+		ri.only.Store(&noOnly)
 		return nil, false
 	}
 	if c.Count() > onlyMaxAll && !slices.ContainsFunc(c.Inputs, func(x taint.Input) bool {
@@ -268,10 +282,12 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 		// The driver takes a statement run with more inputs than it
 		// searches one by one for one that holds a value; it must hold
 		// one of these then.
+		ri.only.Store(&noOnly)
 		return nil, false
 	}
 	ri.parsed += parsed
 	o.inputs, o.ok, o.body = c.Inputs, true, state
+	ri.only.Store(o)
 	return o.inputs, true
 }
 

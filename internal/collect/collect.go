@@ -137,6 +137,9 @@ type Collector struct {
 	target string
 	tbytes [8]uint32     // the bytes target holds
 	total  int           // inputs collected, kept in Inputs or not
+	kept   int           // inputs kept but path segments
+	most   int           // see StopPast; 0 for no bound
+	over   bool          // more than most were kept: the collection stopped
 	nested []taint.Input // values that open a JSON container, for nestedJSON
 }
 
@@ -152,6 +155,16 @@ func (c *Collector) OnlyIn(target string) {
 		c.tbytes[target[i]>>5] |= 1 << (target[i] & 31)
 	}
 }
+
+// StopPast makes a collection of [Collector.OnlyIn] stop as soon as it
+// keeps more than n inputs besides the path segments: [Collector.Full]
+// and [Collector.Over] report true then, and the collection is of no use
+// (the caller wanted at most n).
+func (c *Collector) StopPast(n int) { c.most = n }
+
+// Over reports whether the collection stopped at the bound of
+// [Collector.StopPast].
+func (c *Collector) Over() bool { return c.over }
 
 // Count returns the number of inputs collected so far, kept in Inputs or
 // not (see [Collector.OnlyIn]).
@@ -246,7 +259,7 @@ func (c *Collector) decodeDepth() int {
 
 // Full reports whether the input cap is reached: nothing more is
 // collected.
-func (c *Collector) Full() bool { return c.Reached&LimitInputs != 0 }
+func (c *Collector) Full() bool { return c.Reached&LimitInputs != 0 || c.over }
 
 // room reports whether one more input fits, and records the cap when not.
 func (c *Collector) room() bool {
@@ -294,8 +307,14 @@ func (c *Collector) push(src taint.Source, key, val string, isKey bool) {
 		if !isKey && opensContainer(val) {
 			c.nested = append(c.nested, taint.Input{Source: src, Key: key, Value: val})
 		}
-		if src != taint.SourcePath && !c.MayOccur(val) {
-			return
+		if src != taint.SourcePath {
+			if !c.MayOccur(val) {
+				return
+			}
+			if c.kept++; c.most > 0 && c.kept > c.most {
+				c.over = true
+				return
+			}
 		}
 	}
 	n := len(c.Inputs)
@@ -499,7 +518,7 @@ func (c *Collector) Headers(h http.Header) {
 	}
 	// The map's own order, without looking each name up again; should
 	// the cap cut, the walk is undone and made again in sorted order.
-	start, reached, total, nested := len(c.Inputs), c.Reached, c.total, len(c.nested)
+	start, reached, total, kept, over, nested := len(c.Inputs), c.Reached, c.total, c.kept, c.over, len(c.nested)
 	for k, vs := range h {
 		c.Key(taint.SourceHeader, "", k)
 		for _, v := range vs {
@@ -513,7 +532,7 @@ func (c *Collector) Headers(h http.Header) {
 		return
 	}
 	clear(c.Inputs[start:])
-	c.Inputs, c.Reached, c.total = c.Inputs[:start], reached, total
+	c.Inputs, c.Reached, c.total, c.kept, c.over = c.Inputs[:start], reached, total, kept, over
 	clear(c.nested[nested:])
 	c.nested = c.nested[:nested]
 	var arr [32]string

@@ -38,6 +38,16 @@ func checkOnlyIn(t *testing.T, lim Limits, target string, collect func(*Collecto
 	if only.Count() != len(full.Inputs) || only.Reached != full.Reached {
 		t.Fatalf("target %q: counted %d (%v), want %d (%v)", target, only.Count(), only.Reached, len(full.Inputs), full.Reached)
 	}
+	// Bounded to 2 kept inputs besides the path, it stops exactly when
+	// more would be kept, and collects the same otherwise.
+	bounded := Collector{Limits: lim}
+	bounded.OnlyIn(target)
+	bounded.StopPast(2)
+	collect(&bounded)
+	if more := len(filter(want, func(in taint.Input) bool { return in.Source != taint.SourcePath })) > 2; bounded.Over() != more ||
+		!more && (bounded.Count() != only.Count() || bounded.Reached != only.Reached || len(bounded.Inputs) != len(only.Inputs)) {
+		t.Fatalf("target %q: bounded to 2, over %v with %d of %v", target, bounded.Over(), len(bounded.Inputs), want)
+	}
 	// Headers come in the map's order, which differs from walk to walk:
 	// the rest in order, all of it as a set.
 	notHeader := func(in taint.Input) bool { return in.Source != taint.SourceHeader }

@@ -45,7 +45,8 @@ type onlyInputs struct {
 	pattern string // the route pattern of the request then, for base
 	body    int64  // the state of the body read then (teeBody.state)
 
-	buf [8]taint.Input // the first inputs (path segments first), in the same allocation
+	buf  [8]taint.Input // the first inputs (path segments first), in the same allocation
+	only collect.Only
 }
 
 // jsonWalk is the state of a JSON body walked as it arrives
@@ -239,7 +240,7 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 	}
 	o := &onlyInputs{target: target, pattern: ri.st.routePattern()}
 	c := collect.Collector{Limits: ri.limits(), Inputs: o.buf[:0]}
-	c.OnlyIn(target)
+	c.OnlyIn(target, &o.only)
 	c.StopPast(onlyMaxInputs)
 	c.Request(ri.r)
 	// The path segments are all kept: drop the route's own, as Inputs

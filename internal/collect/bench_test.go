@@ -37,7 +37,7 @@ func BenchmarkRequest(b *testing.B) {
 		for b.Loop() {
 			c := Collector{}
 			c.Inputs = make([]taint.Input, 0, 8)
-			c.OnlyIn("SELECT id FROM users WHERE name = 'value 3'")
+			c.OnlyIn("SELECT id FROM users WHERE name = 'value 3'", new(Only))
 			c.Request(r)
 		}
 	})

@@ -97,8 +97,8 @@ func (c *Collector) form(body string) {
 // walked once; values found inside are not walked again.
 func (c *Collector) nestedJSON(start int) {
 	list := c.Inputs
-	if c.only {
-		list = c.nested // the values Inputs may not keep
+	if c.o != nil {
+		list = c.o.nested // the values Inputs may not keep
 	}
 	end := len(list)
 	for i := start; i < end && !c.Full(); i++ {
@@ -110,8 +110,8 @@ func (c *Collector) nestedJSON(start int) {
 
 // nestedMark is where the values nestedJSON walks begin now.
 func (c *Collector) nestedMark() int {
-	if c.only {
-		return len(c.nested)
+	if c.o != nil {
+		return len(c.o.nested)
 	}
 	return len(c.Inputs)
 }

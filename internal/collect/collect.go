@@ -132,8 +132,13 @@ type Collector struct {
 	nFewKeys int
 	arena    strings.Builder // decoded values, see unescape
 
-	// See OnlyIn.
-	only   bool
+	o *Only // see OnlyIn; nil for a full collection
+}
+
+// Only is the state of a collection of [Collector.OnlyIn], apart from the
+// Collector so that a full collection does not carry it. Its zero value is
+// ready for OnlyIn.
+type Only struct {
 	target string
 	tbytes [8]uint32     // the bytes target holds
 	total  int           // inputs collected, kept in Inputs or not
@@ -148,11 +153,12 @@ type Collector struct {
 // segments, which a caller may drop as the route's own text: the inputs a
 // check of target needs, in the order a full collection has them. Every
 // input is still counted ([Collector.Count]) and every limit recorded in
-// Reached as a full collection records it. Call it before the first input.
-func (c *Collector) OnlyIn(target string) {
-	c.only, c.target = true, target
+// Reached as a full collection records it. Call it before the first input;
+// o (a zero Only) holds the collection's state.
+func (c *Collector) OnlyIn(target string, o *Only) {
+	c.o, o.target = o, target
 	for i := 0; i < len(target); i++ {
-		c.tbytes[target[i]>>5] |= 1 << (target[i] & 31)
+		o.tbytes[target[i]>>5] |= 1 << (target[i] & 31)
 	}
 }
 
@@ -160,17 +166,17 @@ func (c *Collector) OnlyIn(target string) {
 // keeps more than n inputs besides the path segments: [Collector.Full]
 // and [Collector.Over] report true then, and the collection is of no use
 // (the caller wanted at most n).
-func (c *Collector) StopPast(n int) { c.most = n }
+func (c *Collector) StopPast(n int) { c.o.most = n }
 
 // Over reports whether the collection stopped at the bound of
 // [Collector.StopPast].
-func (c *Collector) Over() bool { return c.over }
+func (c *Collector) Over() bool { return c.o != nil && c.o.over }
 
 // Count returns the number of inputs collected so far, kept in Inputs or
 // not (see [Collector.OnlyIn]).
 func (c *Collector) Count() int {
-	if c.only {
-		return c.total
+	if c.o != nil {
+		return c.o.total
 	}
 	return len(c.Inputs)
 }
@@ -184,8 +190,8 @@ func (c *Collector) ForgetKeys() {
 // Uncount takes n inputs the caller removed from Inputs (the route's own
 // path segments) off the count of [Collector.OnlyIn].
 func (c *Collector) Uncount(n int) {
-	if c.only {
-		c.total -= n
+	if c.o != nil {
+		c.o.total -= n
 	}
 }
 
@@ -194,11 +200,11 @@ func (c *Collector) Uncount(n int) {
 // fits, opens no JSON container and cannot occur in the target. It
 // reports whether it did: else the caller adds the value with its key.
 func (c *Collector) uncounted(v string) bool {
-	if !c.only || v == "" || len(v) > c.maxValueLen() || mayDecode(v) || opensContainer(v) || c.MayOccur(v) {
+	if c.o == nil || v == "" || len(v) > c.maxValueLen() || mayDecode(v) || opensContainer(v) || c.MayOccur(v) {
 		return false
 	}
 	if c.room() {
-		c.total++
+		c.o.total++
 	}
 	return true
 }
@@ -220,10 +226,11 @@ func (c *Collector) MayOccur(v string) bool {
 	if i == j {
 		return true
 	}
-	if a, b := v[i], v[j-1]; c.tbytes[a>>5]&(1<<(a&31)) == 0 || c.tbytes[b>>5]&(1<<(b&31)) == 0 {
+	o := c.o
+	if a, b := v[i], v[j-1]; o.tbytes[a>>5]&(1<<(a&31)) == 0 || o.tbytes[b>>5]&(1<<(b&31)) == 0 {
 		return false
 	}
-	return strings.Contains(c.target, v[i:j])
+	return strings.Contains(o.target, v[i:j])
 }
 
 func (c *Collector) maxInputs() int {
@@ -259,7 +266,7 @@ func (c *Collector) decodeDepth() int {
 
 // Full reports whether the input cap is reached: nothing more is
 // collected.
-func (c *Collector) Full() bool { return c.Reached&LimitInputs != 0 || c.over }
+func (c *Collector) Full() bool { return c.Reached&LimitInputs != 0 || c.o != nil && c.o.over }
 
 // room reports whether one more input fits, and records the cap when not.
 func (c *Collector) room() bool {
@@ -302,17 +309,17 @@ func (c *Collector) add(src taint.Source, key, val string, isKey, variants bool)
 // copied with a bulk write barrier while the collector runs, which costs
 // more than the input itself.
 func (c *Collector) push(src taint.Source, key, val string, isKey bool) {
-	if c.only {
-		c.total++
+	if o := c.o; o != nil {
+		o.total++
 		if !isKey && opensContainer(val) {
-			c.nested = append(c.nested, taint.Input{Source: src, Key: key, Value: val})
+			o.nested = append(o.nested, taint.Input{Source: src, Key: key, Value: val})
 		}
 		if src != taint.SourcePath {
 			if !c.MayOccur(val) {
 				return
 			}
-			if c.kept++; c.most > 0 && c.kept > c.most {
-				c.over = true
+			if o.kept++; o.most > 0 && o.kept > o.most {
+				o.over = true
 				return
 			}
 		}
@@ -445,7 +452,7 @@ func (c *Collector) Query(src taint.Source, q string) {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		if c.only && c.cannotOccur(k, false) && c.cannotOccur(v, true) {
+		if c.o != nil && c.cannotOccur(k, false) && c.cannotOccur(v, true) {
 			// Neither is kept: count them as add does, undecoded.
 			c.countPlain(k)
 			c.countPlain(v)
@@ -484,7 +491,7 @@ func (c *Collector) cannotOccur(s string, value bool) bool {
 		return false
 	}
 	a, b := s[i], s[j-1]
-	return c.tbytes[a>>5]&(1<<(a&31)) == 0 || c.tbytes[b>>5]&(1<<(b&31)) == 0
+	return c.o.tbytes[a>>5]&(1<<(a&31)) == 0 || c.o.tbytes[b>>5]&(1<<(b&31)) == 0
 }
 
 // opensContainerPlus is opensContainer of s with each '+' a space.
@@ -505,7 +512,7 @@ func opensContainerPlus(s string) bool {
 // [Collector.cannotOccur] rules out, without keeping it.
 func (c *Collector) countPlain(s string) {
 	if s != "" && c.room() {
-		c.total++
+		c.o.total++
 	}
 }
 
@@ -518,7 +525,11 @@ func (c *Collector) Headers(h http.Header) {
 	}
 	// The map's own order, without looking each name up again; should
 	// the cap cut, the walk is undone and made again in sorted order.
-	start, reached, total, kept, over, nested := len(c.Inputs), c.Reached, c.total, c.kept, c.over, len(c.nested)
+	start, reached := len(c.Inputs), c.Reached
+	var saved Only
+	if c.o != nil {
+		saved = *c.o
+	}
 	for k, vs := range h {
 		c.Key(taint.SourceHeader, "", k)
 		for _, v := range vs {
@@ -532,9 +543,11 @@ func (c *Collector) Headers(h http.Header) {
 		return
 	}
 	clear(c.Inputs[start:])
-	c.Inputs, c.Reached, c.total, c.kept, c.over = c.Inputs[:start], reached, total, kept, over
-	clear(c.nested[nested:])
-	c.nested = c.nested[:nested]
+	c.Inputs, c.Reached = c.Inputs[:start], reached
+	if o := c.o; o != nil {
+		clear(o.nested[len(saved.nested):])
+		o.total, o.kept, o.over, o.nested = saved.total, saved.kept, saved.over, o.nested[:len(saved.nested)]
+	}
 	var arr [32]string
 	keys := arr[:0]
 	for k := range h {

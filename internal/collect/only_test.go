@@ -21,7 +21,7 @@ func checkOnlyIn(t *testing.T, lim Limits, target string, collect func(*Collecto
 	full := Collector{Limits: lim}
 	collect(&full)
 	only := Collector{Limits: lim}
-	only.OnlyIn(target)
+	only.OnlyIn(target, new(Only))
 	collect(&only)
 	var want []taint.Input
 	for _, in := range full.Inputs {
@@ -41,7 +41,7 @@ func checkOnlyIn(t *testing.T, lim Limits, target string, collect func(*Collecto
 	// Bounded to 2 kept inputs besides the path, it stops exactly when
 	// more would be kept, and collects the same otherwise.
 	bounded := Collector{Limits: lim}
-	bounded.OnlyIn(target)
+	bounded.OnlyIn(target, new(Only))
 	bounded.StopPast(2)
 	collect(&bounded)
 	if more := len(filter(want, func(in taint.Input) bool { return in.Source != taint.SourcePath })) > 2; bounded.Over() != more ||
@@ -116,7 +116,7 @@ func TestOnlyInMatchesFull(t *testing.T) {
 
 func TestMayOccur(t *testing.T) {
 	var c Collector
-	c.OnlyIn("SELECT name FROM users WHERE id = 'x\u00a0y'")
+	c.OnlyIn("SELECT name FROM users WHERE id = 'x\u00a0y'", new(Only))
 	for v, want := range map[string]bool{
 		"users": true, " users\t": true, "\u00a0users\u2003": true, "x\u00a0y": true, "id = 'x": true,
 		"orders": false, "user s": false, "Users": false, "zname": false, " \u00a0": true,

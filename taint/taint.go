@@ -10,6 +10,9 @@
 // call is about to run, and ask whether any of them changed the syntax of
 // what runs.
 //
+// [ForTarget] gives only the inputs that may occur in one target, which a
+// lazy context's loader may collect without materialising the others.
+//
 // [MatcherFromContext] gives the request's [Matcher], which finds every
 // occurrence of every input in a target in one pass, built once per request
 // on first use and shared by every guard, so that many inputs (form fields,

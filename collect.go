@@ -3,6 +3,7 @@ package rasp
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -36,17 +37,71 @@ type requestInputs struct {
 	counted     bool // the request was counted partial
 }
 
-// onlyInputs is the answer of a request's first [requestInputs.InputsFor]:
-// its target and the inputs that may occur in it (ok), or no answer.
+// onlyInputs is one answer of a request's [requestInputs.InputsFor]: its
+// target and the inputs that may occur in it (ok), or no answer (the
+// request's later targets get every input). The answers of a request are
+// a list, newest first, never modified once published.
 type onlyInputs struct {
 	target  string
 	inputs  []taint.Input
 	ok      bool
-	pattern string // the route pattern of the request then, for base
-	body    int64  // the state of the body read then (teeBody.state)
+	parsed  bool          // the collection parsed the body as Inputs would, and counted it
+	n       int           // answers in the list up to this one
+	pattern string        // the route pattern of the request at its first answer, for base
+	req     *http.Request // its URL and headers then, for base
+	body    int64         // the state of the body read then (teeBody.state)
+	prev    *onlyInputs
 
 	buf  [8]taint.Input // the first inputs (path segments first), in the same allocation
 	only collect.Only
+}
+
+// frozenRequest is the server's request with its URL and headers as they
+// were at the first answer.
+type frozenRequest struct {
+	r http.Request
+	u url.URL
+}
+
+// request is the request whose URL and headers the inputs are collected
+// from: the server's, as it was at the first answer of InputsFor.
+func (ri *requestInputs) request() *http.Request {
+	if o := ri.only.Load(); o != nil && o.n > 0 {
+		return o.req
+	}
+	return ri.r
+}
+
+// find returns the answer of the list o for target with the body in state.
+func (o *onlyInputs) find(target string, state int64) ([]taint.Input, bool) {
+	for ; o != nil; o = o.prev {
+		if o.ok && o.body == state && o.target == target {
+			return o.inputs, true
+		}
+	}
+	return nil, false
+}
+
+// clean reports whether an answer of the list o was collected with the
+// body in state: the request as read then reaches no limit.
+func (o *onlyInputs) clean(state int64) bool {
+	for ; o != nil; o = o.prev {
+		if o.ok && o.body == state {
+			return true
+		}
+	}
+	return false
+}
+
+// parsedAt reports whether an answer of the list o parsed and counted the
+// body in state.
+func (o *onlyInputs) parsedAt(state int64) bool {
+	for ; o != nil; o = o.prev {
+		if o.parsed && o.body == state {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonWalk is the state of a JSON body walked as it arrives
@@ -91,17 +146,23 @@ func (ri *requestInputs) Inputs() []taint.Input {
 	}
 	c := collect.Collector{Limits: ri.limits()}
 	if ri.base == nil {
-		c.Inputs = make([]taint.Input, 0, estimate(ri.r))
-		c.Request(ri.r)
+		r := ri.request()
+		c.Inputs = make([]taint.Input, 0, estimate(r))
+		c.Request(r)
 		if ri.st != nil {
 			// By the first guarded call the router has matched: the
 			// route's own segments are not the client's choice.
-			c.Inputs = withoutRouteLiterals(c.Inputs, ri.pattern(), ri.r.URL.EscapedPath())
+			c.Inputs = withoutRouteLiterals(c.Inputs, ri.pattern(), r.URL.EscapedPath())
 		}
 		ri.base, ri.baseReached = c.Inputs[:len(c.Inputs):len(c.Inputs)], c.Reached
 	}
-	ctype := ri.r.Header.Get("Content-Type")
-	encoding := strings.Join(ri.r.Header.Values("Content-Encoding"), ",")
+	hdr := ri.r.Header
+	if o := ri.only.Load(); o.clean(state) {
+		// InputsFor collected this body first, with the headers then.
+		hdr = o.req.Header
+	}
+	ctype := hdr.Get("Content-Type")
+	encoding := strings.Join(hdr.Values("Content-Encoding"), ",")
 	if ri.stream == nil && body != "" && collect.Streamable(ctype, encoding, body) {
 		ri.stream = &jsonWalk{js: collect.NewJSONStream(taint.SourceJSON, ""),
 			sc: collect.Collector{Limits: ri.limits(), Reached: ri.baseReached,
@@ -135,7 +196,9 @@ func (ri *requestInputs) Inputs() []taint.Input {
 		ri.publish(prev.inputs, collect.Limit(ri.reached.Load())|collect.LimitWork, state)
 		return prev.inputs
 	}
-	ri.parsed += n
+	if !ri.only.Load().parsedAt(state) {
+		ri.parsed += n // unless InputsFor counted this body already
+	}
 	// A new slice every time: earlier answers stay valid for their
 	// readers, and append copies base rather than writing into it.
 	c.Inputs, c.Reached = ri.base, ri.baseReached
@@ -180,7 +243,7 @@ func (ri *requestInputs) publish(inputs []taint.Input, reached collect.Limit, st
 // pattern is the route pattern the request's inputs are collected under:
 // the one of its first guarded call. ri.mu is held.
 func (ri *requestInputs) pattern() string {
-	if o := ri.only.Load(); o != nil && o.ok {
+	if o := ri.only.Load(); o != nil && o.n > 0 {
 		return o.pattern
 	}
 	return ri.st.routePattern()
@@ -200,52 +263,77 @@ const (
 	// JSON document of small objects) mostly holds more than
 	// onlyMaxInputs short values that occur in a statement.
 	onlyMaxBody = 1 << 10
+	// onlyMaxTargets bounds the statements of a request collected so: a
+	// request that runs more gets every input.
+	onlyMaxTargets = 4
 )
 
-// noOnly is the answer of an InputsFor that collected nothing for its
-// target: ask Inputs.
+// noOnly is the answer of a first InputsFor that collected nothing: ask
+// Inputs.
 var noOnly onlyInputs
 
 // InputsFor returns the inputs that may occur in target, for the first
-// guarded call of a request whose inspection reaches no limit: the
+// few guarded calls of a request whose inspection reaches no limit: the
 // collection walks the request, and the body as the handler has read it,
 // as [requestInputs.Inputs] does but keeps only those, so that a request
-// with one guarded call does not materialise every input. Later calls, and
-// the same call again (database/sql's attempts), get the same answer for
-// the same target while the body read stays the same; any other target
-// asks Inputs. It is the [taint.TargetLoader] of the request's context.
+// with a guarded call or two does not materialise every input. The same
+// target again (database/sql's attempts) gets the same answer while the
+// body read stays the same; past [onlyMaxTargets] targets, a longer body
+// or a limit, every target asks Inputs. It is the [taint.TargetLoader] of
+// the request's context.
 func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
-	if o := ri.only.Load(); o != nil {
-		return o.inputs, o.ok && o.target == target && o.body == ri.body.state()
+	head := ri.only.Load()
+	if in, ok := head.find(target, ri.body.state()); ok {
+		return in, true
 	}
-	if ri.st == nil || len(target) > onlyMaxTarget {
+	if head != nil && !head.ok || ri.st == nil || len(target) > onlyMaxTarget {
 		return nil, false
 	}
 	ri.mu.Lock()
 	defer ri.mu.Unlock()
-	if o := ri.only.Load(); o != nil {
-		return o.inputs, o.ok && o.target == target && o.body == ri.body.state()
-	}
-	if ri.base != nil {
-		ri.only.Store(&noOnly) // collected in full already
-		return nil, false
-	}
+	head = ri.only.Load()
 	body, cut, state := ri.body.bytes()
-	if cut || len(body) > onlyMaxBody {
-		// Partial (the full collection says which limit), or a body
-		// long enough to hold more inputs that occur than the driver
-		// searches one by one.
-		ri.only.Store(&noOnly)
+	if in, ok := head.find(target, state); ok {
+		return in, true
+	}
+	// no closes the list: every later target asks Inputs.
+	no := func() ([]taint.Input, bool) {
+		if head == nil {
+			ri.only.Store(&noOnly)
+		} else if head.ok {
+			ri.only.Store(&onlyInputs{n: head.n + 1, pattern: head.pattern, req: head.req, prev: head})
+		}
 		return nil, false
 	}
-	o := &onlyInputs{target: target, pattern: ri.st.routePattern()}
+	switch {
+	case head != nil && (!head.ok || head.body != state || head.n == onlyMaxTargets):
+		return no() // closed, the body grew, or enough targets
+	case ri.base != nil, cut, len(body) > onlyMaxBody:
+		// Collected in full already, partial (the full collection
+		// says which limit), or a body long enough to hold more inputs
+		// that occur than the driver searches one by one.
+		return no()
+	}
+	o := &onlyInputs{target: target, n: 1, pattern: ri.st.routePattern(), body: state, prev: head}
+	if head != nil {
+		o.n, o.pattern, o.req = head.n+1, head.pattern, head.req
+	} else {
+		// The URL and headers as they are now, which Inputs collects
+		// later: a handler may change them in place (r.Header.Del)
+		// between its guarded calls, and the inputs are those of the
+		// first.
+		f := new(frozenRequest)
+		f.r, f.u = *ri.r, *ri.r.URL
+		f.r.URL, f.r.Header = &f.u, ri.r.Header.Clone()
+		o.req = &f.r
+	}
 	c := collect.Collector{Limits: ri.limits(), Inputs: o.buf[:0]}
 	c.OnlyIn(target, &o.only)
 	c.StopPast(onlyMaxInputs)
-	c.Request(ri.r)
+	c.Request(o.req)
 	// The path segments are all kept: drop the route's own, as Inputs
 	// does, then the others that cannot occur.
-	in := withoutRouteLiterals(c.Inputs, o.pattern, ri.r.URL.EscapedPath())
+	in := withoutRouteLiterals(c.Inputs, o.pattern, o.req.URL.EscapedPath())
 	c.Uncount(len(c.Inputs) - len(in))
 	out := in[:0]
 	for _, x := range in {
@@ -255,11 +343,11 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 	}
 	clear(in[len(out):])
 	c.Inputs = out
-	parsed := int64(0)
+	parsed := false
 	if body != "" && !c.Full() {
 		// The body as the first collection of Inputs parses it.
-		ctype := ri.r.Header.Get("Content-Type")
-		encoding := strings.Join(ri.r.Header.Values("Content-Encoding"), ",")
+		ctype := o.req.Header.Get("Content-Type")
+		encoding := strings.Join(o.req.Header.Values("Content-Encoding"), ",")
 		if collect.Streamable(ctype, encoding, body) {
 			// Inputs walks such a body with a collector of its own.
 			c.ForgetKeys()
@@ -270,12 +358,11 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 			}
 		} else {
 			c.Body(ctype, encoding, body)
-			parsed = int64(len(body))
+			parsed = true
 		}
 	}
 	if c.Reached != 0 || c.Over() || len(c.Inputs) > onlyMaxInputs {
-		ri.only.Store(&noOnly)
-		return nil, false
+		return no()
 	}
 	if c.Count() > onlyMaxAll && !slices.ContainsFunc(c.Inputs, func(x taint.Input) bool {
 		return !x.IsKey && strings.Contains(target, x.Value)
@@ -283,11 +370,15 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 		// The driver takes a statement run with more inputs than it
 		// searches one by one for one that holds a value; it must hold
 		// one of these then.
-		ri.only.Store(&noOnly)
-		return nil, false
+		return no()
 	}
-	ri.parsed += parsed
-	o.inputs, o.ok, o.body = c.Inputs, true, state
+	if parsed && !head.parsedAt(state) {
+		// Counted once, as the first collection of Inputs counts
+		// it, which then does not count it again.
+		ri.parsed += int64(len(body))
+		o.parsed = true
+	}
+	o.inputs, o.ok = c.Inputs, true
 	ri.only.Store(o)
 	return o.inputs, true
 }
@@ -308,7 +399,7 @@ func (ri *requestInputs) partial() collect.Limit {
 	if ri.st == nil {
 		return 0 // a state made outside the middleware (Call, tests)
 	}
-	if o := ri.only.Load(); o != nil && o.ok && o.body == ri.body.state() {
+	if ri.only.Load().clean(ri.body.state()) {
 		// The request as read so far reaches no limit.
 		return 0
 	}

@@ -126,8 +126,9 @@ func TestForTargetDecidesAsFull(t *testing.T) {
 			r.Header.Set("Cookie", "c="+url.QueryEscape(pick()))
 		}
 		stmt := "SELECT * FROM t WHERE a = '" + pick() + "' AND b = " + pick() + " " + pick()
+		stmt2 := "SELECT " + pick() + " FROM u WHERE x = '" + pick() + "'"
 		a := agents[n%len(agents)]
-		var sub, again, full []taint.Input
+		var sub, again, sub2, again2, full []taint.Input
 		var partialFirst, called bool
 		h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			called = true
@@ -135,6 +136,16 @@ func TestForTargetDecidesAsFull(t *testing.T) {
 			sub = taint.ForTarget(r.Context(), stmt)
 			partialFirst = guard.PartialInspection(r.Context())
 			again = taint.ForTarget(r.Context(), stmt)
+			sub2 = taint.ForTarget(r.Context(), stmt2)
+			again2 = taint.ForTarget(r.Context(), stmt)
+			// The handler changes its URL and headers in place before
+			// its next guarded call: the inputs stay those of the first.
+			for k := range r.Header {
+				r.Header.Del(k)
+				break
+			}
+			r.Header.Set("X-Late", "late")
+			r.URL.RawQuery, r.URL.Path, r.URL.RawPath = "late=1", "/late", ""
 			full = taint.FromContext(r.Context())
 		}))
 		route := func(h http.Handler) http.Handler {
@@ -147,12 +158,13 @@ func TestForTargetDecidesAsFull(t *testing.T) {
 			return mux
 		}
 		h = route(h)
+		pristine := r.Clone(r.Context()) // the handler changes r's URL in place
 		h.ServeHTTP(httptest.NewRecorder(), r)
 		if !called {
 			continue // the mux redirected an unclean path
 		}
-		if sub == nil || len(again) != len(sub) || len(sub) > 0 && &again[0] != &sub[0] {
-			t.Fatalf("%v: ForTarget answered %p then %p", r.URL, sub, again)
+		if sub == nil || len(again) != len(sub) || len(again2) != len(sub) || len(sub) > 0 && (&again[0] != &sub[0] || &again2[0] != &sub[0]) {
+			t.Fatalf("%v: ForTarget answered %p then %p, and %p after another statement", r.URL, sub, again, again2)
 		}
 		if len(sub) < len(full) {
 			filtered++
@@ -160,30 +172,37 @@ func TestForTargetDecidesAsFull(t *testing.T) {
 				filteredBody++
 			}
 		}
-		for _, in := range full {
-			tr := strings.TrimSpace(in.Value)
-			if (strings.Contains(stmt, in.Value) || tr != "" && strings.Contains(stmt, tr)) && !slices.Contains(sub, in) {
-				t.Fatalf("%v: %+v occurs in %q and is not in %v", r.URL, in, stmt, sub)
+		for _, c := range []struct {
+			stmt string
+			sub  []taint.Input
+		}{{stmt, sub}, {stmt2, sub2}} {
+			stmt, sub := c.stmt, c.sub
+			for _, in := range full {
+				tr := strings.TrimSpace(in.Value)
+				if (strings.Contains(stmt, in.Value) || tr != "" && strings.Contains(stmt, tr)) && !slices.Contains(sub, in) {
+					t.Fatalf("%v: %+v occurs in %q and is not in %v", r.URL, in, stmt, sub)
+				}
+			}
+			notHeader := func(in taint.Input) bool { return in.Source != taint.SourceHeader }
+			if !isSubsequence(filterInputs(sub, notHeader), filterInputs(full, notHeader)) {
+				t.Fatalf("%v: %v is not a subsequence of %v", r.URL, sub, full)
+			}
+			for _, d := range []sqlguard.Dialect{sqlguard.DialectMySQL, sqlguard.DialectPostgres} {
+				got, want := sqlguard.Analyze(d, stmt, sub), fullCheck(d, stmt, full)
+				if got.Injection != want.Injection || got.Incomplete != want.Incomplete || got.Occurs != want.Occurs ||
+					(got.Finding.Input.Source != taint.SourceHeader && want.Finding.Input.Source != taint.SourceHeader && got.Finding != want.Finding) {
+					t.Fatalf("%v %q:\n got %+v\nwant %+v", r.URL, stmt, got, want)
+				}
+			}
+			if valueIn(stmt, sub) != valueIn(stmt, full) {
+				t.Fatalf("%v %q: a value occurs %v with %v, %v with all %v", r.URL, stmt, valueIn(stmt, sub), sub, valueIn(stmt, full), full)
 			}
 		}
-		notHeader := func(in taint.Input) bool { return in.Source != taint.SourceHeader }
-		if !isSubsequence(filterInputs(sub, notHeader), filterInputs(full, notHeader)) {
-			t.Fatalf("%v: %v is not a subsequence of %v", r.URL, sub, full)
-		}
-		for _, d := range []sqlguard.Dialect{sqlguard.DialectMySQL, sqlguard.DialectPostgres} {
-			got, want := sqlguard.Analyze(d, stmt, sub), fullCheck(d, stmt, full)
-			if got.Injection != want.Injection || got.Incomplete != want.Incomplete || got.Occurs != want.Occurs ||
-				(got.Finding.Input.Source != taint.SourceHeader && want.Finding.Input.Source != taint.SourceHeader && got.Finding != want.Finding) {
-				t.Fatalf("%v %q:\n got %+v\nwant %+v", r.URL, stmt, got, want)
-			}
-		}
-		if valueIn(stmt, sub) != valueIn(stmt, full) {
-			t.Fatalf("%v %q: a value occurs %v with %v, %v with all %v", r.URL, stmt, valueIn(stmt, sub), sub, valueIn(stmt, full), full)
-		}
-		r = r.Clone(r.Context())
+		r = pristine
 		r.Body = io.NopCloser(strings.NewReader(body))
-		if wantPartial := partialOf(a, r, readBody, route); partialFirst != wantPartial {
-			t.Fatalf("%v: partial %v at the first call, %v in full", r.URL, partialFirst, wantPartial)
+		if wantPartial, want := partialOf(a, r, readBody, route); partialFirst != wantPartial || !sameInputs(full, want) {
+			t.Fatalf("%v: partial %v at the first call, %v in full; inputs %v after changes to the request, %v before",
+				r.URL, partialFirst, wantPartial, full, want)
 		}
 	}
 	if filtered < 1000 || filteredBody < 200 {
@@ -193,15 +212,31 @@ func TestForTargetDecidesAsFull(t *testing.T) {
 
 // partialOf is whether r, served by a under route with a handler that
 // reads its body with readBody and asks for every input first, was
-// inspected in part.
-func partialOf(a *rasp.Agent, r *http.Request, readBody func(*http.Request), route func(http.Handler) http.Handler) bool {
+// inspected in part, and those inputs.
+func partialOf(a *rasp.Agent, r *http.Request, readBody func(*http.Request), route func(http.Handler) http.Handler) (bool, []taint.Input) {
 	var p bool
+	var in []taint.Input
 	route(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		readBody(r)
-		taint.FromContext(r.Context())
+		in = taint.FromContext(r.Context())
 		p = guard.PartialInspection(r.Context())
 	}))).ServeHTTP(httptest.NewRecorder(), r)
-	return p
+	return p, in
+}
+
+// sameInputs reports whether a and b hold the same inputs, in any order.
+func sameInputs(a, b []taint.Input) bool {
+	key := func(in taint.Input) string { return fmt.Sprintf("%q %q %q %v", in.Source, in.Key, in.Value, in.IsKey) }
+	ka, kb := make([]string, len(a)), make([]string, len(b))
+	for i := range a {
+		ka[i] = key(a[i])
+	}
+	for i := range b {
+		kb[i] = key(b[i])
+	}
+	slices.Sort(ka)
+	slices.Sort(kb)
+	return slices.Equal(ka, kb)
 }
 
 func filterInputs(in []taint.Input, keep func(taint.Input) bool) []taint.Input {

@@ -45,31 +45,27 @@ type onlyInputs struct {
 	target  string
 	inputs  []taint.Input
 	ok      bool
-	parsed  bool          // the collection parsed the body as Inputs would, and counted it
-	n       int           // answers in the list up to this one
-	pattern string        // the route pattern of the request at its first answer, for base
-	req     *http.Request // its URL and headers then, for base
-	body    int64         // the state of the body read then (teeBody.state)
+	parsed  bool        // the collection parsed the body as Inputs would, and counted it
+	n       int         // answers in the list up to this one
+	pattern string      // the route pattern of the request at its first answer, for base
+	url     *url.URL    // its URL then, for base
+	header  http.Header // its headers then, for base
+	urlv    url.URL     // the first answer's copy of the URL
+	body    int64       // the state of the body read then (teeBody.state)
 	prev    *onlyInputs
 
 	buf  [8]taint.Input // the first inputs (path segments first), in the same allocation
 	only collect.Only
 }
 
-// frozenRequest is the server's request with its URL and headers as they
-// were at the first answer.
-type frozenRequest struct {
-	r http.Request
-	u url.URL
-}
-
-// request is the request whose URL and headers the inputs are collected
-// from: the server's, as it was at the first answer of InputsFor.
-func (ri *requestInputs) request() *http.Request {
+// request is the request whose URL, Host and headers the inputs are
+// collected from: the server's, as it was at the first answer of
+// InputsFor.
+func (ri *requestInputs) request() http.Request {
 	if o := ri.only.Load(); o != nil && o.n > 0 {
-		return o.req
+		return http.Request{URL: o.url, Host: ri.r.Host, Header: o.header}
 	}
-	return ri.r
+	return http.Request{URL: ri.r.URL, Host: ri.r.Host, Header: ri.r.Header}
 }
 
 // find returns the answer of the list o for target with the body in state.
@@ -146,7 +142,8 @@ func (ri *requestInputs) Inputs() []taint.Input {
 	}
 	c := collect.Collector{Limits: ri.limits()}
 	if ri.base == nil {
-		r := ri.request()
+		rq := ri.request()
+		r := &rq
 		c.Inputs = make([]taint.Input, 0, estimate(r))
 		c.Request(r)
 		if ri.st != nil {
@@ -159,7 +156,7 @@ func (ri *requestInputs) Inputs() []taint.Input {
 	hdr := ri.r.Header
 	if o := ri.only.Load(); o.clean(state) {
 		// InputsFor collected this body first, with the headers then.
-		hdr = o.req.Header
+		hdr = o.header
 	}
 	ctype := hdr.Get("Content-Type")
 	encoding := strings.Join(hdr.Values("Content-Encoding"), ",")
@@ -301,7 +298,7 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 		if head == nil {
 			ri.only.Store(&noOnly)
 		} else if head.ok {
-			ri.only.Store(&onlyInputs{n: head.n + 1, pattern: head.pattern, req: head.req, prev: head})
+			ri.only.Store(&onlyInputs{n: head.n + 1, pattern: head.pattern, url: head.url, header: head.header, prev: head})
 		}
 		return nil, false
 	}
@@ -316,24 +313,23 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 	}
 	o := &onlyInputs{target: target, n: 1, pattern: ri.st.routePattern(), body: state, prev: head}
 	if head != nil {
-		o.n, o.pattern, o.req = head.n+1, head.pattern, head.req
+		o.n, o.pattern, o.url, o.header = head.n+1, head.pattern, head.url, head.header
 	} else {
 		// The URL and headers as they are now, which Inputs collects
 		// later: a handler may change them in place (r.Header.Del)
 		// between its guarded calls, and the inputs are those of the
 		// first.
-		f := new(frozenRequest)
-		f.r, f.u = *ri.r, *ri.r.URL
-		f.r.URL, f.r.Header = &f.u, ri.r.Header.Clone()
-		o.req = &f.r
+		o.urlv = *ri.r.URL
+		o.url, o.header = &o.urlv, ri.r.Header.Clone()
 	}
+	rq := http.Request{URL: o.url, Host: ri.r.Host, Header: o.header}
 	c := collect.Collector{Limits: ri.limits(), Inputs: o.buf[:0]}
 	c.OnlyIn(target, &o.only)
 	c.StopPast(onlyMaxInputs)
-	c.Request(o.req)
+	c.Request(&rq)
 	// The path segments are all kept: drop the route's own, as Inputs
 	// does, then the others that cannot occur.
-	in := withoutRouteLiterals(c.Inputs, o.pattern, o.req.URL.EscapedPath())
+	in := withoutRouteLiterals(c.Inputs, o.pattern, o.url.EscapedPath())
 	c.Uncount(len(c.Inputs) - len(in))
 	out := in[:0]
 	for _, x := range in {
@@ -346,8 +342,8 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 	parsed := false
 	if body != "" && !c.Full() {
 		// The body as the first collection of Inputs parses it.
-		ctype := o.req.Header.Get("Content-Type")
-		encoding := strings.Join(o.req.Header.Values("Content-Encoding"), ",")
+		ctype := o.header.Get("Content-Type")
+		encoding := strings.Join(o.header.Values("Content-Encoding"), ",")
 		if collect.Streamable(ctype, encoding, body) {
 			// Inputs walks such a body with a collector of its own.
 			c.ForgetKeys()

@@ -45,25 +45,63 @@ type onlyInputs struct {
 	target  string
 	inputs  []taint.Input
 	ok      bool
-	parsed  bool        // the collection parsed the body as Inputs would, and counted it
-	n       int         // answers in the list up to this one
-	pattern string      // the route pattern of the request at its first answer, for base
-	url     *url.URL    // its URL then, for base
-	header  http.Header // its headers then, for base
-	urlv    url.URL     // the first answer's copy of the URL
-	body    int64       // the state of the body read then (teeBody.state)
+	parsed  bool         // the collection parsed the body as Inputs would, and counted it
+	n       int          // answers in the list up to this one
+	pattern string       // the route pattern of the request at its first answer, for base
+	first   *requestCopy // its URL and headers then, for base
+	copyv   requestCopy  // the first answer's
+	body    int64        // the state of the body read then (teeBody.state)
 	prev    *onlyInputs
 
 	buf  [8]taint.Input // the first inputs (path segments first), in the same allocation
 	only collect.Only
 }
 
+// requestCopy is the URL and headers of a request as they were at its
+// first answer of InputsFor. The headers are kept flat, in two
+// allocations, and made a map again only when a later collection needs
+// them (ri.mu held).
+type requestCopy struct {
+	url   url.URL
+	kv    []string // each name, then its values
+	nv    []int32  // the number of values of each name
+	built http.Header
+}
+
+func (rc *requestCopy) init(r *http.Request) {
+	rc.url = *r.URL
+	n := 0
+	for _, vs := range r.Header {
+		n += len(vs)
+	}
+	rc.kv = make([]string, 0, len(r.Header)+n)
+	rc.nv = make([]int32, 0, len(r.Header))
+	for k, vs := range r.Header {
+		rc.kv = append(append(rc.kv, k), vs...)
+		rc.nv = append(rc.nv, int32(len(vs)))
+	}
+}
+
+// header returns the headers as a map, as r.Header was.
+func (rc *requestCopy) header() http.Header {
+	if rc.built == nil && rc.kv != nil {
+		h := make(http.Header, len(rc.nv))
+		kv := rc.kv
+		for _, n := range rc.nv {
+			h[kv[0]] = kv[1 : 1+n : 1+n]
+			kv = kv[1+n:]
+		}
+		rc.built = h
+	}
+	return rc.built
+}
+
 // request is the request whose URL, Host and headers the inputs are
 // collected from: the server's, as it was at the first answer of
-// InputsFor.
+// InputsFor. ri.mu is held.
 func (ri *requestInputs) request() http.Request {
 	if o := ri.only.Load(); o != nil && o.n > 0 {
-		return http.Request{URL: o.url, Host: ri.r.Host, Header: o.header}
+		return http.Request{URL: &o.first.url, Host: ri.r.Host, Header: o.first.header()}
 	}
 	return http.Request{URL: ri.r.URL, Host: ri.r.Host, Header: ri.r.Header}
 }
@@ -156,7 +194,7 @@ func (ri *requestInputs) Inputs() []taint.Input {
 	hdr := ri.r.Header
 	if o := ri.only.Load(); o.clean(state) {
 		// InputsFor collected this body first, with the headers then.
-		hdr = o.header
+		hdr = o.first.header()
 	}
 	ctype := hdr.Get("Content-Type")
 	encoding := strings.Join(hdr.Values("Content-Encoding"), ",")
@@ -298,7 +336,7 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 		if head == nil {
 			ri.only.Store(&noOnly)
 		} else if head.ok {
-			ri.only.Store(&onlyInputs{n: head.n + 1, pattern: head.pattern, url: head.url, header: head.header, prev: head})
+			ri.only.Store(&onlyInputs{n: head.n + 1, pattern: head.pattern, first: head.first, prev: head})
 		}
 		return nil, false
 	}
@@ -313,23 +351,27 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 	}
 	o := &onlyInputs{target: target, n: 1, pattern: ri.st.routePattern(), body: state, prev: head}
 	if head != nil {
-		o.n, o.pattern, o.url, o.header = head.n+1, head.pattern, head.url, head.header
+		o.n, o.pattern, o.first = head.n+1, head.pattern, head.first
 	} else {
 		// The URL and headers as they are now, which Inputs collects
 		// later: a handler may change them in place (r.Header.Del)
 		// between its guarded calls, and the inputs are those of the
 		// first.
-		o.urlv = *ri.r.URL
-		o.url, o.header = &o.urlv, ri.r.Header.Clone()
+		o.copyv.init(ri.r)
+		o.first = &o.copyv
 	}
-	rq := http.Request{URL: o.url, Host: ri.r.Host, Header: o.header}
+	rq := ri.r
+	if head != nil {
+		copied := http.Request{URL: &o.first.url, Host: ri.r.Host, Header: o.first.header()}
+		rq = &copied
+	}
 	c := collect.Collector{Limits: ri.limits(), Inputs: o.buf[:0]}
 	c.OnlyIn(target, &o.only)
 	c.StopPast(onlyMaxInputs)
-	c.Request(&rq)
+	c.Request(rq)
 	// The path segments are all kept: drop the route's own, as Inputs
 	// does, then the others that cannot occur.
-	in := withoutRouteLiterals(c.Inputs, o.pattern, o.url.EscapedPath())
+	in := withoutRouteLiterals(c.Inputs, o.pattern, rq.URL.EscapedPath())
 	c.Uncount(len(c.Inputs) - len(in))
 	out := in[:0]
 	for _, x := range in {
@@ -342,8 +384,8 @@ func (ri *requestInputs) InputsFor(target string) ([]taint.Input, bool) {
 	parsed := false
 	if body != "" && !c.Full() {
 		// The body as the first collection of Inputs parses it.
-		ctype := o.header.Get("Content-Type")
-		encoding := strings.Join(o.header.Values("Content-Encoding"), ",")
+		ctype := rq.Header.Get("Content-Type")
+		encoding := strings.Join(rq.Header.Values("Content-Encoding"), ",")
 		if collect.Streamable(ctype, encoding, body) {
 			// Inputs walks such a body with a collector of its own.
 			c.ForgetKeys()

@@ -58,13 +58,14 @@ type onlyInputs struct {
 }
 
 // requestCopy is the URL and headers of a request as they were at its
-// first answer of InputsFor. The headers are kept flat, in two
-// allocations, and made a map again only when a later collection needs
+// first answer of InputsFor. The headers are kept flat, in one
+// allocation for up to 16 names, and made a map again only when a later collection needs
 // them (ri.mu held).
 type requestCopy struct {
 	url   url.URL
 	kv    []string // each name, then its values
 	nv    []int32  // the number of values of each name
+	nvBuf [16]int32
 	built http.Header
 }
 
@@ -75,7 +76,7 @@ func (rc *requestCopy) init(r *http.Request) {
 		n += len(vs)
 	}
 	rc.kv = make([]string, 0, len(r.Header)+n)
-	rc.nv = make([]int32, 0, len(r.Header))
+	rc.nv = rc.nvBuf[:0] // most requests have no more headers
 	for k, vs := range r.Header {
 		rc.kv = append(append(rc.kv, k), vs...)
 		rc.nv = append(rc.nv, int32(len(vs)))

@@ -27,11 +27,7 @@ import (
 // request's URL and headers: a handler must not modify them while a guard
 // of the request runs on another goroutine. A guarded call of a request
 // inspected only in part (a limit was reached) is blocked in
-// [ModeProtect]: see [WithPartialClosed]. The first guarded call that asks
-// only for the inputs that may occur in its target ([taint.ForTarget], as
-// the SQL driver does) gets those alone when few do: the request is walked
-// as for every input, each counted against the limits, but only those are
-// kept; every input is collected when a guard asks for them all.
+// [ModeProtect]: see [WithPartialClosed].
 //
 // In [ModeProtect] (for the agent or any sink override, when the request
 // starts) the handler's [http.ResponseWriter] is wrapped: once a sink of the

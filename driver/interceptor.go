@@ -99,12 +99,11 @@ func (i *interceptor) agentFor(ctx context.Context) *rasp.Agent {
 func (i *interceptor) pre(ctx context.Context, op, query string) (v verdict, err error) {
 	// A call without the request's context (db.Query, a Tx's statements)
 	// is checked against the request its goroutine serves.
-	// A context with inputs is its own request context: one lookup. The
-	// check needs only the inputs that may occur in query.
-	inputs := taint.ForTarget(ctx, query)
+	// A context with inputs is its own request context: one lookup.
+	inputs := taint.FromContext(ctx)
 	if inputs == nil {
 		ctx = rasp.RequestContext(ctx, rasp.SinkSQL)
-		inputs = taint.ForTarget(ctx, query)
+		inputs = taint.FromContext(ctx)
 	}
 	a := i.agentFor(ctx)
 	mode := a.ModeFor(rasp.SinkSQL)

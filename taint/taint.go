@@ -10,9 +10,6 @@
 // call is about to run, and ask whether any of them changed the syntax of
 // what runs.
 //
-// [ForTarget] gives only the inputs that may occur in one target, which a
-// lazy context's loader may collect without materialising the others.
-//
 // [MatcherFromContext] gives the request's [Matcher], which finds every
 // occurrence of every input in a target in one pass, built once per request
 // on first use and shared by every guard, so that many inputs (form fields,
@@ -148,19 +145,6 @@ type Loader interface {
 	Inputs() []Input
 }
 
-// TargetLoader is a [Loader] that can also collect, for one target, only
-// the inputs that may occur in it: see [ForTarget].
-type TargetLoader interface {
-	Loader
-	// InputsFor returns, with ok set, the inputs Inputs would return
-	// that may occur in target, verbatim or trimmed of white space, in
-	// the order Inputs has them: every input that does occur is in it.
-	// It must be safe for concurrent use and return the same slice for
-	// the same target for as long as the inputs are the same. Without ok,
-	// the caller asks Inputs.
-	InputsFor(target string) (inputs []Input, ok bool)
-}
-
 // lazyCtx is a context made by [NewLazyContext]: it answers its own key
 // with itself and every other key from its parent, so that it costs one
 // allocation per request.
@@ -267,30 +251,6 @@ func FromContext(ctx context.Context) []Input {
 		return s.inputs
 	}
 	return nil
-}
-
-// ForTarget returns the inputs ctx carries that may occur in target,
-// verbatim or trimmed of white space: every input of [FromContext] that
-// does occur is in it, in the same order, with inputs that cannot occur
-// left out when the context's [TargetLoader] can tell without collecting
-// every input (else it is FromContext's whole slice). It is nil when ctx
-// carries no inputs, and a slice that is not nil otherwise, even an
-// empty one. A guard whose check looks only at the inputs that occur in
-// its target may use it in place of FromContext. The returned slice must
-// not be modified.
-func ForTarget(ctx context.Context, target string) []Input {
-	if ctx == nil {
-		return nil
-	}
-	if c, ok := ctx.Value(ctxKey{}).(*lazyCtx); ok && c.prev == nil {
-		if tl, ok := c.l.(TargetLoader); ok {
-			if in, ok := tl.InputsFor(target); ok {
-				return in
-			}
-		}
-		return c.get().inputs
-	}
-	return FromContext(ctx)
 }
 
 func from(ctx context.Context) *set {

@@ -87,7 +87,7 @@ func Streamable(contentType, contentEncoding, prefix string) bool {
 // form adds the fields of an urlencoded body, and walks the values that
 // open like JSON.
 func (c *Collector) form(body string) {
-	start := c.nestedMark()
+	start := len(c.Inputs)
 	c.Query(taint.SourceForm, body)
 	c.nestedJSON(start)
 }
@@ -96,24 +96,12 @@ func (c *Collector) form(body string) {
 // object or array: the application may decode a field as JSON. Each is
 // walked once; values found inside are not walked again.
 func (c *Collector) nestedJSON(start int) {
-	list := c.Inputs
-	if c.o != nil {
-		list = c.o.nested // the values Inputs may not keep
-	}
-	end := len(list)
+	end := len(c.Inputs)
 	for i := start; i < end && !c.Full(); i++ {
-		if in := list[i]; !in.IsKey && opensContainer(in.Value) {
+		if in := c.Inputs[i]; !in.IsKey && opensContainer(in.Value) {
 			c.JSON(in.Source, in.Key, in.Value)
 		}
 	}
-}
-
-// nestedMark is where the values nestedJSON walks begin now.
-func (c *Collector) nestedMark() int {
-	if c.o != nil {
-		return len(c.o.nested)
-	}
-	return len(c.Inputs)
 }
 
 // opensContainer reports whether s opens a JSON object or array after
@@ -134,7 +122,7 @@ func opensContainer(s string) bool {
 // QueryJSON is [Collector.Query] that also walks as JSON the values that
 // open like an object or array (?filter={"name":...}).
 func (c *Collector) QueryJSON(src taint.Source, q string) {
-	start := c.nestedMark()
+	start := len(c.Inputs)
 	c.Query(src, q)
 	c.nestedJSON(start)
 }
@@ -171,7 +159,7 @@ func sniffBoundary(body string) (string, bool) {
 // multipart body split on boundary. Upload contents are never inputs. A
 // cut or malformed body yields the inputs before the fault.
 func (c *Collector) Multipart(body, boundary string) {
-	start := c.nestedMark()
+	start := len(c.Inputs)
 	defer c.nestedJSON(start)
 	mr := multipart.NewReader(strings.NewReader(body), boundary)
 	for !c.Full() {

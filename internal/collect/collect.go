@@ -131,106 +131,6 @@ type Collector struct {
 	fewKeys  [8]string           // the first JSON object keys added
 	nFewKeys int
 	arena    strings.Builder // decoded values, see unescape
-
-	o *Only // see OnlyIn; nil for a full collection
-}
-
-// Only is the state of a collection of [Collector.OnlyIn], apart from the
-// Collector so that a full collection does not carry it. Its zero value is
-// ready for OnlyIn.
-type Only struct {
-	target string
-	tbytes [8]uint32     // the bytes target holds
-	total  int           // inputs collected, kept in Inputs or not
-	kept   int           // inputs kept but path segments
-	most   int           // see StopPast; 0 for no bound
-	over   bool          // more than most were kept: the collection stopped
-	nested []taint.Input // values that open a JSON container, for nestedJSON
-}
-
-// OnlyIn makes c keep in Inputs only the inputs whose value may occur in
-// target, verbatim or trimmed of white space ([MayOccur]), and the path
-// segments, which a caller may drop as the route's own text: the inputs a
-// check of target needs, in the order a full collection has them. Every
-// input is still counted ([Collector.Count]) and every limit recorded in
-// Reached as a full collection records it. Call it before the first input;
-// o (a zero Only) holds the collection's state.
-func (c *Collector) OnlyIn(target string, o *Only) {
-	c.o, o.target = o, target
-	for i := 0; i < len(target); i++ {
-		o.tbytes[target[i]>>5] |= 1 << (target[i] & 31)
-	}
-}
-
-// StopPast makes a collection of [Collector.OnlyIn] stop as soon as it
-// keeps more than n inputs besides the path segments: [Collector.Full]
-// and [Collector.Over] report true then, and the collection is of no use
-// (the caller wanted at most n).
-func (c *Collector) StopPast(n int) { c.o.most = n }
-
-// Over reports whether the collection stopped at the bound of
-// [Collector.StopPast].
-func (c *Collector) Over() bool { return c.o != nil && c.o.over }
-
-// Count returns the number of inputs collected so far, kept in Inputs or
-// not (see [Collector.OnlyIn]).
-func (c *Collector) Count() int {
-	if c.o != nil {
-		return c.o.total
-	}
-	return len(c.Inputs)
-}
-
-// ForgetKeys forgets the JSON object keys added so far: the next JSON walk
-// adds the keys it meets again, as a new Collector's walk does.
-func (c *Collector) ForgetKeys() {
-	c.jsonKeys, c.fewKeys, c.nFewKeys = nil, [8]string{}, 0
-}
-
-// Uncount takes n inputs the caller removed from Inputs (the route's own
-// path segments) off the count of [Collector.OnlyIn].
-func (c *Collector) Uncount(n int) {
-	if c.o != nil {
-		c.o.total -= n
-	}
-}
-
-// uncounted adds, in the mode of [Collector.OnlyIn], a value that is not
-// kept and whose key is not needed: one with no decoded variants, that
-// fits, opens no JSON container and cannot occur in the target. It
-// reports whether it did: else the caller adds the value with its key.
-func (c *Collector) uncounted(v string) bool {
-	if c.o == nil || v == "" || len(v) > c.maxValueLen() || mayDecode(v) || opensContainer(v) || c.MayOccur(v) {
-		return false
-	}
-	if c.room() {
-		c.o.total++
-	}
-	return true
-}
-
-// MayOccur reports whether v, or v trimmed of white space as
-// strings.TrimSpace trims it, may occur in the target of
-// [Collector.OnlyIn]: false only when neither does.
-func (c *Collector) MayOccur(v string) bool {
-	// core is v without the bytes at its ends that a white space rune
-	// may be made of: it lies within both v and its trimmed text, so
-	// where neither occurs, core does not either.
-	i, j := 0, len(v)
-	for i < j && (v[i] <= ' ' || v[i] >= 0x80) {
-		i++
-	}
-	for j > i && (v[j-1] <= ' ' || v[j-1] >= 0x80) {
-		j--
-	}
-	if i == j {
-		return true
-	}
-	o := c.o
-	if a, b := v[i], v[j-1]; o.tbytes[a>>5]&(1<<(a&31)) == 0 || o.tbytes[b>>5]&(1<<(b&31)) == 0 {
-		return false
-	}
-	return strings.Contains(o.target, v[i:j])
 }
 
 func (c *Collector) maxInputs() int {
@@ -266,11 +166,11 @@ func (c *Collector) decodeDepth() int {
 
 // Full reports whether the input cap is reached: nothing more is
 // collected.
-func (c *Collector) Full() bool { return c.Reached&LimitInputs != 0 || c.o != nil && c.o.over }
+func (c *Collector) Full() bool { return c.Reached&LimitInputs != 0 }
 
 // room reports whether one more input fits, and records the cap when not.
 func (c *Collector) room() bool {
-	if c.Count() >= c.maxInputs() {
+	if len(c.Inputs) >= c.maxInputs() {
 		c.Reached |= LimitInputs
 		return false
 	}
@@ -309,21 +209,6 @@ func (c *Collector) add(src taint.Source, key, val string, isKey, variants bool)
 // copied with a bulk write barrier while the collector runs, which costs
 // more than the input itself.
 func (c *Collector) push(src taint.Source, key, val string, isKey bool) {
-	if o := c.o; o != nil {
-		o.total++
-		if !isKey && opensContainer(val) {
-			o.nested = append(o.nested, taint.Input{Source: src, Key: key, Value: val})
-		}
-		if src != taint.SourcePath {
-			if !c.MayOccur(val) {
-				return
-			}
-			if o.kept++; o.most > 0 && o.kept > o.most {
-				o.over = true
-				return
-			}
-		}
-	}
 	n := len(c.Inputs)
 	if n == cap(c.Inputs) {
 		c.Inputs = slices.Grow(c.Inputs, 1)
@@ -371,10 +256,10 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 	if c.DecodeDepth < 0 {
 		return
 	}
-	// The values added for val so far: val itself and its variants.
-	var buf [1 + 2*maxVariants]string
-	added := append(buf[:0], val)
-	seen := func(d string) bool { return slices.Contains(added, d) }
+	first := len(c.Inputs) - 1 // val itself
+	seen := func(d string) bool {
+		return slices.ContainsFunc(c.Inputs[first:], func(in taint.Input) bool { return in.Value == d })
+	}
 	var cur, next [maxVariants]string
 	cur[0] = val
 	ncur := 1
@@ -394,7 +279,6 @@ func (c *Collector) addDecoded(src taint.Source, key, val string, isKey bool) {
 				}
 				next[nnext] = d
 				nnext++
-				added = append(added, d)
 				c.push(src, key, d, isKey)
 			}
 		}
@@ -452,67 +336,12 @@ func (c *Collector) Query(src taint.Source, q string) {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		if c.o != nil && c.cannotOccur(k, false) && c.cannotOccur(v, true) {
-			// Neither is kept: count them as add does, undecoded.
-			c.countPlain(k)
-			c.countPlain(v)
-			continue
-		}
 		// A part without '%' decodes to text without '%' or '+': it has
 		// no variants, and is not searched for them again.
 		k, kv := c.unescapeQuery(k)
 		v, vv := c.unescapeQuery(v)
 		c.add(src, "", k, true, kv)
 		c.add(src, k, v, false, vv)
-	}
-}
-
-// cannotOccur reports, for the target of [Collector.OnlyIn], whether the
-// query part s, decoded once, is sure not to be kept: it holds no '%' (it
-// decodes to itself with each '+' a space, of its own length, with no
-// variants), fits in a value, opens no JSON container when it is a value,
-// and the first or last byte of its core ([Collector.MayOccur], '+' taken
-// for the space it decodes to) is not in the target. It decodes nothing.
-func (c *Collector) cannotOccur(s string, value bool) bool {
-	if s == "" {
-		return true
-	}
-	if len(s) > c.maxValueLen() || strings.IndexByte(s, '%') >= 0 || value && opensContainerPlus(s) {
-		return false
-	}
-	i, j := 0, len(s)
-	for i < j && (s[i] <= ' ' || s[i] >= 0x80 || s[i] == '+') {
-		i++
-	}
-	for j > i && (s[j-1] <= ' ' || s[j-1] >= 0x80 || s[j-1] == '+') {
-		j--
-	}
-	if i == j {
-		return false
-	}
-	a, b := s[i], s[j-1]
-	return c.o.tbytes[a>>5]&(1<<(a&31)) == 0 || c.o.tbytes[b>>5]&(1<<(b&31)) == 0
-}
-
-// opensContainerPlus is opensContainer of s with each '+' a space.
-func opensContainerPlus(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ' ', '\t', '\r', '\n', '+':
-			continue
-		case '{', '[':
-			return true
-		}
-		return false
-	}
-	return false
-}
-
-// countPlain counts the input add makes of a query part that
-// [Collector.cannotOccur] rules out, without keeping it.
-func (c *Collector) countPlain(s string) {
-	if s != "" && c.room() {
-		c.o.total++
 	}
 }
 
@@ -526,10 +355,6 @@ func (c *Collector) Headers(h http.Header) {
 	// The map's own order, without looking each name up again; should
 	// the cap cut, the walk is undone and made again in sorted order.
 	start, reached := len(c.Inputs), c.Reached
-	var saved Only
-	if c.o != nil {
-		saved = *c.o
-	}
 	for k, vs := range h {
 		c.Key(taint.SourceHeader, "", k)
 		for _, v := range vs {
@@ -544,10 +369,6 @@ func (c *Collector) Headers(h http.Header) {
 	}
 	clear(c.Inputs[start:])
 	c.Inputs, c.Reached = c.Inputs[:start], reached
-	if o := c.o; o != nil {
-		clear(o.nested[len(saved.nested):])
-		o.total, o.kept, o.over, o.nested = saved.total, saved.kept, saved.over, o.nested[:len(saved.nested)]
-	}
 	var arr [32]string
 	keys := arr[:0]
 	for k := range h {

@@ -230,9 +230,7 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 					return
 				}
 				i = n
-				if !c.uncounted(v) {
-					c.Value(src, leafPath(), v)
-				}
+				c.Value(src, leafPath(), v)
 				w.state = end()
 			case ch == '-' || ch >= '0' && ch <= '9':
 				j := i + 1
@@ -243,9 +241,7 @@ func (c *Collector) JSONFeed(w *JSONStream, doc string, final bool) {
 					stop(true) // the number may go on
 					return
 				}
-				if !c.uncounted(s[i:j]) {
-					c.Value(src, leafPath(), s[i:j])
-				}
+				c.Value(src, leafPath(), s[i:j])
 				i = j
 				w.state = end()
 			case strings.HasPrefix(s[i:], "true"), strings.HasPrefix(s[i:], "null"):

@@ -112,6 +112,13 @@ func BenchmarkCollect(b *testing.B) {
 				run(db, w, r, r.URL.Query().Get("param3"))
 			})
 		}},
+		// Two statements: the second asks for every input.
+		{"get10-sql2", get10, func(db *sql.DB) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				run(db, w, r, r.URL.Query().Get("param3"))
+				run(db, w, r, r.URL.Query().Get("param4"))
+			})
+		}},
 		{"json2k-sql", func() *http.Request {
 			r := httptest.NewRequest(http.MethodPost, "/api/items", bytes.NewReader(body))
 			r.Header.Set("Content-Type", "application/json")

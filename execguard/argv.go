@@ -199,16 +199,12 @@ type argvCheck struct {
 	w      work
 	execs  int // find -exec commands being checked, one inside the other
 	// absent: no input occurs in any element of the argv being run, nor
-	// trimmed of ASCII blanks, nor as the first field of several (see
+	// trimmed of white space, nor as the first field of several (see
 	// run): a script that is one element (or part of one) can then only be
-	// over the parse limits.
+	// over the parse limits, and the executable and option rules, which
+	// look for an input in an element, cannot fire.
 	absent bool
-	// clear: absent, and no value begins or ends with a non-ASCII byte
-	// (which [covers] and optionHit may trim as Unicode white space): the
-	// executable and option rules, which look for an input in an element,
-	// cannot fire.
-	clear bool
-	// exhaustive turns absent, clear and the other shortcuts of run off,
+	// exhaustive turns absent and the other shortcuts of run off,
 	// for the tests that hold them to the rules they skip.
 	exhaustive bool
 }
@@ -230,9 +226,9 @@ func (c *argvCheck) run(argv []string) (hit, bool, error) {
 	if len(argv) == 0 || len(inputs) == 0 {
 		return hit{}, false, nil
 	}
-	found, long, trim := false, false, c.exhaustive || blankEnds(inputs)
+	found, long := false, false
 	for _, a := range argv {
-		if occurs(a, inputs) || trim && occursTrimmed(a, inputs) {
+		if occurs(a, inputs) {
 			found = true
 			break
 		}
@@ -248,12 +244,11 @@ func (c *argvCheck) run(argv []string) (hit, bool, error) {
 	}
 	// A find -exec command runs a part of the argv: its own answer holds
 	// only while it is checked.
-	defer func(absent, clear bool) { c.absent, c.clear = absent, clear }(c.absent, c.clear)
+	defer func(absent bool) { c.absent = absent }(c.absent)
 	c.absent = !found && !c.exhaustive
-	c.clear = c.absent && !trimsUnicode(inputs)
 	// Each wrapper moves i forward, so the loop ends.
 	for i := 0; i < len(argv); {
-		if c.clear {
+		if c.absent {
 			// The executable rule needs an input in argv[i] or its
 			// fields in argv[i:].
 		} else if h, ok := checkExecutable(argv, i, inputs); ok {
@@ -366,24 +361,8 @@ func firstField(v string) (string, bool) {
 // asciiSpace holds the ASCII bytes unicode.IsSpace reports.
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
-// occursTrimmed reports whether an input without its surrounding white
-// space, as strings.TrimSpace removes it (U+00A0, U+3000 ... included),
-// occurs in s, for inputs that have such white space.
-func occursTrimmed(s string, inputs []taint.Input) bool {
-	for i := range inputs {
-		v := inputs[i].Value
-		if v == "" || !trimEnd(v[0]) && !trimEnd(v[len(v)-1]) {
-			continue // same as the untrimmed value
-		}
-		if t := strings.TrimSpace(v); t != "" && t != v && strings.Contains(s, t) {
-			return true
-		}
-	}
-	return false
-}
-
 // blankEnds reports whether some value begins or ends with a byte
-// [trimEnd] reports, the values [occursTrimmed] looks for.
+// [trimEnd] reports, the values [trimmedIn] looks for trimmed.
 func blankEnds(inputs []taint.Input) bool {
 	for i := range inputs {
 		if v := inputs[i].Value; v != "" && (trimEnd(v[0]) || trimEnd(v[len(v)-1])) {
@@ -397,18 +376,6 @@ func blankEnds(inputs []taint.Input) bool {
 // at an end of a value: an ASCII blank, or a byte of a multi-byte
 // character (U+0085, U+00A0, U+3000 and the other Unicode spaces).
 func trimEnd(b byte) bool { return blank[b] || b >= utf8.RuneSelf }
-
-// trimsUnicode reports whether some value begins or ends with a byte of a
-// multi-byte character, where strings.TrimSpace may remove white space
-// that [occursTrimmed] does not look at (U+00A0, U+3000 ...).
-func trimsUnicode(inputs []taint.Input) bool {
-	for i := range inputs {
-		if v := inputs[i].Value; v != "" && (v[0] >= utf8.RuneSelf || v[len(v)-1] >= utf8.RuneSelf) {
-			return true
-		}
-	}
-	return false
-}
 
 // blank holds the ASCII bytes strings.TrimSpace removes.
 var blank = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
@@ -539,7 +506,7 @@ func optionHit(argv []string, j int, inputs []taint.Input) (hit, bool) {
 }
 
 func (c *argvCheck) optionHit(argv []string, j int) (hit, bool) {
-	if c.clear {
+	if c.absent {
 		return hit{}, false
 	}
 	return optionHit(argv, j, c.inputs)

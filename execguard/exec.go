@@ -184,7 +184,7 @@ func (g *Guard) check(ctx context.Context, op string, argv []string, path string
 // input in the word (up to the blanks covers trims), which the searches
 // rule out at once.
 func pathHit(path string, inputs []taint.Input) (hit, bool) {
-	if !occurs(path, inputs) && !occursTrimmed(path, inputs) && !trimsUnicode(inputs) {
+	if !occurs(path, inputs) {
 		return hit{}, false
 	}
 	return checkExecutable([]string{path}, 0, inputs)

@@ -215,7 +215,7 @@ func (g *Guard) checkCalls(l *lexer, script string, inputs []taint.Input, w work
 		if c.start < 0 {
 			continue // redirections only: no argv
 		}
-		if src := script[c.start:c.stop]; !occurs(src, inputs) && !occursTrimmed(src, inputs) {
+		if src := script[c.start:c.stop]; !occurs(src, inputs) {
 			continue
 		}
 		n := 0

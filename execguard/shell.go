@@ -227,7 +227,8 @@ func overLimits(script string) bool {
 	return false
 }
 
-// occurs reports whether any input with a checkable value occurs in s.
+// occurs reports whether any input with a checkable value occurs in s, as
+// sent or trimmed of white space ([trimmedIn]).
 func occurs(s string, inputs []taint.Input) bool {
 	if len(inputs) >= minSetInputs && len(s) <= setBytesPerInput*len(inputs) {
 		return occursSet(s, inputs)
@@ -240,7 +241,13 @@ func occurs(s string, inputs []taint.Input) bool {
 	for i := range inputs {
 		v := inputs[i].Value
 		n := len(v)
-		if n == 0 || n > len(s) || strings.IndexByte(s, v[n-1]) < 0 || n > 1 && !strings.Contains(s, v) {
+		if n == 0 {
+			continue
+		}
+		if n > len(s) || strings.IndexByte(s, v[n-1]) < 0 || n > 1 && !strings.Contains(s, v) {
+			if (trimEnd(v[0]) || trimEnd(v[n-1])) && trimmedIn(s, v) {
+				return true
+			}
 			continue
 		}
 		if checkable(v) {
@@ -248,6 +255,14 @@ func occurs(s string, inputs []taint.Input) bool {
 		}
 	}
 	return false
+}
+
+// trimmedIn reports whether v trimmed of white space, as strings.TrimSpace
+// trims it, is other than v and occurs in s: applications trim values
+// before they use them.
+func trimmedIn(s, v string) bool {
+	t := strings.TrimSpace(v)
+	return t != "" && len(t) < len(v) && strings.Contains(s, t) && checkable(t)
 }
 
 // When to look values up in the classes of s's bytes ([occursSet]) rather
@@ -264,6 +279,17 @@ const (
 	minSetInputs     = 8
 	setBytesPerInput = 16
 )
+
+// trimClasses are the classes of the bytes [trimEnd] reports: a value
+// whose end bytes have none of them is its own trimmed text.
+var trimClasses = func() (c uint64) {
+	for b := range 256 {
+		if trimEnd(byte(b)) {
+			c |= byteClass[b]
+		}
+	}
+	return c
+}()
 
 // byteClass maps each byte to one bit of a 64-bit set. The bytes of shell
 // scripts and request values have a bit each (lower-case letters, digits,
@@ -327,15 +353,26 @@ next:
 	for k := range inputs {
 		v := inputs[k].Value
 		n := len(v)
-		if n == 0 || n > len(s) || (byteClass[v[0]]|byteClass[v[n/2]]|byteClass[v[n-1]])&^set != 0 {
+		if n == 0 {
+			continue
+		}
+		// ends: the classes of the end bytes, where trimming starts.
+		ends := byteClass[v[0]] | byteClass[v[n-1]]
+		if n > len(s) || (ends|byteClass[v[n/2]])&^set != 0 {
+			if ends&trimClasses != 0 && trimmedIn(s, v) {
+				return true
+			}
 			continue
 		}
 		for j := 1; j < n-1; j++ {
 			if byteClass[v[j]]&^set != 0 {
+				if ends&trimClasses != 0 && trimmedIn(s, v) {
+					return true
+				}
 				continue next
 			}
 		}
-		if strings.Contains(s, v) && checkable(v) {
+		if strings.Contains(s, v) && checkable(v) || ends&trimClasses != 0 && trimmedIn(s, v) {
 			return true
 		}
 	}
@@ -365,7 +402,7 @@ func checkable(v string) bool {
 // words after quote removal as the argv. See the package documentation for
 // the rules.
 func CheckShell(script string, inputs []taint.Input) (rasp.Finding, bool) {
-	if occurs(script, inputs) || blankEnds(inputs) && occursTrimmed(script, inputs) {
+	if occurs(script, inputs) {
 		return defaultGuard.checkShellPure(script, inputs)
 	}
 	return rasp.Finding{}, false
@@ -1183,7 +1220,7 @@ func (col *collector) fill(inputs []taint.Input) {
 		if s < 0 || e > len(col.src) || s > e {
 			s, e = 0, len(col.src)
 		}
-		if src := col.src[s:e]; occurs(src, inputs) || occursTrimmed(src, inputs) {
+		if src := col.src[s:e]; occurs(src, inputs) {
 			*c = col.callOf(c.expr, col.src)
 		}
 	}

@@ -500,6 +500,9 @@ func occursLinear(s string, inputs []taint.Input) bool {
 		if strings.Contains(s, in.Value) && checkable(in.Value) {
 			return true
 		}
+		if t := strings.TrimSpace(in.Value); t != "" && strings.Contains(s, t) && checkable(t) {
+			return true // the value as an application trims it
+		}
 	}
 	return false
 }
@@ -524,8 +527,11 @@ func TestOccursSet(t *testing.T) {
 		want bool
 	}{
 		{"photo", true}, {"c", true}, {`"`, true}, {script, true}, {"x4", true},
-		{"photos", false}, {"q", false}, {"", false}, {"  ", false}, {script + " ", false},
+		{"photos", false}, {"q", false}, {"", false}, {"  ", false}, {script + "x", false},
 		{"640x400", false}, {"p g", false},
+		// Trimmed of white space as strings.TrimSpace trims it.
+		{script + " ", true}, {"\u00a0photo", true}, {"photo\u3000\t", true}, {" 640x400 ", false},
+		{"\u00a0", false}, {"\u2003q", false},
 	} {
 		in := manyInputs(tc.v)
 		if got := occursSet(script, in); got != tc.want || occursLinear(script, in) != tc.want {
@@ -543,6 +549,7 @@ func FuzzOccursSet(f *testing.F) {
 	f.Add("convert 'holiday photo.png' -resize 640x480", "HOLIDAY", "640x400")
 	f.Add("echo \u00e9t\u00e9 \x80\xff", "\xff", "t\u00e9 ")
 	f.Add("ls -l\t/tmp\n", "l\t/", "A")
+	f.Add("git log --output=/tmp/o", "\u00a0--output=/tmp/o", " zz\u3000")
 	f.Fuzz(func(t *testing.T, s, v1, v2 string) {
 		in := manyInputs(v1, v2)
 		if got, want := occursSet(s, in), occursLinear(s, in); got != want {

@@ -20,7 +20,9 @@
 // scheme, userinfo, host or port, or is the whole URL, or when the request
 // is a redirect the client followed from a destination an input chose
 // (each hop is checked again). Concretely, with the values of the inputs
-// the middleware collected, an input chose the destination when:
+// the middleware collected, each as sent and as strings.TrimSpace leaves
+// it (url.Parse refuses a leading space, so applications trim URLs), an
+// input chose the destination when:
 //
 //   - read as the start of a URL ("http://" + v + "/x", or v + "/x"), after
 //     an optional "scheme://" or "//", up to the first '/', '?', '#' or

@@ -34,27 +34,41 @@ func chooser(u *url.URL, inputs []taint.Input) (taint.Input, string, bool) {
 		pw, _ = u.User.Password()
 	}
 	for _, in := range inputs {
-		v := in.Value
-		if v == "" {
-			continue
-		}
-		if c, ok := choseAuthority(v, u.Host, hostname); ok {
-			return in, c, true
-		}
-		if !hostIsAddr && choseLabels(v, hostname) {
-			return in, compHost, true
-		}
-		if v == port {
-			return in, compPort, true
-		}
-		if u.User != nil && (v == user || v == pw || v == userinfo) {
-			return in, compUserinfo, true
-		}
-		if strings.EqualFold(v, u.Scheme) {
-			return in, compScheme, true
+		// Each value as sent and, with white space at either end, as
+		// strings.TrimSpace leaves it: url.Parse refuses a URL with a
+		// leading space, so applications trim what they are given.
+		v, trimmed := in.Value, false
+		for v != "" {
+			if c, ok := choseAuthority(v, u.Host, hostname); ok {
+				return in, c, true
+			}
+			if !hostIsAddr && choseLabels(v, hostname) {
+				return in, compHost, true
+			}
+			if v == port {
+				return in, compPort, true
+			}
+			if u.User != nil && (v == user || v == pw || v == userinfo) {
+				return in, compUserinfo, true
+			}
+			if strings.EqualFold(v, u.Scheme) {
+				return in, compScheme, true
+			}
+			if trimmed || !mayTrim(v) {
+				break
+			}
+			v, trimmed = strings.TrimSpace(v), true
 		}
 	}
 	return taint.Input{}, "", false
+}
+
+// mayTrim reports whether strings.TrimSpace could shorten v: it begins or
+// ends with ASCII white space or with a byte of a multi-byte rune (U+0085,
+// U+00A0 and the other Unicode spaces).
+func mayTrim(v string) bool {
+	isSpace := func(c byte) bool { return c == ' ' || '\t' <= c && c <= '\r' || c >= 0x80 }
+	return isSpace(v[0]) || isSpace(v[len(v)-1])
 }
 
 // choseAuthority reports whether v, read the way string concatenation

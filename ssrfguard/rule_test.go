@@ -31,6 +31,11 @@ func TestChooser(t *testing.T) {
 		{"user", "http://bob:pw@api.internal/", "bob", compUserinfo},
 		{"password", "http://bob:s3cret@api.internal/", "s3cret", compUserinfo},
 		{"scheme", "gopher://api.internal/", "gopher", compScheme},
+		// Padded with white space that the application trimmed.
+		{"trimmed whole URL", "http://169.254.169.254/latest/meta-data/", " http://169.254.169.254/latest/meta-data/\n", compURL},
+		{"trimmed host nbsp", "http://127.0.0.1:6379/", "\u00a0127.0.0.1:6379", compHost},
+		{"trimmed port", "http://api.internal:8443/", "8443\u3000", compPort},
+		{"trimmed query only", "http://api.internal/items?q=169.254.169.254", " 169.254.169.254 ", ""},
 
 		{"query only", "http://api.internal/items?q=169.254.169.254", "169.254.169.254", ""},
 		{"path only", "http://api.internal/files/127.0.0.1", "127.0.0.1", ""},

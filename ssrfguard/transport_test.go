@@ -605,6 +605,46 @@ func TestAppServer(t *testing.T) {
 	}
 }
 
+// TestAppServerTrimmed: a handler that trims the URL it is given before
+// it fetches (url.Parse refuses a leading space): padding the URL with
+// white space, Unicode spaces included, must not hide who chose it.
+func TestAppServerTrimmed(t *testing.T) {
+	client, port, internal := imageApp(t)
+	a, _ := newAgent(rasp.ModeProtect)
+	app := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _, err := get(r.Context(), client, strings.TrimSpace(r.FormValue("url")))
+		if err != nil {
+			http.Error(w, "fetch failed", http.StatusBadGateway)
+			return
+		}
+		io.WriteString(w, body)
+	})))
+	defer app.Close()
+	for _, c := range []struct {
+		target string
+		status int
+		body   string
+	}{
+		{" http://images.test:" + port + "/cat.png\u00a0", 200, "public image"},
+		{" http://internal.test:" + port + "/", 403, ""},
+		{"\u00a0http://internal.test:" + port + "/\u3000", 403, ""},
+		{"http://0x7f000001:" + port + "/\t", 403, ""},
+	} {
+		resp, err := http.Get(app.URL + "/fetch?url=" + url.QueryEscape(c.target))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || c.body != "" && string(b) != c.body {
+			t.Errorf("%q: %d %q, want %d", c.target, resp.StatusCode, b, c.status)
+		}
+	}
+	if n := internal.hits.Load(); n != 0 {
+		t.Errorf("internal server hit %d times", n)
+	}
+}
+
 // TestAppServerNoContext: a handler that fetches without the request's
 // context (client.Get, http.NewRequest) is checked through the goroutine
 // scope: the internal server is never reached and the client gets 403.

@@ -46,6 +46,12 @@ func TestMemoryBounded(t *testing.T) {
 	}
 }
 
+// TestMemoryConcurrent remembers and looks up statements from several
+// goroutines at once (run with -race). A statement may be evicted by
+// another goroutine's statement in the same full set at any moment, so
+// what holds is that most are remembered afterwards (2,000 statements in
+// 1,024 sets of 4 overflow some sets: about 70 evictions are expected) and
+// that none that was never remembered is known.
 func TestMemoryConcurrent(t *testing.T) {
 	m := NewMemory(0)
 	var wg sync.WaitGroup
@@ -56,14 +62,26 @@ func TestMemoryConcurrent(t *testing.T) {
 			for i := range 500 {
 				q := fmt.Sprintf("SELECT %d FROM t%d", i, g)
 				m.Remember(q)
-				if !m.Known(q) {
-					t.Errorf("%q forgotten at once", q)
-					return
-				}
+				m.Known(q)
+				m.Known(fmt.Sprintf("SELECT %d FROM u%d", i, g))
 			}
 		}()
 	}
 	wg.Wait()
+	known, strangers := 0, 0
+	for g := range 4 {
+		for i := range 500 {
+			if m.Known(fmt.Sprintf("SELECT %d FROM t%d", i, g)) {
+				known++
+			}
+			if m.Known(fmt.Sprintf("SELECT %d FROM u%d", i, g)) {
+				strangers++
+			}
+		}
+	}
+	if known < 1800 || strangers != 0 {
+		t.Fatalf("%d of 2000 remembered statements known (want at least 1800), %d never remembered known", known, strangers)
+	}
 }
 
 func TestMemoryAllocs(t *testing.T) {

@@ -2,17 +2,25 @@ package sqlguard
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"unsafe"
 
 	"github.com/gorasp/rasp/taint"
 )
 
+// byteSetRuns numbers the runs of the tests below.
+var byteSetRuns atomic.Int64
+
 // TestStatementBytes: a statement is remembered at its second miss, with
 // its exact byte set, under a private copy of its text.
 func TestStatementBytes(t *testing.T) {
-	b := []byte("SELECT note FROM byteset_test WHERE id = ?")
+	// The statements are new to the process on every run (-count=N): the
+	// sets are remembered process-wide.
+	run := strconv.FormatInt(byteSetRuns.Add(1), 10)
+	b := []byte("SELECT note FROM byteset_test" + run + " WHERE id = ?")
 	q := string(b)
 	if set := statementBytes(q); set != nil {
 		t.Fatal("remembered at first sight")
@@ -35,7 +43,8 @@ func TestStatementBytes(t *testing.T) {
 // TestStatementBytesReusedMemory: a statement found by the address of its
 // text is used only while that memory holds the same text.
 func TestStatementBytesReusedMemory(t *testing.T) {
-	b := []byte("SELECT a FROM reused_memory WHERE b = ?")
+	run := strconv.FormatInt(byteSetRuns.Add(1), 10)
+	b := []byte("SELECT a FROM reused_memory" + run + " WHERE b = ?")
 	q := unsafe.String(&b[0], len(b))
 	statementBytes(q)
 	if set := statementBytes(q); set == nil || set.set != byteSetOf(q) {

@@ -361,21 +361,16 @@ func firstField(v string) (string, bool) {
 // asciiSpace holds the ASCII bytes unicode.IsSpace reports.
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
-// blankEnds reports whether some value begins or ends with a byte
-// [trimEnd] reports, the values [trimmedIn] looks for trimmed.
+// blankEnds reports whether some value is [taint.Padded], the values
+// [trimmedIn] looks for trimmed.
 func blankEnds(inputs []taint.Input) bool {
 	for i := range inputs {
-		if v := inputs[i].Value; v != "" && (trimEnd(v[0]) || trimEnd(v[len(v)-1])) {
+		if taint.Padded(inputs[i].Value) {
 			return true
 		}
 	}
 	return false
 }
-
-// trimEnd reports whether strings.TrimSpace may remove the character of b
-// at an end of a value: an ASCII blank, or a byte of a multi-byte
-// character (U+0085, U+00A0, U+3000 and the other Unicode spaces).
-func trimEnd(b byte) bool { return blank[b] || b >= utf8.RuneSelf }
 
 // blank holds the ASCII bytes strings.TrimSpace removes.
 var blank = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}

@@ -68,7 +68,7 @@ func (g *Guard) fastCheck(script string, inputs []taint.Input, w work) (hit, int
 		if !checkable(v) {
 			continue
 		}
-		if (trimEnd(v[0]) || trimEnd(v[len(v)-1])) && strings.TrimSpace(v) != v {
+		if taint.Padded(v) && strings.TrimSpace(v) != v {
 			// The argv rules also look for the value trimmed of white
 			// space, which may occur where the value does not.
 			return hit{}, fastUnknown

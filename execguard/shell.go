@@ -245,7 +245,7 @@ func occurs(s string, inputs []taint.Input) bool {
 			continue
 		}
 		if n > len(s) || strings.IndexByte(s, v[n-1]) < 0 || n > 1 && !strings.Contains(s, v) {
-			if (trimEnd(v[0]) || trimEnd(v[n-1])) && trimmedIn(s, v) {
+			if taint.Padded(v) && trimmedIn(s, v) {
 				return true
 			}
 			continue
@@ -261,8 +261,8 @@ func occurs(s string, inputs []taint.Input) bool {
 // trims it, is other than v and occurs in s: applications trim values
 // before they use them.
 func trimmedIn(s, v string) bool {
-	t := strings.TrimSpace(v)
-	return t != "" && len(t) < len(v) && strings.Contains(s, t) && checkable(t)
+	t := taint.Trimmed(v)
+	return t != "" && strings.Contains(s, t) && checkable(t)
 }
 
 // When to look values up in the classes of s's bytes ([occursSet]) rather
@@ -280,11 +280,11 @@ const (
 	setBytesPerInput = 16
 )
 
-// trimClasses are the classes of the bytes [trimEnd] reports: a value
-// whose end bytes have none of them is its own trimmed text.
+// trimClasses are the classes of the bytes [taint.Padded] looks for: a
+// value whose end bytes have none of them is its own trimmed text.
 var trimClasses = func() (c uint64) {
 	for b := range 256 {
-		if trimEnd(byte(b)) {
+		if taint.Padded(string([]byte{byte(b)})) {
 			c |= byteClass[b]
 		}
 	}
@@ -476,10 +476,10 @@ func withTrimmed(script string, inputs []taint.Input) []taint.Input {
 	}
 	out := inputs[:len(inputs):len(inputs)]
 	for _, in := range inputs {
-		if in.Value == "" || !trimEnd(in.Value[0]) && !trimEnd(in.Value[len(in.Value)-1]) || strings.Contains(script, in.Value) {
+		if !taint.Padded(in.Value) || strings.Contains(script, in.Value) {
 			continue
 		}
-		if t := strings.TrimSpace(in.Value); t != "" && t != in.Value {
+		if t := taint.Trimmed(in.Value); t != "" {
 			in.Value = t
 			out = append(out, in)
 		}
@@ -496,7 +496,7 @@ func untrimmed(in taint.Input, inputs []taint.Input) taint.Input {
 		}
 	}
 	for _, o := range inputs {
-		if o.Source == in.Source && o.Key == in.Key && o.IsKey == in.IsKey && strings.TrimSpace(o.Value) == in.Value {
+		if o.Source == in.Source && o.Key == in.Key && o.IsKey == in.IsKey && taint.Trimmed(o.Value) == in.Value {
 			return o
 		}
 	}

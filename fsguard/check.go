@@ -172,21 +172,13 @@ func checkPath(path string, inputs []taint.Input, s sepSet, facts taint.Facts) (
 					return f, r, err
 				}
 			}
-			if trimmed || !mayTrim(v) {
+			if trimmed || !taint.Padded(v) {
 				break
 			}
-			v, trimmed = strings.TrimSpace(v), true
+			v, trimmed = taint.Trimmed(v), true
 		}
 	}
 	return rasp.Finding{}, ruleNone, nil
-}
-
-// mayTrim reports whether strings.TrimSpace could shorten v: it begins or
-// ends with ASCII white space or with a byte of a multi-byte rune (U+0085,
-// U+00A0 and the other Unicode spaces).
-func mayTrim(v string) bool {
-	isSpace := func(c byte) bool { return c == ' ' || '\t' <= c && c <= '\r' || c >= 0x80 }
-	return isSpace(v[0]) || isSpace(v[len(v)-1])
 }
 
 // checkValue applies the rules to v, the value of inputs[i] or its trimmed

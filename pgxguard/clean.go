@@ -4,7 +4,6 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/gorasp/rasp/sqlguard"
 	"github.com/gorasp/rasp/taint"
@@ -109,8 +108,8 @@ func scan(sql string, inputs []taint.Input, occ *[maxCleanInputs]occurrence) int
 			continue
 		}
 		t := ""
-		if mayTrim(v[0]) || mayTrim(v[len(v)-1]) {
-			t = trimmed(v)
+		if taint.Padded(v) {
+			t = taint.Trimmed(v)
 		}
 		hit := false
 		if len(v) <= len(sql) {
@@ -184,28 +183,6 @@ const pairBits = 1024
 // pairHash maps a pair of adjacent bytes to one of pairBits bits.
 func pairHash(a, b byte) uint {
 	return (uint(a)*0x9f ^ uint(b)) & (pairBits - 1)
-}
-
-// trimmed is sqlguard's: v without leading and trailing white space, as
-// strings.TrimSpace removes it (Unicode white space included), when that
-// differs from v, else "".
-func trimmed(v string) string {
-	if v == "" || !mayTrim(v[0]) && !mayTrim(v[len(v)-1]) {
-		return ""
-	}
-	if t := strings.TrimSpace(v); t != v {
-		return t
-	}
-	return ""
-}
-
-// mayTrim reports whether strings.TrimSpace may remove a text's first or
-// last byte c: ASCII white space, or any byte of a multi-byte rune (U+0085,
-// U+00A0 and the other Unicode spaces).
-func mayTrim(c byte) bool { return sqlSpace(c) || c >= utf8.RuneSelf }
-
-func sqlSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
 func (m *cleanMemory) hash(sql string, inputs []taint.Input, found []occurrence) uint64 {

@@ -77,7 +77,7 @@ func TestMayContain(t *testing.T) {
 	for range 20000 {
 		stmt, v := str(r.IntN(12)), str(1+r.IntN(5))
 		set := byteSetOf(stmt)
-		occurs := strings.Contains(stmt, v) || trimmed(v) != "" && strings.Contains(stmt, trimmed(v))
+		occurs := strings.Contains(stmt, v) || taint.Trimmed(v) != "" && strings.Contains(stmt, taint.Trimmed(v))
 		if occurs && !set.mayContain(v) {
 			t.Fatalf("%q in %q ruled out", v, stmt)
 		}

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/gorasp/rasp"
 	"github.com/gorasp/rasp/taint"
@@ -106,8 +105,8 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 				continue
 			}
 			t := ""
-			if mayTrim(v[0]) || mayTrim(v[len(v)-1]) {
-				t = trimmed(v) // most texts have none: no call
+			if taint.Padded(v) {
+				t = taint.Trimmed(v) // most texts have none: no call
 			}
 			if set.holds(coreOf(v, t)) && occursIn(statement, v, t) {
 				return analyzeSafe(d, statement, inputs, nil, i, set, known)
@@ -126,7 +125,7 @@ func analyzeWith(d Dialect, statement string, inputs []taint.Input, m *taint.Mat
 // occurs reports whether v (not empty), or v trimmed of white space, occurs
 // in statement.
 func occurs(statement, v string) bool {
-	return occursIn(statement, v, trimmed(v))
+	return occursIn(statement, v, taint.Trimmed(v))
 }
 
 // occursIn is occurs with t, the trimmed text of v (see [trimmed]).
@@ -143,7 +142,7 @@ func occursIn(statement, v, t string) bool {
 
 // core returns v's trimmed text (see [trimmed]), or v when it has none:
 // a text that v and its trimmed text both contain.
-func core(v string) string { return coreOf(v, trimmed(v)) }
+func core(v string) string { return coreOf(v, taint.Trimmed(v)) }
 
 // coreOf is core of v with t, its trimmed text.
 func coreOf(v, t string) string {
@@ -197,26 +196,6 @@ var sqlCommon = func() (t [256]uint8) {
 	set(" \t\n\r\f\v", 8)
 	return t
 }()
-
-// trimmed returns v without leading and trailing white space, as
-// strings.TrimSpace removes it (Unicode white space included), when that
-// differs from v, else "". Applications commonly trim input before use,
-// so the trimmed text is searched as well, and [taint.Matcher] searches
-// the same text.
-func trimmed(v string) string {
-	if v == "" || !mayTrim(v[0]) && !mayTrim(v[len(v)-1]) {
-		return ""
-	}
-	if t := strings.TrimSpace(v); t != v {
-		return t
-	}
-	return ""
-}
-
-// mayTrim reports whether strings.TrimSpace may remove a text's first or
-// last byte c: ASCII white space, or any byte of a multi-byte rune (U+0085,
-// U+00A0 and the other Unicode spaces).
-func mayTrim(c byte) bool { return isSpace(c) || c >= utf8.RuneSelf }
 
 // analyzeSafe is analyze behind a recover. Neither the value nor the
 // trimmed text of inputs before from occurs in statement; set, when not
@@ -419,7 +398,7 @@ func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, fro
 			in := inputs[o.in]
 			v := in.Value
 			if o.trimmed {
-				v = trimmed(v)
+				v = taint.Trimmed(v)
 			}
 			if stop, r := w.visit(in, v, int(o.s)); stop {
 				return r
@@ -433,8 +412,8 @@ func analyze(d Dialect, stmt string, inputs []taint.Input, m *taint.Matcher, fro
 			continue
 		}
 		t := ""
-		if mayTrim(v[0]) || mayTrim(v[len(v)-1]) {
-			t = trimmed(v) // most texts have none: no call
+		if taint.Padded(v) {
+			t = taint.Trimmed(v) // most texts have none: no call
 		}
 		// With the statement's bytes at hand, the inputs after from are
 		// ruled out by them before any substring search: a request's few

@@ -78,7 +78,7 @@ func FuzzCheck(f *testing.F) {
 		// Only the escaped placement is under test: skip inputs whose text
 		// (or trimmed text) also coincides with template text outside the
 		// literal.
-		for _, x := range []string{v, trimmed(v)} {
+		for _, x := range []string{v, taint.Trimmed(v)} {
 			for off := 0; x != "" && off <= len(q)-len(x); {
 				k := strings.Index(q[off:], x)
 				if k < 0 {

@@ -54,21 +54,13 @@ func chooser(u *url.URL, inputs []taint.Input) (taint.Input, string, bool) {
 			if strings.EqualFold(v, u.Scheme) {
 				return in, compScheme, true
 			}
-			if trimmed || !mayTrim(v) {
+			if trimmed || !taint.Padded(v) {
 				break
 			}
-			v, trimmed = strings.TrimSpace(v), true
+			v, trimmed = taint.Trimmed(v), true
 		}
 	}
 	return taint.Input{}, "", false
-}
-
-// mayTrim reports whether strings.TrimSpace could shorten v: it begins or
-// ends with ASCII white space or with a byte of a multi-byte rune (U+0085,
-// U+00A0 and the other Unicode spaces).
-func mayTrim(v string) bool {
-	isSpace := func(c byte) bool { return c == ' ' || '\t' <= c && c <= '\r' || c >= 0x80 }
-	return isSpace(v[0]) || isSpace(v[len(v)-1])
 }
 
 // choseAuthority reports whether v, read the way string concatenation

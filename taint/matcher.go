@@ -175,7 +175,7 @@ func (m *Matcher) build() {
 		}
 		a.texts = append(a.texts, v)
 		a.refs = append(a.refs, needleRef{in: int32(i), n: int32(len(v))})
-		if t := strings.TrimSpace(v); t != v && t != "" {
+		if t := Trimmed(v); t != "" {
 			a.texts = append(a.texts, t)
 			a.refs = append(a.refs, needleRef{in: int32(i), trimmed: true, n: int32(len(t))})
 		}

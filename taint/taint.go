@@ -23,10 +23,10 @@
 //
 // The inputs of a request live only in that request's context: they are never
 // stored in a package variable, so one request never sees another's inputs.
-// Values derived from inputs by the application (decoded, split, trimmed,
+// Values derived from inputs by the application (decoded, split,
 // concatenated with other inputs) are not tracked; a guard only recognises an
-// input where its text, or a URL-decoded variant the middleware added, reaches
-// the sink.
+// input where its text, that text trimmed of white space ([Trimmed]), or a
+// URL-decoded variant the middleware added, reaches the sink.
 //
 // # Concurrency
 //
@@ -41,6 +41,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Source names where an [Input] came from in the request.
@@ -90,6 +91,39 @@ const (
 	// (a drive name), once leading white space is trimmed.
 	Rooted
 )
+
+// Trimmed returns v without the white space strings.TrimSpace removes at
+// either end (Unicode white space included) when that differs from v, else
+// "". Applications commonly trim a value before they use it, so the guards
+// look for this text as well as the value, and a [Matcher] searches it too.
+func Trimmed(v string) string {
+	if !Padded(v) {
+		return ""
+	}
+	if t := strings.TrimSpace(v); t != v {
+		return t
+	}
+	return ""
+}
+
+// Padded reports whether v begins or ends with a byte strings.TrimSpace
+// may remove: ASCII white space, or any byte of a multi-byte rune (U+0085,
+// U+00A0 and the other Unicode spaces). A value that is not padded is its
+// own [Trimmed] text; the test is two table lookups, for the loops that
+// rule most values out before they call Trimmed.
+func Padded(v string) bool {
+	return v != "" && trimmable[v[0]]|trimmable[v[len(v)-1]] != 0
+}
+
+// trimmable is 1 for the bytes [Padded] looks for.
+var trimmable = func() (t [256]uint8) {
+	for c := range t {
+		if c == ' ' || '\t' <= c && c <= '\r' || c >= utf8.RuneSelf {
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 // FactsOf returns the facts of the values of inputs.
 func FactsOf(inputs []Input) Facts {

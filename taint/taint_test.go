@@ -3,6 +3,7 @@ package taint
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -221,4 +222,49 @@ func TestNewLazyContextGrowsInPlace(t *testing.T) {
 	if len(got) != 2 || f != Rooted|NUL {
 		t.Errorf("after growth in place: %v, facts %v; want 2 inputs, Rooted|NUL", got, f)
 	}
+}
+
+func TestTrimmed(t *testing.T) {
+	for _, tc := range []struct {
+		v, want string
+		padded  bool
+	}{
+		{"", "", false},
+		{"plain", "", false},
+		{"in side", "", false},
+		{" x", "x", true},
+		{"x\t\n", "x", true},
+		{"\u00a0x\u3000", "x", true},
+		{"\u0085x", "x", true},
+		{"é", "", true}, // a multi-byte rune at an end may be white space
+		{"  ", "", true},
+		{"\v\f", "", true},
+	} {
+		if got := Trimmed(tc.v); got != tc.want {
+			t.Errorf("Trimmed(%q) = %q, want %q", tc.v, got, tc.want)
+		}
+		if got := Padded(tc.v); got != tc.padded {
+			t.Errorf("Padded(%q) = %v, want %v", tc.v, got, tc.padded)
+		}
+	}
+}
+
+// FuzzTrimmed holds Trimmed to strings.TrimSpace, and Padded to a test
+// that never rules out a value TrimSpace would shorten.
+func FuzzTrimmed(f *testing.F) {
+	for _, s := range []string{"", "a", " a ", "\u00a0a", "a\u3000", "\x80", "\xe3\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		want := strings.TrimSpace(v)
+		if want == v {
+			want = ""
+		}
+		if got := Trimmed(v); got != want {
+			t.Fatalf("Trimmed(%q) = %q, want %q", v, got, want)
+		}
+		if !Padded(v) && strings.TrimSpace(v) != v {
+			t.Fatalf("Padded(%q) = false, but TrimSpace shortens it", v)
+		}
+	})
 }

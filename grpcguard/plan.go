@@ -109,15 +109,7 @@ func planOf(t reflect.Type) *plan {
 		}
 	}
 	p := makePlan(t)
-	m := make(map[reflect.Type]*plan, 1)
-	if old != nil {
-		m = make(map[reflect.Type]*plan, len(*old)+1)
-		for k, v := range *old {
-			m[k] = v
-		}
-	}
-	m[t] = p
-	plans.Store(&m)
+	plans.Store(withEntry(old, t, p))
 	return p
 }
 

@@ -1,7 +1,6 @@
 package grpcguard
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -10,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorasp/rasp"
-	"github.com/gorasp/rasp/taint"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/binarylog/grpc_binarylog_v1"
 	"google.golang.org/grpc/reflection/grpc_reflection_v1"
@@ -135,19 +132,6 @@ func TestPlanWalkMatchesReflection(t *testing.T) {
 	// after this one start from empty trees.
 	t.Cleanup(func() { roots.Store(nil); nodes.Store(0) })
 	r := rand.New(rand.NewPCG(3, 4))
-	walk := func(cap int, wellKnown bool, msgs []any) ([]string, uint64) {
-		a := newAgent(rasp.WithInputLimits(cap, 0))
-		call := start(context.Background(), a, "/t.S/M")
-		defer call.End()
-		for _, m := range msgs {
-			collect(call, m, wellKnown)
-		}
-		var out []string
-		for _, in := range taint.FromContext(call.Context()) {
-			out = append(out, fmt.Sprintf("%s %s=%q", in.Source, in.Key, in.Value))
-		}
-		return out, a.Stats().PartialRequests
-	}
 	deep := &descriptorpb.DescriptorProto{Name: proto.String("d0")}
 	for d, cur := 1, deep; d <= MaxDepth+2; d++ {
 		next := &descriptorpb.DescriptorProto{Name: proto.String(fmt.Sprint("d", d)), ReservedName: []string{"r"}}
@@ -186,8 +170,8 @@ func TestPlanWalkMatchesReflection(t *testing.T) {
 			msgs = append(msgs, edges[i/5%len(edges)])
 		}
 		for _, cap := range []int{0, 1, 2, 5, 13, 40} {
-			got, gotPartial := walk(cap, true, msgs)
-			want, wantPartial := walk(cap, false, msgs)
+			got, gotPartial := walkInputs(cap, true, msgs)
+			want, wantPartial := walkInputs(cap, false, msgs)
 			if !slices.Equal(got, want) || gotPartial != wantPartial {
 				t.Fatalf("message %d (%T), cap %d: plan walk\n%s\npartial %d; protoreflect walk\n%s\npartial %d",
 					i, sample, cap, strings.Join(got, "\n"), gotPartial, strings.Join(want, "\n"), wantPartial)
@@ -205,8 +189,8 @@ func TestPlanWalkMatchesReflection(t *testing.T) {
 			if err != nil {
 				continue // a proto3 string of invalid UTF-8: not a message a client can send
 			}
-			got, _ := walk(0, true, []any{dm})
-			want, _ := walk(0, true, msgs[:1])
+			got, _ := walkInputs(0, true, []any{dm})
+			want, _ := walkInputs(0, true, msgs[:1])
 			slices.Sort(got)
 			slices.Sort(want)
 			if !slices.Equal(got, want) {

@@ -2,6 +2,7 @@ package grpcguard
 
 import (
 	"cmp"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -90,16 +91,23 @@ func rootOf(name protoreflect.FullName) *pathNode {
 		return &pathNode{}
 	}
 	r := &pathNode{saved: true}
-	m := make(map[protoreflect.FullName]*pathNode, 1)
-	if old != nil {
-		m = make(map[protoreflect.FullName]*pathNode, len(*old)+1)
-		for k, v := range *old {
-			m[k] = v
-		}
-	}
-	m[name] = r
-	roots.Store(&m)
+	roots.Store(withEntry(old, name, r))
 	return r
+}
+
+// withEntry returns a copy of the map *old (none when old is nil) with k
+// set to v: the maps read without a lock are copied on write.
+func withEntry[K comparable, V any](old *map[K]V, k K, v V) *map[K]V {
+	n := 1
+	if old != nil {
+		n += len(*old)
+	}
+	m := make(map[K]V, n)
+	if old != nil {
+		maps.Copy(m, *old)
+	}
+	m[k] = v
+	return &m
 }
 
 // reserveNode counts one more node in the trees, and reports false when
@@ -223,15 +231,7 @@ func (n *pathNode) key(k string) *pathNode {
 		return c
 	}
 	c.saved = true
-	m := make(map[string]*pathNode, 1)
-	if old != nil {
-		m = make(map[string]*pathNode, len(*old)+1)
-		for kk, v := range *old {
-			m[kk] = v
-		}
-	}
-	m[strings.Clone(k)] = c // not the message's memory
-	n.keys.Store(&m)
+	n.keys.Store(withEntry(old, strings.Clone(k), c)) // the key is not the message's memory
 	return c
 }
 

@@ -339,24 +339,28 @@ func randValue(r *rand.Rand, depth int) *structpb.Value {
 	}
 }
 
+// walkInputs collects msgs in one call of an agent whose input cap is cap,
+// with the Go-field walks (wellKnown) or by protoreflect alone, and returns
+// the inputs, one line each, and the partial requests the agent counted.
+func walkInputs(cap int, wellKnown bool, msgs []any) ([]string, uint64) {
+	a := newAgent(rasp.WithInputLimits(cap, 0))
+	call := start(context.Background(), a, "/t.S/M")
+	defer call.End()
+	for _, m := range msgs {
+		collect(call, m, wellKnown)
+	}
+	var out []string
+	for _, in := range taint.FromContext(call.Context()) {
+		out = append(out, fmt.Sprintf("%s %s=%q", in.Source, in.Key, in.Value))
+	}
+	return out, a.Stats().PartialRequests
+}
+
 // The Go-field walk of Struct, Value and ListValue collects exactly what
 // the protoreflect walk does: the same inputs in the same order, the same
 // partial marks, under input caps and past MaxDepth.
 func TestWellKnownWalkMatchesReflection(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	walk := func(cap int, wellKnown bool, msgs []any) ([]string, uint64) {
-		a := newAgent(rasp.WithInputLimits(cap, 0))
-		call := start(context.Background(), a, "/t.S/M")
-		defer call.End()
-		for _, m := range msgs {
-			collect(call, m, wellKnown)
-		}
-		var out []string
-		for _, in := range taint.FromContext(call.Context()) {
-			out = append(out, fmt.Sprintf("%s %s=%q", in.Source, in.Key, in.Value))
-		}
-		return out, a.Stats().PartialRequests
-	}
 	deep := nested(MaxDepth, "deep")
 	deep.GetStructValue().Fields["a"] = structpb.NewStringValue("shallow")
 	for i := range 600 {
@@ -380,8 +384,8 @@ func TestWellKnownWalkMatchesReflection(t *testing.T) {
 			msgs = append(msgs, deep, nested(MaxDepth-1, "edge"))
 		}
 		for _, cap := range []int{0, 1, 2, 5, 13} {
-			got, gotPartial := walk(cap, true, msgs)
-			want, wantPartial := walk(cap, false, msgs)
+			got, gotPartial := walkInputs(cap, true, msgs)
+			want, wantPartial := walkInputs(cap, false, msgs)
 			if !slices.Equal(got, want) || gotPartial != wantPartial {
 				t.Fatalf("message %d, cap %d: Go-field walk\n%s\npartial %d; protoreflect walk\n%s\npartial %d",
 					i, cap, strings.Join(got, "\n"), gotPartial, strings.Join(want, "\n"), wantPartial)

@@ -19,11 +19,11 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// blogApp is a small programming blog on SQLite behind the middleware:
-// every endpoint binds its values, except /legacy, which concatenates.
-func blogApp(t *testing.T) (http.Handler, *testlog.Buffer) {
+// openMemoryDB registers a rasp driver of its own over SQLite, named after
+// prefix, and opens one in-memory database on one connection through it.
+func openMemoryDB(t *testing.T, prefix string) *sql.DB {
 	t.Helper()
-	name := fmt.Sprintf("rasp-blog-%d", seq.Add(1))
+	name := fmt.Sprintf("%s-%d", prefix, seq.Add(1))
 	raspdriver.Register(name, &sqlite3.SQLiteDriver{})
 	db, err := sql.Open(name, ":memory:")
 	if err != nil {
@@ -31,6 +31,14 @@ func blogApp(t *testing.T) (http.Handler, *testlog.Buffer) {
 	}
 	db.SetMaxOpenConns(1)
 	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// blogApp is a small programming blog on SQLite behind the middleware:
+// every endpoint binds its values, except /legacy, which concatenates.
+func blogApp(t *testing.T) (http.Handler, *testlog.Buffer) {
+	t.Helper()
+	db := openMemoryDB(t, "rasp-blog")
 	for _, q := range []string{
 		"CREATE TABLE writers (id INTEGER PRIMARY KEY, handle TEXT NOT NULL)",
 		"CREATE TABLE entries (id INTEGER PRIMARY KEY, writer_id INTEGER NOT NULL, heading TEXT NOT NULL, label TEXT NOT NULL)",
@@ -168,14 +176,7 @@ func TestWorkLimitBlocks(t *testing.T) {
 // protect mode for a request inspected only in part (a value past the cap
 // may be in it unseen).
 func TestMemoryKnownStatement(t *testing.T) {
-	name := fmt.Sprintf("rasp-known-%d", seq.Add(1))
-	raspdriver.Register(name, &sqlite3.SQLiteDriver{})
-	db, err := sql.Open(name, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
+	db := openMemoryDB(t, "rasp-known")
 	off := rasp.NewContext(context.Background(), rasp.New(rasp.WithMode(rasp.ModeOff), rasp.WithLogger(zerolog.Nop())))
 	if _, err := db.ExecContext(off, "CREATE TABLE shelves (id INTEGER PRIMARY KEY, tag TEXT NOT NULL)"); err != nil {
 		t.Fatal(err)

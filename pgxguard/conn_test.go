@@ -50,16 +50,7 @@ func TestOneCheckPerCallOnServer(t *testing.T) {
 func TestPrepareWithinOpenRowsIsDecided(t *testing.T) {
 	dsn := schemaDSN(t, serviceDSN(t))
 	a, _ := newAgent(t, rasp.ModeProtect)
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Tracer = pgxguard.NewTracer()
-	conn, err := pgx.ConnectConfig(quiet, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(quiet)
+	conn := connectTraced(t, dsn)
 	ctx := request(a, payload)
 	if err := drain(conn.Query(ctx, "SELECT id FROM items WHERE id > $1", 0)); err != nil {
 		t.Fatal(err)

@@ -399,10 +399,10 @@ func TestRefusalOfCachedStatement(t *testing.T) {
 	}
 }
 
-// The tracer on a single pgx.Conn, without a pool.
-func TestConnWithoutPool(t *testing.T) {
-	dsn := schemaDSN(t, serviceDSN(t))
-	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+// connectTraced opens a single pgx.Conn to dsn with the tracer, closed
+// when the test ends.
+func connectTraced(t *testing.T, dsn string) *pgx.Conn {
+	t.Helper()
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -412,7 +412,15 @@ func TestConnWithoutPool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(quiet)
+	t.Cleanup(func() { conn.Close(quiet) })
+	return conn
+}
+
+// The tracer on a single pgx.Conn, without a pool.
+func TestConnWithoutPool(t *testing.T) {
+	dsn := schemaDSN(t, serviceDSN(t))
+	a := rasp.New(rasp.WithMode(rasp.ModeProtect), rasp.WithLogger(zerolog.Nop()))
+	conn := connectTraced(t, dsn)
 	v := tautology(unique("k"))
 	var id int
 	if err := conn.QueryRow(request(a, v), selectBuilt(v), 0).Scan(&id); !errors.Is(err, rasp.ErrBlocked) {
